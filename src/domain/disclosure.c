@@ -1,0 +1,512 @@
+/*
+ * disclosure.c - primary and secondary cell suppression (see disclosure.h).
+ *
+ * The secondary pass works in two stages.  The cheap one looks at each
+ * constraint on its own: exactly one suppressed cell there is recoverable by
+ * subtraction.  That is not enough once cells sit in several constraints (a
+ * ward table with a borough row): a suppressed cell may be fixed by rows and
+ * columns taken together even though every single row and column holds two
+ * or more suppressed cells.  The exact stage treats the constraints as a
+ * linear system over the suppressed cells (published values move to the
+ * right-hand side): a cell's value is fixed exactly when its unit vector lies
+ * in the row space of that system, which reduced row echelon form shows
+ * directly.  Both stages only ever add suppressions, so the loop ends.
+ */
+#include "domain/disclosure.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NO_CELL SIZE_MAX
+
+/*
+ * Coefficients are small integers (+1 for a total, -1 for each part) and
+ * partial pivoting keeps the arithmetic tame, so anything this close to zero
+ * is a rounding residue, not a real coefficient.
+ */
+#define EPS 1e-9
+
+/* Which constraints each cell appears in, as compressed rows. */
+struct membership {
+	size_t *start;   /* ncells + 1 entries */
+	size_t *list;    /* constraint indices, grouped by cell */
+};
+
+/* Scratch space for choosing a complementary suppression. */
+struct search {
+	bool *seen_constraint;   /* nconstraints */
+	bool *seen_cell;         /* ncells */
+	size_t *queue;           /* nconstraints */
+};
+
+static bool constraints_valid(size_t ncells,
+			      const struct disclosure_constraint *cs,
+			      size_t ncs)
+{
+	size_t q, p;
+
+	if (ncs > 0 && !cs)
+		return false;
+	for (q = 0; q < ncs; q++) {
+		if (cs[q].total >= ncells)
+			return false;
+		if (cs[q].nparts > 0 && !cs[q].parts)
+			return false;
+		for (p = 0; p < cs[q].nparts; p++)
+			if (cs[q].parts[p] >= ncells)
+				return false;
+	}
+	return true;
+}
+
+static int membership_build(struct membership *m, size_t ncells,
+			    const struct disclosure_constraint *cs, size_t ncs)
+{
+	size_t *fill = NULL;
+	size_t total = 0, q, p, c;
+	int rc = -1;
+
+	m->start = calloc(ncells + 1, sizeof(*m->start));
+	fill = calloc(ncells + 1, sizeof(*fill));
+	if (!m->start || !fill)
+		goto cleanup;
+	for (q = 0; q < ncs; q++) {
+		m->start[cs[q].total + 1]++;
+		for (p = 0; p < cs[q].nparts; p++)
+			m->start[cs[q].parts[p] + 1]++;
+		total += 1 + cs[q].nparts;
+	}
+	for (c = 0; c < ncells; c++)
+		m->start[c + 1] += m->start[c];
+	/* +1 so an empty table still gets a real allocation. */
+	m->list = malloc((total + 1) * sizeof(*m->list));
+	if (!m->list)
+		goto cleanup;
+	memcpy(fill, m->start, (ncells + 1) * sizeof(*fill));
+	for (q = 0; q < ncs; q++) {
+		/* A cell listed twice in one constraint is recorded twice;
+		 * callers only read the list, so that costs nothing. */
+		m->list[fill[cs[q].total]++] = q;
+		for (p = 0; p < cs[q].nparts; p++)
+			m->list[fill[cs[q].parts[p]]++] = q;
+	}
+	rc = 0;
+cleanup:
+	free(fill);
+	return rc;
+}
+
+static void membership_release(struct membership *m)
+{
+	free(m->start);
+	free(m->list);
+	m->start = NULL;
+	m->list = NULL;
+}
+
+/* Smaller value first, then lower index, so the choice is reproducible. */
+static bool better(const int64_t *values, size_t cand, size_t best)
+{
+	if (best == NO_CELL)
+		return true;
+	if (values[cand] != values[best])
+		return values[cand] < values[best];
+	return cand < best;
+}
+
+/*
+ * The cheap stage: repeat until no constraint holds exactly one suppressed
+ * cell, or until such a constraint has nothing left to give (only zeros,
+ * which reveal nothing).
+ */
+static void single_cell_pass(const int64_t *values,
+			     const struct disclosure_constraint *cs, size_t ncs,
+			     bool *suppressed)
+{
+	bool changed;
+	size_t q, p;
+
+	do {
+		changed = false;
+		for (q = 0; q < ncs; q++) {
+			const struct disclosure_constraint *k = &cs[q];
+			size_t count = suppressed[k->total] ? 1 : 0;
+			size_t pick = NO_CELL;
+
+			for (p = 0; p < k->nparts; p++)
+				if (suppressed[k->parts[p]])
+					count++;
+			if (count != 1)
+				continue;
+			for (p = 0; p < k->nparts; p++) {
+				size_t c = k->parts[p];
+
+				if (!suppressed[c] && values[c] > 0 &&
+				    better(values, c, pick))
+					pick = c;
+			}
+			if (pick == NO_CELL && !suppressed[k->total])
+				pick = k->total;
+			if (pick == NO_CELL)
+				continue;
+			suppressed[pick] = true;
+			changed = true;
+		}
+	} while (changed);
+}
+
+/* Subtract f times the pivot row (non-zeros listed in nz) from row. */
+static void row_sub(double *row, const double *prow, const size_t *nz,
+		    size_t nnz, double f)
+{
+	size_t t;
+
+	for (t = 0; t < nnz; t++) {
+		size_t j = nz[t];
+
+		row[j] -= f * prow[j];
+		if (fabs(row[j]) <= EPS)
+			row[j] = 0.0;
+	}
+}
+
+/*
+ * The exact stage: mark in det[] every suppressed cell whose value the
+ * constraints fix, and count them in *ndet.  Returns 0, or -1 when memory
+ * runs out.
+ */
+static int find_determined(size_t ncells,
+			   const struct disclosure_constraint *cs, size_t ncs,
+			   const bool *suppressed, bool *det, size_t *ndet)
+{
+	size_t *col_of = NULL, *cell_of = NULL, *rows = NULL, *piv = NULL;
+	size_t *nz = NULL;
+	double *mat = NULL;
+	size_t k = 0, m = 0, rank = 0, c, q, p, i, j, t;
+	int rc = -1;
+
+	*ndet = 0;
+	memset(det, 0, ncells * sizeof(*det));
+	col_of = malloc((ncells + 1) * sizeof(*col_of));
+	cell_of = malloc((ncells + 1) * sizeof(*cell_of));
+	rows = malloc((ncs + 1) * sizeof(*rows));
+	if (!col_of || !cell_of || !rows)
+		goto cleanup;
+	for (c = 0; c < ncells; c++) {
+		col_of[c] = NO_CELL;
+		if (suppressed[c]) {
+			col_of[c] = k;
+			cell_of[k++] = c;
+		}
+	}
+	/* Constraints without a suppressed cell add nothing to the system. */
+	for (q = 0; q < ncs; q++) {
+		bool any = suppressed[cs[q].total];
+
+		for (p = 0; p < cs[q].nparts && !any; p++)
+			any = suppressed[cs[q].parts[p]];
+		if (any)
+			rows[m++] = q;
+	}
+	if (k == 0 || m == 0) {
+		rc = 0;
+		goto cleanup;
+	}
+	mat = calloc(m * k, sizeof(*mat));
+	piv = malloc(m * sizeof(*piv));
+	nz = malloc(k * sizeof(*nz));
+	if (!mat || !piv || !nz)
+		goto cleanup;
+	for (i = 0; i < m; i++) {
+		const struct disclosure_constraint *kc = &cs[rows[i]];
+		double *row = mat + i * k;
+
+		if (col_of[kc->total] != NO_CELL)
+			row[col_of[kc->total]] += 1.0;
+		for (p = 0; p < kc->nparts; p++)
+			if (col_of[kc->parts[p]] != NO_CELL)
+				row[col_of[kc->parts[p]]] -= 1.0;
+	}
+
+	/*
+	 * Gauss-Jordan with partial pivoting.  A free column is cleared exactly
+	 * in the rows not yet used as pivots, so every pivot row is exactly
+	 * zero left of its pivot and row operations only touch its non-zeros.
+	 */
+	for (j = 0; j < k && rank < m; j++) {
+		size_t best = NO_CELL, nnz = 0;
+		double best_abs = EPS, inv, *prow;
+
+		for (i = rank; i < m; i++) {
+			double a = fabs(mat[i * k + j]);
+
+			if (a > best_abs) {
+				best_abs = a;
+				best = i;
+			}
+		}
+		if (best == NO_CELL) {
+			for (i = rank; i < m; i++)
+				mat[i * k + j] = 0.0;
+			continue;
+		}
+		if (best != rank) {
+			double *a = mat + best * k, *b = mat + rank * k;
+
+			for (t = j; t < k; t++) {
+				double tmp = a[t];
+
+				a[t] = b[t];
+				b[t] = tmp;
+			}
+		}
+		prow = mat + rank * k;
+		inv = 1.0 / prow[j];
+		for (t = j; t < k; t++) {
+			prow[t] *= inv;
+			if (fabs(prow[t]) <= EPS)
+				prow[t] = 0.0;
+			else
+				nz[nnz++] = t;
+		}
+		prow[j] = 1.0;
+		for (i = 0; i < m; i++) {
+			double f;
+
+			if (i == rank)
+				continue;
+			f = mat[i * k + j];
+			if (f == 0.0)
+				continue;
+			row_sub(mat + i * k, prow, nz, nnz, f);
+			mat[i * k + j] = 0.0;
+		}
+		piv[rank++] = j;
+	}
+
+	/* A pivot row that is the bare unit vector pins its cell down. */
+	for (i = 0; i < rank; i++) {
+		const double *row = mat + i * k;
+		bool alone = true;
+
+		for (t = piv[i] + 1; t < k && alone; t++)
+			alone = row[t] == 0.0;
+		if (alone) {
+			det[cell_of[piv[i]]] = true;
+			(*ndet)++;
+		}
+	}
+	rc = 0;
+cleanup:
+	free(col_of);
+	free(cell_of);
+	free(rows);
+	free(piv);
+	free(nz);
+	free(mat);
+	return rc;
+}
+
+/* Fold the published non-zero cells of constraint q into the two bests. */
+static void consider_constraint(const int64_t *values,
+				const struct disclosure_constraint *k,
+				const bool *suppressed, size_t *best_part,
+				size_t *best_total)
+{
+	size_t p;
+
+	for (p = 0; p < k->nparts; p++) {
+		size_t c = k->parts[p];
+
+		if (!suppressed[c] && values[c] > 0 &&
+		    better(values, c, *best_part))
+			*best_part = c;
+	}
+	if (!suppressed[k->total] && values[k->total] > 0 &&
+	    better(values, k->total, *best_total))
+		*best_total = k->total;
+}
+
+/*
+ * The complementary suppression for a determined cell: the smallest
+ * non-zero published cell in a constraint containing it, parts before
+ * totals.  When those constraints have nothing left, widen to every
+ * constraint linked to it through suppressed cells, since only those take
+ * part in fixing its value.  NO_CELL when nothing non-zero is published
+ * there at all.
+ */
+static size_t pick_complement(const int64_t *values,
+			      const struct disclosure_constraint *cs,
+			      size_t ncells, size_t ncs,
+			      const struct membership *mem,
+			      const bool *suppressed, struct search *s,
+			      size_t cell)
+{
+	size_t best_part = NO_CELL, best_total = NO_CELL;
+	size_t head = 0, tail = 0, i, p;
+
+	for (i = mem->start[cell]; i < mem->start[cell + 1]; i++)
+		consider_constraint(values, &cs[mem->list[i]], suppressed,
+				    &best_part, &best_total);
+	if (best_part != NO_CELL)
+		return best_part;
+	if (best_total != NO_CELL)
+		return best_total;
+
+	memset(s->seen_constraint, 0, ncs * sizeof(*s->seen_constraint));
+	memset(s->seen_cell, 0, ncells * sizeof(*s->seen_cell));
+	s->seen_cell[cell] = true;
+	for (i = mem->start[cell]; i < mem->start[cell + 1]; i++) {
+		if (!s->seen_constraint[mem->list[i]]) {
+			s->seen_constraint[mem->list[i]] = true;
+			s->queue[tail++] = mem->list[i];
+		}
+	}
+	while (head < tail) {
+		const struct disclosure_constraint *k = &cs[s->queue[head++]];
+
+		consider_constraint(values, k, suppressed, &best_part,
+				    &best_total);
+		for (p = 0; p <= k->nparts; p++) {
+			size_t c = p < k->nparts ? k->parts[p] : k->total;
+
+			if (!suppressed[c] || s->seen_cell[c])
+				continue;
+			s->seen_cell[c] = true;
+			for (i = mem->start[c]; i < mem->start[c + 1]; i++) {
+				if (!s->seen_constraint[mem->list[i]]) {
+					s->seen_constraint[mem->list[i]] = true;
+					s->queue[tail++] = mem->list[i];
+				}
+			}
+		}
+	}
+	return best_part != NO_CELL ? best_part : best_total;
+}
+
+int disclosure_apply(const int64_t *values, size_t ncells,
+		     const struct disclosure_constraint *constraints,
+		     size_t nconstraints, int threshold, bool *suppressed)
+{
+	struct membership mem = { NULL, NULL };
+	struct search s = { NULL, NULL, NULL };
+	bool *det = NULL, *touched = NULL;
+	size_t c, i, ndet;
+	int rc = -1;
+
+	if (ncells > 0 && (!values || !suppressed))
+		goto cleanup;
+	for (c = 0; c < ncells; c++)
+		if (values[c] < 0)
+			goto cleanup;
+	if (!constraints_valid(ncells, constraints, nconstraints))
+		goto cleanup;
+
+	for (c = 0; c < ncells; c++)
+		suppressed[c] = values[c] > 0 && values[c] < threshold;
+
+	if (membership_build(&mem, ncells, constraints, nconstraints) != 0)
+		goto cleanup;
+	det = malloc((ncells + 1) * sizeof(*det));
+	touched = malloc((nconstraints + 1) * sizeof(*touched));
+	s.seen_cell = malloc((ncells + 1) * sizeof(*s.seen_cell));
+	s.seen_constraint = malloc((nconstraints + 1) *
+				   sizeof(*s.seen_constraint));
+	s.queue = malloc((nconstraints + 1) * sizeof(*s.queue));
+	if (!det || !touched || !s.seen_cell || !s.seen_constraint || !s.queue)
+		goto cleanup;
+
+	for (;;) {
+		bool changed = false;
+
+		single_cell_pass(values, constraints, nconstraints, suppressed);
+		if (find_determined(ncells, constraints, nconstraints,
+				    suppressed, det, &ndet) != 0)
+			goto cleanup;
+		if (ndet == 0)
+			break;
+		/*
+		 * One complement per determined cell, except that a cell next
+		 * to a complement chosen in this round waits for the next
+		 * round: that complement has probably freed it already, and
+		 * suppressing for it now would withhold more than needed.
+		 */
+		memset(touched, 0, nconstraints * sizeof(*touched));
+		for (c = 0; c < ncells; c++) {
+			size_t pick;
+			bool near = false;
+
+			if (!det[c])
+				continue;
+			for (i = mem.start[c]; i < mem.start[c + 1]; i++)
+				near = near || touched[mem.list[i]];
+			if (near)
+				continue;
+			pick = pick_complement(values, constraints, ncells,
+					       nconstraints, &mem, suppressed,
+					       &s, c);
+			if (pick == NO_CELL)
+				continue;
+			suppressed[pick] = true;
+			changed = true;
+			for (i = mem.start[pick]; i < mem.start[pick + 1]; i++)
+				touched[mem.list[i]] = true;
+		}
+		/* Only zeros left to withhold: they reveal nothing more. */
+		if (!changed)
+			break;
+	}
+	rc = 0;
+cleanup:
+	if (rc != 0 && suppressed)
+		for (c = 0; c < ncells; c++)
+			suppressed[c] = true;
+	membership_release(&mem);
+	free(det);
+	free(touched);
+	free(s.seen_cell);
+	free(s.seen_constraint);
+	free(s.queue);
+	return rc;
+}
+
+int disclosure_cell_is_determined(const int64_t *values, size_t ncells,
+				  const struct disclosure_constraint *constraints,
+				  size_t nconstraints, const bool *suppressed,
+				  size_t cell)
+{
+	bool *det = NULL;
+	size_t ndet;
+	int rc = -1;
+
+	/* Determination depends on which cells are withheld, not on values. */
+	(void)values;
+	if (cell >= ncells || !suppressed ||
+	    !constraints_valid(ncells, constraints, nconstraints))
+		goto cleanup;
+	if (!suppressed[cell]) {
+		rc = 1;   /* published, so known */
+		goto cleanup;
+	}
+	det = malloc(ncells * sizeof(*det));
+	if (!det)
+		goto cleanup;
+	if (find_determined(ncells, constraints, nconstraints, suppressed,
+			    det, &ndet) != 0)
+		goto cleanup;
+	rc = det[cell] ? 1 : 0;
+cleanup:
+	free(det);
+	return rc;
+}
+
+bool disclosure_share(int64_t count, bool count_suppressed, int64_t total,
+		      bool total_suppressed, double *share)
+{
+	if (count_suppressed || total_suppressed || total <= 0 || count < 0)
+		return false;
+	if (share)
+		*share = (double)count / (double)total;
+	return true;
+}

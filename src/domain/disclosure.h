@@ -1,0 +1,67 @@
+/*
+ * disclosure.h - statistical disclosure control for published counts.
+ *
+ * A published table is a set of cells (non-negative counts) tied together by
+ * additive constraints: a total cell equals the sum of its part cells (an
+ * area's total is the sum of its top-level categories, a parent category the
+ * sum of its children, the borough the sum of its wards).  This module
+ * decides which cells must be withheld.  It is pure: no I/O, no allocation
+ * visible to the caller beyond what it frees itself.
+ *
+ * Rules (SERVICE.md, "Disclosure control"):
+ *  - primary: a count from 1 to threshold-1 is suppressed; zero is published;
+ *  - secondary: no suppressed cell may be recoverable from published cells
+ *    through the constraints.  A constraint in which exactly one cell is
+ *    suppressed gives it away by subtraction, so the smallest non-zero
+ *    published part of that constraint is suppressed too (the total when no
+ *    part is left).  Repeated to a fixed point, then checked exactly: any
+ *    suppressed cell still determined by the whole linear system (rows and
+ *    columns together) gets a further complementary suppression.
+ */
+#ifndef EQ_DOMAIN_DISCLOSURE_H
+#define EQ_DOMAIN_DISCLOSURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* total == sum(parts[0..nparts-1]); indices into the cell array. */
+struct disclosure_constraint {
+	size_t total;
+	const size_t *parts;
+	size_t nparts;
+};
+
+/*
+ * Decide suppression for ncells cells with the given values (each >= 0).
+ * threshold: counts 1..threshold-1 are primary-suppressed (threshold <= 1
+ * disables primary suppression).  suppressed[] (ncells entries, written by
+ * this function) receives true for each withheld cell.
+ *
+ * Returns 0 on success, -1 on invalid input (a negative value, an index out
+ * of range) or when memory runs out; suppressed[] is then all true, so a
+ * caller that ignores the error still publishes nothing.
+ */
+__attribute__((warn_unused_result))
+int disclosure_apply(const int64_t *values, size_t ncells,
+		     const struct disclosure_constraint *constraints,
+		     size_t nconstraints, int threshold, bool *suppressed);
+
+/*
+ * True when cell `cell` can be computed exactly from the published cells
+ * through the constraints (used by disclosure_apply and by tests that audit
+ * its output).  Returns -1 on allocation failure.
+ */
+int disclosure_cell_is_determined(const int64_t *values, size_t ncells,
+				  const struct disclosure_constraint *constraints,
+				  size_t nconstraints, const bool *suppressed,
+				  size_t cell);
+
+/*
+ * A share (count / total) may be published only when both are published and
+ * total > 0.  Returns true and writes *share when publishable.
+ */
+bool disclosure_share(int64_t count, bool count_suppressed, int64_t total,
+		      bool total_suppressed, double *share);
+
+#endif
