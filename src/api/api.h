@@ -1,0 +1,35 @@
+/*
+ * api.h - how a resource file presents itself to the service.
+ *
+ * Each file in src/api/ owns one resource: its routes (with their allowed
+ * query parameters, flags and scope), its SQL as named statements, and its
+ * handlers.  It exports one `struct api_module`; routes.c lists them.
+ */
+#ifndef EQ_API_API_H
+#define EQ_API_API_H
+
+#include <stddef.h>
+
+#include "db/db.h"
+#include "http/router.h"
+
+struct config;
+
+struct api_module {
+	const char *name;
+	const struct route *routes;
+	size_t nroutes;
+	const struct db_statement *statements;
+	size_t nstatements;
+	/* Optional set-up at start (files to read, ...): 0 or -1 with a reason. */
+	int (*init)(const struct config *cfg, char *err, size_t errlen);
+};
+
+#define API_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+extern const struct api_module ops_module;
+extern const struct api_module areas_module;
+extern const struct api_module characteristics_module;
+extern const struct api_module demographics_module;
+
+#endif

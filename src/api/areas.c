@@ -1,0 +1,108 @@
+/*
+ * areas.c - GET /v1/areas and /v1/areas/{code}: the borough and its wards.
+ */
+#include <string.h>
+
+#include "api/api.h"
+#include "api/common.h"
+#include "http/request.h"
+#include "http/response.h"
+
+static const struct db_statement statements[] = {
+	{ "areas_list",
+	  "SELECT code, name, kind, parent_code FROM areas"
+	  " WHERE ($1::text IS NULL OR kind = $1)"
+	  "   AND ($2::text IS NULL OR parent_code = $2)"
+	  "   AND ($3::text IS NULL OR code > $3)"
+	  " ORDER BY code LIMIT $4", 4 },
+	{ "areas_get",
+	  "SELECT code, name, kind, parent_code FROM areas WHERE code = $1", 1 },
+};
+
+static const struct csv_column csv_columns[] = {
+	{ "code", "/code" }, { "name", "/name" }, { "kind", "/kind" }, { "parent", "/parent" },
+};
+
+static json_t *area_json(const PGresult *r, int row)
+{
+	return json_pack("{s:s, s:s, s:s, s:s?}",
+			 "code", PQgetvalue(r, row, 0),
+			 "name", PQgetvalue(r, row, 1),
+			 "kind", PQgetvalue(r, row, 2),
+			 "parent", db_get_text(r, row, 3));
+}
+
+static const char *const kinds[] = { "borough", "ward", NULL };
+
+static void areas_list(struct request *req, struct response *res)
+{
+	const char *kind, *parent;
+	struct page page;
+	PGresult *r = NULL;
+	json_t *data;
+	const char *next = NULL;
+	int n;
+
+	if (request_enum_or_respond(req, res, "kind", kinds, NULL, &kind) ||
+	    request_single_or_respond(req, res, "parent", &parent) ||
+	    request_page_or_respond(req, res, &page))
+		return;
+	if (parent && !area_code_is_valid(parent)) {
+		problem_send_bad_parameter(res, "parent", "must be a GSS area code such as E09000003");
+		return;
+	}
+	if (!request_db_or_respond(req, res))
+		return;
+	{
+		const char *params[4] = { kind, parent, page.after, page.fetch };
+
+		if (api_exec_or_respond(req, res, "areas_list", 4, params, &r))
+			return;
+	}
+	n = PQntuples(r);
+	data = json_array();
+	for (int i = 0; i < n && i < page.limit; i++)
+		json_array_append_new(data, area_json(r, i));
+	if (n > page.limit)
+		next = request_cursor_encode(req, PQgetvalue(r, (int)page.limit - 1, 0));
+	PQclear(r);
+	response_list(req, res, data, json_pack("{s:i}", "count", (int)json_array_size(data)),
+		      next, csv_columns, API_COUNT(csv_columns));
+}
+
+static void areas_get(struct request *req, struct response *res)
+{
+	const char *code = request_param(req, "code");
+	PGresult *r = NULL;
+
+	if (!area_code_is_valid(code)) {
+		problem_send(res, 404, "not-found", "Not found",
+			     "There is no area with that code; codes look like E05013628.");
+		return;
+	}
+	if (!request_db_or_respond(req, res) ||
+	    api_exec_or_respond(req, res, "areas_get", 1, &code, &r))
+		return;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		problem_sendf(res, 404, "not-found", "Not found", "There is no area %s.", code);
+		return;
+	}
+	response_json(res, 200, area_json(r, 0));
+	PQclear(r);
+}
+
+static const char *const list_params[] = { "kind", "parent", "limit", "cursor", NULL };
+
+static const struct route routes[] = {
+	{ HTTP_GET, "/v1/areas", areas_list, list_params, ROUTE_PUBLIC | ROUTE_CSV, NULL },
+	{ HTTP_GET, "/v1/areas/{code}", areas_get, NULL, ROUTE_PUBLIC, NULL },
+};
+
+const struct api_module areas_module = {
+	.name = "areas",
+	.routes = routes,
+	.nroutes = API_COUNT(routes),
+	.statements = statements,
+	.nstatements = API_COUNT(statements),
+};

@@ -1,0 +1,434 @@
+/*
+ * demographics.c - GET /v1/demographics/datasets[/{slug}] and
+ * GET /v1/demographics: the borough's population by protected
+ * characteristic, area and category, disclosure-controlled.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/common.h"
+#include "api/demographics_table.h"
+#include "config.h"
+#include "domain/disclosure.h"
+#include "http/request.h"
+#include "http/response.h"
+
+#define DATASET_COLUMNS \
+	"d.id, d.slug, d.title, d.publisher, d.source, d.release_date, d.reference_date," \
+	" d.official, d.licence, d.notes," \
+	" (SELECT string_agg(DISTINCT t.characteristic_code, ',' ORDER BY t.characteristic_code)" \
+	"  FROM demographic_totals t WHERE t.dataset_id = d.id)"
+
+static const struct db_statement statements[] = {
+	{ "demographics_datasets",
+	  "SELECT " DATASET_COLUMNS " FROM datasets d"
+	  " WHERE ($1::text IS NULL OR d.slug > $1) ORDER BY d.slug LIMIT $2", 2 },
+	{ "demographics_dataset",
+	  "SELECT " DATASET_COLUMNS " FROM datasets d WHERE d.slug = $1", 1 },
+	{ "demographics_dataset_latest",
+	  "SELECT " DATASET_COLUMNS " FROM datasets d"
+	  " WHERE EXISTS (SELECT 1 FROM demographic_totals t WHERE t.dataset_id = d.id)"
+	  " ORDER BY d.release_date DESC, d.slug LIMIT 1", 0 },
+	{ "demographics_universe",
+	  "SELECT code, universe FROM characteristics ORDER BY code", 0 },
+};
+
+enum { D_ID, D_SLUG, D_TITLE, D_PUBLISHER, D_SOURCE, D_RELEASED, D_REFERENCE,
+       D_OFFICIAL, D_LICENCE, D_NOTES, D_CHARACTERISTICS };
+
+static json_t *dataset_json(const PGresult *r, int row)
+{
+	const char *chars = db_get_text(r, row, D_CHARACTERISTICS);
+	json_t *list = json_array();
+	bool official = strcmp(PQgetvalue(r, row, D_OFFICIAL), "t") == 0;
+
+	if (chars && *chars) {
+		char *copy = strdup(chars), *save = NULL;
+
+		for (char *tok = copy ? strtok_r(copy, ",", &save) : NULL; tok;
+		     tok = strtok_r(NULL, ",", &save))
+			json_array_append_new(list, json_string(tok));
+		free(copy);
+	}
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:o}",
+		"slug", PQgetvalue(r, row, D_SLUG),
+		"title", PQgetvalue(r, row, D_TITLE),
+		"publisher", PQgetvalue(r, row, D_PUBLISHER),
+		"source", PQgetvalue(r, row, D_SOURCE),
+		"release_date", PQgetvalue(r, row, D_RELEASED),
+		"reference_date", PQgetvalue(r, row, D_REFERENCE),
+		"official", official,
+		"status", official ? "official" : "illustrative",
+		"licence", PQgetvalue(r, row, D_LICENCE),
+		"notes", PQgetvalue(r, row, D_NOTES),
+		"characteristics", list);
+}
+
+static const struct csv_column dataset_csv[] = {
+	{ "slug", "/slug" }, { "title", "/title" }, { "publisher", "/publisher" },
+	{ "source", "/source" }, { "release_date", "/release_date" },
+	{ "reference_date", "/reference_date" }, { "status", "/status" },
+	{ "licence", "/licence" },
+};
+
+static void datasets_list(struct request *req, struct response *res)
+{
+	struct page page;
+	PGresult *r = NULL;
+	json_t *data;
+	const char *next = NULL;
+	int n;
+
+	if (request_page_or_respond(req, res, &page) || !request_db_or_respond(req, res))
+		return;
+	{
+		const char *params[2] = { page.after, page.fetch };
+
+		if (api_exec_or_respond(req, res, "demographics_datasets", 2, params, &r))
+			return;
+	}
+	n = PQntuples(r);
+	data = json_array();
+	for (int i = 0; i < n && i < page.limit; i++)
+		json_array_append_new(data, dataset_json(r, i));
+	if (n > page.limit)
+		next = request_cursor_encode(req, PQgetvalue(r, (int)page.limit - 1, D_SLUG));
+	PQclear(r);
+	response_list(req, res, data, json_pack("{s:i}", "count", (int)json_array_size(data)),
+		      next, dataset_csv, API_COUNT(dataset_csv));
+}
+
+static void datasets_get(struct request *req, struct response *res)
+{
+	const char *slug = request_param(req, "slug");
+	PGresult *r = NULL;
+
+	if (!code_is_valid(slug)) {
+		problem_send(res, 404, "not-found", "Not found", "There is no data set with that name.");
+		return;
+	}
+	if (!request_db_or_respond(req, res) ||
+	    api_exec_or_respond(req, res, "demographics_dataset", 1, &slug, &r))
+		return;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		problem_sendf(res, 404, "not-found", "Not found",
+			      "There is no data set '%s'; see /v1/demographics/datasets.", slug);
+		return;
+	}
+	response_json(res, 200, dataset_json(r, 0));
+	PQclear(r);
+}
+
+/* ---- observations ------------------------------------------------------ */
+
+static const struct csv_column observation_csv[] = {
+	{ "dataset", "/dataset" },
+	{ "area_code", "/area/code" }, { "area_name", "/area/name" }, { "area_kind", "/area/kind" },
+	{ "characteristic", "/characteristic" },
+	{ "category_code", "/category/code" }, { "category_name", "/category/name" },
+	{ "category_parent", "/category/parent" },
+	{ "measure", "/measure" },
+	{ "period_start", "/period/start" }, { "period_end", "/period/end" },
+	{ "value", "/value" }, { "share", "/share" }, { "suppressed", "/suppressed" },
+};
+
+struct demo_query {
+	const char **areas;
+	size_t nareas;
+	const char *area_kind;
+	const char **categories;
+	size_t ncategories;
+	struct page page;
+	/* Cursor position: characteristic, area code, category index. */
+	char after_char[65], after_area[16];
+	long after_cat;
+};
+
+/* Is code one of the items of a comma-separated list? */
+static bool in_csv_list(const char *list, const char *code)
+{
+	size_t len = strlen(code);
+
+	for (const char *p = list; p && *p;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (n == len && memcmp(p, code, len) == 0)
+			return true;
+		p = comma ? comma + 1 : NULL;
+	}
+	return false;
+}
+
+static bool in_list(const char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(list[i], s) == 0)
+			return true;
+	return false;
+}
+
+/* Is (ch, area, cat) after the cursor position? */
+static bool after_cursor(const struct demo_query *q, const char *ch, const char *area, long cat)
+{
+	int c;
+
+	if (!q->page.after)
+		return true;
+	c = strcmp(ch, q->after_char);
+	if (c == 0)
+		c = strcmp(area, q->after_area);
+	if (c == 0)
+		c = cat > q->after_cat ? 1 : cat < q->after_cat ? -1 : 0;
+	return c > 0;
+}
+
+static json_t *observation_json(const struct demo_table *t, size_t a, size_t c,
+				const char *slug, const char *universe, const char *ref_date)
+{
+	size_t cell = a * t->ncats + c, total = a * t->ncats;
+	bool suppressed = t->suppressed[cell];
+	double share = 0;
+	bool has_share = disclosure_share(t->values[cell], suppressed, t->values[total],
+					  t->suppressed[total] || t->values[total] < 0, &share);
+	json_t *value = suppressed ? json_null() : json_integer(t->values[cell]);
+	json_t *share_json = has_share ? json_real(response_round(share, 4)) : json_null();
+
+	return json_pack("{s:s, s:{s:s, s:s, s:s}, s:s, s:{s:s, s:s, s:s?}, s:s,"
+			 " s:{s:s, s:s, s:s}, s:o, s:o, s:b}",
+		"dataset", slug,
+		"area", "code", t->areas[a].code, "name", t->areas[a].name, "kind", t->areas[a].kind,
+		"characteristic", t->characteristic,
+		"category", "code", t->cats[c].code, "name", t->cats[c].name, "parent", t->cats[c].parent,
+		"measure", universe,
+		"period", "label", ref_date, "start", ref_date, "end", ref_date,
+		"value", value, "share", share_json, "suppressed", suppressed);
+}
+
+static int parse_cursor(struct request *req, struct response *res, struct demo_query *q)
+{
+	const char *k = q->page.after;
+	const char *bar1, *bar2;
+	char *end;
+
+	if (!k)
+		return 0;
+	bar1 = strchr(k, '|');
+	bar2 = bar1 ? strchr(bar1 + 1, '|') : NULL;
+	if (!bar1 || !bar2 || (size_t)(bar1 - k) >= sizeof(q->after_char) ||
+	    (size_t)(bar2 - bar1 - 1) >= sizeof(q->after_area))
+		goto bad;
+	memcpy(q->after_char, k, (size_t)(bar1 - k));
+	q->after_char[bar1 - k] = '\0';
+	memcpy(q->after_area, bar1 + 1, (size_t)(bar2 - bar1 - 1));
+	q->after_area[bar2 - bar1 - 1] = '\0';
+	q->after_cat = strtol(bar2 + 1, &end, 10);
+	if (*end || q->after_cat < 0)
+		goto bad;
+	return 0;
+bad:
+	(void)req;
+	problem_send_bad_parameter(res, "cursor",
+		"is not a cursor this service issued; use links.next from a previous page");
+	return -1;
+}
+
+static const char *const area_kinds[] = { "borough", "ward", NULL };
+
+static void demographics_list(struct request *req, struct response *res)
+{
+	struct demo_query q = { 0 };
+	const char *dataset = NULL, *characteristic = NULL;
+	PGresult *ds = NULL, *universes = NULL;
+	json_t *data = NULL, *meta;
+	const char *next = NULL, *slug, *ref_date, *chars;
+	char *char_list = NULL, *save = NULL;
+	char detail[192], key[128], threshold_rule[320];
+	size_t count = 0;
+	unsigned threshold = req->cfg->suppress_below;
+
+	if (request_single_or_respond(req, res, "dataset", &dataset) ||
+	    request_single_or_respond(req, res, "characteristic", &characteristic) ||
+	    request_list_or_respond(req, res, "area", 100, &q.areas, &q.nareas) ||
+	    request_enum_or_respond(req, res, "area_kind", area_kinds, NULL, &q.area_kind) ||
+	    request_list_or_respond(req, res, "category", 100, &q.categories, &q.ncategories) ||
+	    request_page_or_respond(req, res, &q.page) ||
+	    parse_cursor(req, res, &q))
+		return;
+	if (dataset && !code_is_valid(dataset)) {
+		problem_send_bad_parameter(res, "dataset", "must be a data set slug such as census-2021-demo");
+		return;
+	}
+	if (characteristic && !code_is_valid(characteristic)) {
+		problem_send_bad_parameter(res, "characteristic", "must be a characteristic code such as ethnicity");
+		return;
+	}
+	for (size_t i = 0; i < q.nareas; i++)
+		if (!area_code_is_valid(q.areas[i])) {
+			snprintf(detail, sizeof(detail), "'%.20s' is not a GSS area code such as E05013628", q.areas[i]);
+			problem_send_bad_parameter(res, "area", detail);
+			return;
+		}
+	if (q.ncategories && !characteristic) {
+		problem_send_bad_parameter(res, "category",
+			"needs a characteristic: category codes belong to one characteristic");
+		return;
+	}
+	for (size_t i = 0; i < q.ncategories; i++)
+		if (!code_is_valid(q.categories[i])) {
+			problem_send_bad_parameter(res, "category", "must be category codes from /v1/characteristics");
+			return;
+		}
+
+	if (!request_db_or_respond(req, res))
+		return;
+	if (dataset ? api_exec_or_respond(req, res, "demographics_dataset", 1, &dataset, &ds)
+		    : api_exec_or_respond(req, res, "demographics_dataset_latest", 0, NULL, &ds))
+		return;
+	if (PQntuples(ds) == 0) {
+		PQclear(ds);
+		if (dataset) {
+			snprintf(detail, sizeof(detail), "there is no data set '%s'; see /v1/demographics/datasets", dataset);
+			problem_send_bad_parameter(res, "dataset", detail);
+		} else {
+			problem_send(res, 404, "not-found", "Not found", "No demographics data set has been loaded yet.");
+		}
+		return;
+	}
+	if (api_exec_or_respond(req, res, "demographics_universe", 0, NULL, &universes)) {
+		PQclear(ds);
+		return;
+	}
+	slug = PQgetvalue(ds, 0, D_SLUG);
+	ref_date = PQgetvalue(ds, 0, D_REFERENCE);
+	chars = db_get_text(ds, 0, D_CHARACTERISTICS);
+	char_list = strdup(chars ? chars : "");
+	if (!char_list) {
+		problem_send_internal(res);
+		goto done;
+	}
+	if (characteristic && !in_csv_list(char_list, characteristic)) {
+		snprintf(detail, sizeof(detail), "data set '%s' has no characteristic '%s'; see meta.characteristics of /v1/demographics/datasets/%s",
+			 slug, characteristic, slug);
+		problem_send_bad_parameter(res, "characteristic", detail);
+		goto done;
+	}
+	data = json_array();
+	for (char *ch = strtok_r(char_list, ",", &save); ch;
+	     ch = strtok_r(NULL, ",", &save)) {
+		struct demo_table t;
+		const char *universe = "";
+		enum db_status st;
+
+		if (characteristic && strcmp(ch, characteristic) != 0)
+			continue;
+		if (q.page.after && strcmp(ch, q.after_char) < 0)
+			continue;
+		for (int u = 0; u < PQntuples(universes); u++)
+			if (strcmp(PQgetvalue(universes, u, 0), ch) == 0)
+				universe = PQgetvalue(universes, u, 1);
+		st = demo_table_load(req->db, PQgetvalue(ds, 0, D_ID), ch, threshold, &t);
+		if (st != DB_OK) {
+			demo_table_release(&t);
+			if (st == DB_UNAVAILABLE || st == DB_TIMEOUT)
+				problem_send_unavailable(res);
+			else
+				problem_send_internal(res);
+			goto done;
+		}
+		/* Unknown codes are errors, not empty results: a typo must not
+		 * look like a ward with no residents. */
+		for (size_t i = 0; i < q.nareas; i++)
+			if (demo_table_area(&t, q.areas[i]) < 0) {
+				snprintf(detail, sizeof(detail), "there is no area %s in data set '%s'", q.areas[i], slug);
+				problem_send_bad_parameter(res, "area", detail);
+				demo_table_release(&t);
+				goto done;
+			}
+		for (size_t i = 0; i < q.ncategories; i++)
+			if (demo_table_category(&t, q.categories[i]) < 0) {
+				snprintf(detail, sizeof(detail), "'%.64s' is not a category of %s; see /v1/characteristics/%s",
+					 q.categories[i], ch, ch);
+				problem_send_bad_parameter(res, "category", detail);
+				demo_table_release(&t);
+				goto done;
+			}
+		for (size_t a = 0; a < t.nareas && !next; a++) {
+			if (q.nareas && !in_list(q.areas, q.nareas, t.areas[a].code))
+				continue;
+			if (q.area_kind && strcmp(t.areas[a].kind, q.area_kind) != 0)
+				continue;
+			for (size_t c = 0; c < t.ncats; c++) {
+				if (t.values[a * t.ncats + c] < 0)
+					continue;
+				if (q.ncategories && !in_list(q.categories, q.ncategories, t.cats[c].code))
+					continue;
+				if (!after_cursor(&q, ch, t.areas[a].code, (long)c))
+					continue;
+				if (count == (size_t)q.page.limit) {
+					/* The page is full and another row exists: the
+					 * cursor points at the last row sent. */
+					next = request_cursor_encode(req, key);
+					break;
+				}
+				json_array_append_new(data, observation_json(&t, a, c, slug, universe, ref_date));
+				snprintf(key, sizeof(key), "%s|%s|%zu", ch, t.areas[a].code, c);
+				count++;
+			}
+		}
+		demo_table_release(&t);
+		if (next)
+			break;
+	}
+
+	snprintf(threshold_rule, sizeof(threshold_rule),
+		 "Counts from 1 to %u are withheld (value null, suppressed true), and further cells where needed so that no withheld count can be recovered from published cells and totals, in this or any other query; shares are withheld with their counts. Zero is published as zero.",
+		 threshold - 1);
+	meta = json_pack("{s:o, s:{s:s, s:i, s:s}, s:i, s:s}",
+		"dataset", dataset_json(ds, 0),
+		"disclosure", "method", "primary and secondary cell suppression", "threshold", (int)threshold,
+		"rule", threshold_rule,
+		"count", (int)count,
+		"share_of", "the area's total for the characteristic (category total)");
+	response_list(req, res, data, meta, next, observation_csv, API_COUNT(observation_csv));
+	data = NULL;
+done:
+	json_decref(data);
+	free(char_list);
+	PQclear(ds);
+	PQclear(universes);
+}
+
+static int demographics_init(const struct config *cfg, char *err, size_t errlen)
+{
+	(void)cfg;
+	if (db_register_statements(demo_table_statements, demo_table_nstatements) != 0) {
+		snprintf(err, errlen, "too many statement tables");
+		return -1;
+	}
+	return 0;
+}
+
+static const char *const datasets_params[] = { "limit", "cursor", NULL };
+static const char *const list_params[] = {
+	"dataset", "characteristic", "area", "area_kind", "category", "limit", "cursor", NULL,
+};
+
+static const struct route routes[] = {
+	{ HTTP_GET, "/v1/demographics/datasets", datasets_list, datasets_params,
+	  ROUTE_PUBLIC | ROUTE_CSV, NULL },
+	{ HTTP_GET, "/v1/demographics/datasets/{slug}", datasets_get, NULL, ROUTE_PUBLIC, NULL },
+	{ HTTP_GET, "/v1/demographics", demographics_list, list_params, ROUTE_PUBLIC | ROUTE_CSV, NULL },
+};
+
+const struct api_module demographics_module = {
+	.name = "demographics",
+	.routes = routes,
+	.nroutes = API_COUNT(routes),
+	.statements = statements,
+	.nstatements = API_COUNT(statements),
+	.init = demographics_init,
+};

@@ -1,0 +1,92 @@
+/*
+ * ops.c - operations endpoints: /healthz, /readyz, /openapi.yaml.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "config.h"
+#include "db/migrate.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "util/buf.h"
+
+static struct migration_set migrations;
+static struct buf openapi = BUF_INIT;
+
+static const struct db_statement statements[] = {
+	{ "ops_migrations", MIGRATE_STATUS_SQL, 0 },
+};
+
+static int ops_init(const struct config *cfg, char *err, size_t errlen)
+{
+	struct buf path = BUF_INIT;
+	int rc = -1;
+
+	if (buf_appendf(&path, "%s/migrations", cfg->root) ||
+	    migration_set_load(buf_cstr(&path), &migrations, err, errlen))
+		goto done;
+	buf_reset(&path);
+	if (buf_appendf(&path, "%s/api/openapi.yaml", cfg->root) ||
+	    buf_read_file(&openapi, buf_cstr(&path), 4 * 1024 * 1024)) {
+		snprintf(err, errlen, "cannot read %s (is EQ_ROOT the project folder?)", buf_cstr(&path));
+		goto done;
+	}
+	rc = 0;
+done:
+	buf_release(&path);
+	return rc;
+}
+
+/* The process is up and answering: nothing else is checked on purpose, so
+ * that an orchestrator does not restart us for a database outage. */
+static void healthz(struct request *req, struct response *res)
+{
+	(void)req;
+	response_json(res, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static void readyz(struct request *req, struct response *res)
+{
+	PGresult *rows = NULL;
+	char reason[256];
+
+	req->db = db_acquire();
+	if (!req->db || db_exec(req->db, "ops_migrations", 0, NULL, &rows) != DB_OK) {
+		problem_send(res, 503, "not-ready", "Not ready",
+			     "The database cannot be reached, or its schema does not match this build (run migrate).");
+		(void)response_header_add(res, "Retry-After", "1");
+		return;
+	}
+	if (migrate_check_rows(&migrations, rows, reason, sizeof(reason)) != 0) {
+		PQclear(rows);
+		problem_send(res, 503, "not-ready", "Not ready", reason);
+		(void)response_header_add(res, "Retry-After", "5");
+		return;
+	}
+	PQclear(rows);
+	response_json(res, 200, json_pack("{s:s, s:{s:s, s:s}}", "status", "ready", "checks",
+					  "database", "ok", "migrations", "current"));
+}
+
+static void openapi_yaml(struct request *req, struct response *res)
+{
+	(void)req;
+	response_bytes(res, 200, "application/yaml", buf_cstr(&openapi), openapi.len);
+}
+
+static const struct route routes[] = {
+	{ HTTP_GET, "/healthz", healthz, NULL, 0, NULL },
+	{ HTTP_GET, "/readyz", readyz, NULL, 0, NULL },
+	{ HTTP_GET, "/openapi.yaml", openapi_yaml, NULL, ROUTE_PUBLIC, NULL },
+};
+
+const struct api_module ops_module = {
+	.name = "ops",
+	.routes = routes,
+	.nroutes = API_COUNT(routes),
+	.statements = statements,
+	.nstatements = API_COUNT(statements),
+	.init = ops_init,
+};

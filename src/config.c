@@ -1,0 +1,267 @@
+/*
+ * config.c - EQ_* environment variables into struct config.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libpq-fe.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+static int parse_uint(const char *text, unsigned long min, unsigned long max,
+		      unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!text || !*text || text[0] == '-' || text[0] == '+' || text[0] == ' ')
+		return -1;
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int config_parse_listen(const char *text, struct sockaddr_storage *addr, socklen_t *len)
+{
+	char host[128];
+	const char *colon;
+	unsigned long port;
+	size_t hlen;
+
+	memset(addr, 0, sizeof(*addr));
+	if (text[0] == '[') {
+		const char *close = strchr(text, ']');
+
+		if (!close || close[1] != ':')
+			return -1;
+		hlen = (size_t)(close - text - 1);
+		if (hlen == 0 || hlen >= sizeof(host))
+			return -1;
+		memcpy(host, text + 1, hlen);
+		host[hlen] = '\0';
+		colon = close + 1;
+	} else {
+		colon = strrchr(text, ':');
+		if (!colon)
+			return -1;
+		hlen = (size_t)(colon - text);
+		if (hlen >= sizeof(host))
+			return -1;
+		memcpy(host, text, hlen);
+		host[hlen] = '\0';
+	}
+	if (parse_uint(colon + 1, 1, 65535, &port) != 0)
+		return -1;
+	if (hlen == 0 || strcmp(host, "localhost") == 0)
+		strcpy(host, hlen == 0 ? "0.0.0.0" : "127.0.0.1");
+
+	struct sockaddr_in *v4 = (struct sockaddr_in *)addr;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)addr;
+
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((unsigned short)port);
+		*len = sizeof(*v4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((unsigned short)port);
+		*len = sizeof(*v6);
+		return 0;
+	}
+	return -1;
+}
+
+static char **split_origins(const char *text)
+{
+	char **list;
+	size_t n = 1, i = 0;
+	const char *p;
+
+	for (p = text; *p; p++)
+		if (*p == ',')
+			n++;
+	list = calloc(n + 1, sizeof(*list));
+	if (!list)
+		return NULL;
+	p = text;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		while (len && (*p == ' ')) {
+			p++;
+			len--;
+		}
+		while (len && p[len - 1] == ' ')
+			len--;
+		if (len) {
+			list[i] = strndup(p, len);
+			if (!list[i])
+				goto fail;
+			i++;
+		}
+		if (!end)
+			break;
+		p = end + 1;
+	}
+	return list;
+fail:
+	for (i = 0; list[i]; i++)
+		free(list[i]);
+	free(list);
+	return NULL;
+}
+
+static const char *env_or(const char *name, const char *fallback)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : fallback;
+}
+
+#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); goto fail; } while (0)
+
+int config_load(struct config *cfg, char *err, size_t errlen)
+{
+	unsigned long v;
+	const char *s;
+	long cores;
+	enum log_level level;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->database_url = strdup(env_or("EQ_DATABASE_URL", ""));
+	cfg->listen = strdup(env_or("EQ_LISTEN", "127.0.0.1:8080"));
+	cfg->root = strdup(env_or("EQ_ROOT", "."));
+	if (!cfg->database_url || !cfg->listen || !cfg->root)
+		FAIL("out of memory reading the configuration");
+
+	if (*cfg->database_url) {
+		char *perr = NULL;
+		PQconninfoOption *opts = PQconninfoParse(cfg->database_url, &perr);
+
+		if (!opts) {
+			/* libpq's message names the bad part but not the variable. */
+			FAIL("EQ_DATABASE_URL is not a valid libpq connection string or URI: %s",
+			     perr ? strtok(perr, "\n") : "unparseable");
+		}
+		PQconninfoFree(opts);
+		PQfreemem(perr);
+	}
+
+	if (config_parse_listen(cfg->listen, &cfg->listen_addr, &cfg->listen_addr_len) != 0)
+		FAIL("EQ_LISTEN must be HOST:PORT with a numeric IPv4 or [IPv6] host and a port 1-65535, got '%s'",
+		     cfg->listen);
+
+	cores = sysconf(_SC_NPROCESSORS_ONLN);
+	cfg->threads = cores > 0 ? (unsigned)cores : 2;
+	if ((s = getenv("EQ_THREADS")) && *s) {
+		if (parse_uint(s, 1, 256, &v))
+			FAIL("EQ_THREADS must be a whole number from 1 to 256, got '%s'", s);
+		cfg->threads = (unsigned)v;
+	}
+	cfg->db_pool_size = cfg->threads;
+	if ((s = getenv("EQ_DB_POOL_SIZE")) && *s) {
+		if (parse_uint(s, 1, 512, &v))
+			FAIL("EQ_DB_POOL_SIZE must be a whole number from 1 to 512, got '%s'", s);
+		cfg->db_pool_size = (unsigned)v;
+	}
+	cfg->max_body_bytes = 1024 * 1024;
+	if ((s = getenv("EQ_MAX_BODY_BYTES")) && *s) {
+		if (parse_uint(s, 64, 1024UL * 1024 * 1024, &v))
+			FAIL("EQ_MAX_BODY_BYTES must be a whole number of bytes from 64 to 1073741824, got '%s'", s);
+		cfg->max_body_bytes = v;
+	}
+	cfg->max_connections = 1000;
+	if ((s = getenv("EQ_MAX_CONNECTIONS")) && *s) {
+		if (parse_uint(s, 1, 100000, &v))
+			FAIL("EQ_MAX_CONNECTIONS must be a whole number from 1 to 100000, got '%s'", s);
+		cfg->max_connections = (unsigned)v;
+	}
+	if ((s = getenv("EQ_MAX_CONNECTIONS_PER_IP")) && *s) {
+		if (parse_uint(s, 0, 100000, &v))
+			FAIL("EQ_MAX_CONNECTIONS_PER_IP must be a whole number from 0 (no limit) to 100000, got '%s'", s);
+		cfg->max_connections_per_ip = (unsigned)v;
+	}
+	cfg->connection_timeout_s = 30;
+	if ((s = getenv("EQ_CONNECTION_TIMEOUT")) && *s) {
+		if (parse_uint(s, 1, 3600, &v))
+			FAIL("EQ_CONNECTION_TIMEOUT must be a whole number of seconds from 1 to 3600, got '%s'", s);
+		cfg->connection_timeout_s = (unsigned)v;
+	}
+	cfg->statement_timeout_ms = 5000;
+	if ((s = getenv("EQ_STATEMENT_TIMEOUT_MS")) && *s) {
+		if (parse_uint(s, 10, 600000, &v))
+			FAIL("EQ_STATEMENT_TIMEOUT_MS must be a whole number of milliseconds from 10 to 600000, got '%s'", s);
+		cfg->statement_timeout_ms = (unsigned)v;
+	}
+	cfg->suppress_below = 5;
+	if ((s = getenv("EQ_SUPPRESS_BELOW")) && *s) {
+		/* 1 would publish every small count: refuse it rather than
+		 * switch disclosure control off through a typo. */
+		if (parse_uint(s, 2, 1000, &v))
+			FAIL("EQ_SUPPRESS_BELOW must be a whole number from 2 to 1000, got '%s'", s);
+		cfg->suppress_below = (unsigned)v;
+	}
+	cfg->cache_max_age_s = 60;
+	if ((s = getenv("EQ_CACHE_MAX_AGE")) && *s) {
+		if (parse_uint(s, 0, 86400, &v))
+			FAIL("EQ_CACHE_MAX_AGE must be a whole number of seconds from 0 to 86400, got '%s'", s);
+		cfg->cache_max_age_s = (unsigned)v;
+	}
+	level = LOG_INFO;
+	if ((s = getenv("EQ_LOG_LEVEL")) && *s && log_level_parse(s, &level) != 0)
+		FAIL("EQ_LOG_LEVEL must be one of debug, info, warn, error, got '%s'", s);
+	cfg->log_level = (int)level;
+
+	cfg->cors_origins = split_origins(env_or("EQ_CORS_ORIGINS", ""));
+	if (!cfg->cors_origins)
+		FAIL("out of memory reading EQ_CORS_ORIGINS");
+	for (size_t i = 0; cfg->cors_origins[i]; i++) {
+		const char *o = cfg->cors_origins[i];
+
+		if (strcmp(o, "*") != 0 && strncmp(o, "http://", 7) != 0 &&
+		    strncmp(o, "https://", 8) != 0)
+			FAIL("EQ_CORS_ORIGINS must be a comma-separated list of origins such as https://www.example.gov.uk (or *), got '%s'",
+			     o);
+	}
+	return 0;
+fail:
+	config_release(cfg);
+	return -1;
+}
+
+void config_release(struct config *cfg)
+{
+	free(cfg->database_url);
+	free(cfg->listen);
+	free(cfg->root);
+	if (cfg->cors_origins) {
+		for (size_t i = 0; cfg->cors_origins[i]; i++)
+			free(cfg->cors_origins[i]);
+		free(cfg->cors_origins);
+	}
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+bool config_cors_allows(const struct config *cfg, const char *origin)
+{
+	if (!origin || !cfg->cors_origins)
+		return false;
+	for (size_t i = 0; cfg->cors_origins[i]; i++)
+		if (strcmp(cfg->cors_origins[i], "*") == 0 ||
+		    strcmp(cfg->cors_origins[i], origin) == 0)
+			return true;
+	return false;
+}

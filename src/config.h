@@ -1,0 +1,48 @@
+/*
+ * config.h - the service's configuration, read from EQ_* environment
+ * variables (command-line flags are turned into the same variables by
+ * main.c, so there is one parser and one set of messages).
+ */
+#ifndef EQ_CONFIG_H
+#define EQ_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct config {
+	char *database_url;          /* EQ_DATABASE_URL; "" means libpq defaults */
+	char *listen;                /* EQ_LISTEN as given, "127.0.0.1:8080" */
+	struct sockaddr_storage listen_addr;
+	socklen_t listen_addr_len;
+	unsigned threads;            /* EQ_THREADS, default: online cores */
+	unsigned db_pool_size;       /* EQ_DB_POOL_SIZE, default: threads */
+	char **cors_origins;         /* EQ_CORS_ORIGINS, NULL-terminated; "*" allowed */
+	size_t max_body_bytes;       /* EQ_MAX_BODY_BYTES, default 1 MiB */
+	unsigned max_connections;    /* EQ_MAX_CONNECTIONS, default 1000 */
+	unsigned max_connections_per_ip; /* EQ_MAX_CONNECTIONS_PER_IP, default 0 = no limit */
+	unsigned connection_timeout_s;   /* EQ_CONNECTION_TIMEOUT, idle/slow clients, default 30 */
+	unsigned statement_timeout_ms;   /* EQ_STATEMENT_TIMEOUT_MS, default 5000 */
+	unsigned suppress_below;     /* EQ_SUPPRESS_BELOW, default 5 */
+	unsigned cache_max_age_s;    /* EQ_CACHE_MAX_AGE, public Cache-Control max-age, default 60 */
+	char *root;                  /* EQ_ROOT: folder holding api/, migrations/, data/ */
+	int log_level;               /* EQ_LOG_LEVEL, enum log_level */
+};
+
+/*
+ * Fill cfg from the environment.  On a bad value, writes one line naming the
+ * variable and what is wrong into err and returns -1 (main then exits 2).
+ * cfg owns its strings; config_release frees them.
+ */
+__attribute__((warn_unused_result))
+int config_load(struct config *cfg, char *err, size_t errlen);
+void config_release(struct config *cfg);
+
+/* Is origin one of the configured CORS origins? */
+bool config_cors_allows(const struct config *cfg, const char *origin);
+
+/* Parse "host:port" / "[v6]:port" into a socket address (numeric hosts only;
+ * "localhost" is accepted as 127.0.0.1).  Pure; used by config_load and tests. */
+int config_parse_listen(const char *text, struct sockaddr_storage *addr, socklen_t *len);
+
+#endif

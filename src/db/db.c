@@ -1,0 +1,397 @@
+/*
+ * db.c - the connection pool and statement execution (see db.h).
+ */
+#include "db/db.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "util/log.h"
+
+#define MAX_STATEMENT_TABLES 32
+#define ACQUIRE_TIMEOUT_MS 2000
+/* After a refused connect, wait this long before trying again, so that a
+ * dead database costs one connect attempt per interval, not per request. */
+#define RECONNECT_INTERVAL_MS 200
+
+struct db_conn {
+	PGconn *pg;
+	bool in_use;
+	bool in_tx;
+	char sqlstate[6];
+};
+
+static struct {
+	const struct config *cfg;
+	struct db_conn *conns;
+	size_t n;
+	pthread_mutex_t lock;
+	pthread_cond_t freed;
+	struct timespec last_refused;
+	bool refused;
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .freed = PTHREAD_COND_INITIALIZER };
+
+static struct {
+	const struct db_statement *stmts;
+	size_t n;
+} tables[MAX_STATEMENT_TABLES];
+static size_t ntables;
+
+int db_register_statements(const struct db_statement *stmts, size_t n)
+{
+	if (ntables >= MAX_STATEMENT_TABLES)
+		return -1;
+	tables[ntables].stmts = stmts;
+	tables[ntables].n = n;
+	ntables++;
+	return 0;
+}
+
+PGconn *db_connect_with_defaults(const char *conninfo, unsigned statement_timeout_ms)
+{
+	const char *keys[16], *values[16];
+	char options[160];
+	int i = 0;
+
+	/* Our defaults first; the operator's conninfo (expanded from dbname)
+	 * comes after and wins where it sets the same thing. */
+	keys[i] = "connect_timeout"; values[i++] = "3";
+	keys[i] = "application_name"; values[i++] = "equalities-api";
+	keys[i] = "keepalives"; values[i++] = "1";
+	keys[i] = "keepalives_idle"; values[i++] = "30";
+	keys[i] = "keepalives_interval"; values[i++] = "10";
+	keys[i] = "keepalives_count"; values[i++] = "3";
+	keys[i] = "client_encoding"; values[i++] = "UTF8";
+	if (statement_timeout_ms) {
+		snprintf(options, sizeof(options),
+			 "-c statement_timeout=%u -c lock_timeout=%u -c idle_in_transaction_session_timeout=%u",
+			 statement_timeout_ms, statement_timeout_ms,
+			 statement_timeout_ms * 4);
+		keys[i] = "options"; values[i++] = options;
+	}
+	if (conninfo && *conninfo) {
+		keys[i] = "dbname"; values[i++] = conninfo;
+	}
+	keys[i] = NULL; values[i] = NULL;
+	return PQconnectdbParams(keys, values, 1);
+}
+
+PGconn *db_connect_direct(const char *conninfo, char *err, size_t errlen)
+{
+	PGconn *pg = db_connect_with_defaults(conninfo, 0);
+
+	if (!pg) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (PQstatus(pg) != CONNECTION_OK) {
+		const char *msg = PQerrorMessage(pg);
+		size_t len = strcspn(msg, "\n");
+
+		snprintf(err, errlen, "cannot connect to PostgreSQL: %.*s", (int)len, msg);
+		PQfinish(pg);
+		return NULL;
+	}
+	return pg;
+}
+
+int db_direct_exec(PGconn *pg, const char *sql, int nparams, const char *const *values,
+		   PGresult **out, char *err, size_t errlen)
+{
+	PGresult *r = PQexecParams(pg, sql, nparams, NULL, values, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(r);
+
+	if (out)
+		*out = NULL;
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		const char *msg = r ? PQresultErrorMessage(r) : PQerrorMessage(pg);
+
+		snprintf(err, errlen, "%.*s", (int)strcspn(msg, "\n"), msg);
+		PQclear(r);
+		return -1;
+	}
+	if (out)
+		*out = r;
+	else
+		PQclear(r);
+	return 0;
+}
+
+void db_direct_rollback(PGconn *pg)
+{
+	PQclear(PQexec(pg, "ROLLBACK"));
+}
+
+int db_pool_init(const struct config *cfg)
+{
+	pool.cfg = cfg;
+	pool.n = cfg->db_pool_size;
+	pool.conns = calloc(pool.n, sizeof(*pool.conns));
+	return pool.conns ? 0 : -1;
+}
+
+void db_pool_shutdown(void)
+{
+	for (size_t i = 0; i < pool.n; i++)
+		if (pool.conns[i].pg)
+			PQfinish(pool.conns[i].pg);
+	free(pool.conns);
+	pool.conns = NULL;
+	pool.n = 0;
+}
+
+static long ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static int prepare_all(PGconn *pg)
+{
+	for (size_t t = 0; t < ntables; t++) {
+		for (size_t i = 0; i < tables[t].n; i++) {
+			const struct db_statement *s = &tables[t].stmts[i];
+			PGresult *r = PQprepare(pg, s->name, s->sql, s->nparams, NULL);
+			ExecStatusType st = PQresultStatus(r);
+
+			if (st != PGRES_COMMAND_OK) {
+				/* A statement that does not prepare is a bug or a
+				 * schema that is not migrated: say which. */
+				char fields[256];
+
+				snprintf(fields, sizeof(fields), "\"statement\":\"%s\"", s->name);
+				log_event(LOG_ERROR, PQstatus(pg) == CONNECTION_OK
+					  ? "cannot prepare statement (is the schema migrated?)"
+					  : "connection lost while preparing statements", fields);
+				PQclear(r);
+				return -1;
+			}
+			PQclear(r);
+		}
+	}
+	return 0;
+}
+
+/* (Re)open c->pg.  Called without the pool lock held. */
+static int conn_open(struct db_conn *c)
+{
+	bool throttled;
+
+	pthread_mutex_lock(&pool.lock);
+	throttled = pool.refused && ms_since(&pool.last_refused) < RECONNECT_INTERVAL_MS;
+	pthread_mutex_unlock(&pool.lock);
+	if (throttled)
+		return -1;
+
+	if (c->pg)
+		PQfinish(c->pg);
+	c->in_tx = false;
+	c->pg = db_connect_with_defaults(pool.cfg->database_url, pool.cfg->statement_timeout_ms);
+	if (c->pg && PQstatus(c->pg) == CONNECTION_OK && prepare_all(c->pg) == 0) {
+		pthread_mutex_lock(&pool.lock);
+		if (pool.refused)
+			log_event(LOG_INFO, "database connection restored", NULL);
+		pool.refused = false;
+		pthread_mutex_unlock(&pool.lock);
+		return 0;
+	}
+	pthread_mutex_lock(&pool.lock);
+	if (!pool.refused) {
+		const char *msg = c->pg ? PQerrorMessage(c->pg) : "out of memory";
+
+		log_msgf(LOG_WARN, "database unavailable: %.*s", (int)strcspn(msg, "\n"), msg);
+	}
+	pool.refused = true;
+	clock_gettime(CLOCK_MONOTONIC, &pool.last_refused);
+	pthread_mutex_unlock(&pool.lock);
+	if (c->pg)
+		PQfinish(c->pg);
+	c->pg = NULL;
+	return -1;
+}
+
+struct db_conn *db_acquire(void)
+{
+	struct db_conn *c = NULL;
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += ACQUIRE_TIMEOUT_MS / 1000;
+	pthread_mutex_lock(&pool.lock);
+	for (;;) {
+		for (size_t i = 0; i < pool.n; i++) {
+			/* Prefer a slot that is already connected. */
+			if (!pool.conns[i].in_use && pool.conns[i].pg) {
+				c = &pool.conns[i];
+				break;
+			}
+			if (!c && !pool.conns[i].in_use)
+				c = &pool.conns[i];
+		}
+		if (c)
+			break;
+		if (pthread_cond_timedwait(&pool.freed, &pool.lock, &deadline) == ETIMEDOUT) {
+			pthread_mutex_unlock(&pool.lock);
+			log_event(LOG_WARN, "no database connection free within the acquire timeout", NULL);
+			return NULL;
+		}
+	}
+	c->in_use = true;
+	pthread_mutex_unlock(&pool.lock);
+
+	if ((!c->pg || PQstatus(c->pg) != CONNECTION_OK) && conn_open(c) != 0) {
+		db_release(c);
+		return NULL;
+	}
+	c->sqlstate[0] = '\0';
+	return c;
+}
+
+void db_release(struct db_conn *c)
+{
+	if (!c)
+		return;
+	if (c->in_tx)
+		db_rollback(c);
+	if (c->pg && PQstatus(c->pg) != CONNECTION_OK) {
+		PQfinish(c->pg);
+		c->pg = NULL;
+	}
+	pthread_mutex_lock(&pool.lock);
+	c->in_use = false;
+	pthread_cond_signal(&pool.freed);
+	pthread_mutex_unlock(&pool.lock);
+}
+
+static enum db_status classify(struct db_conn *c, PGresult *r, const char *stmt)
+{
+	const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg;
+	char fields[512];
+
+	snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", state ? state : "");
+	if (!c->pg || PQstatus(c->pg) != CONNECTION_OK || !state ||
+	    strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+		return DB_UNAVAILABLE;
+	if (strncmp(state, "23", 2) == 0)
+		return DB_CONSTRAINT;
+	if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0) {
+		snprintf(fields, sizeof(fields), "\"statement\":\"%s\",\"sqlstate\":\"%s\"", stmt, state);
+		log_event(LOG_WARN, "statement timed out", fields);
+		return DB_TIMEOUT;
+	}
+	msg = PQresultErrorMessage(r);
+	snprintf(fields, sizeof(fields), "\"statement\":\"%s\",\"sqlstate\":\"%s\"", stmt, state);
+	log_msgf(LOG_ERROR, "statement %s failed: %.*s", stmt, (int)strcspn(msg, "\n"), msg);
+	return DB_ERROR;
+}
+
+static enum db_status run(struct db_conn *c, const char *stmt, int nparams,
+			  const char *const *values, PGresult **out)
+{
+	PGresult *r;
+	ExecStatusType st;
+	enum db_status status;
+
+	if (!c->pg)
+		return DB_UNAVAILABLE;
+	r = PQexecPrepared(c->pg, stmt, nparams, values, NULL, NULL, 0);
+	st = PQresultStatus(r);
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+		if (out)
+			*out = r;
+		else
+			PQclear(r);
+		return DB_OK;
+	}
+	status = classify(c, r, stmt);
+	PQclear(r);
+	return status;
+}
+
+enum db_status db_exec(struct db_conn *c, const char *stmt, int nparams,
+		       const char *const *values, PGresult **out)
+{
+	enum db_status status;
+
+	if (out)
+		*out = NULL;
+	status = run(c, stmt, nparams, values, out);
+	/* An idle pooled connection may have died with a database restart;
+	 * outside a transaction nothing is lost by retrying once afresh. */
+	if (status == DB_UNAVAILABLE && !c->in_tx && conn_open(c) == 0)
+		status = run(c, stmt, nparams, values, out);
+	return status;
+}
+
+static enum db_status simple(struct db_conn *c, const char *sql)
+{
+	PGresult *r;
+	enum db_status status = DB_OK;
+
+	if (!c->pg)
+		return DB_UNAVAILABLE;
+	r = PQexec(c->pg, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		status = classify(c, r, sql);
+	PQclear(r);
+	return status;
+}
+
+enum db_status db_begin(struct db_conn *c)
+{
+	enum db_status status = simple(c, "BEGIN");
+
+	if (status == DB_UNAVAILABLE && conn_open(c) == 0)
+		status = simple(c, "BEGIN");
+	c->in_tx = status == DB_OK;
+	return status;
+}
+
+enum db_status db_commit(struct db_conn *c)
+{
+	enum db_status status = simple(c, "COMMIT");
+
+	c->in_tx = false;
+	return status;
+}
+
+void db_rollback(struct db_conn *c)
+{
+	if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
+		(void)simple(c, "ROLLBACK");
+	c->in_tx = false;
+}
+
+const char *db_last_sqlstate(const struct db_conn *c)
+{
+	return c->sqlstate;
+}
+
+long long db_get_ll(const PGresult *r, int row, int col)
+{
+	const char *text;
+	char *end;
+	long long v;
+
+	if (PQgetisnull(r, row, col))
+		return -1;
+	text = PQgetvalue(r, row, col);
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno || *end || end == text)
+		return -1;
+	return v;
+}
+
+const char *db_get_text(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}

@@ -1,0 +1,99 @@
+/*
+ * db.h - PostgreSQL connections for the service.
+ *
+ * A fixed pool of libpq connections (EQ_DB_POOL_SIZE, by default one per
+ * worker thread), each opened lazily, given session time limits, and with
+ * every registered statement prepared once, by name.  Handlers only ever run
+ * named prepared statements with parameters: no SQL is built from input.
+ *
+ * When PostgreSQL goes away, queries fail fast with DB_UNAVAILABLE (the
+ * caller answers 503); the next acquire reconnects, so the service recovers
+ * without a restart.  Reconnects are throttled so that a dead database costs
+ * one refused connect per interval, not one per request.
+ */
+#ifndef EQ_DB_DB_H
+#define EQ_DB_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct config;
+
+struct db_statement {
+	const char *name;   /* unique across the service, "areas_list" */
+	const char *sql;    /* $1, $2 ... parameters, all text */
+	int nparams;
+};
+
+enum db_status {
+	DB_OK = 0,
+	DB_UNAVAILABLE = -1,   /* connection lost or refused: 503 */
+	DB_ERROR = -2,         /* the statement failed: 500, logged */
+	DB_CONSTRAINT = -3,    /* unique/foreign-key/check violation: caller decides */
+	DB_TIMEOUT = -4,       /* statement_timeout or lock_timeout: 503 */
+};
+
+struct db_conn;
+
+/* Add statements to prepare on every connection.  Call before db_pool_init.
+ * The array must outlive the pool (static tables). */
+__attribute__((warn_unused_result))
+int db_register_statements(const struct db_statement *stmts, size_t n);
+
+__attribute__((warn_unused_result))
+int db_pool_init(const struct config *cfg);
+void db_pool_shutdown(void);
+
+/* A connection, waiting at most the pool's acquire timeout; NULL when none
+ * could be had (database down or pool exhausted). */
+struct db_conn *db_acquire(void);
+void db_release(struct db_conn *c);
+
+/*
+ * Run a registered statement.  On DB_OK *out (when out is non-NULL) holds
+ * the result, which the caller PQclear()s; on failure *out is NULL and the
+ * cause has been logged.  A read outside a transaction that finds its
+ * connection broken is retried once on a fresh connection.
+ */
+__attribute__((warn_unused_result))
+enum db_status db_exec(struct db_conn *c, const char *stmt, int nparams,
+		       const char *const *values, PGresult **out);
+
+/* Transactions: BEGIN / COMMIT / ROLLBACK. */
+__attribute__((warn_unused_result))
+enum db_status db_begin(struct db_conn *c);
+__attribute__((warn_unused_result))
+enum db_status db_commit(struct db_conn *c);
+void db_rollback(struct db_conn *c);
+
+/* SQLSTATE of the last failed statement on c ("" when none). */
+const char *db_last_sqlstate(const struct db_conn *c);
+
+/* Open one connection outside the pool for the CLI (migrate, seed, import).
+ * Writes a one-line reason to err on failure. */
+PGconn *db_connect_direct(const char *conninfo, char *err, size_t errlen);
+
+/*
+ * Run parameterised SQL on a direct (CLI) connection.  On success *out (when
+ * non-NULL) holds the result for the caller to PQclear; on failure returns -1
+ * with the server's first message line in err.
+ */
+__attribute__((warn_unused_result))
+int db_direct_exec(PGconn *pg, const char *sql, int nparams, const char *const *values,
+		   PGresult **out, char *err, size_t errlen);
+
+/* ROLLBACK on a direct connection, on a path that is already failing. */
+void db_direct_rollback(PGconn *pg);
+
+/* Fill keywords/values for PQconnectdbParams with the service's defaults
+ * (connect_timeout, application_name, keepalives, session timeouts) around
+ * the user's conninfo.  Exposed for the change listener. */
+PGconn *db_connect_with_defaults(const char *conninfo, unsigned statement_timeout_ms);
+
+/* Parse a non-negative integer column; -1 on anything else. */
+long long db_get_ll(const PGresult *r, int row, int col);
+/* Text of a column, NULL for SQL NULL. */
+const char *db_get_text(const PGresult *r, int row, int col);
+
+#endif

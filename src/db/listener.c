@@ -1,0 +1,113 @@
+/*
+ * listener.c - LISTEN/NOTIFY to cache generations (see listener.h).
+ */
+#include "db/listener.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "db/db.h"
+#include "http/cache.h"
+#include "util/log.h"
+
+static pthread_t thread;
+static atomic_bool stopping;
+static bool started;
+static const struct config *config;
+
+static void pause_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static PGconn *connect_and_listen(void)
+{
+	PGconn *pg = db_connect_with_defaults(config->database_url, 0);
+	PGresult *r;
+
+	if (!pg || PQstatus(pg) != CONNECTION_OK) {
+		PQfinish(pg);
+		return NULL;
+	}
+	r = PQexec(pg, "LISTEN " LISTENER_CHANNEL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		PQclear(r);
+		PQfinish(pg);
+		return NULL;
+	}
+	PQclear(r);
+	return pg;
+}
+
+static void *listener_main(void *arg)
+{
+	PGconn *pg = NULL;
+	long backoff = 100;
+
+	(void)arg;
+	while (!atomic_load(&stopping)) {
+		struct pollfd pfd;
+		PGnotify *note;
+		int changes = 0;
+
+		if (!pg) {
+			pg = connect_and_listen();
+			if (!pg) {
+				pause_ms(backoff);
+				backoff = backoff < 1000 ? backoff * 2 : 1000;
+				continue;
+			}
+			backoff = 100;
+			cache_set_enabled(true);
+			log_event(LOG_INFO, "change listener connected", NULL);
+		}
+		pfd.fd = PQsocket(pg);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		/* Wake at least every 250 ms to notice shutdown. */
+		if (poll(&pfd, 1, 250) < 0)
+			continue;
+		if (pfd.revents && (PQconsumeInput(pg) == 0 || PQstatus(pg) != CONNECTION_OK)) {
+			cache_set_enabled(false);
+			log_event(LOG_WARN, "change listener lost its connection; cache off until it is back", NULL);
+			PQfinish(pg);
+			pg = NULL;
+			continue;
+		}
+		while ((note = PQnotifies(pg)) != NULL) {
+			changes++;
+			PQfreemem(note);
+		}
+		if (changes)
+			cache_invalidate();
+	}
+	PQfinish(pg);
+	cache_set_enabled(false);
+	return NULL;
+}
+
+int listener_start(const struct config *cfg)
+{
+	config = cfg;
+	atomic_store(&stopping, false);
+	if (pthread_create(&thread, NULL, listener_main, NULL) != 0)
+		return -1;
+	started = true;
+	return 0;
+}
+
+void listener_stop(void)
+{
+	if (!started)
+		return;
+	atomic_store(&stopping, true);
+	pthread_join(thread, NULL);
+	started = false;
+}

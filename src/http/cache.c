@@ -1,0 +1,189 @@
+/*
+ * cache.c - public response cache (see cache.h).
+ *
+ * Direct-mapped slots under striped mutexes: a collision simply replaces the
+ * older entry.  The hot path holds a stripe lock only for a hash compare and
+ * a memcpy.
+ */
+#include "http/cache.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CACHE_SLOTS 2048
+#define CACHE_STRIPES 64
+#define CACHE_MAX_BODY (256 * 1024)
+
+struct entry {
+	uint64_t hash;
+	uint64_t generation;
+	char *key;
+	char *body;
+	size_t len;
+	const char *content_type;
+	char etag[CACHE_ETAG_LEN];
+	char *link;
+};
+
+static struct entry slots[CACHE_SLOTS];
+static pthread_mutex_t stripes[CACHE_STRIPES];
+static _Atomic uint64_t generation = 1;
+static atomic_bool enabled = false;
+
+int cache_init(void)
+{
+	for (size_t i = 0; i < CACHE_STRIPES; i++)
+		if (pthread_mutex_init(&stripes[i], NULL) != 0)
+			return -1;
+	return 0;
+}
+
+static void entry_clear(struct entry *e)
+{
+	free(e->key);
+	free(e->body);
+	free(e->link);
+	memset(e, 0, sizeof(*e));
+}
+
+void cache_shutdown(void)
+{
+	for (size_t i = 0; i < CACHE_SLOTS; i++)
+		entry_clear(&slots[i]);
+	for (size_t i = 0; i < CACHE_STRIPES; i++)
+		pthread_mutex_destroy(&stripes[i]);
+}
+
+uint64_t cache_generation(void)
+{
+	return atomic_load(&enabled) ? atomic_load(&generation) : 0;
+}
+
+void cache_set_enabled(bool on)
+{
+	/* Bump first: whatever was cached before a gap in notifications is
+	 * stale from now on. */
+	atomic_fetch_add(&generation, 1);
+	atomic_store(&enabled, on);
+}
+
+void cache_invalidate(void)
+{
+	atomic_fetch_add(&generation, 1);
+}
+
+static uint64_t hash_key(const char *key)
+{
+	uint64_t h = 1469598103934665603ULL;
+
+	for (; *key; key++) {
+		h ^= (unsigned char)*key;
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Compare one entity tag from a header against ours, ignoring W/. */
+bool cache_etag_matches(const char *inm, const char *etag)
+{
+	size_t elen;
+	const char *p;
+
+	if (!inm || !etag)
+		return false;
+	elen = strlen(etag);
+	p = inm;
+	while (*p) {
+		const char *start, *end;
+
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '*')
+			return true;
+		if (p[0] == 'W' && p[1] == '/')
+			p += 2;
+		start = p;
+		if (*p != '"')
+			return false;
+		end = strchr(p + 1, '"');
+		if (!end)
+			return false;
+		if ((size_t)(end + 1 - start) == elen && memcmp(start, etag, elen) == 0)
+			return true;
+		p = end + 1;
+	}
+	return false;
+}
+
+enum cache_result cache_lookup(const char *key, uint64_t gen,
+			       const char *if_none_match, struct cached *out)
+{
+	uint64_t h;
+	struct entry *e;
+	pthread_mutex_t *lock;
+	enum cache_result result = CACHE_MISS;
+
+	memset(out, 0, sizeof(*out));
+	if (gen == 0)
+		return CACHE_MISS;
+	h = hash_key(key);
+	e = &slots[h % CACHE_SLOTS];
+	lock = &stripes[h % CACHE_STRIPES];
+	pthread_mutex_lock(lock);
+	if (e->key && e->hash == h && e->generation == gen && strcmp(e->key, key) == 0) {
+		memcpy(out->etag, e->etag, sizeof(out->etag));
+		out->content_type = e->content_type;
+		if (cache_etag_matches(if_none_match, e->etag)) {
+			result = CACHE_NOT_MODIFIED;
+		} else {
+			out->body = malloc(e->len ? e->len : 1);
+			out->link = e->link ? strdup(e->link) : NULL;
+			if (out->body && (!e->link || out->link)) {
+				memcpy(out->body, e->body, e->len);
+				out->len = e->len;
+				result = CACHE_HIT;
+			} else {
+				free(out->body);
+				free(out->link);
+				out->body = out->link = NULL;
+			}
+		}
+	}
+	pthread_mutex_unlock(lock);
+	return result;
+}
+
+void cache_store(const char *key, uint64_t gen, const char *body, size_t len,
+		 const char *content_type, const char *etag, const char *link)
+{
+	struct entry fresh = { 0 };
+	struct entry old;
+	uint64_t h;
+	pthread_mutex_t *lock;
+
+	if (gen == 0 || len > CACHE_MAX_BODY)
+		return;
+	h = hash_key(key);
+	fresh.hash = h;
+	fresh.generation = gen;
+	fresh.key = strdup(key);
+	fresh.body = malloc(len ? len : 1);
+	fresh.link = link ? strdup(link) : NULL;
+	if (!fresh.key || !fresh.body || (link && !fresh.link)) {
+		entry_clear(&fresh);
+		return;
+	}
+	memcpy(fresh.body, body, len);
+	fresh.len = len;
+	fresh.content_type = content_type;
+	strncpy(fresh.etag, etag, sizeof(fresh.etag) - 1);
+
+	lock = &stripes[h % CACHE_STRIPES];
+	pthread_mutex_lock(lock);
+	old = slots[h % CACHE_SLOTS];
+	slots[h % CACHE_SLOTS] = fresh;
+	pthread_mutex_unlock(lock);
+	entry_clear(&old);
+}

@@ -1,0 +1,277 @@
+/*
+ * request.c - request accessors and the "...OrRespond" parameter helpers.
+ */
+#include "http/request.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "db/db.h"
+#include "http/response.h"
+#include "util/buf.h"
+
+struct request_block {
+	struct request_block *next;
+	max_align_t align[];
+};
+
+const char *request_header(const struct request *req, const char *name)
+{
+	for (size_t i = 0; i < req->nheaders; i++)
+		if (strcasecmp(req->headers[i].name, name) == 0)
+			return req->headers[i].value;
+	return NULL;
+}
+
+const char *request_param(const struct request *req, const char *name)
+{
+	return req->match ? router_param(req->match, name) : NULL;
+}
+
+void *request_alloc(struct request *req, size_t size)
+{
+	struct request_block *b;
+
+	if (size > SIZE_MAX - sizeof(*b))
+		return NULL;
+	b = malloc(sizeof(*b) + size);
+	if (!b)
+		return NULL;
+	b->next = req->arena;
+	req->arena = b;
+	return b->align;
+}
+
+char *request_strdup(struct request *req, const char *s)
+{
+	size_t len = strlen(s) + 1;
+	char *copy = request_alloc(req, len);
+
+	if (copy)
+		memcpy(copy, s, len);
+	return copy;
+}
+
+void request_free_arena(struct request *req)
+{
+	while (req->arena) {
+		struct request_block *next = req->arena->next;
+
+		free(req->arena);
+		req->arena = next;
+	}
+}
+
+int request_single_or_respond(struct request *req, struct response *res,
+			      const char *name, const char **out)
+{
+	if (query_count(&req->query, name) > 1) {
+		problem_send_bad_parameter(res, name, "may be given only once");
+		return -1;
+	}
+	*out = query_get(&req->query, name);
+	return 0;
+}
+
+int request_long_or_respond(struct request *req, struct response *res,
+			    const char *name, long def, long min, long max, long *out)
+{
+	const char *text;
+	char detail[128];
+
+	if (request_single_or_respond(req, res, name, &text))
+		return -1;
+	if (!text) {
+		*out = def;
+		return 0;
+	}
+	if (query_parse_long(text, min, max, out) != 0) {
+		snprintf(detail, sizeof(detail), "must be a whole number from %ld to %ld", min, max);
+		problem_send_bad_parameter(res, name, detail);
+		return -1;
+	}
+	return 0;
+}
+
+int request_enum_or_respond(struct request *req, struct response *res,
+			    const char *name, const char *const *choices,
+			    const char *def, const char **out)
+{
+	struct buf detail = BUF_INIT;
+	const char *text;
+
+	if (request_single_or_respond(req, res, name, &text))
+		return -1;
+	if (!text) {
+		*out = def;
+		return 0;
+	}
+	for (size_t i = 0; choices[i]; i++)
+		if (strcmp(text, choices[i]) == 0) {
+			*out = choices[i];
+			return 0;
+		}
+	if (buf_append_str(&detail, "must be one of"))
+		buf_reset(&detail);
+	for (size_t i = 0; choices[i]; i++)
+		if (buf_appendf(&detail, "%s %s", i ? "," : "", choices[i]))
+			break;
+	problem_send_bad_parameter(res, name, detail.len ? buf_cstr(&detail) : "is not allowed");
+	buf_release(&detail);
+	return -1;
+}
+
+int request_list_or_respond(struct request *req, struct response *res,
+			    const char *name, size_t max, const char ***out, size_t *n)
+{
+	const char **items;
+	size_t count = 0;
+	char detail[96];
+
+	*out = NULL;
+	*n = 0;
+	items = request_alloc(req, sizeof(*items) * (max + 1));
+	if (!items) {
+		problem_send_internal(res);
+		return -1;
+	}
+	for (size_t i = 0; i < req->query.n; i++) {
+		char *copy, *p;
+
+		if (strcmp(req->query.items[i].name, name) != 0)
+			continue;
+		copy = request_strdup(req, req->query.items[i].value);
+		if (!copy) {
+			problem_send_internal(res);
+			return -1;
+		}
+		for (p = copy;;) {
+			char *comma = strchr(p, ',');
+
+			if (comma)
+				*comma = '\0';
+			if (*p == '\0') {
+				problem_send_bad_parameter(res, name,
+					"has an empty value (write values separated by commas, with no spaces)");
+				return -1;
+			}
+			if (count >= max) {
+				snprintf(detail, sizeof(detail), "takes at most %zu values", max);
+				problem_send_bad_parameter(res, name, detail);
+				return -1;
+			}
+			items[count++] = p;
+			if (!comma)
+				break;
+			p = comma + 1;
+		}
+	}
+	*out = items;
+	*n = count;
+	return 0;
+}
+
+/* Cursors are opaque to clients: base64url of "c1:" + the last row's key, so
+ * that the key format can change without breaking anyone who parsed it. */
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+const char *request_cursor_encode(struct request *req, const char *key)
+{
+	struct buf raw = BUF_INIT, out = BUF_INIT;
+	const char *result = NULL;
+	size_t i;
+
+	if (buf_append_str(&raw, "c1:") || buf_append_str(&raw, key))
+		goto done;
+	for (i = 0; i < raw.len; i += 3) {
+		unsigned v = (unsigned char)raw.data[i] << 16;
+		size_t left = raw.len - i;
+
+		if (left > 1)
+			v |= (unsigned char)raw.data[i + 1] << 8;
+		if (left > 2)
+			v |= (unsigned char)raw.data[i + 2];
+		if (buf_append_char(&out, b64[(v >> 18) & 63]) ||
+		    buf_append_char(&out, b64[(v >> 12) & 63]) ||
+		    (left > 1 && buf_append_char(&out, b64[(v >> 6) & 63])) ||
+		    (left > 2 && buf_append_char(&out, b64[v & 63])))
+			goto done;
+	}
+	result = request_strdup(req, buf_cstr(&out));
+done:
+	buf_release(&raw);
+	buf_release(&out);
+	return result;
+}
+
+static int b64_value(char c)
+{
+	const char *p = c ? strchr(b64, c) : NULL;
+
+	return p ? (int)(p - b64) : -1;
+}
+
+static char *cursor_decode(struct request *req, const char *text)
+{
+	size_t len = strlen(text), o = 0;
+	char *out;
+
+	if (len == 0 || len > 1024 || len % 4 == 1)
+		return NULL;
+	out = request_alloc(req, len);
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i += 4) {
+		int a = b64_value(text[i]), b = b64_value(text[i + 1]);
+		int c = i + 2 < len ? b64_value(text[i + 2]) : 0;
+		int d = i + 3 < len ? b64_value(text[i + 3]) : 0;
+		unsigned v;
+
+		if (a < 0 || b < 0 || c < 0 || d < 0)
+			return NULL;
+		v = (unsigned)a << 18 | (unsigned)b << 12 | (unsigned)c << 6 | (unsigned)d;
+		out[o++] = (char)(v >> 16);
+		if (i + 2 < len)
+			out[o++] = (char)(v >> 8);
+		if (i + 3 < len)
+			out[o++] = (char)v;
+	}
+	out[o] = '\0';
+	if (o < 3 || memcmp(out, "c1:", 3) != 0 || strlen(out) != o ||
+	    !query_utf8_valid(out, o))
+		return NULL;
+	return out + 3;
+}
+
+int request_page_or_respond(struct request *req, struct response *res, struct page *out)
+{
+	const char *cursor;
+
+	if (request_long_or_respond(req, res, "limit", 50, 1, 500, &out->limit))
+		return -1;
+	if (request_single_or_respond(req, res, "cursor", &cursor))
+		return -1;
+	snprintf(out->fetch, sizeof(out->fetch), "%ld", out->limit + 1);
+	out->after = NULL;
+	if (cursor) {
+		out->after = cursor_decode(req, cursor);
+		if (!out->after) {
+			problem_send_bad_parameter(res, "cursor",
+				"is not a cursor this service issued; use links.next from a previous page");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct db_conn *request_db_or_respond(struct request *req, struct response *res)
+{
+	if (!req->db)
+		req->db = db_acquire();
+	if (!req->db)
+		problem_send_unavailable(res);
+	return req->db;
+}

@@ -1,0 +1,97 @@
+/*
+ * request.h - one HTTP request as handlers see it.
+ *
+ * Built by the server from libmicrohttpd's callbacks, but made of plain data
+ * so that a handler can be driven from a test without a socket.  Everything
+ * a request points to lives until the response has been sent.
+ */
+#ifndef EQ_HTTP_REQUEST_H
+#define EQ_HTTP_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "http/query.h"
+#include "http/router.h"
+
+struct config;
+struct response;
+struct db_conn;
+
+struct request_header {
+	const char *name;
+	const char *value;
+};
+
+enum request_format { FORMAT_JSON = 0, FORMAT_CSV };
+
+struct request_block;
+
+struct request {
+	enum http_method method;
+	const char *path;                 /* decoded path */
+	const char *raw_query;            /* as sent, "" when none */
+	const struct route *route;
+	const struct route_match *match;
+	struct query query;
+	const struct request_header *headers;
+	size_t nheaders;
+	const char *body;
+	size_t body_len;
+	char request_id[65];
+	const char *client;               /* peer address as text */
+	enum request_format format;
+	const struct config *cfg;
+	struct db_conn *db;               /* acquired on demand, released by the server */
+	struct request_block *arena;      /* scratch memory freed with the request */
+};
+
+/* Case-insensitive header lookup; NULL when absent. */
+const char *request_header(const struct request *req, const char *name);
+
+/* A path placeholder's value ("id" for "/v1/actions/{id}"). */
+const char *request_param(const struct request *req, const char *name);
+
+/* Scratch memory owned by the request (freed after the response). */
+void *request_alloc(struct request *req, size_t size);
+char *request_strdup(struct request *req, const char *s);
+void request_free_arena(struct request *req);
+
+/*
+ * The "...OrRespond" helpers: each returns 0 with the value, or -1 after
+ * having put the right problem into res, so a handler reads as a straight
+ * line:   if (request_limit_or_respond(req, res, &limit)) return;
+ */
+int request_long_or_respond(struct request *req, struct response *res,
+			    const char *name, long def, long min, long max, long *out);
+/* One of choices (NULL-terminated), or def when absent. */
+int request_enum_or_respond(struct request *req, struct response *res,
+			    const char *name, const char *const *choices,
+			    const char *def, const char **out);
+/*
+ * Every value of a parameter that may be repeated or comma-separated
+ * ("area=E1,E2&area=E3").  *out points to request-owned strings; at most max
+ * values (more is a 400); empty items are a 400.
+ */
+int request_list_or_respond(struct request *req, struct response *res,
+			    const char *name, size_t max, const char ***out, size_t *n);
+/* A single-valued parameter: present twice is a 400.  *out NULL when absent. */
+int request_single_or_respond(struct request *req, struct response *res,
+			      const char *name, const char **out);
+
+struct page {
+	long limit;          /* 1..500, default 50 */
+	const char *after;   /* decoded cursor key, NULL for the first page */
+	/* limit + 1 as text, the LIMIT parameter of a keyset query: the extra
+	 * row tells whether there is a next page. */
+	char fetch[24];
+};
+int request_page_or_respond(struct request *req, struct response *res, struct page *out);
+
+/* The opaque cursor for a key (request-owned string). */
+const char *request_cursor_encode(struct request *req, const char *key);
+
+/* A database connection for this request, or NULL after a 503 in res. */
+struct db_conn *request_db_or_respond(struct request *req, struct response *res);
+
+#endif

@@ -1,0 +1,356 @@
+/*
+ * response.c - shared response helpers: JSON, lists with CSV, problems.
+ */
+#include "http/response.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "domain/csv.h"
+#include "http/request.h"
+#include "util/log.h"
+
+#define PROBLEM_TYPE_PREFIX "urn:equalities:problem:"
+
+/* Shares and ratios are published to a fixed precision, so give jansson
+ * enough digits to print them exactly and no more. */
+#define JSON_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))
+
+void response_init(struct response *res)
+{
+	memset(res, 0, sizeof(*res));
+}
+
+void response_reset(struct response *res)
+{
+	for (size_t i = 0; i < res->nheaders; i++) {
+		free(res->headers[i].name);
+		free(res->headers[i].value);
+	}
+	res->nheaders = 0;
+	buf_reset(&res->body);
+	res->status = 0;
+	res->content_type = NULL;
+}
+
+void response_release(struct response *res)
+{
+	response_reset(res);
+	buf_release(&res->body);
+}
+
+int response_header_add(struct response *res, const char *name, const char *value)
+{
+	struct response_header *h;
+
+	if (res->nheaders >= RESPONSE_MAX_HEADERS)
+		return -1;
+	h = &res->headers[res->nheaders];
+	h->name = strdup(name);
+	h->value = strdup(value);
+	if (!h->name || !h->value) {
+		free(h->name);
+		free(h->value);
+		return -1;
+	}
+	res->nheaders++;
+	return 0;
+}
+
+const char *response_header_get(const struct response *res, const char *name)
+{
+	for (size_t i = 0; i < res->nheaders; i++)
+		if (strcasecmp(res->headers[i].name, name) == 0)
+			return res->headers[i].value;
+	return NULL;
+}
+
+static void set_body_json(struct response *res, int status, const char *ctype,
+			  json_t *body)
+{
+	char *text;
+
+	buf_reset(&res->body);
+	text = body ? json_dumps(body, JSON_DUMP_FLAGS) : NULL;
+	json_decref(body);
+	if (!text || buf_append_str(&res->body, text) != 0) {
+		free(text);
+		/* Out of memory: a fixed body still tells the client the truth. */
+		buf_reset(&res->body);
+		if (buf_append_str(&res->body,
+			"{\"type\":\"urn:equalities:problem:internal\",\"title\":\"Internal error\",\"status\":500}"))
+			buf_reset(&res->body);
+		res->status = 500;
+		res->content_type = "application/problem+json";
+		return;
+	}
+	free(text);
+	res->status = status;
+	res->content_type = ctype;
+}
+
+void response_json(struct response *res, int status, json_t *body)
+{
+	set_body_json(res, status, "application/json", body);
+}
+
+void response_bytes(struct response *res, int status, const char *content_type,
+		    const void *data, size_t len)
+{
+	buf_reset(&res->body);
+	if (buf_append(&res->body, data, len) != 0) {
+		problem_send_internal(res);
+		return;
+	}
+	res->status = status;
+	res->content_type = content_type;
+}
+
+double response_round(double v, int places)
+{
+	double scale = pow(10.0, places);
+
+	return round(v * scale) / scale;
+}
+
+/* Resolve a simple JSON pointer ("/a/b"); no escapes are used in ours. */
+static json_t *pointer_get(json_t *root, const char *pointer)
+{
+	json_t *cur = root;
+	const char *p = pointer;
+
+	while (cur && *p == '/') {
+		const char *next = strchr(p + 1, '/');
+		size_t len = next ? (size_t)(next - p - 1) : strlen(p + 1);
+		char key[64];
+
+		if (len >= sizeof(key))
+			return NULL;
+		memcpy(key, p + 1, len);
+		key[len] = '\0';
+		cur = json_is_object(cur) ? json_object_get(cur, key) : NULL;
+		p += len + 1;
+	}
+	return cur;
+}
+
+static int csv_append_value(struct buf *out, json_t *v)
+{
+	char *text;
+	int rc;
+
+	if (!v || json_is_null(v))
+		return 0;
+	if (json_is_string(v))
+		return csv_append_field(out, json_string_value(v), json_string_length(v));
+	if (json_is_integer(v))
+		return buf_appendf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+	if (json_is_real(v))
+		return buf_appendf(out, "%.12g", json_real_value(v));
+	if (json_is_true(v))
+		return buf_append_str(out, "true");
+	if (json_is_false(v))
+		return buf_append_str(out, "false");
+	text = json_dumps(v, JSON_DUMP_FLAGS);
+	if (!text)
+		return -1;
+	rc = csv_append_field(out, text, strlen(text));
+	free(text);
+	return rc;
+}
+
+static int render_csv(struct buf *out, json_t *data, const struct csv_column *cols,
+		      size_t ncols)
+{
+	size_t i, c;
+	json_t *row;
+
+	for (c = 0; c < ncols; c++)
+		if ((c && buf_append_char(out, ',')) ||
+		    csv_append_field(out, cols[c].header, strlen(cols[c].header)))
+			return -1;
+	if (buf_append_str(out, "\r\n"))
+		return -1;
+	json_array_foreach(data, i, row) {
+		for (c = 0; c < ncols; c++)
+			if ((c && buf_append_char(out, ',')) ||
+			    csv_append_value(out, pointer_get(row, cols[c].pointer)))
+				return -1;
+		if (buf_append_str(out, "\r\n"))
+			return -1;
+	}
+	return 0;
+}
+
+static int append_encoded(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+		    c == '~' || c == ',' || c == '/' || c == ':') {
+			if (buf_append_char(b, (char)c))
+				return -1;
+		} else if (buf_appendf(b, "%%%c%c", hex[c >> 4], hex[c & 15])) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The request's URL with the cursor replaced (or dropped when NULL). */
+static int build_link(const struct request *req, const char *cursor, struct buf *out)
+{
+	bool first = true;
+
+	if (buf_append_str(out, req->path))
+		return -1;
+	for (size_t i = 0; i < req->query.n; i++) {
+		if (strcmp(req->query.items[i].name, "cursor") == 0)
+			continue;
+		if (buf_append_char(out, first ? '?' : '&') ||
+		    append_encoded(out, req->query.items[i].name) ||
+		    buf_append_char(out, '=') ||
+		    append_encoded(out, req->query.items[i].value))
+			return -1;
+		first = false;
+	}
+	if (cursor) {
+		if (buf_append_str(out, first ? "?cursor=" : "&cursor=") ||
+		    append_encoded(out, cursor))
+			return -1;
+	}
+	return 0;
+}
+
+void response_list(const struct request *req, struct response *res,
+		   json_t *data, json_t *meta, const char *next_cursor,
+		   const struct csv_column *columns, size_t ncolumns)
+{
+	struct buf self = BUF_INIT, next = BUF_INIT;
+	json_t *body = NULL, *links = NULL;
+	const char *cur = query_get(&req->query, "cursor");
+
+	if (!data || !meta)
+		goto oom;
+	if (build_link(req, cur, &self) ||
+	    (next_cursor && build_link(req, next_cursor, &next)))
+		goto oom;
+
+	if (req->format == FORMAT_CSV && columns) {
+		buf_reset(&res->body);
+		if (render_csv(&res->body, data, columns, ncolumns) != 0)
+			goto oom;
+		if (next_cursor) {
+			struct buf link = BUF_INIT;
+
+			if (buf_appendf(&link, "<%s>; rel=\"next\"", buf_cstr(&next)) ||
+			    response_header_add(res, "Link", buf_cstr(&link))) {
+				buf_release(&link);
+				goto oom;
+			}
+			buf_release(&link);
+		}
+		res->status = 200;
+		res->content_type = "text/csv; charset=utf-8";
+		json_decref(data);
+		json_decref(meta);
+		goto done;
+	}
+
+	links = json_pack("{s:s, s:s?}", "self", buf_cstr(&self), "next",
+			  next_cursor ? buf_cstr(&next) : NULL);
+	if (!links)
+		goto oom;
+	if (!next_cursor && json_object_set_new(links, "next", json_null()))
+		goto oom;
+	body = json_pack("{s:o, s:o, s:o}", "data", data, "links", links, "meta", meta);
+	data = meta = links = NULL;
+	if (!body)
+		goto oom;
+	response_json(res, 200, body);
+	goto done;
+oom:
+	json_decref(data);
+	json_decref(meta);
+	json_decref(links);
+	problem_send_internal(res);
+done:
+	buf_release(&self);
+	buf_release(&next);
+}
+
+void problem_send_errors(struct response *res, int status, const char *type,
+			 const char *title, const char *detail, json_t *errors)
+{
+	char type_uri[128];
+	json_t *body;
+
+	snprintf(type_uri, sizeof(type_uri), PROBLEM_TYPE_PREFIX "%s", type);
+	response_reset(res);
+	body = json_pack("{s:s, s:s, s:i, s:s}", "type", type_uri, "title", title,
+			 "status", status, "detail", detail ? detail : title);
+	if (body && errors)
+		json_object_set(body, "errors", errors);
+	json_decref(errors);
+	if (!body) {
+		set_body_json(res, 500, "application/problem+json", NULL);
+		return;
+	}
+	set_body_json(res, status, "application/problem+json", body);
+	res->no_store = true;
+}
+
+void problem_send(struct response *res, int status, const char *type,
+		  const char *title, const char *detail)
+{
+	problem_send_errors(res, status, type, title, detail, NULL);
+}
+
+void problem_sendf(struct response *res, int status, const char *type,
+		   const char *title, const char *fmt, ...)
+{
+	struct buf detail = BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (buf_vappendf(&detail, fmt, ap) != 0)
+		buf_reset(&detail);
+	va_end(ap);
+	problem_send(res, status, type, title, detail.len ? buf_cstr(&detail) : title);
+	buf_release(&detail);
+}
+
+void problem_send_bad_parameter(struct response *res, const char *param,
+				const char *detail)
+{
+	struct buf text = BUF_INIT;
+	json_t *errors;
+
+	errors = json_pack("[{s:s, s:s}]", "parameter", param, "detail", detail);
+	if (buf_appendf(&text, "query parameter '%s': %s", param, detail) != 0)
+		buf_reset(&text);
+	problem_send_errors(res, 400, "invalid-parameter", "Invalid query parameter",
+			    text.len ? buf_cstr(&text) : detail, errors);
+	buf_release(&text);
+}
+
+void problem_send_unavailable(struct response *res)
+{
+	problem_send(res, 503, "unavailable", "Service unavailable",
+		     "The database cannot be reached just now; retry shortly.");
+	(void)response_header_add(res, "Retry-After", "1");
+}
+
+void problem_send_internal(struct response *res)
+{
+	problem_send(res, 500, "internal", "Internal error",
+		     "The request could not be completed; the error has been logged with this request's id.");
+}

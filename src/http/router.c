@@ -1,0 +1,157 @@
+/*
+ * router.c - matching request paths against the route table (see router.h).
+ */
+#include "http/router.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+	enum http_method method;
+	const char *name;
+} methods[] = {
+	{ HTTP_GET, "GET" }, { HTTP_HEAD, "HEAD" }, { HTTP_POST, "POST" },
+	{ HTTP_PUT, "PUT" }, { HTTP_PATCH, "PATCH" }, { HTTP_DELETE, "DELETE" },
+	{ HTTP_OPTIONS, "OPTIONS" },
+};
+
+enum http_method http_method_parse(const char *text)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (strcmp(text, methods[i].name) == 0)
+			return methods[i].method;
+	return 0;
+}
+
+const char *http_method_name(enum http_method m)
+{
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (methods[i].method == m)
+			return methods[i].name;
+	return "?";
+}
+
+/*
+ * Match path against one template.  Returns -1 for no match, otherwise a
+ * score in which earlier literal segments weigh more, so that the most
+ * specific template wins.  Parameters go to out when it is non-NULL.
+ */
+static long match_template(const char *tmpl, const char *path, struct route_match *out)
+{
+	long score = 0;
+	size_t used = 0, nparams = 0;
+	int depth = 0;
+
+	for (;;) {
+		const char *tend, *pend;
+		size_t tlen, plen;
+
+		if (*tmpl != '/' || *path != '/')
+			return -1;
+		tmpl++;
+		path++;
+		tend = strchr(tmpl, '/');
+		pend = strchr(path, '/');
+		tlen = tend ? (size_t)(tend - tmpl) : strlen(tmpl);
+		plen = pend ? (size_t)(pend - path) : strlen(path);
+
+		if (tlen >= 2 && tmpl[0] == '{' && tmpl[tlen - 1] == '}') {
+			if (plen == 0)
+				return -1;
+			if (out) {
+				if (nparams >= ROUTER_MAX_PARAMS ||
+				    used + plen + 1 > sizeof(out->storage))
+					return -1;
+				memcpy(out->storage + used, path, plen);
+				out->storage[used + plen] = '\0';
+				out->names[nparams] = tmpl + 1;
+				out->name_lens[nparams] = tlen - 2;
+				out->values[nparams] = out->storage + used;
+				used += plen + 1;
+			}
+			nparams++;
+		} else {
+			if (tlen != plen || memcmp(tmpl, path, tlen) != 0)
+				return -1;
+			if (depth < 30)
+				score |= 1L << (30 - depth);
+		}
+		depth++;
+		if (!tend && !pend)
+			break;
+		if (!tend || !pend)
+			return -1;
+		tmpl = tend;
+		path = pend;
+	}
+	if (out)
+		out->nparams = nparams;
+	return score;
+}
+
+enum router_result router_match(const struct route *routes, size_t n,
+				enum http_method method, const char *path,
+				struct route_match *out)
+{
+	const struct route *best = NULL;
+	long best_score = -1;
+	bool any = false;
+
+	memset(out, 0, sizeof(*out) - sizeof(out->storage));
+	for (size_t i = 0; i < n; i++) {
+		long score = match_template(routes[i].template, path, NULL);
+
+		if (score < 0)
+			continue;
+		any = true;
+		out->allowed |= routes[i].method;
+		if (routes[i].method == HTTP_GET)
+			out->allowed |= HTTP_HEAD;
+		if (routes[i].method == method ||
+		    (method == HTTP_HEAD && routes[i].method == HTTP_GET)) {
+			if (score > best_score) {
+				best = &routes[i];
+				best_score = score;
+			}
+		}
+	}
+	if (!any)
+		return ROUTER_NOT_FOUND;
+	out->allowed |= HTTP_OPTIONS;
+	if (!best)
+		return ROUTER_METHOD_NOT_ALLOWED;
+	out->route = best;
+	if (match_template(best->template, path, out) < 0)
+		return ROUTER_NOT_FOUND; /* parameters too long to hold */
+	return ROUTER_FOUND;
+}
+
+const char *router_param(const struct route_match *m, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (size_t i = 0; i < m->nparams; i++)
+		if (m->name_lens[i] == len && memcmp(m->names[i], name, len) == 0)
+			return m->values[i];
+	return NULL;
+}
+
+void router_allow_header(unsigned allowed, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	if (size == 0)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		int w;
+
+		if (!(allowed & methods[i].method))
+			continue;
+		w = snprintf(buf + used, size - used, "%s%s", used ? ", " : "",
+			     methods[i].name);
+		if (w < 0 || (size_t)w >= size - used)
+			return;
+		used += (size_t)w;
+	}
+}

@@ -1,0 +1,82 @@
+/*
+ * router.h - the route table: method + path template -> handler.
+ *
+ * Templates are literal segments and {name} placeholders, such as
+ * "/v1/actions/{id}".  A placeholder matches one non-empty segment.  When
+ * several templates match a path, the one with a literal segment furthest to
+ * the left wins ("/v1/returns/summary" beats "/v1/returns/{id}").  Pure: no
+ * I/O, no allocation, so cmocka can test it alone.
+ */
+#ifndef EQ_HTTP_ROUTER_H
+#define EQ_HTTP_ROUTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct request;
+struct response;
+
+enum http_method {
+	HTTP_GET = 1u << 0,
+	HTTP_HEAD = 1u << 1,
+	HTTP_POST = 1u << 2,
+	HTTP_PUT = 1u << 3,
+	HTTP_PATCH = 1u << 4,
+	HTTP_DELETE = 1u << 5,
+	HTTP_OPTIONS = 1u << 6,
+};
+
+/* "GET" -> HTTP_GET; 0 for methods the service does not speak (TRACE, ...). */
+enum http_method http_method_parse(const char *text);
+const char *http_method_name(enum http_method m);
+
+/* A handler always leaves a response in res (see response.h). */
+typedef void (*route_handler_fn)(struct request *req, struct response *res);
+
+enum route_flags {
+	ROUTE_PUBLIC = 1u << 0,   /* public data: shared cache, ETag, Cache-Control: public */
+	ROUTE_CSV = 1u << 1,      /* ?format=csv / Accept: text/csv supported */
+	ROUTE_BODY = 1u << 2,     /* takes a request body */
+};
+
+struct route {
+	enum http_method method;
+	const char *template;
+	route_handler_fn handler;
+	const char *const *query_params;  /* allowed query parameters, NULL-terminated; NULL: none */
+	unsigned flags;
+	const char *scope;                /* API-key scope required; NULL: public */
+};
+
+#define ROUTER_MAX_PARAMS 4
+#define ROUTER_PARAM_STORAGE 512
+
+struct route_match {
+	const struct route *route;
+	unsigned allowed;         /* methods that some template matching the path accepts */
+	size_t nparams;
+	const char *names[ROUTER_MAX_PARAMS];   /* point into the template (not NUL-terminated at '}') */
+	size_t name_lens[ROUTER_MAX_PARAMS];
+	const char *values[ROUTER_MAX_PARAMS];  /* NUL-terminated copies in storage */
+	char storage[ROUTER_PARAM_STORAGE];
+};
+
+enum router_result { ROUTER_FOUND = 0, ROUTER_NOT_FOUND, ROUTER_METHOD_NOT_ALLOWED };
+
+/*
+ * Match a decoded path (no query string) against n routes.  HEAD matches GET
+ * routes.  On ROUTER_FOUND, out->route and the parameters are set; on
+ * ROUTER_METHOD_NOT_ALLOWED, out->allowed lists the methods for an Allow
+ * header.  OPTIONS is never FOUND: the server answers it from out->allowed.
+ */
+enum router_result router_match(const struct route *routes, size_t n,
+				enum http_method method, const char *path,
+				struct route_match *out);
+
+/* Value of placeholder `name` after a match, or NULL. */
+const char *router_param(const struct route_match *m, const char *name);
+
+/* Write "GET, HEAD, OPTIONS"-style text for an Allow header. */
+void router_allow_header(unsigned allowed, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,725 @@
+/*
+ * server.c - libmicrohttpd glue and the life of one request.
+ *
+ * The life of a request:
+ *   uri_log_cb     the request line has arrived: allocate its exchange, keep
+ *                  the raw URI (we parse it ourselves, strictly), count it in
+ *                  flight.
+ *   access_cb #1   headers are in: check framing and the declared body size.
+ *                  Nothing is queued on this first call: libmicrohttpd
+ *                  0.9.75 then sends "Connection: close" and keep-alive is
+ *                  lost (a tenfold drop in throughput measured here).
+ *   access_cb #n   body bytes, collected up to EQ_MAX_BODY_BYTES.
+ *   access_cb last route, cache, handler, finish the headers, queue.
+ *   completed_cb   log line, free everything.
+ */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "db/db.h"
+#include "http/cache.h"
+#include "http/query.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/random.h"
+#include "util/sha256.h"
+
+struct server {
+	const struct config *cfg;
+	const struct route *routes;
+	size_t nroutes;
+	struct MHD_Daemon *daemon;
+	atomic_int inflight;
+};
+
+/* One request from its first line to its log line. */
+struct exchange {
+	struct server *srv;
+	char *raw_uri;
+	struct timespec started_at;
+	bool headers_seen;
+	bool body_too_large;
+	bool bad_framing;
+	struct buf body;
+	struct request req;
+	struct response res;
+	struct route_match match;
+	char method_name[16];
+	char client[INET6_ADDRSTRLEN];
+	const char *route_label;   /* template for logs; never the raw path */
+	int status;
+};
+
+static double elapsed_ms(const struct timespec *since)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - since->tv_sec) * 1e3 +
+	       (double)(now.tv_nsec - since->tv_nsec) / 1e6;
+}
+
+static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	struct server *srv = cls;
+	struct exchange *ex = calloc(1, sizeof(*ex));
+
+	(void)conn;
+	if (!ex)
+		return NULL;
+	ex->srv = srv;
+	ex->raw_uri = strdup(uri ? uri : "");
+	clock_gettime(CLOCK_MONOTONIC, &ex->started_at);
+	response_init(&ex->res);
+	ex->route_label = "unmatched";
+	atomic_fetch_add(&srv->inflight, 1);
+	return ex;
+}
+
+static void exchange_free(struct exchange *ex)
+{
+	if (ex->req.db)
+		db_release(ex->req.db);
+	query_release(&ex->req.query);
+	request_free_arena(&ex->req);
+	response_release(&ex->res);
+	buf_release(&ex->body);
+	free(ex->raw_uri);
+	free(ex);
+}
+
+static void completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct server *srv = cls;
+	struct exchange *ex = *req_cls;
+
+	(void)conn;
+	(void)toe;
+	if (!ex)
+		return;
+	{
+		struct log_request line = {
+			.request_id = ex->req.request_id[0] ? ex->req.request_id : NULL,
+			.method = ex->method_name,
+			.route = ex->route_label,
+			.client = ex->client,
+			.status = ex->status,
+			.duration_ms = elapsed_ms(&ex->started_at),
+		};
+		log_request(&line);
+	}
+	exchange_free(ex);
+	*req_cls = NULL;
+	atomic_fetch_sub(&srv->inflight, 1);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct buf msg = BUF_INIT;
+
+	(void)cls;
+	if (buf_vappendf(&msg, fmt, ap) == 0) {
+		while (msg.len && (msg.data[msg.len - 1] == '\n'))
+			msg.data[--msg.len] = '\0';
+		log_event(LOG_WARN, buf_cstr(&msg), "\"source\":\"libmicrohttpd\"");
+	}
+	buf_release(&msg);
+}
+
+/* ---- request set-up ---------------------------------------------------- */
+
+struct header_walk {
+	struct request_header *items;
+	size_t n, cap;
+	unsigned content_length_count;
+	bool transfer_encoding;
+};
+
+static enum MHD_Result header_cb(void *cls, enum MHD_ValueKind kind,
+				 const char *key, const char *value)
+{
+	struct header_walk *w = cls;
+
+	(void)kind;
+	if (strcasecmp(key, "Content-Length") == 0)
+		w->content_length_count++;
+	if (strcasecmp(key, "Transfer-Encoding") == 0)
+		w->transfer_encoding = true;
+	if (w->items && w->n < w->cap) {
+		w->items[w->n].name = key;
+		w->items[w->n].value = value ? value : "";
+	}
+	w->n++;
+	return MHD_YES;
+}
+
+static bool request_id_is_sane(const char *id)
+{
+	size_t len = 0;
+
+	for (const char *p = id; *p; p++, len++) {
+		char c = *p;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == ':'))
+			return false;
+	}
+	return len >= 1 && len <= 64;
+}
+
+static void set_request_id(struct exchange *ex)
+{
+	const char *given = request_header(&ex->req, "X-Request-Id");
+
+	if (given && request_id_is_sane(given)) {
+		strcpy(ex->req.request_id, given);
+		return;
+	}
+	if (random_hex(ex->req.request_id, 16) != 0)
+		strcpy(ex->req.request_id, "unavailable");
+}
+
+static void set_client(struct exchange *ex, struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info =
+		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = info ? info->client_addr : NULL;
+
+	strcpy(ex->client, "unknown");
+	if (!sa)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+			  ex->client, sizeof(ex->client));
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+			  ex->client, sizeof(ex->client));
+}
+
+/* First call: the headers are complete, no body has been read. */
+static int exchange_start(struct exchange *ex, struct MHD_Connection *conn,
+			  const char *method)
+{
+	struct header_walk walk = { 0 };
+	const char *cl;
+
+	snprintf(ex->method_name, sizeof(ex->method_name), "%s", method);
+	ex->req.method = http_method_parse(method);
+	ex->req.cfg = ex->srv->cfg;
+	set_client(ex, conn);
+	ex->req.client = ex->client;
+
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, header_cb, &walk);
+	walk.items = request_alloc(&ex->req, sizeof(*walk.items) * (walk.n + 1));
+	if (!walk.items)
+		return -1;
+	walk.cap = walk.n;
+	walk.n = 0;
+	walk.content_length_count = 0;
+	walk.transfer_encoding = false;
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, header_cb, &walk);
+	ex->req.headers = walk.items;
+	ex->req.nheaders = walk.n;
+	set_request_id(ex);
+
+	/* Two framings for one body is how requests get smuggled past
+	 * proxies: refuse it rather than guess which one a proxy used. */
+	if (walk.content_length_count > 1 ||
+	    (walk.content_length_count && walk.transfer_encoding))
+		ex->bad_framing = true;
+
+	cl = request_header(&ex->req, "Content-Length");
+	if (cl) {
+		long long n;
+		char *end;
+
+		errno = 0;
+		n = strtoll(cl, &end, 10);
+		if (errno || *end || n < 0)
+			ex->bad_framing = true;
+		else if ((unsigned long long)n > ex->srv->cfg->max_body_bytes)
+			ex->body_too_large = true;
+	}
+	return 0;
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+static void respond_error_too_large(struct exchange *ex)
+{
+	char detail[160];
+
+	snprintf(detail, sizeof(detail),
+		 "The request body is larger than this service accepts (%zu bytes).",
+		 ex->srv->cfg->max_body_bytes);
+	problem_send(&ex->res, 413, "body-too-large", "Request body too large", detail);
+}
+
+/* Split the raw URI into a decoded path and the raw query. */
+static int parse_target(struct exchange *ex)
+{
+	char *q = strchr(ex->raw_uri, '?');
+	size_t plen = q ? (size_t)(q - ex->raw_uri) : strlen(ex->raw_uri);
+	char *path;
+	long n;
+	struct query_error qerr;
+
+	ex->req.raw_query = q ? q + 1 : "";
+	if (plen == 0 || ex->raw_uri[0] != '/') {
+		problem_send(&ex->res, 400, "bad-request", "Bad request",
+			     "The request target must be an absolute path such as /v1/areas.");
+		return -1;
+	}
+	path = request_alloc(&ex->req, plen + 1);
+	if (!path) {
+		problem_send_internal(&ex->res);
+		return -1;
+	}
+	n = query_decode(ex->raw_uri, plen, path, false);
+	/* An encoded slash would make one segment look like two. */
+	if (n < 0 || memmem(ex->raw_uri, plen, "%2F", 3) || memmem(ex->raw_uri, plen, "%2f", 3)) {
+		problem_send(&ex->res, 400, "bad-request", "Bad request",
+			     "The path is not valid percent-encoded UTF-8 (or encodes a '/').");
+		return -1;
+	}
+	ex->req.path = path;
+	if (query_parse(ex->req.raw_query, &ex->req.query, &qerr) != 0) {
+		problem_send_bad_parameter(&ex->res, qerr.param[0] ? qerr.param : "(query)",
+					   qerr.detail);
+		return -1;
+	}
+	return 0;
+}
+
+static const char *const format_choices[] = { "json", "csv", NULL };
+
+static int choose_format(struct exchange *ex)
+{
+	const char *format = NULL;
+	const char *accept;
+
+	ex->req.format = FORMAT_JSON;
+	if (!(ex->req.route->flags & ROUTE_CSV))
+		return 0;
+	if (request_enum_or_respond(&ex->req, &ex->res, "format", format_choices, NULL, &format))
+		return -1;
+	if (format) {
+		ex->req.format = strcmp(format, "csv") == 0 ? FORMAT_CSV : FORMAT_JSON;
+		return 0;
+	}
+	accept = request_header(&ex->req, "Accept");
+	if (accept && strstr(accept, "text/csv") && !strstr(accept, "application/json"))
+		ex->req.format = FORMAT_CSV;
+	return 0;
+}
+
+static int check_query_names(struct exchange *ex)
+{
+	const struct route *r = ex->req.route;
+	const char *unknown = NULL;
+
+	for (size_t i = 0; i < ex->req.query.n; i++) {
+		const char *name = ex->req.query.items[i].name;
+		bool ok = (r->flags & ROUTE_CSV) && strcmp(name, "format") == 0;
+
+		for (size_t k = 0; !ok && r->query_params && r->query_params[k]; k++)
+			ok = strcmp(name, r->query_params[k]) == 0;
+		if (!ok) {
+			unknown = name;
+			break;
+		}
+	}
+	if (unknown) {
+		problem_send_bad_parameter(&ex->res, unknown,
+			"is not a parameter of this endpoint (see /openapi.yaml)");
+		return -1;
+	}
+	return 0;
+}
+
+static void add_cors_headers(struct exchange *ex, struct MHD_Response *resp, bool preflight)
+{
+	const char *origin = request_header(&ex->req, "Origin");
+	char allow[96];
+
+	if (!origin || !config_cors_allows(ex->srv->cfg, origin))
+		return;
+	MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+	if (preflight) {
+		router_allow_header(ex->match.allowed, allow, sizeof(allow));
+		MHD_add_response_header(resp, "Access-Control-Allow-Methods", allow);
+		MHD_add_response_header(resp, "Access-Control-Allow-Headers",
+			"Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Request-Id");
+		MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
+	} else {
+		MHD_add_response_header(resp, "Access-Control-Expose-Headers",
+			"ETag, Link, Location, Retry-After, X-Request-Id");
+	}
+}
+
+static bool is_public_read(const struct exchange *ex)
+{
+	return ex->req.route && (ex->req.route->flags & ROUTE_PUBLIC) &&
+	       (ex->req.method == HTTP_GET || ex->req.method == HTTP_HEAD);
+}
+
+static void common_headers(struct exchange *ex, struct MHD_Response *resp, bool preflight)
+{
+	bool cors = ex->srv->cfg->cors_origins && ex->srv->cfg->cors_origins[0];
+
+	MHD_add_response_header(resp, "X-Request-Id", ex->req.request_id);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (is_public_read(ex))
+		MHD_add_response_header(resp, "Vary", cors ? "Accept, Origin" : "Accept");
+	else if (cors)
+		MHD_add_response_header(resp, "Vary", "Origin");
+	add_cors_headers(ex, resp, preflight);
+}
+
+static void cache_control(struct exchange *ex, struct MHD_Response *resp, int status)
+{
+	char value[64];
+
+	if (is_public_read(ex) && (status == 200 || status == 304) && !ex->res.no_store) {
+		snprintf(value, sizeof(value), "public, max-age=%u", ex->srv->cfg->cache_max_age_s);
+		MHD_add_response_header(resp, "Cache-Control", value);
+	} else if (ex->req.route && ex->req.route->scope) {
+		MHD_add_response_header(resp, "Cache-Control", "private, no-store");
+	} else {
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+	}
+}
+
+static enum MHD_Result queue(struct exchange *ex, struct MHD_Connection *conn,
+			     struct MHD_Response *resp, int status)
+{
+	enum MHD_Result rc;
+
+	if (!resp)
+		return MHD_NO;
+	ex->status = status;
+	rc = MHD_queue_response(conn, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static enum MHD_Result send_not_modified(struct exchange *ex, struct MHD_Connection *conn,
+					 const char *etag)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, "ETag", etag);
+	cache_control(ex, resp, 304);
+	common_headers(ex, resp, false);
+	return queue(ex, conn, resp, 304);
+}
+
+/* Build the wire response from ex->res; take the body (no copy). */
+static enum MHD_Result send_response(struct exchange *ex, struct MHD_Connection *conn,
+				     const char *cache_key, uint64_t gen)
+{
+	struct response *res = &ex->res;
+	struct MHD_Response *resp;
+	char etag[CACHE_ETAG_LEN] = "";
+	char *body;
+	size_t len;
+	int status = res->status ? res->status : 500;
+
+	if (res->status == 0) {
+		log_event(LOG_ERROR, "handler left no response", NULL);
+		problem_send_internal(res);
+		status = 500;
+	}
+	if (is_public_read(ex) && status == 200 && !res->no_store) {
+		char hex[33];
+		struct sha256 h;
+		unsigned char digest[SHA256_DIGEST_LEN];
+		static const char digits[] = "0123456789abcdef";
+
+		/* Strong validator: the hash of the exact bytes and their type. */
+		sha256_init(&h);
+		sha256_update(&h, res->content_type, strlen(res->content_type));
+		sha256_update(&h, "\n", 1);
+		sha256_update(&h, res->body.data ? res->body.data : "", res->body.len);
+		sha256_final(&h, digest);
+		for (int i = 0; i < 16; i++) {
+			hex[i * 2] = digits[digest[i] >> 4];
+			hex[i * 2 + 1] = digits[digest[i] & 15];
+		}
+		hex[32] = '\0';
+		snprintf(etag, sizeof(etag), "\"%s\"", hex);
+		if (cache_key)
+			cache_store(cache_key, gen, buf_cstr(&res->body), res->body.len,
+				    res->content_type, etag, response_header_get(res, "Link"));
+		if (cache_etag_matches(request_header(&ex->req, "If-None-Match"), etag))
+			return send_not_modified(ex, conn, etag);
+	}
+
+	body = buf_detach(&res->body, &len);
+	if (!body)
+		return MHD_NO;
+	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	if (res->content_type)
+		MHD_add_response_header(resp, "Content-Type", res->content_type);
+	if (etag[0])
+		MHD_add_response_header(resp, "ETag", etag);
+	for (size_t i = 0; i < res->nheaders; i++)
+		MHD_add_response_header(resp, res->headers[i].name, res->headers[i].value);
+	cache_control(ex, resp, status);
+	common_headers(ex, resp, false);
+	return queue(ex, conn, resp, status);
+}
+
+static enum MHD_Result send_cached(struct exchange *ex, struct MHD_Connection *conn,
+				   struct cached *hit)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(hit->len, hit->body, MHD_RESPMEM_MUST_FREE);
+
+	if (!resp) {
+		free(hit->body);
+		free(hit->link);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", hit->content_type);
+	MHD_add_response_header(resp, "ETag", hit->etag);
+	if (hit->link)
+		MHD_add_response_header(resp, "Link", hit->link);
+	free(hit->link);
+	cache_control(ex, resp, 200);
+	common_headers(ex, resp, false);
+	return queue(ex, conn, resp, 200);
+}
+
+static enum MHD_Result send_options(struct exchange *ex, struct MHD_Connection *conn)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	char allow[96];
+
+	if (!resp)
+		return MHD_NO;
+	router_allow_header(ex->match.allowed, allow, sizeof(allow));
+	MHD_add_response_header(resp, "Allow", allow);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	common_headers(ex, resp, request_header(&ex->req, "Access-Control-Request-Method") != NULL);
+	return queue(ex, conn, resp, 204);
+}
+
+static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn)
+{
+	struct server *srv = ex->srv;
+	enum router_result rr;
+	char allow[96];
+	char *cache_key = NULL;
+	uint64_t gen = 0;
+	enum MHD_Result rc;
+
+	if (ex->bad_framing) {
+		problem_send(&ex->res, 400, "bad-request", "Bad request",
+			     "The request's framing is ambiguous (Content-Length given twice, invalid, or with Transfer-Encoding).");
+		return send_response(ex, conn, NULL, 0);
+	}
+	if (ex->body_too_large) {
+		respond_error_too_large(ex);
+		return send_response(ex, conn, NULL, 0);
+	}
+	if (parse_target(ex) != 0)
+		return send_response(ex, conn, NULL, 0);
+
+	rr = router_match(srv->routes, srv->nroutes, ex->req.method, ex->req.path, &ex->match);
+	if (rr == ROUTER_NOT_FOUND) {
+		problem_sendf(&ex->res, 404, "not-found", "Not found",
+			      "No resource lives at this path; /openapi.yaml lists every route.");
+		return send_response(ex, conn, NULL, 0);
+	}
+	ex->req.match = &ex->match;
+	if (ex->req.method == HTTP_OPTIONS)
+		return send_options(ex, conn);
+	if (rr == ROUTER_METHOD_NOT_ALLOWED) {
+		router_allow_header(ex->match.allowed, allow, sizeof(allow));
+		problem_sendf(&ex->res, 405, "method-not-allowed", "Method not allowed",
+			      "%s is not allowed here; allowed: %s.", ex->method_name, allow);
+		(void)response_header_add(&ex->res, "Allow", allow);
+		return send_response(ex, conn, NULL, 0);
+	}
+	ex->req.route = ex->match.route;
+	ex->route_label = ex->req.route->template;
+
+	if (check_query_names(ex) != 0 || choose_format(ex) != 0)
+		return send_response(ex, conn, NULL, 0);
+
+	if (is_public_read(ex)) {
+		struct buf key = BUF_INIT;
+		struct cached hit;
+
+		gen = cache_generation();
+		if (gen && buf_appendf(&key, "%s?%s#%d", ex->req.path, ex->req.raw_query,
+				       (int)ex->req.format) == 0) {
+			switch (cache_lookup(buf_cstr(&key), gen,
+					     request_header(&ex->req, "If-None-Match"), &hit)) {
+			case CACHE_NOT_MODIFIED:
+				buf_release(&key);
+				return send_not_modified(ex, conn, hit.etag);
+			case CACHE_HIT:
+				buf_release(&key);
+				return send_cached(ex, conn, &hit);
+			case CACHE_MISS:
+				break;
+			}
+			cache_key = buf_detach(&key, NULL);
+		}
+		buf_release(&key);
+	}
+
+	ex->req.body = ex->body.data;
+	ex->req.body_len = ex->body.len;
+	ex->req.route->handler(&ex->req, &ex->res);
+	/* Give the connection back before the bytes go out. */
+	if (ex->req.db) {
+		db_release(ex->req.db);
+		ex->req.db = NULL;
+	}
+	/* Only a generation seen before the handler ran may stamp the entry:
+	 * a write that lands meanwhile bumps it and the entry is never hit. */
+	rc = send_response(ex, conn, cache_key, gen);
+	free(cache_key);
+	return rc;
+}
+
+static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
+				 const char *url, const char *method,
+				 const char *version, const char *upload_data,
+				 size_t *upload_data_size, void **req_cls)
+{
+	struct exchange *ex = *req_cls;
+
+	(void)cls;
+	(void)url;
+	(void)version;
+	if (!ex)
+		return MHD_NO; /* out of memory in uri_log_cb: drop the connection */
+
+	if (!ex->headers_seen) {
+		ex->headers_seen = true;
+		if (exchange_start(ex, conn, method) != 0)
+			return MHD_NO;
+		/* A body we will refuse anyway: answer now and close, instead of
+		 * reading (or inviting with 100 Continue) what will be thrown away. */
+		if (ex->body_too_large || ex->bad_framing)
+			return dispatch(ex, conn);
+		return MHD_YES;
+	}
+	if (ex->status) {
+		/* Already answered (413 while the body was arriving): swallow the
+		 * rest; libmicrohttpd closes the connection after the reply. */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		if (!ex->body_too_large &&
+		    ex->body.len + *upload_data_size > ex->srv->cfg->max_body_bytes) {
+			ex->body_too_large = true;
+			buf_release(&ex->body);
+		}
+		if (!ex->body_too_large &&
+		    buf_append(&ex->body, upload_data, *upload_data_size) != 0)
+			return MHD_NO;
+		*upload_data_size = 0;
+		if (ex->body_too_large)
+			return dispatch(ex, conn);
+		return MHD_YES;
+	}
+	return dispatch(ex, conn);
+}
+
+/* ---- life cycle ----------------------------------------------------------- */
+
+int server_run(const struct config *cfg, const struct route *routes, size_t nroutes)
+{
+	struct server srv = { .cfg = cfg, .routes = routes, .nroutes = nroutes };
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	sigset_t signals;
+	int sig = 0;
+	struct timespec deadline;
+
+	if (cfg->listen_addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+
+	/* Block the stop signals in every thread; this one waits for them. */
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &signals, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	srv.daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, &srv,
+		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->listen_addr,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_connections_per_ip,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout_s,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
+		MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, &srv,
+		MHD_OPTION_NOTIFY_COMPLETED, completed_cb, &srv,
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+		MHD_OPTION_END);
+	if (!srv.daemon) {
+		log_msgf(LOG_ERROR, "cannot listen on %s (in use, or not an address of this machine)",
+			 cfg->listen);
+		return 1;
+	}
+	log_msgf(LOG_INFO, "listening on http://%s with %u threads", cfg->listen, cfg->threads);
+
+	while (sigwait(&signals, &sig) != 0)
+		;
+	log_msgf(LOG_INFO, "%s received: draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+
+	/* Stop accepting, let what is in flight finish, then close. */
+	MHD_quiesce_daemon(srv.daemon);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += 10;
+	for (;;) {
+		struct timespec now, pause = { 0, 10 * 1000 * 1000 };
+
+		if (atomic_load(&srv.inflight) == 0)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > deadline.tv_sec) {
+			log_msgf(LOG_WARN, "drain deadline passed with %d requests in flight",
+				 atomic_load(&srv.inflight));
+			break;
+		}
+		nanosleep(&pause, NULL);
+	}
+	MHD_stop_daemon(srv.daemon);
+	log_event(LOG_INFO, "stopped", NULL);
+	return 0;
+}

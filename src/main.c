@@ -1,0 +1,259 @@
+/*
+ * main.c - the equalities-api command: serve (default), migrate, seed,
+ * import census, --help, --version.
+ *
+ * Exit codes: 0 success, 1 the work failed (database refused, bad file),
+ * 2 bad usage or configuration (one line on stderr saying which).
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/routes.h"
+#include "config.h"
+#include "db/db.h"
+#include "db/listener.h"
+#include "db/migrate.h"
+#include "eq_version.h"
+#include "http/cache.h"
+#include "http/server.h"
+#include "import/census.h"
+#include "seed.h"
+#include "util/buf.h"
+#include "util/log.h"
+
+static const char usage[] =
+	"Usage: equalities-api [COMMAND] [OPTIONS]\n"
+	"\n"
+	"The Equalities Data API: a London borough's equalities data, served over HTTP.\n"
+	"\n"
+	"Commands:\n"
+	"  serve                       serve the API (the default)\n"
+	"  migrate                     apply pending migrations from migrations/\n"
+	"  seed                        load the demo data set from data/ (idempotent)\n"
+	"  import census FILE --dataset SLUG\n"
+	"                              load an ONS Census 2021 bulk CSV into a data set\n"
+	"\n"
+	"Options (each also an environment variable):\n"
+	"  --database-url URL          EQ_DATABASE_URL   libpq conninfo or URI\n"
+	"  --listen HOST:PORT          EQ_LISTEN         default 127.0.0.1:8080\n"
+	"  --threads N                 EQ_THREADS        default: the number of cores\n"
+	"  --root DIR                  EQ_ROOT           folder with api/, migrations/, data/\n"
+	"  --log-level LEVEL           EQ_LOG_LEVEL      debug, info, warn, error\n"
+	"  --help, --version\n"
+	"\n"
+	"Other settings: EQ_DB_POOL_SIZE, EQ_CORS_ORIGINS, EQ_MAX_BODY_BYTES,\n"
+	"EQ_SUPPRESS_BELOW, EQ_MAX_CONNECTIONS, EQ_MAX_CONNECTIONS_PER_IP,\n"
+	"EQ_CONNECTION_TIMEOUT, EQ_STATEMENT_TIMEOUT_MS, EQ_CACHE_MAX_AGE (see README.md).\n";
+
+static const struct {
+	const char *flag;
+	const char *env;
+} flag_env[] = {
+	{ "--database-url", "EQ_DATABASE_URL" },
+	{ "--listen", "EQ_LISTEN" },
+	{ "--threads", "EQ_THREADS" },
+	{ "--root", "EQ_ROOT" },
+	{ "--log-level", "EQ_LOG_LEVEL" },
+};
+
+static int usage_error(const char *what)
+{
+	fprintf(stderr, "equalities-api: %s (see --help)\n", what);
+	return 2;
+}
+
+/* Turn known flags into their environment variables; leave the rest in
+ * argv (compacted).  Returns the new argc, or -1 on a flag without value. */
+static int apply_flags(int argc, char **argv)
+{
+	int out = 1;
+
+	for (int i = 1; i < argc; i++) {
+		bool matched = false;
+
+		for (size_t k = 0; k < sizeof(flag_env) / sizeof(flag_env[0]); k++) {
+			size_t len = strlen(flag_env[k].flag);
+
+			if (strncmp(argv[i], flag_env[k].flag, len) != 0)
+				continue;
+			if (argv[i][len] == '=') {
+				setenv(flag_env[k].env, argv[i] + len + 1, 1);
+			} else if (argv[i][len] == '\0') {
+				if (i + 1 >= argc)
+					return -1;
+				setenv(flag_env[k].env, argv[++i], 1);
+			} else {
+				continue;
+			}
+			matched = true;
+			break;
+		}
+		if (!matched)
+			argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	return out;
+}
+
+static PGconn *connect_cli(const struct config *cfg)
+{
+	char err[512];
+	PGconn *pg = db_connect_direct(cfg->database_url, err, sizeof(err));
+
+	if (!pg)
+		fprintf(stderr, "equalities-api: %s\n", err);
+	return pg;
+}
+
+static int cmd_migrate(const struct config *cfg)
+{
+	struct migration_set set;
+	struct buf dir = BUF_INIT;
+	char err[512];
+	PGconn *pg;
+	int rc = 1;
+
+	if (buf_appendf(&dir, "%s/migrations", cfg->root) ||
+	    migration_set_load(buf_cstr(&dir), &set, err, sizeof(err))) {
+		fprintf(stderr, "equalities-api: %s\n", err);
+		buf_release(&dir);
+		return 1;
+	}
+	buf_release(&dir);
+	pg = connect_cli(cfg);
+	if (pg) {
+		if (migrate_apply(pg, &set, err, sizeof(err)) == 0) {
+			log_msgf(LOG_INFO, "migrations current (%zu files)", set.n);
+			rc = 0;
+		} else {
+			fprintf(stderr, "equalities-api: migrate: %s\n", err);
+		}
+		PQfinish(pg);
+	}
+	migration_set_release(&set);
+	return rc;
+}
+
+static int cmd_seed(const struct config *cfg)
+{
+	char err[768];
+	PGconn *pg = connect_cli(cfg);
+	int rc = 1;
+
+	if (!pg)
+		return 1;
+	if (seed_run(pg, cfg->root, err, sizeof(err)) == 0)
+		rc = 0;
+	else
+		fprintf(stderr, "equalities-api: seed: %s\n", err);
+	PQfinish(pg);
+	return rc;
+}
+
+static int cmd_import(const struct config *cfg, int argc, char **argv)
+{
+	const char *file = NULL, *dataset = NULL;
+	struct census_import_result result;
+	char err[768];
+	PGconn *pg;
+	int rc = 1;
+
+	if (argc < 3 || strcmp(argv[2], "census") != 0)
+		return usage_error("import takes: import census FILE --dataset SLUG");
+	for (int i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--dataset") == 0 && i + 1 < argc)
+			dataset = argv[++i];
+		else if (strncmp(argv[i], "--dataset=", 10) == 0)
+			dataset = argv[i] + 10;
+		else if (!file && argv[i][0] != '-')
+			file = argv[i];
+		else
+			return usage_error("import census takes FILE --dataset SLUG");
+	}
+	if (!file || !dataset)
+		return usage_error("import census needs FILE and --dataset SLUG");
+	pg = connect_cli(cfg);
+	if (!pg)
+		return 1;
+	if (census_import_file(pg, file, dataset, &result, err, sizeof(err)) == 0) {
+		printf("imported %s into %s: %s for %zu areas (%zu rows for other areas skipped, %zu counts changed)\n",
+		       file, dataset, result.characteristic, result.rows_loaded, result.rows_skipped,
+		       result.cells_changed);
+		rc = 0;
+	} else {
+		fprintf(stderr, "equalities-api: import: %s\n", err);
+	}
+	PQfinish(pg);
+	return rc;
+}
+
+static int cmd_serve(const struct config *cfg)
+{
+	const struct route *table;
+	size_t n;
+	char err[512];
+	int rc;
+
+	if (routes_init(cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "equalities-api: %s\n", err);
+		routes_release();
+		return 2;
+	}
+	if (cache_init() != 0 || db_pool_init(cfg) != 0 || listener_start(cfg) != 0) {
+		fprintf(stderr, "equalities-api: cannot start (out of memory or threads)\n");
+		routes_release();
+		return 1;
+	}
+	table = routes_table(&n);
+	rc = server_run(cfg, table, n);
+	listener_stop();
+	db_pool_shutdown();
+	cache_shutdown();
+	routes_release();
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct config cfg;
+	char err[512];
+	const char *cmd;
+	int rc;
+
+	argc = apply_flags(argc, argv);
+	if (argc < 0)
+		return usage_error("an option is missing its value");
+	cmd = argc > 1 ? argv[1] : "serve";
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("equalities-api %s\n", EQ_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "seed") &&
+	    strcmp(cmd, "import"))
+		return usage_error("unknown command");
+	if (strcmp(cmd, "import") != 0 && argc > 2)
+		return usage_error("unexpected argument");
+
+	if (config_load(&cfg, err, sizeof(err)) != 0) {
+		fprintf(stderr, "equalities-api: %s\n", err);
+		return 2;
+	}
+	log_set_level((enum log_level)cfg.log_level);
+
+	if (strcmp(cmd, "migrate") == 0)
+		rc = cmd_migrate(&cfg);
+	else if (strcmp(cmd, "seed") == 0)
+		rc = cmd_seed(&cfg);
+	else if (strcmp(cmd, "import") == 0)
+		rc = cmd_import(&cfg, argc, argv);
+	else
+		rc = cmd_serve(&cfg);
+	config_release(&cfg);
+	return rc;
+}
