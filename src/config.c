@@ -220,6 +220,12 @@ int config_load(struct config *cfg, char *err, size_t errlen)
 			FAIL("EQ_CACHE_MAX_AGE must be a whole number of seconds from 0 to 86400, got '%s'", s);
 		cfg->cache_max_age_s = (unsigned)v;
 	}
+	cfg->response_cache = true;
+	if ((s = getenv("EQ_RESPONSE_CACHE")) && *s) {
+		if (strcmp(s, "on") != 0 && strcmp(s, "off") != 0)
+			FAIL("EQ_RESPONSE_CACHE must be on or off, got '%s'", s);
+		cfg->response_cache = strcmp(s, "on") == 0;
+	}
 	level = LOG_INFO;
 	if ((s = getenv("EQ_LOG_LEVEL")) && *s && log_level_parse(s, &level) != 0)
 		FAIL("EQ_LOG_LEVEL must be one of debug, info, warn, error, got '%s'", s);

@@ -25,6 +25,7 @@ struct config {
 	unsigned statement_timeout_ms;   /* EQ_STATEMENT_TIMEOUT_MS, default 5000 */
 	unsigned suppress_below;     /* EQ_SUPPRESS_BELOW, default 5 */
 	unsigned cache_max_age_s;    /* EQ_CACHE_MAX_AGE, public Cache-Control max-age, default 60 */
+	bool response_cache;         /* EQ_RESPONSE_CACHE, on unless "off" */
 	char *root;                  /* EQ_ROOT: folder holding api/, migrations/, data/ */
 	int log_level;               /* EQ_LOG_LEVEL, enum log_level */
 };

@@ -311,7 +311,7 @@ static void demographics_list(struct request *req, struct response *res)
 		goto done;
 	}
 	if (characteristic && !in_csv_list(char_list, characteristic)) {
-		snprintf(detail, sizeof(detail), "data set '%s' has no characteristic '%s'; see meta.characteristics of /v1/demographics/datasets/%s",
+		snprintf(detail, sizeof(detail), "data set '%s' has no characteristic '%s'; /v1/demographics/datasets/%s lists its characteristics",
 			 slug, characteristic, slug);
 		problem_send_bad_parameter(res, "characteristic", detail);
 		goto done;

@@ -65,7 +65,7 @@ static void *listener_main(void *arg)
 				continue;
 			}
 			backoff = 100;
-			cache_set_enabled(true);
+			cache_set_enabled(config->response_cache);
 			log_event(LOG_INFO, "change listener connected", NULL);
 		}
 		pfd.fd = PQsocket(pg);

@@ -224,7 +224,8 @@ int query_parse_long(const char *text, long min, long max, long *out)
 		p++;
 	if (*p < '0' || *p > '9')
 		return -1;
-	if (p[0] == '0' && p[1] != '\0')
+	/* One spelling per number: no leading zeros, no "-0". */
+	if (p[0] == '0' && (p[1] != '\0' || p != text))
 		return -1;
 	errno = 0;
 	v = strtol(text, &end, 10);

@@ -240,7 +240,7 @@ static char *cursor_decode(struct request *req, const char *text)
 			out[o++] = (char)v;
 	}
 	out[o] = '\0';
-	if (o < 3 || memcmp(out, "c1:", 3) != 0 || strlen(out) != o ||
+	if (o <= 3 || memcmp(out, "c1:", 3) != 0 || strlen(out) != o ||
 	    !query_utf8_valid(out, o))
 		return NULL;
 	return out + 3;

@@ -82,7 +82,7 @@ static void set_body_json(struct response *res, int status, const char *ctype,
 		/* Out of memory: a fixed body still tells the client the truth. */
 		buf_reset(&res->body);
 		if (buf_append_str(&res->body,
-			"{\"type\":\"urn:equalities:problem:internal\",\"title\":\"Internal error\",\"status\":500}"))
+			"{\"type\":\"urn:equalities:problem:internal\",\"title\":\"Internal error\",\"status\":500,\"detail\":\"The response could not be built.\"}"))
 			buf_reset(&res->body);
 		res->status = 500;
 		res->content_type = "application/problem+json";

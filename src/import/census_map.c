@@ -169,8 +169,11 @@ int census_read_row(const struct census_catalog *cat, const struct census_mappin
 		for (size_t k = 0; k < cat->ncats; k++)
 			if (cat->cats[k].parent == (int)c) {
 				any = true;
-				if (counts[k] >= 0)
-					sum += counts[k];
+				if (counts[k] >= 0 && __builtin_add_overflow(sum, counts[k], &sum)) {
+					snprintf(err, errlen, "the categories of '%s: %s' add up to more than can be counted",
+						 cat->prefix, cat->cats[c].heading);
+					return -1;
+				}
 			}
 		if (!any)
 			continue;
@@ -183,8 +186,11 @@ int census_read_row(const struct census_catalog *cat, const struct census_mappin
 		}
 	}
 	for (size_t c = 0; c < cat->ncats; c++)
-		if (cat->cats[c].parent < 0 && cat->cats[c].heading && counts[c] >= 0)
-			top += counts[c];
+		if (cat->cats[c].parent < 0 && cat->cats[c].heading && counts[c] >= 0 &&
+		    __builtin_add_overflow(top, counts[c], &top)) {
+			snprintf(err, errlen, "the categories add up to more than can be counted");
+			return -1;
+		}
 	if (top != *total) {
 		snprintf(err, errlen, "the total is %lld but the categories add up to %lld",
 			 (long long)*total, (long long)top);
