@@ -19,6 +19,7 @@
 #include "http/cache.h"
 #include "http/server.h"
 #include "import/census.h"
+#include "keys_cli.h"
 #include "seed.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -34,6 +35,9 @@ static const char usage[] =
 	"  seed                        load the demo data set from data/ (idempotent)\n"
 	"  import census FILE --dataset SLUG\n"
 	"                              load an ONS Census 2021 bulk CSV into a data set\n"
+	"  keys create --org SLUG --scopes a,b   print a new API key (once)\n"
+	"  keys list [--org SLUG]      key prefixes, scopes, created and last used\n"
+	"  keys revoke PREFIX          the key stops working on its next request\n"
 	"\n"
 	"Options (each also an environment variable):\n"
 	"  --database-url URL          EQ_DATABASE_URL   libpq conninfo or URI\n"
@@ -189,6 +193,18 @@ static int cmd_import(const struct config *cfg, int argc, char **argv)
 	return rc;
 }
 
+static int cmd_keys(const struct config *cfg, int argc, char **argv)
+{
+	PGconn *pg = connect_cli(cfg);
+	int rc;
+
+	if (!pg)
+		return 1;
+	rc = keys_cli_run(pg, argc - 1, argv + 1);
+	PQfinish(pg);
+	return rc;
+}
+
 static int cmd_serve(const struct config *cfg)
 {
 	const struct route *table;
@@ -235,9 +251,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "seed") &&
-	    strcmp(cmd, "import"))
+	    strcmp(cmd, "import") && strcmp(cmd, "keys"))
 		return usage_error("unknown command");
-	if (strcmp(cmd, "import") != 0 && argc > 2)
+	if (strcmp(cmd, "import") != 0 && strcmp(cmd, "keys") != 0 && argc > 2)
 		return usage_error("unexpected argument");
 
 	if (config_load(&cfg, err, sizeof(err)) != 0) {
@@ -252,6 +268,8 @@ int main(int argc, char **argv)
 		rc = cmd_seed(&cfg);
 	else if (strcmp(cmd, "import") == 0)
 		rc = cmd_import(&cfg, argc, argv);
+	else if (strcmp(cmd, "keys") == 0)
+		rc = cmd_keys(&cfg, argc, argv);
 	else
 		rc = cmd_serve(&cfg);
 	config_release(&cfg);

@@ -146,6 +146,12 @@ static const char dataset_sql[] =
 	" EXCLUDED.release_date, EXCLUDED.reference_date, EXCLUDED.official,"
 	" EXCLUDED.licence, EXCLUDED.notes)";
 
+static const char *const organisation_columns[] = { "slug", "name", "kind" };
+static const char organisation_sql[] =
+	"INSERT INTO organisations (slug, name, kind) VALUES ($1, $2, $3)"
+	" ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind"
+	" WHERE (organisations.name, organisations.kind) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind)";
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static int seed_reference(PGconn *pg, const char *root, size_t *changed,
@@ -156,9 +162,11 @@ static int seed_reference(PGconn *pg, const char *root, size_t *changed,
 		{ pg, characteristic_sql, characteristic_columns, N(characteristic_columns), -1, 0 },
 		{ pg, category_sql, category_columns, N(category_columns), 3, 0 },
 		{ pg, dataset_sql, dataset_columns, N(dataset_columns), -1, 0 },
+		{ pg, organisation_sql, organisation_columns, N(organisation_columns), -1, 0 },
 	};
 	static const char *const files[] = {
 		"areas.csv", "characteristics.csv", "categories.csv", "datasets.csv",
+		"organisations.csv",
 	};
 	struct buf path = BUF_INIT;
 	int rc = -1;

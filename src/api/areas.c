@@ -95,8 +95,8 @@ static void areas_get(struct request *req, struct response *res)
 static const char *const list_params[] = { "kind", "parent", "limit", "cursor", NULL };
 
 static const struct route routes[] = {
-	{ HTTP_GET, "/v1/areas", areas_list, list_params, ROUTE_PUBLIC | ROUTE_CSV, NULL },
-	{ HTTP_GET, "/v1/areas/{code}", areas_get, NULL, ROUTE_PUBLIC, NULL },
+	{ .method = HTTP_GET, .template = "/v1/areas", .handler = areas_list, .query_params = list_params, .flags = ROUTE_PUBLIC | ROUTE_CSV },
+	{ .method = HTTP_GET, .template = "/v1/areas/{code}", .handler = areas_get, .flags = ROUTE_PUBLIC },
 };
 
 const struct api_module areas_module = {

@@ -165,9 +165,8 @@ static void characteristics_get(struct request *req, struct response *res)
 static const char *const list_params[] = { "limit", "cursor", NULL };
 
 static const struct route routes[] = {
-	{ HTTP_GET, "/v1/characteristics", characteristics_list, list_params,
-	  ROUTE_PUBLIC | ROUTE_CSV, NULL },
-	{ HTTP_GET, "/v1/characteristics/{code}", characteristics_get, NULL, ROUTE_PUBLIC, NULL },
+	{ .method = HTTP_GET, .template = "/v1/characteristics", .handler = characteristics_list, .query_params = list_params, .flags = ROUTE_PUBLIC | ROUTE_CSV },
+	{ .method = HTTP_GET, .template = "/v1/characteristics/{code}", .handler = characteristics_get, .flags = ROUTE_PUBLIC },
 };
 
 const struct api_module characteristics_module = {

@@ -418,10 +418,9 @@ static const char *const list_params[] = {
 };
 
 static const struct route routes[] = {
-	{ HTTP_GET, "/v1/demographics/datasets", datasets_list, datasets_params,
-	  ROUTE_PUBLIC | ROUTE_CSV, NULL },
-	{ HTTP_GET, "/v1/demographics/datasets/{slug}", datasets_get, NULL, ROUTE_PUBLIC, NULL },
-	{ HTTP_GET, "/v1/demographics", demographics_list, list_params, ROUTE_PUBLIC | ROUTE_CSV, NULL },
+	{ .method = HTTP_GET, .template = "/v1/demographics/datasets", .handler = datasets_list, .query_params = datasets_params, .flags = ROUTE_PUBLIC | ROUTE_CSV },
+	{ .method = HTTP_GET, .template = "/v1/demographics/datasets/{slug}", .handler = datasets_get, .flags = ROUTE_PUBLIC },
+	{ .method = HTTP_GET, .template = "/v1/demographics", .handler = demographics_list, .query_params = list_params, .flags = ROUTE_PUBLIC | ROUTE_CSV },
 };
 
 const struct api_module demographics_module = {

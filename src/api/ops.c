@@ -77,9 +77,9 @@ static void openapi_yaml(struct request *req, struct response *res)
 }
 
 static const struct route routes[] = {
-	{ HTTP_GET, "/healthz", healthz, NULL, 0, NULL },
-	{ HTTP_GET, "/readyz", readyz, NULL, 0, NULL },
-	{ HTTP_GET, "/openapi.yaml", openapi_yaml, NULL, ROUTE_PUBLIC, NULL },
+	{ .method = HTTP_GET, .template = "/healthz", .handler = healthz },
+	{ .method = HTTP_GET, .template = "/readyz", .handler = readyz },
+	{ .method = HTTP_GET, .template = "/openapi.yaml", .handler = openapi_yaml, .flags = ROUTE_PUBLIC },
 };
 
 const struct api_module ops_module = {

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "http/auth.h"
+#include "http/write.h"
 
 static const struct api_module *const modules[] = {
 	&ops_module,
@@ -30,6 +32,11 @@ int routes_init(const struct config *cfg, char *err, size_t errlen)
 	table = calloc(total, sizeof(*table));
 	if (!table) {
 		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (db_register_statements(auth_statements, auth_nstatements) != 0 ||
+	    db_register_statements(write_statements, write_nstatements) != 0) {
+		snprintf(err, errlen, "too many statement tables");
 		return -1;
 	}
 	for (size_t i = 0; i < API_COUNT(modules); i++) {

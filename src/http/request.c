@@ -275,3 +275,33 @@ struct db_conn *request_db_or_respond(struct request *req, struct response *res)
 		problem_send_unavailable(res);
 	return req->db;
 }
+
+json_t *request_json_or_respond(struct request *req, struct response *res)
+{
+	const char *ctype = request_header(req, "Content-Type");
+	json_error_t error;
+	json_t *body;
+	size_t len;
+
+	len = ctype ? strcspn(ctype, "; ") : 0;
+	if (!ctype || len != strlen("application/json") ||
+	    strncasecmp(ctype, "application/json", len) != 0) {
+		problem_send(res, 415, "unsupported-media-type", "Unsupported media type",
+			     "Send the body as JSON with Content-Type: application/json.");
+		return NULL;
+	}
+	/* Duplicate keys would make "which value counts" ambiguous. */
+	body = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &error);
+	if (!body) {
+		problem_sendf(res, 400, "malformed-json", "Malformed JSON",
+			      "The body is not valid JSON: %s (line %d, column %d).",
+			      error.text, error.line, error.column);
+		return NULL;
+	}
+	if (!json_is_object(body)) {
+		json_decref(body);
+		problem_send(res, 400, "malformed-json", "Malformed JSON", "The body must be a JSON object.");
+		return NULL;
+	}
+	return body;
+}

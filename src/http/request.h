@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "http/query.h"
 #include "http/router.h"
 
@@ -26,6 +28,16 @@ struct request_header {
 enum request_format { FORMAT_JSON = 0, FORMAT_CSV };
 
 struct request_block;
+
+/* Who is calling, once auth has checked the key (see http/auth.h). */
+struct request_auth {
+	bool authenticated;
+	char org_id[24];      /* organisations.id as text, for SQL parameters */
+	char org_slug[65];
+	char org_kind[24];    /* council, partner, reporting_centre, police */
+	char key_prefix[24];  /* never the key itself */
+	unsigned scopes;      /* enum scope bits */
+};
 
 struct request {
 	enum http_method method;
@@ -43,6 +55,7 @@ struct request {
 	enum request_format format;
 	const struct config *cfg;
 	struct db_conn *db;               /* acquired on demand, released by the server */
+	struct request_auth auth;
 	struct request_block *arena;      /* scratch memory freed with the request */
 };
 
@@ -90,6 +103,13 @@ int request_page_or_respond(struct request *req, struct response *res, struct pa
 
 /* The opaque cursor for a key (request-owned string). */
 const char *request_cursor_encode(struct request *req, const char *key);
+
+/*
+ * The body as a JSON object: 415 unless Content-Type is application/json,
+ * 400 for malformed JSON (with line and column), 400 when it is not an
+ * object.  The caller owns the result (json_decref).
+ */
+json_t *request_json_or_respond(struct request *req, struct response *res);
 
 /* A database connection for this request, or NULL after a 503 in res. */
 struct db_conn *request_db_or_respond(struct request *req, struct response *res);

@@ -35,6 +35,7 @@ void response_reset(struct response *res)
 	buf_reset(&res->body);
 	res->status = 0;
 	res->content_type = NULL;
+	res->audit_target[0] = '\0';
 }
 
 void response_release(struct response *res)
@@ -340,6 +341,15 @@ void problem_send_bad_parameter(struct response *res, const char *param,
 	problem_send_errors(res, 400, "invalid-parameter", "Invalid query parameter",
 			    text.len ? buf_cstr(&text) : detail, errors);
 	buf_release(&text);
+}
+
+void problem_send_invalid(struct response *res, json_t *errors)
+{
+	char detail[96];
+
+	snprintf(detail, sizeof(detail), "The request body has %zu problem%s; each is listed in errors.",
+		 json_array_size(errors), json_array_size(errors) == 1 ? "" : "s");
+	problem_send_errors(res, 422, "validation-failed", "Validation failed", detail, errors);
 }
 
 void problem_send_unavailable(struct response *res)

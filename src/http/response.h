@@ -30,6 +30,7 @@ struct response {
 	struct response_header headers[RESPONSE_MAX_HEADERS];
 	size_t nheaders;
 	bool no_store;              /* force Cache-Control: private, no-store */
+	char audit_target[80];      /* what a write acted on, for the audit event */
 };
 
 /* A CSV column: its header and the JSON pointer ("/area/code") of its value
@@ -86,6 +87,9 @@ void problem_send_bad_parameter(struct response *res, const char *param,
 void problem_send_unavailable(struct response *res);
 /* 500 without internals (the cause goes to the log only). */
 void problem_send_internal(struct response *res);
+
+/* 422 with every validation error (the array is stolen). */
+void problem_send_invalid(struct response *res, json_t *errors);
 
 /* Round to `places` decimal places for publication. */
 double response_round(double v, int places);

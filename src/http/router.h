@@ -37,6 +37,8 @@ enum route_flags {
 	ROUTE_PUBLIC = 1u << 0,   /* public data: shared cache, ETag, Cache-Control: public */
 	ROUTE_CSV = 1u << 1,      /* ?format=csv / Accept: text/csv supported */
 	ROUTE_BODY = 1u << 2,     /* takes a request body */
+	ROUTE_WRITE = 1u << 3,    /* runs in a transaction with an audit event (http/write.h) */
+	ROUTE_IDEMPOTENT = 1u << 4, /* creates: honours Idempotency-Key */
 };
 
 struct route {
@@ -46,6 +48,7 @@ struct route {
 	const char *const *query_params;  /* allowed query parameters, NULL-terminated; NULL: none */
 	unsigned flags;
 	const char *scope;                /* API-key scope required; NULL: public */
+	const char *action;               /* audit name of a write, "hate_crime_report.create" */
 };
 
 #define ROUTER_MAX_PARAMS 4

@@ -32,6 +32,8 @@
 
 #include "config.h"
 #include "db/db.h"
+#include "http/auth.h"
+#include "http/write.h"
 #include "http/cache.h"
 #include "http/query.h"
 #include "http/request.h"
@@ -573,6 +575,12 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 
 	if (check_query_names(ex) != 0 || choose_format(ex) != 0)
 		return send_response(ex, conn, NULL, 0);
+	if (ex->req.route->scope &&
+	    auth_check_or_respond(&ex->req, &ex->res, ex->req.route->scope) != 0) {
+		if (ex->req.route->flags & ROUTE_WRITE)
+			write_audit_refused(&ex->req, &ex->res);
+		return send_response(ex, conn, NULL, 0);
+	}
 
 	if (is_public_read(ex)) {
 		struct buf key = BUF_INIT;
@@ -599,7 +607,14 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 
 	ex->req.body = ex->body.data;
 	ex->req.body_len = ex->body.len;
-	ex->req.route->handler(&ex->req, &ex->res);
+	if (ex->req.route->flags & ROUTE_WRITE) {
+		if (write_begin_or_respond(&ex->req, &ex->res) == 0) {
+			ex->req.route->handler(&ex->req, &ex->res);
+			write_finish(&ex->req, &ex->res);
+		}
+	} else {
+		ex->req.route->handler(&ex->req, &ex->res);
+	}
 	/* Give the connection back before the bytes go out. */
 	if (ex->req.db) {
 		db_release(ex->req.db);
@@ -679,6 +694,8 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 	signal(SIGPIPE, SIG_IGN);
 
 	srv.daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, &srv,
+		/* First, so that every message of the library reaches our log. */
+		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->listen_addr,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
@@ -689,7 +706,6 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
 		MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, &srv,
 		MHD_OPTION_NOTIFY_COMPLETED, completed_cb, &srv,
-		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_END);
 	if (!srv.daemon) {
 		log_msgf(LOG_ERROR, "cannot listen on %s (in use, or not an address of this machine)",

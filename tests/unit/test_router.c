@@ -30,15 +30,15 @@ static void handler_b(struct request *req, struct response *res)
 
 /* A table shaped like the service's, plus a few non-GET routes. */
 static const struct route table[] = {
-	{ HTTP_GET, "/healthz", handler_a, NULL, 0, NULL },
-	{ HTTP_GET, "/v1/areas", handler_a, NULL, ROUTE_PUBLIC | ROUTE_CSV, NULL },
-	{ HTTP_GET, "/v1/areas/{code}", handler_b, NULL, ROUTE_PUBLIC, NULL },
-	{ HTTP_GET, "/v1/returns/{id}", handler_a, NULL, 0, "returns:read" },
-	{ HTTP_DELETE, "/v1/returns/{id}", handler_b, NULL, 0, "returns:write" },
-	{ HTTP_PUT, "/v1/returns/{id}", handler_b, NULL, ROUTE_BODY, "returns:write" },
-	{ HTTP_GET, "/v1/returns/summary", handler_b, NULL, 0, "returns:read" },
-	{ HTTP_POST, "/v1/returns", handler_a, NULL, ROUTE_BODY, "returns:write" },
-	{ HTTP_GET, "/v1/orgs/{org}/returns/{id}", handler_a, NULL, 0, NULL },
+	{ .method = HTTP_GET, .template = "/healthz", .handler = handler_a },
+	{ .method = HTTP_GET, .template = "/v1/areas", .handler = handler_a, .flags = ROUTE_PUBLIC | ROUTE_CSV },
+	{ .method = HTTP_GET, .template = "/v1/areas/{code}", .handler = handler_b, .flags = ROUTE_PUBLIC },
+	{ .method = HTTP_GET, .template = "/v1/returns/{id}", .handler = handler_a, .scope = "returns:read" },
+	{ .method = HTTP_DELETE, .template = "/v1/returns/{id}", .handler = handler_b, .scope = "returns:write" },
+	{ .method = HTTP_PUT, .template = "/v1/returns/{id}", .handler = handler_b, .flags = ROUTE_BODY, .scope = "returns:write" },
+	{ .method = HTTP_GET, .template = "/v1/returns/summary", .handler = handler_b, .scope = "returns:read" },
+	{ .method = HTTP_POST, .template = "/v1/returns", .handler = handler_a, .flags = ROUTE_BODY, .scope = "returns:write" },
+	{ .method = HTTP_GET, .template = "/v1/orgs/{org}/returns/{id}", .handler = handler_a },
 };
 
 #define ROUTE(i) (&table[(i)])
@@ -153,7 +153,7 @@ static void test_two_params(void **state)
 static void test_param_value_is_one_segment(void **state)
 {
 	static const struct route routes[] = {
-		{ HTTP_GET, "/a/{x}/b", handler_a, NULL, 0, NULL },
+		{ .method = HTTP_GET, .template = "/a/{x}/b", .handler = handler_a },
 	};
 	struct route_match m;
 	char path[] = "/a/value/b";
@@ -170,12 +170,12 @@ static void test_param_value_is_one_segment(void **state)
 static void test_literal_beats_param(void **state)
 {
 	static const struct route param_first[] = {
-		{ HTTP_GET, "/v1/returns/{id}", handler_a, NULL, 0, NULL },
-		{ HTTP_GET, "/v1/returns/summary", handler_b, NULL, 0, NULL },
+		{ .method = HTTP_GET, .template = "/v1/returns/{id}", .handler = handler_a },
+		{ .method = HTTP_GET, .template = "/v1/returns/summary", .handler = handler_b },
 	};
 	static const struct route literal_first[] = {
-		{ HTTP_GET, "/v1/returns/summary", handler_b, NULL, 0, NULL },
-		{ HTTP_GET, "/v1/returns/{id}", handler_a, NULL, 0, NULL },
+		{ .method = HTTP_GET, .template = "/v1/returns/summary", .handler = handler_b },
+		{ .method = HTTP_GET, .template = "/v1/returns/{id}", .handler = handler_a },
 	};
 	struct route_match m;
 
@@ -210,16 +210,16 @@ static void test_literal_beats_param(void **state)
 static void test_leftmost_literal_wins(void **state)
 {
 	static const struct route a_first[] = {
-		{ HTTP_GET, "/a/{x}/{y}", handler_a, NULL, 0, NULL },
-		{ HTTP_GET, "/{p}/b/c", handler_b, NULL, 0, NULL },
+		{ .method = HTTP_GET, .template = "/a/{x}/{y}", .handler = handler_a },
+		{ .method = HTTP_GET, .template = "/{p}/b/c", .handler = handler_b },
 	};
 	static const struct route a_last[] = {
-		{ HTTP_GET, "/{p}/b/c", handler_b, NULL, 0, NULL },
-		{ HTTP_GET, "/a/{x}/{y}", handler_a, NULL, 0, NULL },
+		{ .method = HTTP_GET, .template = "/{p}/b/c", .handler = handler_b },
+		{ .method = HTTP_GET, .template = "/a/{x}/{y}", .handler = handler_a },
 	};
 	static const struct route mid[] = {
-		{ HTTP_GET, "/{p}/{q}/c", handler_a, NULL, 0, NULL },
-		{ HTTP_GET, "/{p}/b/{r}", handler_b, NULL, 0, NULL },
+		{ .method = HTTP_GET, .template = "/{p}/{q}/c", .handler = handler_a },
+		{ .method = HTTP_GET, .template = "/{p}/b/{r}", .handler = handler_b },
 	};
 	struct route_match m;
 
@@ -285,8 +285,8 @@ static void test_trailing_slash_and_empty_segments(void **state)
 static void test_root_template(void **state)
 {
 	static const struct route routes[] = {
-		{ HTTP_GET, "/", handler_a, NULL, 0, NULL },
-		{ HTTP_GET, "/{x}", handler_b, NULL, 0, NULL },
+		{ .method = HTTP_GET, .template = "/", .handler = handler_a },
+		{ .method = HTTP_GET, .template = "/{x}", .handler = handler_b },
 	};
 	struct route_match m;
 
@@ -437,7 +437,7 @@ static void test_match_resets_output(void **state)
 static void test_param_storage_limit(void **state)
 {
 	static const struct route routes[] = {
-		{ HTTP_GET, "/x/{v}", handler_a, NULL, 0, NULL },
+		{ .method = HTTP_GET, .template = "/x/{v}", .handler = handler_a },
 	};
 	char path[3 + ROUTER_PARAM_STORAGE + 2];
 	struct route_match m;
@@ -461,7 +461,7 @@ static void test_param_storage_limit(void **state)
 static void test_param_storage_shared(void **state)
 {
 	static const struct route routes[] = {
-		{ HTTP_GET, "/x/{a}/{b}", handler_a, NULL, 0, NULL },
+		{ .method = HTTP_GET, .template = "/x/{a}/{b}", .handler = handler_a },
 	};
 	char path[600];
 	struct route_match m;
@@ -487,10 +487,10 @@ static void test_param_storage_shared(void **state)
 static void test_param_count_limit(void **state)
 {
 	static const struct route four[] = {
-		{ HTTP_GET, "/{a}/{b}/{c}/{d}", handler_a, NULL, 0, NULL },
+		{ .method = HTTP_GET, .template = "/{a}/{b}/{c}/{d}", .handler = handler_a },
 	};
 	static const struct route five[] = {
-		{ HTTP_GET, "/{a}/{b}/{c}/{d}/{e}", handler_a, NULL, 0, NULL },
+		{ .method = HTTP_GET, .template = "/{a}/{b}/{c}/{d}/{e}", .handler = handler_a },
 	};
 	struct route_match m;
 

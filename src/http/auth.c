@@ -1,0 +1,109 @@
+/*
+ * auth.c - bearer keys to organisations and scopes (see auth.h).
+ */
+#include "http/auth.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "domain/apikey.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "util/log.h"
+#include "util/sha256.h"
+
+const struct db_statement auth_statements[] = {
+	{ "auth_key",
+	  "SELECT k.key_hash, array_to_string(k.scopes, ','), k.revoked_at IS NOT NULL,"
+	  " o.id, o.slug, o.kind, k.id"
+	  " FROM api_keys k JOIN organisations o ON o.id = k.organisation_id"
+	  " WHERE k.prefix = $1", 1 },
+	/* last_used_at to the minute: one write a minute per key, not one
+	 * per request. */
+	{ "auth_touch",
+	  "UPDATE api_keys SET last_used_at = now() WHERE id = $1"
+	  " AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')", 1 },
+};
+const unsigned auth_nstatements = sizeof(auth_statements) / sizeof(auth_statements[0]);
+
+static void unauthorized(struct response *res, const char *detail)
+{
+	problem_send(res, 401, "unauthorized", "Authentication required", detail);
+	(void)response_header_add(res, "WWW-Authenticate",
+				  "Bearer realm=\"equalities-api\", error=\"invalid_token\"");
+}
+
+int auth_check_or_respond(struct request *req, struct response *res, const char *scope)
+{
+	const char *header = request_header(req, "Authorization");
+	const char *key;
+	char prefix[APIKEY_PREFIX_LEN + 1], hash[SHA256_HEX_LEN + 1], detail[160];
+	const char *params[1];
+	PGresult *r = NULL;
+	unsigned mask = 0, need = apikey_scope_parse(scope);
+	bool found;
+
+	if (!header) {
+		unauthorized(res, "This endpoint needs an API key: send Authorization: Bearer <key>.");
+		return -1;
+	}
+	if (strncasecmp(header, "Bearer ", 7) != 0) {
+		unauthorized(res, "The Authorization header must be: Bearer <key>.");
+		return -1;
+	}
+	for (key = header + 7; *key == ' '; key++)
+		;
+	if (!apikey_parse(key, prefix)) {
+		unauthorized(res, "The API key is malformed.");
+		return -1;
+	}
+	if (!request_db_or_respond(req, res))
+		return -1;
+	params[0] = prefix;
+	switch (db_exec(req->db, "auth_key", 1, params, &r)) {
+	case DB_OK:
+		break;
+	case DB_UNAVAILABLE:
+	case DB_TIMEOUT:
+		problem_send_unavailable(res);
+		return -1;
+	default:
+		problem_send_internal(res);
+		return -1;
+	}
+	/* Hash even when the prefix is unknown, so that an unknown key and a
+	 * wrong secret take the same time. */
+	sha256_hex(key, strlen(key), hash);
+	found = PQntuples(r) == 1 &&
+		apikey_equal_ct(hash, PQgetvalue(r, 0, 0), SHA256_HEX_LEN);
+	if (!found || strcmp(PQgetvalue(r, 0, 2), "t") == 0) {
+		PQclear(r);
+		unauthorized(res, found ? "This API key has been revoked." : "This API key is not known.");
+		/* Keep the prefix for the audit trail; it is not secret. */
+		snprintf(req->auth.key_prefix, sizeof(req->auth.key_prefix), "%s", prefix);
+		return -1;
+	}
+	{
+		char bad[32];
+
+		if (apikey_scopes_parse(PQgetvalue(r, 0, 1), &mask, bad, sizeof(bad)) != 0)
+			mask = 0;
+	}
+	snprintf(req->auth.key_prefix, sizeof(req->auth.key_prefix), "%s", prefix);
+	snprintf(req->auth.org_id, sizeof(req->auth.org_id), "%s", PQgetvalue(r, 0, 3));
+	snprintf(req->auth.org_slug, sizeof(req->auth.org_slug), "%s", PQgetvalue(r, 0, 4));
+	snprintf(req->auth.org_kind, sizeof(req->auth.org_kind), "%s", PQgetvalue(r, 0, 5));
+	req->auth.scopes = mask;
+	params[0] = PQgetvalue(r, 0, 6);
+	if (db_exec(req->db, "auth_touch", 1, params, NULL) != DB_OK)
+		log_event(LOG_WARN, "could not record a key's last use", NULL);
+	PQclear(r);
+	if (!need || !(mask & need)) {
+		snprintf(detail, sizeof(detail), "This API key does not have the scope %s.", scope);
+		problem_send(res, 403, "forbidden", "Forbidden", detail);
+		return -1;
+	}
+	req->auth.authenticated = true;
+	return 0;
+}

@@ -1,0 +1,27 @@
+/*
+ * auth.h - API-key authentication and scope checks, done once in the
+ * server from each route's declared scope: no handler checks keys by hand.
+ *
+ *   no key, a malformed, unknown or revoked key   401 + WWW-Authenticate
+ *   a valid key without the route's scope          403
+ * Ownership (404 for another organisation's record) is the handler's part:
+ * it filters by req->auth.org_id in its SQL.
+ */
+#ifndef EQ_HTTP_AUTH_H
+#define EQ_HTTP_AUTH_H
+
+#include <stdbool.h>
+
+#include "db/db.h"
+
+struct request;
+struct response;
+
+/* The statements auth needs; registered by the server at start. */
+extern const struct db_statement auth_statements[];
+extern const unsigned auth_nstatements;
+
+/* 0 with req->auth filled, or -1 with the 401/403/503 problem in res. */
+int auth_check_or_respond(struct request *req, struct response *res, const char *scope);
+
+#endif

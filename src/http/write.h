@@ -1,0 +1,39 @@
+/*
+ * write.h - the frame every write runs in, applied by the server to routes
+ * flagged ROUTE_WRITE, so that no handler repeats it:
+ *
+ *   BEGIN
+ *   Idempotency-Key (ROUTE_IDEMPOTENT): same key, same body -> the stored
+ *     first response again, nothing written; same key, other body -> 422;
+ *     the same key still in flight in another request -> 409.
+ *   the handler: reads req->body, writes through req->db (already in the
+ *     transaction; it never commits), sets res->audit_target
+ *   2xx: the idempotency record and an audit event join the transaction,
+ *     then COMMIT; a failed COMMIT is a 503, never a false success.
+ *   otherwise: ROLLBACK, and an audit event of the refusal on its own.
+ *
+ * The idempotency record commits with the write itself, so a crash between
+ * COMMIT and the reply still leaves the client's retry a stored answer.
+ */
+#ifndef EQ_HTTP_WRITE_H
+#define EQ_HTTP_WRITE_H
+
+#include "db/db.h"
+
+struct request;
+struct response;
+
+extern const struct db_statement write_statements[];
+extern const unsigned write_nstatements;
+
+/* 0: go on and run the handler; -1: res holds the answer already (a
+ * replay, a 409/422/400, or 503). */
+int write_begin_or_respond(struct request *req, struct response *res);
+
+/* After the handler: commit or roll back, record, audit. */
+void write_finish(struct request *req, struct response *res);
+
+/* An attempt refused before the transaction (401, 403): audit it alone. */
+void write_audit_refused(struct request *req, const struct response *res);
+
+#endif
