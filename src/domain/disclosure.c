@@ -308,6 +308,85 @@ cleanup:
 	return rc;
 }
 
+/*
+ * Interval reasoning an attacker can do that linear algebra alone misses:
+ * zero is published as zero, so every withheld count is at least 1.  Two
+ * withheld cells whose published total leaves 2 are both 1.  Propagate
+ * lower and upper bounds through the constraints to a fixed point and mark
+ * (in pinned[]) each withheld cell whose bounds meet.  Sound, not complete:
+ * a cell marked here is truly disclosed.
+ */
+#define BOUND_MAX ((int64_t)1 << 40)
+
+static int find_pinned(const int64_t *values, size_t ncells,
+		       const struct disclosure_constraint *cs, size_t ncs,
+		       const bool *suppressed, bool *pinned, size_t *npinned)
+{
+	int64_t *lo = malloc((ncells + 1) * sizeof(*lo));
+	int64_t *hi = malloc((ncells + 1) * sizeof(*hi));
+	size_t c, q, p;
+	int round;
+
+	*npinned = 0;
+	if (!lo || !hi) {
+		free(lo);
+		free(hi);
+		return -1;
+	}
+	for (c = 0; c < ncells; c++) {
+		lo[c] = suppressed[c] ? 1 : values[c];
+		hi[c] = suppressed[c] ? BOUND_MAX : values[c];
+	}
+	for (round = 0; round < 200; round++) {
+		bool changed = false;
+
+		for (q = 0; q < ncs; q++) {
+			const struct disclosure_constraint *k = &cs[q];
+			int64_t slo = 0, shi = 0;
+
+			for (p = 0; p < k->nparts; p++) {
+				slo += lo[k->parts[p]];
+				shi += hi[k->parts[p]];
+			}
+			if (slo > lo[k->total]) {
+				lo[k->total] = slo;
+				changed = true;
+			}
+			if (shi < hi[k->total]) {
+				hi[k->total] = shi;
+				changed = true;
+			}
+			for (p = 0; p < k->nparts; p++) {
+				size_t x = k->parts[p];
+				int64_t a = lo[k->total] - (shi - hi[x]);
+				int64_t b = hi[k->total] - (slo - lo[x]);
+
+				if (a > lo[x] || b < hi[x]) {
+					slo -= lo[x];
+					shi -= hi[x];
+					if (a > lo[x])
+						lo[x] = a;
+					if (b < hi[x])
+						hi[x] = b;
+					slo += lo[x];
+					shi += hi[x];
+					changed = true;
+				}
+			}
+		}
+		if (!changed)
+			break;
+	}
+	for (c = 0; c < ncells; c++) {
+		pinned[c] = suppressed[c] && lo[c] >= hi[c];
+		if (pinned[c])
+			(*npinned)++;
+	}
+	free(lo);
+	free(hi);
+	return 0;
+}
+
 /* Fold the published non-zero cells of constraint q into the two bests. */
 static void consider_constraint(const int64_t *values,
 				const struct disclosure_constraint *k,
@@ -423,6 +502,10 @@ int disclosure_apply(const int64_t *values, size_t ncells,
 		single_cell_pass(values, constraints, nconstraints, suppressed);
 		if (find_determined(ncells, constraints, nconstraints,
 				    suppressed, det, &ndet) != 0)
+			goto cleanup;
+		if (ndet == 0 &&
+		    find_pinned(values, ncells, constraints, nconstraints,
+				suppressed, det, &ndet) != 0)
 			goto cleanup;
 		if (ndet == 0)
 			break;

@@ -16,7 +16,10 @@
  *    published part of that constraint is suppressed too (the total when no
  *    part is left).  Repeated to a fixed point, then checked exactly: any
  *    suppressed cell still determined by the whole linear system (rows and
- *    columns together) gets a further complementary suppression.
+ *    columns together) gets a further complementary suppression.  Last,
+ *    bounds: zero is published, so a withheld count is at least 1, and
+ *    interval reasoning can pin a cell (two withheld cells that must add
+ *    up to 2 are both 1); a pinned cell gets a complement too.
  */
 #ifndef EQ_DOMAIN_DISCLOSURE_H
 #define EQ_DOMAIN_DISCLOSURE_H

@@ -136,6 +136,7 @@ enum cache_result cache_lookup(const char *key, uint64_t gen,
 		memcpy(out->etag, e->etag, sizeof(out->etag));
 		out->content_type = e->content_type;
 		if (cache_etag_matches(if_none_match, e->etag)) {
+			out->len = e->len;
 			result = CACHE_NOT_MODIFIED;
 		} else {
 			out->body = malloc(e->len ? e->len : 1);

@@ -38,8 +38,8 @@ void cache_invalidate(void);
 
 /*
  * Look key up for generation gen.  When if_none_match (may be NULL) matches
- * the entry's ETag, returns CACHE_NOT_MODIFIED with out->etag set and no
- * body.  On CACHE_HIT out holds copies the caller frees.
+ * the entry's ETag, returns CACHE_NOT_MODIFIED with out->etag and out->len
+ * (the full body's length) set and no body.  On CACHE_HIT out holds copies the caller frees.
  */
 enum cache_result cache_lookup(const char *key, uint64_t gen,
 			       const char *if_none_match, struct cached *out);

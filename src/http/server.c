@@ -59,6 +59,7 @@ struct exchange {
 	bool headers_seen;
 	bool body_too_large;
 	bool bad_framing;
+	bool missing_host;
 	struct buf body;
 	struct request req;
 	struct response res;
@@ -218,7 +219,7 @@ static void set_client(struct exchange *ex, struct MHD_Connection *conn)
 
 /* First call: the headers are complete, no body has been read. */
 static int exchange_start(struct exchange *ex, struct MHD_Connection *conn,
-			  const char *method)
+			  const char *method, const char *version)
 {
 	struct header_walk walk = { 0 };
 	const char *cl;
@@ -241,6 +242,8 @@ static int exchange_start(struct exchange *ex, struct MHD_Connection *conn,
 	ex->req.headers = walk.items;
 	ex->req.nheaders = walk.n;
 	set_request_id(ex);
+	ex->missing_host = strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
+			   request_header(&ex->req, "Host") == NULL;
 
 	/* Two framings for one body is how requests get smuggled past
 	 * proxies: refuse it rather than guess which one a proxy used. */
@@ -285,6 +288,12 @@ static int parse_target(struct exchange *ex)
 	struct query_error qerr;
 
 	ex->req.raw_query = q ? q + 1 : "";
+	for (const char *p = ex->raw_uri; *p; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f) {
+			problem_send(&ex->res, 400, "bad-request", "Bad request",
+				     "The request target contains a space, a control character or a raw non-ASCII byte; percent-encode it.");
+			return -1;
+		}
 	if (plen == 0 || ex->raw_uri[0] != '/') {
 		problem_send(&ex->res, 400, "bad-request", "Bad request",
 			     "The request target must be an absolute path such as /v1/areas.");
@@ -423,11 +432,27 @@ static enum MHD_Result queue(struct exchange *ex, struct MHD_Connection *conn,
 	return rc;
 }
 
+/* Never called: libmicrohttpd sends no body with a 304. */
+static ssize_t no_body_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)cls;
+	(void)pos;
+	(void)buf;
+	(void)max;
+	return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+/*
+ * A 304 has no body, yet an empty response would be labelled
+ * "Content-Length: 0", which RFC 9110 forbids unless the representation
+ * really is empty.  A response of the full size whose body is never read
+ * makes libmicrohttpd state the length the 200 would have had.
+ */
 static enum MHD_Result send_not_modified(struct exchange *ex, struct MHD_Connection *conn,
-					 const char *etag)
+					 const char *etag, size_t full_length)
 {
 	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+		MHD_create_response_from_callback(full_length, 1024, no_body_reader, NULL, NULL);
 
 	if (!resp)
 		return MHD_NO;
@@ -475,7 +500,7 @@ static enum MHD_Result send_response(struct exchange *ex, struct MHD_Connection 
 			cache_store(cache_key, gen, buf_cstr(&res->body), res->body.len,
 				    res->content_type, etag, response_header_get(res, "Link"));
 		if (cache_etag_matches(request_header(&ex->req, "If-None-Match"), etag))
-			return send_not_modified(ex, conn, etag);
+			return send_not_modified(ex, conn, etag, res->body.len);
 	}
 
 	body = buf_detach(&res->body, &len);
@@ -551,6 +576,11 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 		respond_error_too_large(ex);
 		return send_response(ex, conn, NULL, 0);
 	}
+	if (ex->missing_host) {
+		problem_send(&ex->res, 400, "bad-request", "Bad request",
+			     "Requests must carry a Host header (required since HTTP version 1.1).");
+		return send_response(ex, conn, NULL, 0);
+	}
 	if (parse_target(ex) != 0)
 		return send_response(ex, conn, NULL, 0);
 
@@ -593,7 +623,7 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 					     request_header(&ex->req, "If-None-Match"), &hit)) {
 			case CACHE_NOT_MODIFIED:
 				buf_release(&key);
-				return send_not_modified(ex, conn, hit.etag);
+				return send_not_modified(ex, conn, hit.etag, hit.len);
 			case CACHE_HIT:
 				buf_release(&key);
 				return send_cached(ex, conn, &hit);
@@ -636,13 +666,12 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 
 	(void)cls;
 	(void)url;
-	(void)version;
 	if (!ex)
 		return MHD_NO; /* out of memory in uri_log_cb: drop the connection */
 
 	if (!ex->headers_seen) {
 		ex->headers_seen = true;
-		if (exchange_start(ex, conn, method) != 0)
+		if (exchange_start(ex, conn, method, version) != 0)
 			return MHD_NO;
 		/* A body we will refuse anyway: answer now and close, instead of
 		 * reading (or inviting with 100 Continue) what will be thrown away. */
@@ -702,7 +731,10 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_connections_per_ip,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-		MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
+		/* Not 1: its Host check in 0.9.75 writes the 400 status line
+		 * twice (a desynchronised reply).  We check Host and spaces in
+		 * the target ourselves and answer with problem+json. */
+		MHD_OPTION_STRICT_FOR_CLIENT, (int)0,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
 		MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, &srv,
 		MHD_OPTION_NOTIFY_COMPLETED, completed_cb, &srv,
