@@ -767,6 +767,56 @@ static void test_share(void **state)
 	assert_true(share == -1.0);   /* untouched when not publishable */
 }
 
+
+/* Two withheld ones under a published parent: the linear system leaves them
+ * undetermined (G + R = 2), but withheld counts are at least 1, so both are
+ * pinned to 1.  The bounds pass must withhold a further child. */
+static void test_bounds_two_ones_share_a_parent(void **state)
+{
+	/* 0: parent, 1: big child, 2: one, 3: one */
+	const int64_t values[] = { 50, 48, 1, 1 };
+	const size_t parts[] = { 1, 2, 3 };
+	const struct disclosure_constraint c[] = { { 0, parts, 3 } };
+	bool sup[4];
+
+	(void)state;
+	assert_int_equal(disclosure_apply(values, 4, c, 1, 5, sup), 0);
+	assert_true(sup[2]);
+	assert_true(sup[3]);
+	assert_true(sup[1]);  /* the complement that stops the pinning */
+	assert_false(sup[0]);
+}
+
+/* Bounds through a chain: the pinned value of one cell fixes another. */
+static void test_bounds_chain_across_constraints(void **state)
+{
+	/* ward rows (w0, w1) x categories (a, b) with totals:
+	 *   cells: 0 w0a, 1 w0b, 2 w0tot, 3 w1a, 4 w1b, 5 w1tot,
+	 *          6 Ba, 7 Bb, 8 Btot (borough = w0 + w1) */
+	const int64_t values[] = { 1, 30, 31, 1, 40, 41, 2, 70, 72 };
+	const size_t r0[] = { 0, 1 }, r1[] = { 3, 4 }, rb[] = { 6, 7 };
+	const size_t ca[] = { 0, 3 }, cb[] = { 1, 4 }, ct[] = { 2, 5 };
+	const struct disclosure_constraint c[] = {
+		{ 2, r0, 2 }, { 5, r1, 2 }, { 8, rb, 2 },
+		{ 6, ca, 2 }, { 7, cb, 2 }, { 8, ct, 2 },
+	};
+	bool sup[9];
+	bool pinned_free = true;
+
+	(void)state;
+	assert_int_equal(disclosure_apply(values, 9, c, 6, 5, sup), 0);
+	assert_true(sup[0]);
+	assert_true(sup[3]);
+	/* Whatever was chosen, no withheld cell may be determined. */
+	for (size_t i = 0; i < 9; i++)
+		if (sup[i] && disclosure_cell_is_determined(values, 9, c, 6, sup, i) != 0)
+			pinned_free = false;
+	assert_true(pinned_free);
+	/* Borough a (2) is primary; w0a + w1a = 2 with each >= 1 pins both,
+	 * so something beyond the three primaries must be withheld. */
+	assert_true(sup[1] || sup[4] || sup[7] || sup[2] || sup[5] || sup[8]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -790,6 +840,8 @@ int main(void)
 		cmocka_unit_test(test_invalid_index),
 		cmocka_unit_test(test_determined_edges),
 		cmocka_unit_test(test_share),
+		cmocka_unit_test(test_bounds_two_ones_share_a_parent),
+		cmocka_unit_test(test_bounds_chain_across_constraints),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
