@@ -5,6 +5,7 @@
 
 #include "api/api.h"
 #include "api/common.h"
+#include "http/cache.h"
 #include "http/request.h"
 #include "http/response.h"
 
@@ -95,8 +96,8 @@ static void areas_get(struct request *req, struct response *res)
 static const char *const list_params[] = { "kind", "parent", "limit", "cursor", NULL };
 
 static const struct route routes[] = {
-	{ .method = HTTP_GET, .template = "/v1/areas", .handler = areas_list, .query_params = list_params, .flags = ROUTE_PUBLIC | ROUTE_CSV },
-	{ .method = HTTP_GET, .template = "/v1/areas/{code}", .handler = areas_get, .flags = ROUTE_PUBLIC },
+	{ .method = HTTP_GET, .template = "/v1/areas", .handler = areas_list, .query_params = list_params, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_REFERENCE },
+	{ .method = HTTP_GET, .template = "/v1/areas/{code}", .handler = areas_get, .flags = ROUTE_PUBLIC, .depends = DATA_REFERENCE },
 };
 
 const struct api_module areas_module = {

@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "api/common.h"
+#include "http/cache.h"
 #include "http/request.h"
 #include "http/response.h"
 
@@ -165,8 +166,8 @@ static void characteristics_get(struct request *req, struct response *res)
 static const char *const list_params[] = { "limit", "cursor", NULL };
 
 static const struct route routes[] = {
-	{ .method = HTTP_GET, .template = "/v1/characteristics", .handler = characteristics_list, .query_params = list_params, .flags = ROUTE_PUBLIC | ROUTE_CSV },
-	{ .method = HTTP_GET, .template = "/v1/characteristics/{code}", .handler = characteristics_get, .flags = ROUTE_PUBLIC },
+	{ .method = HTTP_GET, .template = "/v1/characteristics", .handler = characteristics_list, .query_params = list_params, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_REFERENCE },
+	{ .method = HTTP_GET, .template = "/v1/characteristics/{code}", .handler = characteristics_get, .flags = ROUTE_PUBLIC, .depends = DATA_REFERENCE },
 };
 
 const struct api_module characteristics_module = {

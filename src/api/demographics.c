@@ -12,6 +12,7 @@
 #include "api/demographics_table.h"
 #include "config.h"
 #include "domain/disclosure.h"
+#include "http/cache.h"
 #include "http/request.h"
 #include "http/response.h"
 
@@ -418,9 +419,9 @@ static const char *const list_params[] = {
 };
 
 static const struct route routes[] = {
-	{ .method = HTTP_GET, .template = "/v1/demographics/datasets", .handler = datasets_list, .query_params = datasets_params, .flags = ROUTE_PUBLIC | ROUTE_CSV },
-	{ .method = HTTP_GET, .template = "/v1/demographics/datasets/{slug}", .handler = datasets_get, .flags = ROUTE_PUBLIC },
-	{ .method = HTTP_GET, .template = "/v1/demographics", .handler = demographics_list, .query_params = list_params, .flags = ROUTE_PUBLIC | ROUTE_CSV },
+	{ .method = HTTP_GET, .template = "/v1/demographics/datasets", .handler = datasets_list, .query_params = datasets_params, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_DEMOGRAPHICS | DATA_REFERENCE },
+	{ .method = HTTP_GET, .template = "/v1/demographics/datasets/{slug}", .handler = datasets_get, .flags = ROUTE_PUBLIC, .depends = DATA_DEMOGRAPHICS | DATA_REFERENCE },
+	{ .method = HTTP_GET, .template = "/v1/demographics", .handler = demographics_list, .query_params = list_params, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_DEMOGRAPHICS | DATA_REFERENCE },
 };
 
 const struct api_module demographics_module = {

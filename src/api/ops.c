@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "config.h"
 #include "db/migrate.h"
+#include "http/cache.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "util/buf.h"
@@ -79,7 +80,9 @@ static void openapi_yaml(struct request *req, struct response *res)
 static const struct route routes[] = {
 	{ .method = HTTP_GET, .template = "/healthz", .handler = healthz },
 	{ .method = HTTP_GET, .template = "/readyz", .handler = readyz },
-	{ .method = HTTP_GET, .template = "/openapi.yaml", .handler = openapi_yaml, .flags = ROUTE_PUBLIC },
+	{ .method = HTTP_GET, .template = "/openapi.yaml", .handler = openapi_yaml, .flags = ROUTE_PUBLIC,
+	  /* The file is read once at start: no write changes it. */
+	  .depends = DATA_REFERENCE },
 };
 
 const struct api_module ops_module = {

@@ -55,7 +55,7 @@ static void *listener_main(void *arg)
 	while (!atomic_load(&stopping)) {
 		struct pollfd pfd;
 		PGnotify *note;
-		int changes = 0;
+		unsigned changed = 0;
 
 		if (!pg) {
 			pg = connect_and_listen();
@@ -82,11 +82,11 @@ static void *listener_main(void *arg)
 			continue;
 		}
 		while ((note = PQnotifies(pg)) != NULL) {
-			changes++;
+			changed |= cache_area_parse(note->extra);
 			PQfreemem(note);
 		}
-		if (changes)
-			cache_invalidate();
+		if (changed)
+			cache_invalidate(changed);
 	}
 	PQfinish(pg);
 	cache_set_enabled(false);

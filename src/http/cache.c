@@ -29,8 +29,19 @@ struct entry {
 
 static struct entry slots[CACHE_SLOTS];
 static pthread_mutex_t stripes[CACHE_STRIPES];
-static _Atomic uint64_t generation = 1;
+#define NAREAS 7
+
+/* epoch moves when the listener connects or disconnects (notifications may
+ * have been missed: everything is stale); each area's counter when a
+ * writer says that area changed. */
+static _Atomic uint64_t epoch = 1;
+static _Atomic uint64_t area_counter[NAREAS];
 static atomic_bool enabled = false;
+
+static const char *const area_names[NAREAS] = {
+	"reference", "demographics", "hate_crime", "workforce", "returns",
+	"action_plan", "indicators",
+};
 
 int cache_init(void)
 {
@@ -56,22 +67,46 @@ void cache_shutdown(void)
 		pthread_mutex_destroy(&stripes[i]);
 }
 
+unsigned cache_area_parse(const char *payload)
+{
+	for (unsigned i = 0; payload && i < NAREAS; i++)
+		if (strcmp(payload, area_names[i]) == 0)
+			return 1u << i;
+	return DATA_ALL;
+}
+
+uint64_t cache_generation_for(unsigned areas)
+{
+	uint64_t sum = 0;
+
+	if (!atomic_load(&enabled))
+		return 0;
+	for (unsigned i = 0; i < NAREAS; i++)
+		if (areas & (1u << i))
+			sum += atomic_load(&area_counter[i]);
+	/* Counters only grow, so the sum changes whenever one of them does;
+	 * the epoch above them changes whenever everything is stale. */
+	return (atomic_load(&epoch) << 40) | (sum & (((uint64_t)1 << 40) - 1));
+}
+
 uint64_t cache_generation(void)
 {
-	return atomic_load(&enabled) ? atomic_load(&generation) : 0;
+	return cache_generation_for(DATA_ALL);
 }
 
 void cache_set_enabled(bool on)
 {
 	/* Bump first: whatever was cached before a gap in notifications is
 	 * stale from now on. */
-	atomic_fetch_add(&generation, 1);
+	atomic_fetch_add(&epoch, 1);
 	atomic_store(&enabled, on);
 }
 
-void cache_invalidate(void)
+void cache_invalidate(unsigned areas)
 {
-	atomic_fetch_add(&generation, 1);
+	for (unsigned i = 0; i < NAREAS; i++)
+		if (areas & (1u << i))
+			atomic_fetch_add(&area_counter[i], 1);
 }
 
 static uint64_t hash_key(const char *key)

@@ -27,14 +27,36 @@ struct cached {
 
 enum cache_result { CACHE_MISS = 0, CACHE_HIT, CACHE_NOT_MODIFIED };
 
+/*
+ * The data a response depends on.  A writer's NOTIFY payload names one
+ * ("demographics", "hate_crime", ...) and only the responses that depend on
+ * it go stale, so a hate-crime report does not empty the demographics cache.
+ */
+enum data_area {
+	DATA_REFERENCE = 1u << 0,     /* "reference": areas, characteristics, organisations */
+	DATA_DEMOGRAPHICS = 1u << 1,  /* "demographics" */
+	DATA_HATE_CRIME = 1u << 2,    /* "hate_crime" */
+	DATA_WORKFORCE = 1u << 3,     /* "workforce" */
+	DATA_RETURNS = 1u << 4,       /* "returns" */
+	DATA_ACTION_PLAN = 1u << 5,   /* "action_plan" */
+	DATA_INDICATORS = 1u << 6,    /* "indicators" */
+	DATA_ALL = (1u << 7) - 1,
+};
+
+/* The area a NOTIFY payload names; DATA_ALL for anything unknown. */
+unsigned cache_area_parse(const char *payload);
+
 int cache_init(void);
 void cache_shutdown(void);
 
-/* Current generation, or 0 when caching is off. */
+/* Current generation of everything, or 0 when caching is off. */
 uint64_t cache_generation(void);
+/* Generation of the given areas only (a mask of enum data_area); 0 when
+ * caching is off.  Changes whenever any of those areas changes. */
+uint64_t cache_generation_for(unsigned areas);
 /* Called by the listener. */
 void cache_set_enabled(bool enabled);
-void cache_invalidate(void);
+void cache_invalidate(unsigned areas);
 
 /*
  * Look key up for generation gen.  When if_none_match (may be NULL) matches

@@ -616,7 +616,7 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 		struct buf key = BUF_INIT;
 		struct cached hit;
 
-		gen = cache_generation();
+		gen = cache_generation_for(ex->req.route->depends ? ex->req.route->depends : DATA_ALL);
 		if (gen && buf_appendf(&key, "%s?%s#%d", ex->req.path, ex->req.raw_query,
 				       (int)ex->req.format) == 0) {
 			switch (cache_lookup(buf_cstr(&key), gen,
