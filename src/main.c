@@ -217,6 +217,8 @@ static int cmd_serve(const struct config *cfg)
 		routes_release();
 		return 2;
 	}
+	/* Before the first thread: the stop signals must reach sigwait only. */
+	server_block_signals();
 	if (cache_init() != 0 || db_pool_init(cfg) != 0 || listener_start(cfg) != 0) {
 		fprintf(stderr, "equalities-api: cannot start (out of memory or threads)\n");
 		routes_release();

@@ -52,9 +52,17 @@ int db_register_statements(const struct db_statement *stmts, size_t n)
 	return 0;
 }
 
+static void notice_to_log(void *arg, const char *message)
+{
+	(void)arg;
+	log_msgf(strncmp(message, "NOTICE", 6) == 0 ? LOG_INFO : LOG_WARN, "postgresql: %.*s",
+		 (int)strcspn(message, "\n"), message);
+}
+
 PGconn *db_connect_with_defaults(const char *conninfo, unsigned statement_timeout_ms)
 {
 	const char *keys[16], *values[16];
+	PGconn *pg;
 	char options[160];
 	int i = 0;
 
@@ -78,7 +86,12 @@ PGconn *db_connect_with_defaults(const char *conninfo, unsigned statement_timeou
 		keys[i] = "dbname"; values[i++] = conninfo;
 	}
 	keys[i] = NULL; values[i] = NULL;
-	return PQconnectdbParams(keys, values, 1);
+	pg = PQconnectdbParams(keys, values, 1);
+	/* libpq prints server notices (and the FATAL a server sends as it
+	 * shuts down) straight to stderr; our stderr is JSON lines only. */
+	if (pg)
+		PQsetNoticeProcessor(pg, notice_to_log, NULL);
+	return pg;
 }
 
 PGconn *db_connect_direct(const char *conninfo, char *err, size_t errlen)

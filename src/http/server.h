@@ -12,8 +12,16 @@
 struct config;
 
 /*
- * Serve routes until SIGTERM or SIGINT, then stop accepting, let in-flight
- * requests finish (up to a deadline) and return 0.  Returns 1 when the
+ * Block SIGTERM and SIGINT in the calling thread, and so in every thread it
+ * starts afterwards: call it before any thread exists, so that the stop
+ * signals only ever reach server_run's sigwait().
+ */
+void server_block_signals(void);
+
+/*
+ * Serve routes until SIGTERM or SIGINT, then drain: requests already in
+ * flight finish (up to a deadline), new ones get 503 with Connection: close,
+ * and return 0.  Returns 1 when the
  * server cannot start (the reason is logged).  routes must outlive the call.
  */
 int server_run(const struct config *cfg, const struct route *routes, size_t nroutes);
