@@ -109,11 +109,14 @@ eq_build() {
         *) dir="$_EQ_ROOT/$dir" ;;
     esac
     if [ ! -f "$dir/build.ninja" ]; then
-        local wipe=()
-        # A setup that failed half-way leaves meson-private/ without build.ninja.
-        [ -d "$dir/meson-private" ] && wipe=(--wipe)
+        # A setup that failed half-way leaves a folder meson will neither
+        # reuse nor --wipe ("not a valid build tree"): start it afresh.
+        if [ -e "$dir" ]; then
+            eq_log "removing the incomplete build folder ${dir#"$_EQ_ROOT"/}"
+            rm -rf "$dir"
+        fi
         eq_log "meson setup ${dir#"$_EQ_ROOT"/} $*"
-        meson setup "${wipe[@]}" "$@" "$dir" "$_EQ_ROOT" || return 1
+        meson setup "$@" "$dir" "$_EQ_ROOT" || return 1
     elif [ "$#" -gt 0 ]; then
         eq_log "meson configure ${dir#"$_EQ_ROOT"/} $*"
         meson configure "$dir" "$@" || return 1

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <libpq-fe.h>
 #include <limits.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,6 +132,32 @@ static const char *env_or(const char *name, const char *fallback)
 	return v && *v ? v : fallback;
 }
 
+/* The numeric settings: variable, range, how to describe it, where it goes.
+ * Defaults are set in config_load before the table is applied. */
+struct number_setting {
+	const char *env;
+	unsigned long min, max;
+	const char *unit;   /* " of seconds", "" */
+	const char *hint;   /* " (0: no limit)", "" */
+	size_t offset, size;
+};
+
+#define FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
+
+static const struct number_setting numbers[] = {
+	{ "EQ_THREADS", 1, 256, "", "", FIELD(threads) },
+	{ "EQ_DB_POOL_SIZE", 1, 512, "", "", FIELD(db_pool_size) },
+	{ "EQ_MAX_BODY_BYTES", 64, 1024UL * 1024 * 1024, " of bytes", "", FIELD(max_body_bytes) },
+	{ "EQ_MAX_CONNECTIONS", 1, 100000, "", "", FIELD(max_connections) },
+	{ "EQ_MAX_CONNECTIONS_PER_IP", 0, 100000, "", " (0: no limit)", FIELD(max_connections_per_ip) },
+	{ "EQ_CONNECTION_TIMEOUT", 1, 3600, " of seconds", "", FIELD(connection_timeout_s) },
+	{ "EQ_STATEMENT_TIMEOUT_MS", 10, 600000, " of milliseconds", "", FIELD(statement_timeout_ms) },
+	/* Not 1: that would publish every small count; refuse it rather than
+	 * switch disclosure control off through a typo. */
+	{ "EQ_SUPPRESS_BELOW", 2, 1000, "", "", FIELD(suppress_below) },
+	{ "EQ_CACHE_MAX_AGE", 0, 86400, " of seconds", "", FIELD(cache_max_age_s) },
+};
+
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); goto fail; } while (0)
 
 int config_load(struct config *cfg, char *err, size_t errlen)
@@ -166,60 +193,27 @@ int config_load(struct config *cfg, char *err, size_t errlen)
 
 	cores = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg->threads = cores > 0 ? (unsigned)cores : 2;
-	if ((s = getenv("EQ_THREADS")) && *s) {
-		if (parse_uint(s, 1, 256, &v))
-			FAIL("EQ_THREADS must be a whole number from 1 to 256, got '%s'", s);
-		cfg->threads = (unsigned)v;
-	}
-	cfg->db_pool_size = cfg->threads;
-	if ((s = getenv("EQ_DB_POOL_SIZE")) && *s) {
-		if (parse_uint(s, 1, 512, &v))
-			FAIL("EQ_DB_POOL_SIZE must be a whole number from 1 to 512, got '%s'", s);
-		cfg->db_pool_size = (unsigned)v;
-	}
 	cfg->max_body_bytes = 1024 * 1024;
-	if ((s = getenv("EQ_MAX_BODY_BYTES")) && *s) {
-		if (parse_uint(s, 64, 1024UL * 1024 * 1024, &v))
-			FAIL("EQ_MAX_BODY_BYTES must be a whole number of bytes from 64 to 1073741824, got '%s'", s);
-		cfg->max_body_bytes = v;
-	}
 	cfg->max_connections = 1000;
-	if ((s = getenv("EQ_MAX_CONNECTIONS")) && *s) {
-		if (parse_uint(s, 1, 100000, &v))
-			FAIL("EQ_MAX_CONNECTIONS must be a whole number from 1 to 100000, got '%s'", s);
-		cfg->max_connections = (unsigned)v;
-	}
-	if ((s = getenv("EQ_MAX_CONNECTIONS_PER_IP")) && *s) {
-		if (parse_uint(s, 0, 100000, &v))
-			FAIL("EQ_MAX_CONNECTIONS_PER_IP must be a whole number from 0 (no limit) to 100000, got '%s'", s);
-		cfg->max_connections_per_ip = (unsigned)v;
-	}
 	cfg->connection_timeout_s = 30;
-	if ((s = getenv("EQ_CONNECTION_TIMEOUT")) && *s) {
-		if (parse_uint(s, 1, 3600, &v))
-			FAIL("EQ_CONNECTION_TIMEOUT must be a whole number of seconds from 1 to 3600, got '%s'", s);
-		cfg->connection_timeout_s = (unsigned)v;
-	}
 	cfg->statement_timeout_ms = 5000;
-	if ((s = getenv("EQ_STATEMENT_TIMEOUT_MS")) && *s) {
-		if (parse_uint(s, 10, 600000, &v))
-			FAIL("EQ_STATEMENT_TIMEOUT_MS must be a whole number of milliseconds from 10 to 600000, got '%s'", s);
-		cfg->statement_timeout_ms = (unsigned)v;
-	}
 	cfg->suppress_below = 5;
-	if ((s = getenv("EQ_SUPPRESS_BELOW")) && *s) {
-		/* 1 would publish every small count: refuse it rather than
-		 * switch disclosure control off through a typo. */
-		if (parse_uint(s, 2, 1000, &v))
-			FAIL("EQ_SUPPRESS_BELOW must be a whole number from 2 to 1000, got '%s'", s);
-		cfg->suppress_below = (unsigned)v;
-	}
 	cfg->cache_max_age_s = 60;
-	if ((s = getenv("EQ_CACHE_MAX_AGE")) && *s) {
-		if (parse_uint(s, 0, 86400, &v))
-			FAIL("EQ_CACHE_MAX_AGE must be a whole number of seconds from 0 to 86400, got '%s'", s);
-		cfg->cache_max_age_s = (unsigned)v;
+	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
+		const struct number_setting *n = &numbers[i];
+
+		if (!(s = getenv(n->env)) || !*s)
+			continue;
+		if (parse_uint(s, n->min, n->max, &v))
+			FAIL("%s must be a whole number%s from %lu to %lu%s, got '%s'", n->env,
+			     n->unit, n->min, n->max, n->hint, s);
+		if (n->size == sizeof(size_t))
+			*(size_t *)(void *)((char *)cfg + n->offset) = v;
+		else
+			*(unsigned *)(void *)((char *)cfg + n->offset) = (unsigned)v;
 	}
+	if (!cfg->db_pool_size)
+		cfg->db_pool_size = cfg->threads;
 	cfg->response_cache = true;
 	if ((s = getenv("EQ_RESPONSE_CACHE")) && *s) {
 		if (strcmp(s, "on") != 0 && strcmp(s, "off") != 0)
