@@ -12,6 +12,7 @@
 #include "db/listener.h"
 #include "domain/csv.h"
 #include "import/census.h"
+#include "seed_hate_crime.h"
 #include "util/buf.h"
 #include "util/log.h"
 
@@ -244,7 +245,8 @@ int seed_run(PGconn *pg, const char *root, char *err, size_t errlen)
 	size_t changed = 0;
 
 	if (seed_reference(pg, root, &changed, err, errlen) ||
-	    seed_census(pg, root, &changed, err, errlen))
+	    seed_census(pg, root, &changed, err, errlen) ||
+	    seed_hate_crime(pg, root, &changed, err, errlen))
 		return -1;
 	log_msgf(LOG_INFO, "seed complete: %zu rows changed", changed);
 	return 0;

@@ -31,5 +31,7 @@ extern const struct api_module ops_module;
 extern const struct api_module areas_module;
 extern const struct api_module characteristics_module;
 extern const struct api_module demographics_module;
+extern const struct api_module hate_crime_statistics_module;
+extern const struct api_module hate_crime_reports_module;
 
 #endif

@@ -18,6 +18,8 @@ static const struct api_module *const modules[] = {
 	&areas_module,
 	&characteristics_module,
 	&demographics_module,
+	&hate_crime_statistics_module,
+	&hate_crime_reports_module,
 };
 
 static struct route *table;

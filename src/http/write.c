@@ -18,11 +18,11 @@ const struct db_statement write_statements[] = {
 	{ "write_idem_lock",
 	  "SELECT pg_try_advisory_xact_lock($1::int, hashtext($2))", 2 },
 	{ "write_idem_get",
-	  "SELECT request_hash, status, content_type, body, location FROM idempotency_keys"
+	  "SELECT request_hash, status, content_type, body, location, etag FROM idempotency_keys"
 	  " WHERE organisation_id = $1 AND key = $2", 2 },
 	{ "write_idem_put",
-	  "INSERT INTO idempotency_keys (organisation_id, key, request_hash, status, content_type, body, location)"
-	  " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7 },
+	  "INSERT INTO idempotency_keys (organisation_id, key, request_hash, status, content_type, body, location, etag)"
+	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8 },
 	/* Kept at least 24 hours (the promise), swept after 48. */
 	{ "write_idem_sweep",
 	  "DELETE FROM idempotency_keys WHERE created_at < now() - interval '48 hours'", 0 },
@@ -152,6 +152,8 @@ int write_begin_or_respond(struct request *req, struct response *res)
 		(void)response_header_add(res, "Idempotent-Replayed", "true");
 		if (!PQgetisnull(r, 0, 4))
 			(void)response_header_add(res, "Location", PQgetvalue(r, 0, 4));
+		if (!PQgetisnull(r, 0, 5))
+			(void)response_header_add(res, "ETag", PQgetvalue(r, 0, 5));
 	}
 	PQclear(r);
 	db_rollback(req->db);
@@ -172,7 +174,7 @@ void write_finish(struct request *req, struct response *res)
 	}
 	if (key && (req->route->flags & ROUTE_IDEMPOTENT)) {
 		char hash[SHA256_HEX_LEN + 1], status[8];
-		const char *p[7];
+		const char *p[8];
 
 		request_fingerprint(req, hash);
 		snprintf(status, sizeof(status), "%d", res->status);
@@ -183,7 +185,8 @@ void write_finish(struct request *req, struct response *res)
 		p[4] = res->content_type ? res->content_type : "application/json";
 		p[5] = buf_cstr(&res->body);
 		p[6] = response_header_get(res, "Location");
-		if (db_exec(req->db, "write_idem_put", 7, p, NULL) != DB_OK) {
+		p[7] = response_header_get(res, "ETag");
+		if (db_exec(req->db, "write_idem_put", 8, p, NULL) != DB_OK) {
 			fail_unavailable(req, res);
 			return;
 		}

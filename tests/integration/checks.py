@@ -75,3 +75,33 @@ def collect_pages(client, first_url: str, openapi=None, path_template: Optional[
         rows.extend(body["data"])
         url = body["links"]["next"]
     return rows, pages
+
+def pinned_by_bounds(table, relations):
+    """Suppressed cells pinned to one value by interval reasoning: every
+    withheld count is at least 1 (zero is published as zero); propagate
+    bounds through the relations. Sound: a pinned cell is truly disclosed."""
+    big = 10 ** 12
+    lo, hi = {}, {}
+    for k, o in table.items():
+        if o["suppressed"]:
+            lo[k], hi[k] = 1, big
+        else:
+            lo[k] = hi[k] = o["value"]
+    for _ in range(100):
+        changed = False
+        for tot, parts in relations:
+            slo, shi = sum(lo[p] for p in parts), sum(hi[p] for p in parts)
+            nlo, nhi = max(lo[tot], slo), min(hi[tot], shi)
+            if (nlo, nhi) != (lo[tot], hi[tot]):
+                lo[tot], hi[tot], changed = nlo, nhi, True
+            for p in parts:
+                a = max(lo[p], lo[tot] - (shi - hi[p]))
+                b = min(hi[p], hi[tot] - (slo - lo[p]))
+                if (a, b) != (lo[p], hi[p]):
+                    lo[p], hi[p], changed = a, b, True
+                    slo, shi = sum(lo[q] for q in parts), sum(hi[q] for q in parts)
+        if not changed:
+            break
+    for k in lo:
+        assert lo[k] <= hi[k], f"published figures are inconsistent around {k}"
+    return [(k, lo[k]) for k, o in table.items() if o["suppressed"] and lo[k] == hi[k]]

@@ -1,0 +1,116 @@
+/*
+ * hate_crime_table.h - the published hate-crime statistics of one financial
+ * year as fixed "canonical" cells, with disclosure control decided over all
+ * of them at once.
+ *
+ * Only canonical cells are ever published: whole calendar months, financial
+ * quarters and the financial year, never an arbitrary range of days.  That
+ * is what makes differencing between queries useless: every number any
+ * query can return is one of these cells, and suppression is decided once
+ * over all of them and every additive relation that links them, so no
+ * combination of published cells (from one query or many) pins down a
+ * withheld one.
+ *
+ * Two independent problems per financial year:
+ *  - "reports" (each crime once): total(t), ward(t,w), offence_type(t,o)
+ *    and channel(t,c) for each of the 17 time cells t (the year, its 4
+ *    quarters, its 12 months).  In each t the total is the sum of the wards,
+ *    of the offence types and of the channels; for each of those rows the
+ *    year is the sum of its quarters and a quarter the sum of its months.
+ *  - "strand_flags" (a report once per strand it carries): flags_total(t)
+ *    and strand(t,s) for each t, with flags_total = sum of strands and the
+ *    same time relations; plus, at the year only, ward_flags(w) and
+ *    ward_strand(w,s) with ward_flags(w) = sum over s, strand(FY,s) = sum
+ *    over w and flags_total(FY) = sum of ward_flags.
+ *
+ * Pure: no I/O.  Time cells within a year: 0 the year, 1..4 the quarters,
+ * 5..16 the months April..March.
+ */
+#ifndef EQ_DOMAIN_HATE_CRIME_TABLE_H
+#define EQ_DOMAIN_HATE_CRIME_TABLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/disclosure.h"
+#include "domain/period.h"
+
+#define HC_TIME_CELLS 17
+#define HC_NOFFENCES 6
+#define HC_NCHANNELS 7
+#define HC_NSTRANDS 6
+
+/* The published codes, in published order (match migration 0003). */
+extern const char *const hc_offence_types[HC_NOFFENCES + 1];   /* NULL-terminated */
+extern const char *const hc_channels[HC_NCHANNELS + 1];
+extern const char *const hc_strands[HC_NSTRANDS + 1];
+
+/* Index of code in a NULL-terminated list, or -1. */
+int hc_code_index(const char *const *list, const char *code);
+
+/* Deduplicated crimes that share every published attribute. */
+struct hc_crime_group {
+	int year, month;     /* calendar month the crime occurred in (occurred_from) */
+	size_t ward;         /* index into the caller's ward list (buckets included) */
+	int offence;         /* index into hc_offence_types */
+	int channel;         /* index into hc_channels */
+	unsigned strands;    /* bit s set: flagged with hc_strands[s] */
+	int64_t count;       /* >= 0 */
+};
+
+/* The dimension a reports cell is broken down by. */
+enum hc_dim { HC_TOTAL = 0, HC_WARD, HC_OFFENCE, HC_CHANNEL };
+
+/* One financial year's cells and their suppression. */
+struct hc_year {
+	int fy;                 /* 2024 for 2024/25 */
+	size_t nwards;
+	size_t nreports, nflags;
+	int64_t *reports;       /* hc_reports_cell() */
+	bool *reports_supp;
+	int64_t *flags;         /* hc_flags_cell() / hc_ward_flags_cell() */
+	bool *flags_supp;
+};
+
+/* The additive constraints of one problem (owned arrays). */
+struct hc_constraints {
+	struct disclosure_constraint *items;
+	size_t n;
+	size_t *parts;
+};
+
+/* Time cell (0..16) of a period within its financial year; -1 if p is no
+ * month, quarter or financial year. */
+int hc_time_cell(const struct period *p);
+
+/* Cell counts and indices.  idx: the ward, offence or channel index
+ * (ignored for HC_TOTAL); strand -1 means the flags total. */
+size_t hc_reports_ncells(size_t nwards);
+size_t hc_reports_cell(size_t nwards, int t, enum hc_dim dim, size_t idx);
+size_t hc_flags_ncells(size_t nwards);
+size_t hc_flags_cell(size_t nwards, int t, int strand);
+/* Year only: ward w's flags over all strands (strand -1) or one strand. */
+size_t hc_ward_flags_cell(size_t nwards, size_t w, int strand);
+
+/* Build the constraints of either problem; 0 or -1 (out of memory).  The
+ * result is released with hc_constraints_release. */
+__attribute__((warn_unused_result))
+int hc_reports_constraints(size_t nwards, struct hc_constraints *out);
+__attribute__((warn_unused_result))
+int hc_flags_constraints(size_t nwards, struct hc_constraints *out);
+void hc_constraints_release(struct hc_constraints *c);
+
+/*
+ * Build year fy from the groups (groups of other years are skipped; a ward
+ * index >= nwards or an unknown offence/channel is an error) and decide
+ * suppression with the given threshold.  Returns 0, or -1 on bad input or
+ * when memory runs out; y must be released either way.
+ */
+__attribute__((warn_unused_result))
+int hc_year_build(struct hc_year *y, int fy, size_t nwards,
+		  const struct hc_crime_group *groups, size_t ngroups,
+		  int threshold);
+void hc_year_release(struct hc_year *y);
+
+#endif
