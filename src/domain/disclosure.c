@@ -468,6 +468,15 @@ int disclosure_apply(const int64_t *values, size_t ncells,
 		     const struct disclosure_constraint *constraints,
 		     size_t nconstraints, int threshold, bool *suppressed)
 {
+	return disclosure_apply_forced(values, ncells, constraints, nconstraints,
+				       threshold, NULL, suppressed);
+}
+
+int disclosure_apply_forced(const int64_t *values, size_t ncells,
+			    const struct disclosure_constraint *constraints,
+			    size_t nconstraints, int threshold, const bool *forced,
+			    bool *suppressed)
+{
 	struct membership mem = { NULL, NULL };
 	struct search s = { NULL, NULL, NULL };
 	bool *det = NULL, *touched = NULL;
@@ -483,7 +492,8 @@ int disclosure_apply(const int64_t *values, size_t ncells,
 		goto cleanup;
 
 	for (c = 0; c < ncells; c++)
-		suppressed[c] = values[c] > 0 && values[c] < threshold;
+		suppressed[c] = (values[c] > 0 && values[c] < threshold) ||
+				(forced && forced[c]);
 
 	if (membership_build(&mem, ncells, constraints, nconstraints) != 0)
 		goto cleanup;

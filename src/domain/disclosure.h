@@ -51,6 +51,17 @@ int disclosure_apply(const int64_t *values, size_t ncells,
 		     size_t nconstraints, int threshold, bool *suppressed);
 
 /*
+ * The same, with the cells marked in forced[] (may be NULL) withheld from
+ * the start as if primary: for cells also published by another table whose
+ * own suppression withheld them, so that both tables agree.
+ */
+__attribute__((warn_unused_result))
+int disclosure_apply_forced(const int64_t *values, size_t ncells,
+			    const struct disclosure_constraint *constraints,
+			    size_t nconstraints, int threshold, const bool *forced,
+			    bool *suppressed);
+
+/*
  * True when cell `cell` can be computed exactly from the published cells
  * through the constraints (used by disclosure_apply and by tests that audit
  * its output).  Returns -1 on allocation failure.

@@ -817,6 +817,28 @@ static void test_bounds_chain_across_constraints(void **state)
 	assert_true(sup[1] || sup[4] || sup[7] || sup[2] || sup[5] || sup[8]);
 }
 
+/* A cell forced from outside (another table withholds it) is withheld like a
+ * primary one, and gets its complement: total 100 = 40 + 35 + 25 with the
+ * 35 forced; the smallest other part (25) goes too, and nothing is
+ * recoverable. */
+static void test_forced_cell_gets_a_complement(void **state)
+{
+	const int64_t v[4] = { 100, 40, 35, 25 };
+	const size_t parts[3] = { 1, 2, 3 };
+	const struct disclosure_constraint c[1] = { { 0, parts, 3 } };
+	const bool forced[4] = { false, false, true, false };
+	bool supp[4];
+
+	(void)state;
+	assert_int_equal(disclosure_apply_forced(v, 4, c, 1, 5, forced, supp), 0);
+	assert_false(supp[0]);
+	assert_false(supp[1]);
+	assert_true(supp[2]);
+	assert_true(supp[3]);
+	assert_int_equal(disclosure_apply_forced(v, 4, c, 1, 5, NULL, supp), 0);
+	assert_false(supp[2]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -842,6 +864,7 @@ int main(void)
 		cmocka_unit_test(test_share),
 		cmocka_unit_test(test_bounds_two_ones_share_a_parent),
 		cmocka_unit_test(test_bounds_chain_across_constraints),
+		cmocka_unit_test(test_forced_cell_gets_a_complement),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
