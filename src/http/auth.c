@@ -41,9 +41,12 @@ int auth_check_or_respond(struct request *req, struct response *res, const char 
 	char prefix[APIKEY_PREFIX_LEN + 1], hash[SHA256_HEX_LEN + 1], detail[160];
 	const char *params[1];
 	PGresult *r = NULL;
-	unsigned mask = 0, need = apikey_scope_parse(scope);
+	/* "a,b": a key with any one of the scopes will do. */
+	unsigned mask = 0, need = 0;
 	bool found;
 
+	if (apikey_scopes_parse(scope, &need, detail, sizeof(detail)) != 0)
+		need = 0;
 	if (!header) {
 		unauthorized(res, "This endpoint needs an API key: send Authorization: Bearer <key>.");
 		return -1;
@@ -100,7 +103,10 @@ int auth_check_or_respond(struct request *req, struct response *res, const char 
 		log_event(LOG_WARN, "could not record a key's last use", NULL);
 	PQclear(r);
 	if (!need || !(mask & need)) {
-		snprintf(detail, sizeof(detail), "This API key does not have the scope %s.", scope);
+		if (strchr(scope, ','))
+			snprintf(detail, sizeof(detail), "This API key has none of the scopes %s.", scope);
+		else
+			snprintf(detail, sizeof(detail), "This API key does not have the scope %s.", scope);
 		problem_send(res, 403, "forbidden", "Forbidden", detail);
 		return -1;
 	}

@@ -4,6 +4,8 @@
  *
  *   no key, a malformed, unknown or revoked key   401 + WWW-Authenticate
  *   a valid key without the route's scope          403
+ * A route's scope may list several, "submit:returns,review:returns": any one
+ * of them will do.
  * Ownership (404 for another organisation's record) is the handler's part:
  * it filters by req->auth.org_id in its SQL.
  */
