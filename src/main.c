@@ -15,10 +15,12 @@
 #include "db/db.h"
 #include "db/listener.h"
 #include "db/migrate.h"
+#include "domain/period.h"
 #include "eq_version.h"
 #include "http/cache.h"
 #include "http/server.h"
 #include "import/census.h"
+#include "import/workforce.h"
 #include "keys_cli.h"
 #include "seed.h"
 #include "util/buf.h"
@@ -35,6 +37,8 @@ static const char usage[] =
 	"  seed                        load the demo data set from data/ (idempotent)\n"
 	"  import census FILE --dataset SLUG\n"
 	"                              load an ONS Census 2021 bulk CSV into a data set\n"
+	"  import workforce FILE --as-of DATE\n"
+	"                              load a workforce snapshot (one row per employee)\n"
 	"  keys create --org SLUG --scopes a,b   print a new API key (once)\n"
 	"  keys list [--org SLUG]      key prefixes, scopes, created and last used\n"
 	"  keys revoke PREFIX          the key stops working on its next request\n"
@@ -156,6 +160,46 @@ static int cmd_seed(const struct config *cfg)
 	return rc;
 }
 
+static int cmd_import_workforce(const struct config *cfg, int argc, char **argv)
+{
+	const char *file = NULL, *as_of = NULL;
+	char err[2048], outcome[32];
+	PGconn *pg;
+	int rc = 1;
+
+	for (int i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--as-of") == 0 && i + 1 < argc)
+			as_of = argv[++i];
+		else if (strncmp(argv[i], "--as-of=", 8) == 0)
+			as_of = argv[i] + 8;
+		else if (!file && argv[i][0] != '-')
+			file = argv[i];
+		else
+			return usage_error("import workforce takes FILE --as-of DATE");
+	}
+	if (!file || !as_of)
+		return usage_error("import workforce needs FILE and --as-of DATE");
+	{
+		struct date d;
+		char check[11];
+
+		if (date_parse(as_of, &d) != 0 || date_format(&d, check, sizeof(check)) < 0 ||
+		    strcmp(check, as_of) != 0)
+			return usage_error("--as-of must be a date such as 2024-03-31");
+	}
+	pg = connect_cli(cfg);
+	if (!pg)
+		return 1;
+	if (workforce_import_file(pg, file, as_of, "import", "", outcome, sizeof(outcome), err, sizeof(err)) == 0) {
+		printf("imported %s as the workforce snapshot of %s: %s\n", file, as_of, outcome);
+		rc = 0;
+	} else {
+		fprintf(stderr, "equalities-api: import: %s\n", err);
+	}
+	PQfinish(pg);
+	return rc;
+}
+
 static int cmd_import(const struct config *cfg, int argc, char **argv)
 {
 	const char *file = NULL, *dataset = NULL;
@@ -164,8 +208,10 @@ static int cmd_import(const struct config *cfg, int argc, char **argv)
 	PGconn *pg;
 	int rc = 1;
 
+	if (argc >= 3 && strcmp(argv[2], "workforce") == 0)
+		return cmd_import_workforce(cfg, argc, argv);
 	if (argc < 3 || strcmp(argv[2], "census") != 0)
-		return usage_error("import takes: import census FILE --dataset SLUG");
+		return usage_error("import takes: import census FILE --dataset SLUG, or import workforce FILE --as-of DATE");
 	for (int i = 3; i < argc; i++) {
 		if (strcmp(argv[i], "--dataset") == 0 && i + 1 < argc)
 			dataset = argv[++i];

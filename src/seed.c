@@ -12,7 +12,9 @@
 #include "db/listener.h"
 #include "domain/csv.h"
 #include "import/census.h"
+#include "import/workforce.h"
 #include "seed_hate_crime.h"
+#include "seed_returns.h"
 #include "util/buf.h"
 #include "util/log.h"
 
@@ -246,7 +248,9 @@ int seed_run(PGconn *pg, const char *root, char *err, size_t errlen)
 
 	if (seed_reference(pg, root, &changed, err, errlen) ||
 	    seed_census(pg, root, &changed, err, errlen) ||
-	    seed_hate_crime(pg, root, &changed, err, errlen))
+	    seed_hate_crime(pg, root, &changed, err, errlen) ||
+	    seed_returns(pg, root, &changed, err, errlen) ||
+	    workforce_seed(pg, root, &changed, err, errlen))
 		return -1;
 	log_msgf(LOG_INFO, "seed complete: %zu rows changed", changed);
 	return 0;

@@ -33,5 +33,7 @@ extern const struct api_module characteristics_module;
 extern const struct api_module demographics_module;
 extern const struct api_module hate_crime_statistics_module;
 extern const struct api_module hate_crime_reports_module;
+extern const struct api_module returns_module;
+extern const struct api_module workforce_module;
 
 #endif

@@ -20,6 +20,8 @@ static const struct api_module *const modules[] = {
 	&demographics_module,
 	&hate_crime_statistics_module,
 	&hate_crime_reports_module,
+	&returns_module,
+	&workforce_module,
 };
 
 static struct route *table;
