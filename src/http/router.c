@@ -94,7 +94,7 @@ enum router_result router_match(const struct route *routes, size_t n,
 				struct route_match *out)
 {
 	const struct route *best = NULL;
-	long best_score = -1;
+	long best_score = -1, any_score = -1;
 	bool any = false;
 
 	memset(out, 0, sizeof(*out) - sizeof(out->storage));
@@ -104,6 +104,10 @@ enum router_result router_match(const struct route *routes, size_t n,
 		if (score < 0)
 			continue;
 		any = true;
+		if (score > any_score) {
+			any_score = score;
+			out->template = routes[i].template;
+		}
 		out->allowed |= routes[i].method;
 		if (routes[i].method == HTTP_GET)
 			out->allowed |= HTTP_HEAD;

@@ -57,6 +57,8 @@ struct route {
 
 struct route_match {
 	const struct route *route;
+	const char *template;     /* the most specific template matching the path
+	                             (set for FOUND and METHOD_NOT_ALLOWED), for logs */
 	unsigned allowed;         /* methods that some template matching the path accepts */
 	size_t nparams;
 	const char *names[ROUTER_MAX_PARAMS];   /* point into the template (not NUL-terminated at '}') */

@@ -601,6 +601,7 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 		return send_response(ex, conn, NULL, 0);
 	}
 	ex->req.match = &ex->match;
+	ex->route_label = ex->match.template;
 	if (ex->req.method == HTTP_OPTIONS)
 		return send_options(ex, conn);
 	if (rr == ROUTER_METHOD_NOT_ALLOWED) {

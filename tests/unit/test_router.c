@@ -347,6 +347,8 @@ static void test_method_not_allowed(void **state)
 			 ROUTER_METHOD_NOT_ALLOWED);
 	assert_null(m.route);
 	assert_int_equal(m.allowed, HTTP_GET | HTTP_HEAD | HTTP_OPTIONS);
+	/* The log still names the template, never the raw path. */
+	assert_string_equal(m.template, "/v1/areas");
 
 	assert_int_equal(router_match(table, N(table), HTTP_GET, "/v1/returns", &m),
 			 ROUTER_METHOD_NOT_ALLOWED);
