@@ -149,10 +149,12 @@ check({r["code"] for r in cats.get("pregnancy_maternity", [])} ==
 
 h, datasets = dicts("datasets.csv")
 check(h == ["slug", "title", "publisher", "source_url", "release_date", "reference_date",
-            "official", "licence", "notes"], "datasets.csv header %r" % h)
-check(len(datasets) == 1 and datasets[0]["slug"] == "census-2021-demo", "datasets.csv rows")
-if datasets:
-    d = datasets[0]
+            "official", "licence", "notes", "population"], "datasets.csv header %r" % h)
+WA = "census-2021-demo-working-age"
+check([d["slug"] for d in datasets] == ["census-2021-demo", WA], "datasets.csv rows")
+check([d["population"] for d in datasets] == ["all_usual_residents", "working_age_16_64"],
+      "datasets.csv populations")
+for d in datasets:
     check(d["official"] == "false", "dataset must be official=false")
     check(d["reference_date"] == "2021-03-21", "reference_date")
     check(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d["release_date"]) is not None, "release_date")
@@ -170,13 +172,19 @@ FILES = {
     "ts077-sexual-orientation.csv": "sexual_orientation",
     "ts078-gender-identity.csv": "gender_identity",
 }
-check(sorted(m["file"] for m in manifest) == sorted(FILES), "manifest files %r" % manifest)
-check(all(m["dataset"] == "census-2021-demo" for m in manifest), "manifest dataset")
+WA_FILES = {"wa-" + f: ch for f, ch in FILES.items()
+            if ch in ("ethnicity", "religion", "sex", "disability", "sexual_orientation")}
+check(sorted(m["file"] for m in manifest if m["dataset"] == "census-2021-demo") == sorted(FILES),
+      "manifest files %r" % manifest)
+check(sorted(m["file"] for m in manifest if m["dataset"] == WA) == sorted(WA_FILES),
+      "manifest working-age files %r" % manifest)
+check(all(m["dataset"] in ("census-2021-demo", WA) for m in manifest), "manifest dataset")
+wa_tables = {}  # the working-age data set, checked below
 
 tables = {}     # characteristic -> {area code: {category code or 'total': int}}
 for m in manifest:
     fname = m["file"]
-    ch = FILES.get(fname)
+    ch = FILES.get(fname) or WA_FILES.get(fname)
     if ch is None:
         continue
     c = char[ch]
@@ -217,7 +225,10 @@ for m in manifest:
         for k in ["total"] + codes:
             check(data[BOROUGH].get(k) == sum(data[w].get(k, 0) for w in ward_codes),
                   "%s: borough %s != sum of wards" % (fname, k))
-    tables[ch] = data
+    if fname in WA_FILES:
+        wa_tables[ch] = data
+    else:
+        tables[ch] = data
 
 if failures:
     print("\n".join("FAIL: " + f for f in failures))
@@ -284,6 +295,19 @@ check(small(ward_cells("gender_identity", {"trans_woman", "trans_man", "other_ge
 check(small(ward_cells("religion")) >= 2, "no small religion ward cells")
 zeros = sum(1 for ch in tables for v in ward_cells(ch) if v == 0)
 check(zeros >= 3, "only %d zero ward cells" % zeros)
+
+# The working-age data set (generate_working_age_demo.py): the same areas,
+# one 16-64 total per area in every table, no more than the universe it
+# was scaled from, and at least the age bands 20-24 to 60-64.
+for ch, data in wa_tables.items():
+    for a in T:
+        wt = data[a]["total"]
+        check(wt == wa_tables["sex"][a]["total"], "wa %s %s: total differs from sex" % (ch, a))
+        base = T16[a] if ch == "sexual_orientation" else T[a]
+        ag = tables["age"][a]
+        core = sum(ag["age_%d_%d" % (i, i + 4)] for i in range(20, 65, 5))
+        check(core <= wt <= core + ag["age_15_19"] and wt <= base,
+              "wa %s %s: 16-64 total %d out of range" % (ch, a, wt))
 
 if failures:
     print("\n".join("FAIL: " + f for f in failures))

@@ -20,7 +20,7 @@
 	"d.id, d.slug, d.title, d.publisher, d.source, d.release_date, d.reference_date," \
 	" d.official, d.licence, d.notes," \
 	" (SELECT string_agg(DISTINCT t.characteristic_code, ',' ORDER BY t.characteristic_code)" \
-	"  FROM demographic_totals t WHERE t.dataset_id = d.id)"
+	"  FROM demographic_totals t WHERE t.dataset_id = d.id), d.population"
 
 static const struct db_statement statements[] = {
 	{ "demographics_datasets",
@@ -31,13 +31,13 @@ static const struct db_statement statements[] = {
 	{ "demographics_dataset_latest",
 	  "SELECT " DATASET_COLUMNS " FROM datasets d"
 	  " WHERE EXISTS (SELECT 1 FROM demographic_totals t WHERE t.dataset_id = d.id)"
-	  " ORDER BY d.release_date DESC, d.slug LIMIT 1", 0 },
+	  " ORDER BY d.population = 'all_usual_residents' DESC, d.release_date DESC, d.slug LIMIT 1", 0 },
 	{ "demographics_universe",
 	  "SELECT code, universe FROM characteristics ORDER BY code", 0 },
 };
 
 enum { D_ID, D_SLUG, D_TITLE, D_PUBLISHER, D_SOURCE, D_RELEASED, D_REFERENCE,
-       D_OFFICIAL, D_LICENCE, D_NOTES, D_CHARACTERISTICS };
+       D_OFFICIAL, D_LICENCE, D_NOTES, D_CHARACTERISTICS, D_POPULATION };
 
 static json_t *dataset_json(const PGresult *r, int row)
 {
@@ -331,6 +331,10 @@ static void demographics_list(struct request *req, struct response *res)
 		for (int u = 0; u < PQntuples(universes); u++)
 			if (strcmp(PQgetvalue(universes, u, 0), ch) == 0)
 				universe = PQgetvalue(universes, u, 1);
+		/* A working-age data set counts only residents aged 16 to 64,
+		 * whatever the characteristic's Census universe. */
+		if (strcmp(PQgetvalue(ds, 0, D_POPULATION), "working_age_16_64") == 0)
+			universe = "Usual residents aged 16 to 64";
 		st = demo_table_load(req->db, PQgetvalue(ds, 0, D_ID), ch, threshold, &t);
 		if (st != DB_OK) {
 			demo_table_release(&t);

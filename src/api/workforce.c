@@ -8,6 +8,9 @@
  *                                       gaps and pay quartiles
  *   GET  /v1/workforce/representation   workforce shares against residents'
  *   POST /v1/workforce/snapshots        load a snapshot (admin)
+ *   PUT  /v1/workforce/snapshots/{as_of}/pay-gaps
+ *                                       published pay gaps for a snapshot
+ *                                       without employee pay (admin)
  *
  * Disclosure control.  Each snapshot and characteristic is one table of
  * category cells by directorate, by grade band, for the senior grades
@@ -53,7 +56,8 @@
 static const struct db_statement statements[] = {
 	{ "wf_snapshots",
 	  "SELECT id, as_of::text, source, official, notes, headcount, pay_basis, pay_gaps::text,"
-	  " quartiles::text, to_char(loaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	  " quartiles::text, to_char(loaded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
+	  " coalesce(pay_publication, 'null')::text"
 	  " FROM workforce_snapshots ORDER BY as_of", 0 },
 	{ "wf_counts",
 	  "SELECT snapshot_id, directorate, grade_band, characteristic_code, category_code, count"
@@ -65,15 +69,21 @@ static const struct db_statement statements[] = {
 	  " AND characteristic_code IN ('sex', 'ethnicity', 'disability', 'religion', 'sexual_orientation')"
 	  " ORDER BY characteristic_code, sort_order, code", 0 },
 	{ "wf_dataset",
-	  "SELECT id, slug, title, release_date::text, reference_date::text, official FROM datasets"
-	  " WHERE slug = $1", 1 },
+	  "SELECT id, slug, title, release_date::text, reference_date::text, official, population"
+	  " FROM datasets WHERE slug = $1", 1 },
 	{ "wf_dataset_latest",
-	  "SELECT d.id, d.slug, d.title, d.release_date::text, d.reference_date::text, d.official"
-	  " FROM datasets d WHERE EXISTS (SELECT 1 FROM demographic_totals t WHERE t.dataset_id = d.id)"
-	  " ORDER BY d.release_date DESC, d.slug LIMIT 1", 0 },
+	  "SELECT d.id, d.slug, d.title, d.release_date::text, d.reference_date::text, d.official,"
+	  " d.population FROM datasets d"
+	  " WHERE EXISTS (SELECT 1 FROM demographic_totals t WHERE t.dataset_id = d.id)"
+	  " ORDER BY d.population = 'working_age_16_64' DESC, d.release_date DESC, d.slug LIMIT 1", 0 },
 	{ "wf_import_categories", wf_categories_sql, 0 },
 	{ "wf_import_grades", wf_grades_sql, 0 },
 	{ "wf_store", wf_store_sql, 5 },
+	{ "wf_publish",
+	  "SELECT outcome FROM workforce_publish_pay_gaps($1::date, $2, $3::jsonb)", 3 },
+	{ "wf_publish_categories",
+	  "SELECT code FROM categories WHERE parent_code IS NULL AND characteristic_code = $1"
+	  " ORDER BY sort_order, code", 1 },
 };
 
 /* ---- the memoised, disclosure-controlled tables -------------------------- */
@@ -96,6 +106,9 @@ struct wf_snap {
 	char *dirs[MAX_DIRS];
 	struct wf_table tables[WF_NCHARS];
 	json_t *pay_gaps;
+	/* pay_basis 'published': {source, reference, published_on}, and the
+	 * published quartile shares [{characteristic, quartile, category, share}]. */
+	json_t *publication, *pub_quartiles;
 };
 
 struct wf_state {
@@ -150,6 +163,8 @@ static void state_free(struct wf_state *st)
 			free(s->tables[ch].supp);
 		}
 		json_decref(s->pay_gaps);
+		json_decref(s->publication);
+		json_decref(s->pub_quartiles);
 	}
 	free(st->snaps);
 	PQclear(st->cat_rows);
@@ -504,6 +519,12 @@ static struct wf_state *state_build(struct request *req, struct response *res, u
 		s->headcount = (long)db_get_ll(snaps, i, 5);
 		s->pay_basis = dup_or_empty(PQgetvalue(snaps, i, 6));
 		s->pay_gaps = json_loads(PQgetvalue(snaps, i, 7), 0, &e);
+		if (strcmp(s->pay_basis, "published") == 0) {
+			s->publication = json_loads(PQgetvalue(snaps, i, 10), JSON_DECODE_ANY, &e);
+			s->pub_quartiles = json_loads(PQgetvalue(snaps, i, 8), 0, &e);
+			if (!s->publication || !s->pub_quartiles)
+				goto oom;
+		}
 		s->loaded_at = dup_or_empty(PQgetvalue(snaps, i, 9));
 		if (!s->id || !s->as_of || !s->source || !s->notes || !s->pay_basis || !s->loaded_at ||
 		    !s->pay_gaps)
@@ -566,9 +587,20 @@ static struct wf_state *state_get(struct request *req, struct response *res)
 
 /* ---- shared parameter handling ------------------------------------------ */
 
-/* The snapshot asked for (as_of, default the latest) or NULL after a 400/404. */
+enum snap_need { NEED_COUNTS, NEED_PAY };
+
+/* Does snapshot s hold what the endpoint publishes?  A snapshot made only to
+ * carry published pay-gap figures has no headcounts, and one loaded without
+ * pay has no gaps: neither may become the default for the other. */
+static bool snapshot_has(const struct wf_snap *s, enum snap_need need)
+{
+	return need == NEED_COUNTS ? s->headcount > 0 : strcmp(s->pay_basis, "none") != 0;
+}
+
+/* The snapshot asked for (as_of; default the latest that has what the
+ * endpoint publishes) or NULL after a 400/404. */
 static struct wf_snap *snapshot_param(struct request *req, struct response *res, struct wf_state *st,
-				      long *index)
+				      enum snap_need need, long *index)
 {
 	const char *as_of = NULL;
 	struct date d;
@@ -585,8 +617,14 @@ static struct wf_snap *snapshot_param(struct request *req, struct response *res,
 		return NULL;
 	}
 	if (!as_of) {
-		*index = (long)st->nsnaps - 1;
-		return &st->snaps[*index];
+		for (size_t i = st->nsnaps; i-- > 0;)
+			if (snapshot_has(&st->snaps[i], need)) {
+				*index = (long)i;
+				return &st->snaps[i];
+			}
+		problem_send(res, 404, "not-found", "Not found",
+			     "No workforce snapshot holds these figures yet.");
+		return NULL;
 	}
 	for (size_t i = 0; i < st->nsnaps; i++)
 		if (strcmp(st->snaps[i].as_of, as_of) == 0) {
@@ -806,7 +844,7 @@ static void profile_get(struct request *req, struct response *res)
 		by_dir = by_dir || strcmp(groups[i], "directorate") == 0;
 		by_grade = by_grade || strcmp(groups[i], "grade_band") == 0;
 	}
-	if (!(st = state_get(req, res)) || !(s = snapshot_param(req, res, st, &si)))
+	if (!(st = state_get(req, res)) || !(s = snapshot_param(req, res, st, NEED_COUNTS, &si)))
 		goto done;
 	if (pick_list(req, res, "directorate", s->dirs, s->ndirs, by_dir, s->ndirs, dsel, &nd) ||
 	    pick_list(req, res, "grade_band", st->grades, st->ngrades, by_grade, st->ngrades, gsel, &ng))
@@ -889,7 +927,7 @@ static const struct csv_column paygap_csv[] = {
 	{ "group", "/group" }, { "reference", "/reference" }, { "quartile", "/quartile" },
 	{ "value", "/value" }, { "suppressed", "/suppressed" },
 	{ "previous_as_of", "/previous/as_of" }, { "previous_value", "/previous/value" },
-	{ "change", "/previous/change" },
+	{ "change", "/previous/change" }, { "basis", "/basis" },
 };
 
 static bool small(const struct wf_state *st, json_int_t n)
@@ -908,6 +946,9 @@ static json_t *gap_measure(const struct wf_state *st, const json_t *g, const cha
 	json_t *v = json_object_get(g, measure);
 
 	*supp = false;
+	/* Figures the employer has published already are served as they are. */
+	if (json_is_true(json_object_get(g, "published")))
+		return json_is_number(v) ? json_real(response_round(json_number_value(v), 1)) : json_null();
 	if (strcmp(measure, "mean_gap") == 0 || strcmp(measure, "median_gap") == 0)
 		*supp = !enough;
 	else if (strcmp(measure, "mean_bonus_gap") == 0 || strcmp(measure, "median_bonus_gap") == 0)
@@ -938,6 +979,76 @@ static const json_t *find_gap(const struct wf_snap *s, const char *ch, const cha
 	return NULL;
 }
 
+static bool json_str_is(const json_t *obj, const char *name, const char *want)
+{
+	const char *v = json_string_value(json_object_get(obj, name));
+
+	return v && strcmp(v, want) == 0;
+}
+
+/* A snapshot's share (percent, unrounded) of category cat in quartile q
+ * (1..4) of characteristic chi; false when there is none or it is withheld. */
+static bool quartile_value(const struct wf_snap *s, int chi, int q, const char *cat, double *pct)
+{
+	const struct wf_table *t = &s->tables[chi];
+	size_t k, tot;
+	double sh;
+	long c;
+
+	if (s->pub_quartiles) {
+		size_t i;
+		json_t *e;
+
+		json_array_foreach(s->pub_quartiles, i, e)
+			if (json_str_is(e, "characteristic", wf_characteristics[chi]) &&
+			    json_integer_value(json_object_get(e, "quartile")) == q &&
+			    json_str_is(e, "category", cat) && json_is_number(json_object_get(e, "share"))) {
+				*pct = json_number_value(json_object_get(e, "share"));
+				return true;
+			}
+		return false;
+	}
+	c = find_c(t->cats, t->ncats, cat);
+	if (!t->has_quartiles || c < 0 || q < 1 || q > 4)
+		return false;
+	k = (size_t)(q - 1) * (t->ncats + 1) + (size_t)c;
+	tot = (size_t)(q - 1) * (t->ncats + 1) + t->ncats;
+	if (!disclosure_share(t->quart[k], t->qsupp[k], t->quart[tot], t->qsupp[tot], &sh))
+		return false;
+	*pct = sh * 100.0;
+	return true;
+}
+
+static const char *basis_of(const struct wf_snap *s)
+{
+	return strcmp(s->pay_basis, "published") == 0 ? "published" : "computed";
+}
+
+/* One quartile_share row (with the previous snapshot's when compare). */
+static int quartile_row(json_t *data, const struct wf_snap *s, const struct wf_snap *prev, bool compare,
+			int chi, int q, const char *cat)
+{
+	double pct = 0, ppct = 0;
+	bool ok = quartile_value(s, chi, q, cat, &pct);
+	json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:n, s:i, s:o, s:b, s:s}",
+		"as_of", s->as_of, "characteristic", wf_characteristics[chi], "measure", "quartile_share",
+		"group", cat, "reference", "quartile", q,
+		"value", ok ? json_real(response_round(pct, 1)) : json_null(),
+		"suppressed", !ok && !s->pub_quartiles, "basis", basis_of(s));
+
+	if (row && compare) {
+		bool pok = prev && quartile_value(prev, chi, q, cat, &ppct);
+
+		json_object_set_new(row, "previous", prev ? json_pack("{s:s, s:o, s:b, s:o}",
+			"as_of", prev->as_of,
+			"value", pok ? json_real(response_round(ppct, 1)) : json_null(),
+			"suppressed", !pok && !prev->pub_quartiles,
+			"change", ok && pok ? json_real(response_round(pct - ppct, 1)) : json_null())
+			: json_null());
+	}
+	return !row || json_array_append_new(data, row) ? -1 : 0;
+}
+
 static void paygaps_get(struct request *req, struct response *res)
 {
 	static const char *const pay_chars[] = { "sex", "ethnicity", "disability", NULL };
@@ -948,11 +1059,12 @@ static void paygaps_get(struct request *req, struct response *res)
 	size_t nchars, i;
 	const char *compare = NULL;
 	json_t *data = NULL, *g;
+	bool published;
 
 	if (request_enum_or_respond(req, res, "compare", compare_choices, NULL, &compare) ||
 	    characteristics_param(req, res, pay_chars, chars, &nchars))
 		return;
-	if (!(st = state_get(req, res)) || !(s = snapshot_param(req, res, st, &si)))
+	if (!(st = state_get(req, res)) || !(s = snapshot_param(req, res, st, NEED_PAY, &si)))
 		goto done;
 	if (compare && si > 0)
 		prev = &st->snaps[si - 1];
@@ -970,11 +1082,11 @@ static void paygaps_get(struct request *req, struct response *res)
 				bool supp;
 				json_t *v = gap_measure(st, g, gap_measures[m], &supp), *row;
 
-				row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:o, s:b}",
+				row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:n, s:o, s:b, s:s}",
 					"as_of", s->as_of, "characteristic", ch, "measure", gap_measures[m],
 					"group", group,
 					"reference", json_string_value(json_object_get(g, "reference")),
-					"quartile", "value", v, "suppressed", supp);
+					"quartile", "value", v, "suppressed", supp, "basis", basis_of(s));
 				if (row && compare) {
 					const json_t *pg = prev ? find_gap(prev, ch, group) : NULL;
 					bool psupp = true;
@@ -994,45 +1106,40 @@ static void paygaps_get(struct request *req, struct response *res)
 			}
 		}
 		/* Quartiles: each category's share of each quarter of the pay ranking. */
-		if (t->has_quartiles)
-			for (size_t q = 0; q < 4; q++)
-				for (size_t c = 0; c < t->ncats; c++) {
-					size_t k = q * (t->ncats + 1) + c, tot = q * (t->ncats + 1) + t->ncats;
-					double sh;
-					bool ok = disclosure_share(t->quart[k], t->qsupp[k], t->quart[tot], t->qsupp[tot], &sh);
-					json_t *row = json_pack("{s:s, s:s, s:s, s:s, s:n, s:i, s:o, s:b}",
-						"as_of", s->as_of, "characteristic", ch, "measure", "quartile_share",
-						"group", t->cats[c], "reference", "quartile", (int)q + 1,
-						"value", ok ? json_real(response_round(sh * 100.0, 1)) : json_null(),
-						"suppressed", !ok);
+		if (s->pub_quartiles) {
+			json_t *e;
 
-					if (row && compare) {
-						const struct wf_table *pt = prev ? &prev->tables[chars[ci]] : NULL;
-						double psh = 0;
-						bool pok = pt && pt->has_quartiles &&
-							   disclosure_share(pt->quart[k], pt->qsupp[k], pt->quart[tot],
-									    pt->qsupp[tot], &psh);
+			json_array_foreach(s->pub_quartiles, i, e) {
+				const char *cat = json_string_value(json_object_get(e, "category"));
 
-						json_object_set_new(row, "previous", prev ? json_pack("{s:s, s:o, s:b, s:o}",
-							"as_of", prev->as_of,
-							"value", pok ? json_real(response_round(psh * 100.0, 1)) : json_null(),
-							"suppressed", !pok,
-							"change", ok && pok ? json_real(response_round((sh - psh) * 100.0, 1))
-									    : json_null()) : json_null());
-					}
-					if (!row || json_array_append_new(data, row)) {
+				if (!cat || !json_str_is(e, "characteristic", ch))
+					continue;
+				if (quartile_row(data, s, prev, compare, chars[ci],
+						 (int)json_integer_value(json_object_get(e, "quartile")), cat) != 0) {
+					problem_send_internal(res);
+					goto done;
+				}
+			}
+		} else if (t->has_quartiles) {
+			for (int q = 1; q <= 4; q++)
+				for (size_t c = 0; c < t->ncats; c++)
+					if (quartile_row(data, s, prev, compare, chars[ci], q, t->cats[c]) != 0) {
 						problem_send_internal(res);
 						goto done;
 					}
-				}
+		}
 	}
-	response_list(req, res, data, json_pack("{s:o, s:o, s:s, s:s, s:s, s:s, s:s, s:i}",
+	published = strcmp(s->pay_basis, "published") == 0;
+	response_list(req, res, data, json_pack("{s:o, s:o, s:s, s:s, s:O, s:s, s:s, s:s, s:s, s:i}",
 		"snapshot", snapshot_ref(s), "disclosure", disclosure_meta(st),
-		"pay_basis", s->pay_basis,
+		"pay_basis", s->pay_basis, "basis", basis_of(s),
+		"publication", s->publication ? s->publication : json_null(),
 		"method", "As the Equality Act 2010 (Gender Pay Gap Information) Regulations 2017 define them, for each group against the reference group (male; white; not disabled): mean and median gaps are (reference - group) / reference x 100 of hourly pay; bonus gaps the same over the employees paid a bonus in the 12 months to as_of; bonus shares the percentage of each group paid one. Employees whose answer is prefer_not_to_say or not_recorded are left out of the gaps. minoritised compares every other ethnic group together with white. Values are percentages to one decimal place.",
 		"quartiles", "Every employee is ranked by hourly pay and cut into four sections of (so far as possible) equal size, section j holding ranks floor((j-1)N/4)+1 to floor(jN/4); within a run of equal pay the groups are interleaved in proportion to their size, so employees on the same pay who straddle a boundary are spread as evenly as possible across the sections. quartile_share is the percentage of the section in the category (1 = lower, 4 = upper).",
 		"withheld", "A gap is withheld when either group has fewer than the disclosure threshold of people; a bonus gap when either has fewer bonus recipients; a bonus share when the recipients or the others in the group are 1 to threshold-1; a quartile share when its count is withheld by cell suppression.",
-		"source", "Computed at import from hourly pay in the employee rows, which are never stored or published.",
+		"source", published
+			? "Published figures, loaded as the employer published them (meta.publication names the publication): not computed here, and not disclosure-controlled here, since they are public already. method, quartiles and withheld describe the figures computed from employee rows."
+			: "Computed at import from hourly pay in the employee rows, which are never stored or published.",
 		"count", (int)json_array_size(data)),
 		NULL, paygap_csv, API_COUNT(paygap_csv));
 	data = NULL;
@@ -1087,7 +1194,7 @@ static void representation_get(struct request *req, struct response *res)
 		return;
 	}
 	ch = (int)find_c(wf_characteristics, WF_NCHARS, ch_text);
-	if (!(st = state_get(req, res)) || !(s = snapshot_param(req, res, st, &si)))
+	if (!(st = state_get(req, res)) || !(s = snapshot_param(req, res, st, NEED_COUNTS, &si)))
 		goto done;
 	if (!request_db_or_respond(req, res) ||
 	    (dataset ? api_exec_or_respond(req, res, "wf_dataset", 1, &dataset, &ds)
@@ -1154,18 +1261,23 @@ static void representation_get(struct request *req, struct response *res)
 	}
 	{
 		json_t *senior = json_array();
+		bool working_age = strcmp(PQgetvalue(ds, 0, 6), "working_age_16_64") == 0;
 
 		for (size_t g = 0; g < st->ngrades; g++)
 			if (st->senior[g])
 				json_array_append_new(senior, json_string(st->grades[g]));
 		response_list(req, res, data, json_pack(
-			"{s:{s:s, s:s, s:b}, s:{s:s, s:s, s:s, s:s, s:b}, s:o, s:o, s:s, s:i}",
+			"{s:{s:s, s:s, s:b}, s:{s:s, s:s, s:s, s:s, s:b, s:s, s:s}, s:o, s:o, s:s, s:i}",
 			"workforce", "as_of", s->as_of, "source", s->source, "official", s->official,
 			"residents", "dataset", PQgetvalue(ds, 0, 1), "title", PQgetvalue(ds, 0, 2),
 			"release_date", PQgetvalue(ds, 0, 3), "reference_date", PQgetvalue(ds, 0, 4),
 			"official", strcmp(PQgetvalue(ds, 0, 5), "t") == 0,
+			"population", PQgetvalue(ds, 0, 6),
+			"population_description", working_age
+				? "Usual residents aged 16 to 64 (working age)"
+				: "All usual residents in the universe of each Census table (residents aged 16 and over for sexual orientation), of every age",
 			"senior_grades", senior, "disclosure", disclosure_meta(st),
-			"method", "ratio = workforce share / resident share: above 1 the category is better represented in the workforce than among residents. The workforce share is of all employees (or of those at senior grades), prefer_not_to_say and not_recorded included; the resident share is of the borough's residents in the data set's universe for the characteristic (the Census tables are not broken down by age, so this is all residents rather than those of working age). Categories with no resident counterpart (prefer_not_to_say, not_recorded) have no ratio. A row is suppressed when either count is.",
+			"method", "ratio = workforce share / resident share: above 1 the category is better represented in the workforce than among residents. The workforce share is of all employees (or of those at senior grades), prefer_not_to_say and not_recorded included; the resident share is of the borough's residents in the data set's population (meta.residents.population): by default the working-age data set, residents aged 16 to 64; with dataset= another data set, such as all usual residents. Categories with no resident counterpart (prefer_not_to_say, not_recorded) have no ratio. A row is suppressed when either count is.",
 			"count", (int)json_array_size(data)),
 			NULL, repr_csv, API_COUNT(repr_csv));
 		data = NULL;
@@ -1340,6 +1452,234 @@ done:
 	validation_release(&v);
 }
 
+/* ---- PUT /v1/workforce/snapshots/{as_of}/pay-gaps ------------------------ */
+
+/* The groups whose gaps can be published, against the reference group of
+ * each characteristic (those the importer computes). */
+static const char *const pub_chars[] = { "sex", "ethnicity", "disability", NULL };
+static const char *const pub_refs[] = { "male", "white", "not_disabled" };
+static const char *const pub_groups_sex[] = { "female", NULL };
+static const char *const pub_groups_eth[] = { "asian", "black", "mixed", "other", "minoritised", NULL };
+static const char *const pub_groups_dis[] = { "disabled", NULL };
+static const char *const *const pub_groups[] = { pub_groups_sex, pub_groups_eth, pub_groups_dis };
+
+/* A number in [min, max] or (optional) absent or null: the member, or NULL. */
+static json_t *pub_number(struct validation *v, const json_t *obj, const char *base, const char *name,
+			  bool required, double min, double max)
+{
+	json_t *x = json_object_get(obj, name);
+	char ptr[160];
+
+	snprintf(ptr, sizeof(ptr), "%s/%s", base, name);
+	if (!x || json_is_null(x)) {
+		if (required)
+			validation_add(v, ptr, "is required: a percentage");
+		return NULL;
+	}
+	if (!json_is_number(x)) {
+		validation_add(v, ptr, "must be a number (a percentage)");
+		return NULL;
+	}
+	if (json_number_value(x) < min || json_number_value(x) > max) {
+		validation_add(v, ptr, "must be from %g to %g", min, max);
+		return NULL;
+	}
+	return x;
+}
+
+/* One characteristic's figures into gaps and quartiles (the stored form). */
+static int pub_characteristic(struct request *req, struct response *res, struct validation *v,
+			      const json_t *obj, int pc, json_t *gaps, json_t *quarts)
+{
+	static const char *const fields[] = { "gaps", "quartiles", NULL };
+	static const char *const gap_fields[] = {
+		"group", "mean_gap", "median_gap", "mean_bonus_gap", "median_bonus_gap",
+		"bonus_share_group", "bonus_share_reference", NULL,
+	};
+	const char *ch = pub_chars[pc];
+	char base[24], ptr[96];
+	const json_t *list, *qs;
+	PGresult *cats = NULL;
+	size_t i;
+	json_t *e;
+
+	snprintf(base, sizeof(base), "/%s", ch);
+	validate_known_fields(v, obj, base, fields);
+	list = validate_array(v, obj, base, "gaps", true, 1, 8);
+	if (list)
+		json_array_foreach(list, i, e) {
+			const char *group;
+			json_t *stored;
+
+			snprintf(ptr, sizeof(ptr), "%s/gaps/%zu", base, i);
+			if (!json_is_object(e)) {
+				validation_add(v, ptr, "must be an object");
+				continue;
+			}
+			validate_known_fields(v, e, ptr, gap_fields);
+			group = validate_enum(v, e, ptr, "group", true, pub_groups[pc]);
+			for (size_t k = 0; group && k < i; k++)
+				if (json_str_is(json_array_get(list, k), "group", group)) {
+					char gp[112];
+
+					snprintf(gp, sizeof(gp), "%s/group", ptr);
+					validation_add(v, gp, "%s is given twice", group);
+					break;
+				}
+			stored = json_pack("{s:s, s:s?, s:s, s:b}", "characteristic", ch, "group", group,
+					   "reference", pub_refs[pc], "published", 1);
+			if (!stored || json_array_append_new(gaps, stored))
+				return -1;
+			for (size_t f = 1; gap_fields[f]; f++) {
+				bool share = strncmp(gap_fields[f], "bonus_share", 11) == 0;
+				json_t *x = pub_number(v, e, ptr, gap_fields[f], f <= 2, share ? 0 : -1000, 100);
+
+				if (json_object_set_new(stored, gap_fields[f], x ? json_real(json_number_value(x)) : json_null()))
+					return -1;
+			}
+		}
+	qs = validate_array(v, obj, base, "quartiles", false, 4, 4);
+	if (!qs)
+		return 0;
+	{
+		const char *p[1] = { ch };
+
+		if (api_exec_or_respond(req, res, "wf_publish_categories", 1, p, &cats))
+			return 1;
+	}
+	json_array_foreach(qs, i, e) {
+		const char *cat;
+		json_t *share;
+		double sum = 0;
+
+		snprintf(ptr, sizeof(ptr), "%s/quartiles/%zu", base, i);
+		if (!json_is_object(e)) {
+			validation_add(v, ptr, "must be an object of category codes and shares");
+			continue;
+		}
+		json_object_foreach(e, cat, share) {
+			bool known = find_nt(workforce_unknown_codes, cat) >= 0;
+			char cp[160];
+
+			for (int r = 0; !known && r < PQntuples(cats); r++)
+				known = strcmp(PQgetvalue(cats, r, 0), cat) == 0;
+			snprintf(cp, sizeof(cp), "%s/%.60s", ptr, cat);
+			if (!known) {
+				validation_add(v, cp, "is not a top-level category of %s (nor prefer_not_to_say or not_recorded)", ch);
+				continue;
+			}
+			if (!json_is_number(share) || json_number_value(share) < 0 || json_number_value(share) > 100) {
+				validation_add(v, cp, "must be a percentage from 0 to 100");
+				continue;
+			}
+			sum += json_number_value(share);
+			if (json_array_append_new(quarts, json_pack("{s:s, s:i, s:s, s:f}", "characteristic", ch,
+								     "quartile", (int)i + 1, "category", cat,
+								     "share", json_number_value(share)))) {
+				PQclear(cats);
+				return -1;
+			}
+		}
+		if (fabs(sum - 100.0) > 0.1)
+			validation_add(v, ptr, "the shares of quartile %zu sum to %.2f, not 100 (within 0.1)", i + 1, sum);
+	}
+	PQclear(cats);
+	return 0;
+}
+
+static void paygaps_put(struct request *req, struct response *res)
+{
+	static const char *const fields[] = {
+		"source", "reference", "published_on", "sex", "ethnicity", "disability", NULL,
+	};
+	const char *as_of = request_param(req, "as_of");
+	json_t *body = NULL, *gaps = json_array(), *quarts = json_array(), *doc = NULL;
+	struct validation v;
+	PGresult *r = NULL;
+	char *text = NULL, src[96], location[96];
+	const char *source, *reference;
+	struct date d, pd;
+	bool any = false, has_pd;
+	const char *outcome;
+
+	validation_init(&v);
+	if (!as_of || date_parse(as_of, &d) != 0) {
+		problem_send_bad_parameter(res, "as_of", "must be a date such as 2024-03-31");
+		goto done;
+	}
+	if (!gaps || !quarts) {
+		problem_send_internal(res);
+		goto done;
+	}
+	if (!(body = request_json_or_respond(req, res)))
+		goto done;
+	validate_known_fields(&v, body, "", fields);
+	source = validate_string(&v, body, "", "source", true, 500);
+	if (source && !*source)
+		validation_add(&v, "/source", "must not be empty");
+	reference = validate_string(&v, body, "", "reference", false, 500);
+	has_pd = validate_date(&v, body, "", "published_on", false, &pd);
+	for (int pc = 0; pub_chars[pc]; pc++) {
+		const json_t *obj = validate_object(&v, body, "", pub_chars[pc], false);
+		int rc;
+
+		if (!obj)
+			continue;
+		any = true;
+		rc = pub_characteristic(req, res, &v, obj, pc, gaps, quarts);
+		if (rc > 0)
+			goto done;
+		if (rc < 0) {
+			problem_send_internal(res);
+			goto done;
+		}
+	}
+	if (!any && !json_object_get(body, "sex") && !json_object_get(body, "ethnicity") &&
+	    !json_object_get(body, "disability"))
+		validation_add(&v, "", "give the figures of at least one of sex, ethnicity, disability");
+	if (!validation_ok(&v)) {
+		problem_send_invalid(res, validation_take_errors(&v));
+		goto done;
+	}
+	doc = json_pack("{s:{s:s, s:s?, s:s?}, s:O, s:O}",
+		"publication", "source", source, "reference", reference,
+		"published_on", has_pd ? json_string_value(json_object_get(body, "published_on")) : NULL,
+		"pay_gaps", gaps, "quartiles", quarts);
+	if (!doc || !(text = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS))) {
+		problem_send_internal(res);
+		goto done;
+	}
+	snprintf(src, sizeof(src), "api:%s", req->auth.org_slug);
+	{
+		const char *p[3] = { as_of, src, text };
+
+		if (api_exec_or_respond(req, res, "wf_publish", 3, p, &r))
+			goto done;
+	}
+	snprintf(res->audit_target, sizeof(res->audit_target), "workforce_snapshot:%s", as_of);
+	outcome = PQgetvalue(r, 0, 0);
+	if (strcmp(outcome, "computed") == 0) {
+		problem_sendf(res, 409, "pay-gaps-computed", "Pay gaps computed from employee rows",
+			      "The workforce snapshot as of %s was loaded with hourly pay per employee and its pay gaps were computed from it; computed figures are not overwritten by published ones.",
+			      as_of);
+		goto done;
+	}
+	response_json(res, strcmp(outcome, "created") == 0 ? 201 : 200,
+		      json_pack("{s:s, s:s, s:s, s:I, s:I}", "as_of", as_of, "outcome", outcome,
+				"pay_basis", "published", "gaps", (json_int_t)json_array_size(gaps),
+				"quartile_shares", (json_int_t)json_array_size(quarts)));
+	snprintf(location, sizeof(location), "/v1/workforce/pay-gaps?as_of=%s", as_of);
+	(void)response_header_add(res, "Location", location);
+done:
+	PQclear(r);
+	free(text);
+	json_decref(doc);
+	json_decref(gaps);
+	json_decref(quarts);
+	json_decref(body);
+	validation_release(&v);
+}
+
 /* ---- routes --------------------------------------------------------------- */
 
 static const char *const snapshots_params[] = { NULL };
@@ -1356,6 +1696,9 @@ static const struct route routes[] = {
 	{ .method = HTTP_POST, .template = "/v1/workforce/snapshots", .handler = snapshot_create,
 	  .query_params = create_params, .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY,
 	  .scope = "admin", .action = "workforce_snapshot.load" },
+	{ .method = HTTP_PUT, .template = "/v1/workforce/snapshots/{as_of}/pay-gaps", .handler = paygaps_put,
+	  .query_params = snapshots_params, .flags = ROUTE_WRITE | ROUTE_BODY,
+	  .scope = "admin", .action = "workforce_pay_gaps.publish" },
 	{ .method = HTTP_GET, .template = "/v1/workforce/profile", .handler = profile_get,
 	  .query_params = profile_params, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = WF_DEPENDS },
 	{ .method = HTTP_GET, .template = "/v1/workforce/pay-gaps", .handler = paygaps_get,

@@ -20,6 +20,10 @@ SNAPSHOTS = "/v1/workforce/snapshots"
 PROFILE = "/v1/workforce/profile"
 PAY_GAPS = "/v1/workforce/pay-gaps"
 REPRESENTATION = "/v1/workforce/representation"
+OBS = "/v1/demographics"
+BOROUGH = "E09000003"
+WORKING_AGE = "census-2021-demo-working-age"
+ALL_RESIDENTS = "census-2021-demo"
 CHARACTERISTICS = ["sex", "ethnicity", "disability", "religion", "sexual_orientation", "age"]
 SEEDED = ["2023-03-31", "2024-03-31"]
 FIXTURE_AS_OF = "2001-03-31"
@@ -355,7 +359,9 @@ def test_representation_compares_with_residents(api, openapi):
     body = get_json(api, openapi, REPRESENTATION, "?characteristic=ethnicity")
     meta = body["meta"]
     assert meta["workforce"]["as_of"] == "2024-03-31"
-    assert meta["residents"]["dataset"] == "census-2021-demo"
+    assert meta["residents"]["dataset"] == WORKING_AGE
+    assert meta["residents"]["population"] == "working_age_16_64"
+    assert "16 to 64" in meta["residents"]["population_description"]
     assert meta["residents"]["reference_date"] == "2021-03-21"
     assert meta["senior_grades"]
     rows = {(r["category"]["code"], r["grades"]): r for r in body["data"]}
@@ -369,6 +375,129 @@ def test_representation_compares_with_residents(api, openapi):
     assert rows[("not_recorded", "all")]["ratio"] is None
     csv_r = api.get(REPRESENTATION + "?characteristic=ethnicity&format=csv")
     assert csv_r.status_code == 200 and csv_r.text.startswith("as_of,characteristic,category")
+
+
+def demographic_shares(api, openapi, dataset, ch):
+    """{category: share or None} of the borough's residents, from the counts
+    GET /v1/demographics publishes (None where a count is suppressed)."""
+    r = api.get(OBS, params={"dataset": dataset, "characteristic": ch,
+                             "area": BOROUGH, "limit": 500})
+    assert r.status_code == 200, r.text[:400]
+    rows = openapi.validate(r, OBS)["data"]
+    assert rows and all(o["dataset"] == dataset for o in rows)
+    total = next(o["value"] for o in rows if o["category"]["code"] == "total")
+    assert total
+    return {o["category"]["code"]: None if o["value"] is None else o["value"] / total
+            for o in rows if o["category"]["code"] != "total"}, rows
+
+
+@pytest.mark.parametrize("ch", CHARACTERISTICS[:-1])
+def test_representation_uses_working_age_residents(api, openapi, ch):
+    body = get_json(api, openapi, REPRESENTATION, f"?characteristic={ch}")
+    res = body["meta"]["residents"]
+    assert res["dataset"] == WORKING_AGE and res["population"] == "working_age_16_64"
+    assert "aged 16 to 64" in body["meta"]["method"]
+    shares, obs = demographic_shares(api, openapi, WORKING_AGE, ch)
+    assert all(o["measure"] == "Usual residents aged 16 to 64" for o in obs)
+    seen = 0
+    for r in body["data"]:
+        code = r["category"]["code"]
+        if code not in shares:
+            assert r["resident_share"] is None and r["ratio"] is None
+            continue
+        if shares[code] is None:
+            assert r["resident_share"] is None and r["resident_suppressed"]
+            continue
+        assert r["resident_share"] == pytest.approx(shares[code], abs=0.00005), code
+        seen += 1
+    assert seen
+    # The all-residents data set is still there to be picked, and differs.
+    other = get_json(api, openapi, REPRESENTATION, f"?characteristic={ch}&dataset={ALL_RESIDENTS}")
+    assert other["meta"]["residents"]["dataset"] == ALL_RESIDENTS
+    assert other["meta"]["residents"]["population"] == "all_usual_residents"
+    all_shares, _ = demographic_shares(api, openapi, ALL_RESIDENTS, ch)
+    for r in other["data"]:
+        code = r["category"]["code"]
+        if all_shares.get(code) is not None:
+            assert r["resident_share"] == pytest.approx(all_shares[code], abs=0.00005), code
+    # The workforce side (and so the disclosure audit) does not depend on it.
+    strip = lambda rows: [{k: v for k, v in x.items()
+                           if k not in ("resident_share", "resident_suppressed", "ratio", "suppressed")}
+                          for x in rows]
+    assert strip(other["data"]) == strip(body["data"])
+
+
+def test_demographics_default_is_still_all_residents(api, openapi):
+    r = api.get(OBS, params={"characteristic": "sex", "area": BOROUGH})
+    rows = openapi.validate(r, OBS)["data"]
+    assert {o["dataset"] for o in rows} == {ALL_RESIDENTS}
+    assert next(o["value"] for o in rows if o["category"]["code"] == "total") == 389_344
+
+
+def read_census(fname):
+    with open(harness.ROOT / "data" / "census" / fname, newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+def test_working_age_files_add_up():
+    """Recomputed here, apart from the generator and the checker: each
+    working-age file's total is the sum of the top-level categories, each
+    parent the sum of its children, the borough the sum of the wards; every
+    table has the same 16-64 total per area, within the age table's bounds."""
+    data = harness.ROOT / "data"
+    with open(data / "categories.csv", newline="", encoding="utf-8") as f:
+        cats = list(csv.DictReader(f))
+    with open(data / "characteristics.csv", newline="", encoding="utf-8") as f:
+        chars = list(csv.DictReader(f))
+    with open(data / "census" / "manifest.csv", newline="", encoding="utf-8") as f:
+        files = [r["file"] for r in csv.DictReader(f) if r["dataset"] == WORKING_AGE]
+    assert sorted(files) == sorted(["wa-ts008-sex.csv", "wa-ts021-ethnicity.csv",
+                                    "wa-ts030-religion.csv", "wa-ts038-disability.csv",
+                                    "wa-ts077-sexual-orientation.csv"])
+    age = read_census("ts007a-age.csv")
+    bounds = {}
+    for row in age[1:]:
+        v = dict(zip(age[0][3:], map(int, row[3:])))
+        core = sum(n for h, n in v.items() if any(f"Aged {a} to {a + 4} years" in h
+                                                  for a in range(20, 65, 5)))
+        bounds[row[2]] = (core, core + v["Age: Aged 15 to 19 years"])
+    totals = {}
+    for fname in files:
+        table = read_census(fname)
+        orig = read_census(fname[3:])
+        assert table[0] == orig[0], fname          # the same headings
+        assert [r[:3] for r in table[1:]] == [r[:3] for r in orig[1:]], fname
+        prefix = table[0][3].split(": ", 1)[0]
+        ch = next(c["code"] for c in chars if c["census_prefix"] == prefix)
+        by_heading = {f"{prefix}: {c['census_heading']}": c for c in cats
+                      if c["characteristic"] == ch and c["census_heading"]}
+        rows = {}
+        for r in table[1:]:
+            vals = dict(zip(table[0][3:], map(int, r[3:])))
+            assert all(n >= 0 for n in vals.values())
+            total = vals[table[0][3]]
+            top = [by_heading[h]["code"] for h in table[0][4:] if not by_heading[h]["parent"]]
+            by_code = {by_heading[h]["code"]: n for h, n in vals.items() if h in by_heading}
+            assert total == sum(by_code[c] for c in top), (fname, r[2])
+            for p in top:
+                kids = [c["code"] for c in by_heading.values() if c["parent"] == p]
+                if kids:
+                    assert by_code[p] == sum(by_code[k] for k in kids), (fname, r[2], p)
+            lo, hi = bounds[r[2]]
+            assert lo <= total <= hi, (fname, r[2])
+            assert totals.setdefault(r[2], total) == total, (fname, r[2])
+            rows[r[2]] = [total] + [by_code[by_heading[h]["code"]] for h in table[0][4:]]
+        wards = [a for a in rows if a != BOROUGH]
+        assert len(wards) == 24
+        assert rows[BOROUGH] == [sum(rows[w][i] for w in wards) for i in range(len(rows[BOROUGH]))]
+
+
+def test_census_checker_passes():
+    import subprocess
+    import sys
+    p = subprocess.run([sys.executable, str(harness.ROOT / "data" / "tools" / "check_census_demo.py")],
+                       capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
 
 
 @pytest.mark.parametrize("query,param", [
