@@ -522,13 +522,6 @@ static void not_found(struct response *res)
 		     "There is no hate-crime report with that id that this key may see.");
 }
 
-static void set_etag(struct response *res, const char *version)
-{
-	char etag[32];
-
-	snprintf(etag, sizeof(etag), "\"v%s\"", version);
-	(void)response_header_add(res, "ETag", etag);
-}
 
 /* Respond with the representation text from the database. */
 static void respond_report(struct response *res, int status, const char *text)
@@ -622,7 +615,7 @@ static void report_create(struct request *req, struct response *res)
 	if (res->status == 201) {
 		snprintf(location, sizeof(location), "/v1/hate-crime/reports/%s", id);
 		(void)response_header_add(res, "Location", location);
-		set_etag(res, PQgetvalue(r, 0, 1));
+		response_version_etag(res, PQgetvalue(r, 0, 1));
 	}
 done:
 	PQclear(r);
@@ -802,7 +795,7 @@ static void report_get(struct request *req, struct response *res)
 	}
 	respond_report(res, 200, PQgetvalue(r, 0, 0));
 	if (res->status == 200)
-		set_etag(res, PQgetvalue(r, 0, 1));
+		response_version_etag(res, PQgetvalue(r, 0, 1));
 	PQclear(r);
 }
 
@@ -855,35 +848,6 @@ static void report_versions(struct request *req, struct response *res)
 
 /* ---- PATCH /v1/hate-crime/reports/{id} -------------------------------------- */
 
-/* If-Match: 1 when it names version `current`, 0 when it names another,
- * -1 when it names none ("*", weak or malformed tags). */
-static int if_match_check(const char *header, long current)
-{
-	const char *p = header;
-	int named = -1;
-
-	while (*p) {
-		long n;
-		char *end;
-
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (!*p)
-			break;
-		if (strncmp(p, "\"v", 2) == 0 && p[2] >= '0' && p[2] <= '9') {
-			n = strtol(p + 2, &end, 10);
-			if (*end == '"') {
-				if (n == current)
-					return 1;
-				named = 0;
-				p = end + 1;
-				continue;
-			}
-		}
-		p += strcspn(p, ",");
-	}
-	return named;
-}
 
 /* The editable fields of the current representation, then the patch on top. */
 static json_t *merge_patch(const json_t *current, const json_t *patch)
@@ -970,11 +934,11 @@ static void report_patch(struct request *req, struct response *res)
 		goto done;
 	}
 	version = (long)db_get_ll(r, 0, 1);
-	if (if_match_check(if_match, version) != 1) {
+	if (request_if_match_version(if_match, version) != 1) {
 		problem_sendf(res, 412, "precondition-failed", "Precondition failed",
 			      "The report is at version %ld; If-Match does not name it. Fetch it again and re-apply the change.",
 			      version);
-		set_etag(res, PQgetvalue(r, 0, 1));
+		response_version_etag(res, PQgetvalue(r, 0, 1));
 		goto done;
 	}
 	if (strcmp(PQgetvalue(r, 0, 2), "withdrawn") == 0) {
@@ -1057,7 +1021,7 @@ static void report_patch(struct request *req, struct response *res)
 		goto done;
 	respond_report(res, 200, PQgetvalue(r, 0, 0));
 	if (res->status == 200)
-		set_etag(res, PQgetvalue(r, 0, 1));
+		response_version_etag(res, PQgetvalue(r, 0, 1));
 done:
 	/* The report the attempt named, refused or not (a problem response
 	 * clears the target, so it is set last). */

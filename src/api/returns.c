@@ -203,13 +203,6 @@ static void not_found(struct response *res, const char *what)
 		      "There is no %s with that id that this key may see.", what);
 }
 
-static void set_etag(struct response *res, const char *version)
-{
-	char etag[32];
-
-	snprintf(etag, sizeof(etag), "\"v%s\"", version);
-	(void)response_header_add(res, "ETag", etag);
-}
 
 static void respond_text(struct response *res, int status, const char *text)
 {
@@ -223,35 +216,6 @@ static void respond_text(struct response *res, int status, const char *text)
 	response_json(res, status, body);
 }
 
-/* If-Match: 1 when it names version `current`, 0 when it names another,
- * -1 when it names none. */
-static int if_match_check(const char *header, long current)
-{
-	const char *p = header;
-	int named = -1;
-
-	while (*p) {
-		long n;
-		char *end;
-
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (!*p)
-			break;
-		if (strncmp(p, "\"v", 2) == 0 && p[2] >= '0' && p[2] <= '9') {
-			n = strtol(p + 2, &end, 10);
-			if (*end == '"') {
-				if (n == current)
-					return 1;
-				named = 0;
-				p = end + 1;
-				continue;
-			}
-		}
-		p += strcspn(p, ",");
-	}
-	return named;
-}
 
 /* A JSON pointer segment for a member name: ~ and / escaped, cut at 64. */
 static void pointer_segment(char *out, size_t size, const char *name)
@@ -486,7 +450,7 @@ static void return_create(struct request *req, struct response *res)
 	if (res->status == 201) {
 		snprintf(location, sizeof(location), "/v1/returns/%s", id);
 		(void)response_header_add(res, "Location", location);
-		set_etag(res, PQgetvalue(r, 0, 1));
+		response_version_etag(res, PQgetvalue(r, 0, 1));
 	}
 done:
 	free(lines);
@@ -548,13 +512,13 @@ static int precondition_or_respond(struct request *req, struct response *res,
 			     "Send If-Match with the ETag of the version you edited, such as \"v1\".");
 		return -1;
 	}
-	if (if_match_check(if_match, l->version) == 1)
+	if (request_if_match_version(if_match, l->version) == 1)
 		return 0;
 	problem_sendf(res, 412, "precondition-failed", "Precondition failed",
 		      "The return is at version %ld; If-Match does not name it. Fetch it again and re-apply the change.",
 		      l->version);
 	snprintf(v, sizeof(v), "%ld", l->version);
-	set_etag(res, v);
+	response_version_etag(res, v);
 	return -1;
 }
 
@@ -585,7 +549,7 @@ static void finish(struct request *req, struct response *res, const char *id, in
 	}
 	respond_text(res, status, PQgetvalue(r, 0, 0));
 	if (res->status == status)
-		set_etag(res, PQgetvalue(r, 0, 1));
+		response_version_etag(res, PQgetvalue(r, 0, 1));
 	PQclear(r);
 }
 
@@ -887,7 +851,7 @@ static void return_get(struct request *req, struct response *res)
 	else {
 		respond_text(res, 200, PQgetvalue(r, 0, 0));
 		if (res->status == 200)
-			set_etag(res, PQgetvalue(r, 0, 1));
+			response_version_etag(res, PQgetvalue(r, 0, 1));
 	}
 	PQclear(r);
 }

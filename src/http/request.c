@@ -305,3 +305,31 @@ json_t *request_json_or_respond(struct request *req, struct response *res)
 	}
 	return body;
 }
+
+int request_if_match_version(const char *header, long current)
+{
+	const char *p = header;
+	int named = -1;
+
+	while (*p) {
+		long n;
+		char *end;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		if (strncmp(p, "\"v", 2) == 0 && p[2] >= '0' && p[2] <= '9') {
+			n = strtol(p + 2, &end, 10);
+			if (*end == '"') {
+				if (n == current)
+					return 1;
+				named = 0;
+				p = end + 1;
+				continue;
+			}
+		}
+		p += strcspn(p, ",");
+	}
+	return named;
+}

@@ -111,6 +111,13 @@ const char *request_cursor_encode(struct request *req, const char *key);
  */
 json_t *request_json_or_respond(struct request *req, struct response *res);
 
+/*
+ * Versioned records carry ETag "v<version>".  Does an If-Match header name
+ * version `current`?  1 when it does, 0 when it names other versions, -1
+ * when it names none ("*", weak or malformed tags).
+ */
+int request_if_match_version(const char *header, long current);
+
 /* A database connection for this request, or NULL after a 503 in res. */
 struct db_conn *request_db_or_respond(struct request *req, struct response *res);
 

@@ -94,6 +94,14 @@ static void set_body_json(struct response *res, int status, const char *ctype,
 	res->content_type = ctype;
 }
 
+void response_version_etag(struct response *res, const char *version)
+{
+	char etag[32];
+
+	snprintf(etag, sizeof(etag), "\"v%s\"", version);
+	(void)response_header_add(res, "ETag", etag);
+}
+
 void response_json(struct response *res, int status, json_t *body)
 {
 	set_body_json(res, status, "application/json", body);

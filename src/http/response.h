@@ -49,6 +49,9 @@ void response_reset(struct response *res);
 int response_header_add(struct response *res, const char *name, const char *value);
 const char *response_header_get(const struct response *res, const char *name);
 
+/* ETag "v<version>" for a versioned record (version as text). */
+void response_version_etag(struct response *res, const char *version);
+
 /* Serialise body as the response (steals the reference, even on failure). */
 void response_json(struct response *res, int status, json_t *body);
 
