@@ -58,7 +58,7 @@ EQ_DEB_PACKAGES=(
     build-essential meson ninja-build pkg-config
     libmicrohttpd-dev libjansson-dev libpq-dev libcmocka-dev
     postgresql postgresql-contrib
-    wrk curl
+    wrk curl tzdata
     python3 python3-pytest python3-requests python3-yaml python3-jsonschema
 )
 

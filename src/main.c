@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/routes.h"
 #include "config.h"
@@ -265,6 +266,11 @@ static int cmd_serve(const struct config *cfg)
 	}
 	/* Before the first thread: the stop signals must reach sigwait only. */
 	server_block_signals();
+	/* Dates that decide answers (overdue, late) are the council's local
+	 * ones; the cache turns over at local midnight (http/cache.c).  Logs
+	 * stay in UTC. */
+	setenv("TZ", "Europe/London", 1);
+	tzset();
 	if (cache_init() != 0 || db_pool_init(cfg) != 0 || listener_start(cfg) != 0) {
 		fprintf(stderr, "equalities-api: cannot start (out of memory or threads)\n");
 		routes_release();

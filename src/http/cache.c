@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define CACHE_SLOTS 2048
 #define CACHE_STRIPES 64
@@ -75,6 +76,29 @@ unsigned cache_area_parse(const char *payload)
 	return DATA_ALL;
 }
 
+/*
+ * The local calendar day (the process runs with TZ=Europe/London, see
+ * main.c).  Some answers change with the date alone, with no write at all:
+ * an action becomes overdue, a return late.  Counting the day into every
+ * generation makes yesterday's entries stale at midnight.
+ */
+static uint64_t local_day(void)
+{
+	static _Thread_local time_t last_second;
+	static _Thread_local uint64_t day;
+	time_t now = time(NULL);
+
+	if (now != last_second) {
+		struct tm tm;
+
+		localtime_r(&now, &tm);
+		/* Days since 1970 of the local date; exact for any year we see. */
+		day = (uint64_t)(tm.tm_year - 70) * 366 + (uint64_t)tm.tm_yday;
+		last_second = now;
+	}
+	return day;
+}
+
 uint64_t cache_generation_for(unsigned areas)
 {
 	uint64_t sum = 0;
@@ -84,8 +108,10 @@ uint64_t cache_generation_for(unsigned areas)
 	for (unsigned i = 0; i < NAREAS; i++)
 		if (areas & (1u << i))
 			sum += atomic_load(&area_counter[i]);
-	/* Counters only grow, so the sum changes whenever one of them does;
-	 * the epoch above them changes whenever everything is stale. */
+	/* Counters and the day only grow, so the sum changes whenever one of
+	 * them does; the epoch above them changes whenever everything is
+	 * stale. */
+	sum += local_day() << 20;
 	return (atomic_load(&epoch) << 40) | (sum & (((uint64_t)1 << 40) - 1));
 }
 
