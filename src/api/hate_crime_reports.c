@@ -1044,14 +1044,14 @@ static const char *const list_params[] = {
 static const struct route routes[] = {
 	{ .method = HTTP_POST, .template = "/v1/hate-crime/reports", .handler = report_create,
 	  .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY, .scope = "submit:hate-crime",
-	  .action = "hate_crime_report.create" },
+	  .action = "hate_crime_report.create", .depends = DATA_HATE_CRIME },
 	{ .method = HTTP_GET, .template = "/v1/hate-crime/reports", .handler = report_list,
 	  .query_params = list_params, .flags = ROUTE_CSV, .scope = "read:hate-crime" },
 	{ .method = HTTP_GET, .template = "/v1/hate-crime/reports/{id}", .handler = report_get,
 	  .scope = "read:hate-crime" },
 	{ .method = HTTP_PATCH, .template = "/v1/hate-crime/reports/{id}", .handler = report_patch,
 	  .flags = ROUTE_WRITE | ROUTE_BODY, .scope = "submit:hate-crime",
-	  .action = "hate_crime_report.update" },
+	  .action = "hate_crime_report.update", .depends = DATA_HATE_CRIME },
 	{ .method = HTTP_GET, .template = "/v1/hate-crime/reports/{id}/versions",
 	  .handler = report_versions, .scope = "read:hate-crime" },
 };

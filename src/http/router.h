@@ -49,7 +49,8 @@ struct route {
 	unsigned flags;
 	const char *scope;                /* API-key scope required; NULL: public */
 	const char *action;               /* audit name of a write, "hate_crime_report.create" */
-	unsigned depends;                 /* public reads: data areas (http/cache.h), 0 = all */
+	unsigned depends;                 /* data areas (http/cache.h), 0 = all: what a public
+	                                     read depends on, what a write changes */
 };
 
 #define ROUTER_MAX_PARAMS 4

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http/cache.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "util/log.h"
@@ -204,7 +205,12 @@ void write_finish(struct request *req, struct response *res)
 		 * success; a retry with the same Idempotency-Key is safe. */
 		response_reset(res);
 		problem_send_unavailable(res);
+		return;
 	}
+	/* The NOTIFY reaches this instance's listener a moment later; a client
+	 * reading right after its own write must not be served what the cache
+	 * held before it.  Other instances wait for the notification. */
+	cache_invalidate(req->route->depends ? req->route->depends : DATA_ALL);
 }
 
 void write_audit_refused(struct request *req, const struct response *res)
