@@ -14,6 +14,8 @@
 #include "import/census.h"
 #include "import/workforce.h"
 #include "seed_hate_crime.h"
+#include "seed_indicators.h"
+#include "seed_action_plan.h"
 #include "seed_returns.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -253,6 +255,8 @@ int seed_run(PGconn *pg, const char *root, char *err, size_t errlen)
 	    seed_census(pg, root, &changed, err, errlen) ||
 	    seed_hate_crime(pg, root, &changed, err, errlen) ||
 	    seed_returns(pg, root, &changed, err, errlen) ||
+	    seed_action_plan(pg, root, &changed, err, errlen) ||
+	    seed_indicators(pg, root, &changed, err, errlen) ||
 	    workforce_seed(pg, root, &changed, err, errlen))
 		return -1;
 	log_msgf(LOG_INFO, "seed complete: %zu rows changed", changed);

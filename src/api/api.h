@@ -35,5 +35,7 @@ extern const struct api_module hate_crime_statistics_module;
 extern const struct api_module hate_crime_reports_module;
 extern const struct api_module returns_module;
 extern const struct api_module workforce_module;
+extern const struct api_module action_plan_module;
+extern const struct api_module indicators_module;
 
 #endif

@@ -22,6 +22,8 @@ static const struct api_module *const modules[] = {
 	&hate_crime_reports_module,
 	&returns_module,
 	&workforce_module,
+	&action_plan_module,
+	&indicators_module,
 };
 
 static struct route *table;
