@@ -167,13 +167,6 @@ static void action_not_found(struct response *res)
 	problem_send(res, 404, "not-found", "Not found", "There is no action with that id.");
 }
 
-static void set_etag(struct response *res, const char *version)
-{
-	char etag[48];
-
-	snprintf(etag, sizeof(etag), "\"v%s\"", version);
-	(void)response_header_add(res, "ETag", etag);
-}
 
 /* Text (1..max bytes, no control characters but line breaks in long text). */
 static const char *validate_text(struct validation *v, const json_t *obj, const char *name,
@@ -627,7 +620,7 @@ static void respond_action(struct request *req, struct response *res, const char
 		 (long long)json_integer_value(json_object_get(a, "version")));
 	response_json(res, status, a);
 	if (res->status == status && req->method != HTTP_GET)
-		set_etag(res, etag);
+		response_version_etag(res, etag);
 }
 
 static void action_get(struct request *req, struct response *res)
@@ -785,66 +778,6 @@ static void action_list(struct request *req, struct response *res)
 
 /* ---- PATCH /v1/actions/{id} ---------------------------------------------------- */
 
-/* If-Match: 1 when it names version `current`, 0 when it names another,
- * -1 when it names none ("*", weak or malformed tags). */
-static int if_match_check(const char *header, long current)
-{
-	const char *p = header;
-	int named = -1;
-
-	while (*p) {
-		long n;
-		char *end;
-
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (!*p)
-			break;
-		if (strncmp(p, "\"v", 2) == 0 && p[2] >= '0' && p[2] <= '9') {
-			n = strtol(p + 2, &end, 10);
-			if (*end == '"') {
-				if (n == current)
-					return 1;
-				named = 0;
-				p = end + 1;
-				continue;
-			}
-		}
-		p += strcspn(p, ",");
-	}
-	return named;
-}
-
-static json_t *merge_patch(const json_t *current, const json_t *patch)
-{
-	json_t *merged = json_object();
-
-	if (!merged)
-		return NULL;
-	for (size_t i = 0; action_fields[i]; i++) {
-		json_t *m = json_object_get(current, action_fields[i]);
-
-		if (m && !json_is_null(m) && json_object_set(merged, action_fields[i], m)) {
-			json_decref(merged);
-			return NULL;
-		}
-	}
-	for (size_t i = 0; action_fields[i]; i++) {
-		json_t *m = json_object_get(patch, action_fields[i]);
-
-		if (!m)
-			continue;
-		if (json_is_null(m) && strcmp(action_fields[i], "description") == 0) {
-			json_object_del(merged, action_fields[i]);
-			continue;
-		}
-		if (json_object_set(merged, action_fields[i], m)) {
-			json_decref(merged);
-			return NULL;
-		}
-	}
-	return merged;
-}
 
 static void action_patch(struct request *req, struct response *res)
 {
@@ -881,11 +814,11 @@ static void action_patch(struct request *req, struct response *res)
 		goto done;
 	}
 	version = (long)db_get_ll(r, 0, 1);
-	if (if_match_check(if_match, version) != 1) {
+	if (request_if_match_version(if_match, version) != 1) {
 		problem_sendf(res, 412, "precondition-failed", "Precondition failed",
 			      "The action is at version %ld; If-Match does not name it. Fetch it again and re-apply the change.",
 			      version);
-		set_etag(res, PQgetvalue(r, 0, 1));
+		response_version_etag(res, PQgetvalue(r, 0, 1));
 		goto done;
 	}
 	snprintf(plan_id, sizeof(plan_id), "%s", PQgetvalue(r, 0, 3));
@@ -902,7 +835,7 @@ static void action_patch(struct request *req, struct response *res)
 		problem_send_invalid(res, validation_take_errors(&v));
 		goto done;
 	}
-	merged = merge_patch(current, patch);
+	merged = validate_merge(current, patch, action_fields);
 	if (!merged) {
 		problem_send_internal(res);
 		goto done;

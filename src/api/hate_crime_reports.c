@@ -849,33 +849,6 @@ static void report_versions(struct request *req, struct response *res)
 /* ---- PATCH /v1/hate-crime/reports/{id} -------------------------------------- */
 
 
-/* The editable fields of the current representation, then the patch on top. */
-static json_t *merge_patch(const json_t *current, const json_t *patch)
-{
-	json_t *merged = json_object();
-
-	if (!merged)
-		return NULL;
-	for (size_t i = 0; create_fields[i]; i++) {
-		json_t *m = json_object_get(current, create_fields[i]);
-
-		if (m && !json_is_null(m) && json_object_set(merged, create_fields[i], m)) {
-			json_decref(merged);
-			return NULL;
-		}
-	}
-	/* Only the editable fields: the others were refused already. */
-	for (size_t i = 0; create_fields[i]; i++) {
-		json_t *m = json_object_get(patch, create_fields[i]);
-
-		if (m && json_object_set(merged, create_fields[i], m)) {
-			json_decref(merged);
-			return NULL;
-		}
-	}
-	return merged;
-}
-
 /* {"status": "withdrawn", "withdrawn_reason": "..."} and nothing else. */
 static void validate_withdrawal(struct validation *v, const json_t *patch, const char **reason)
 {
@@ -978,7 +951,7 @@ static void report_patch(struct request *req, struct response *res)
 			problem_send_invalid(res, validation_take_errors(&v));
 			goto done;
 		}
-		merged = merge_patch(current, patch);
+		merged = validate_merge(current, patch, create_fields);
 		if (!merged) {
 			problem_send_internal(res);
 			goto done;

@@ -665,37 +665,6 @@ static enum period_kind frequency_kind(const char *frequency)
 	return PERIOD_QUARTER;
 }
 
-/* If-Match: 1 when it names revision `current`, 0 when it names another
- * or nothing usable. */
-static int if_match_names(const char *header, long long current)
-{
-	const char *p = header;
-
-	while (*p) {
-		char *end;
-		long long n;
-
-		while (*p == ' ' || *p == ',')
-			p++;
-		if (!*p)
-			break;
-		if (strncmp(p, "\"v", 2) == 0 && p[2] >= '0' && p[2] <= '9') {
-			n = strtoll(p + 2, &end, 10);
-			if (*end == '"' && n == current)
-				return 1;
-		}
-		p += strcspn(p, ",");
-	}
-	return 0;
-}
-
-static void set_etag(struct response *res, const char *revision)
-{
-	char etag[32];
-
-	snprintf(etag, sizeof(etag), "\"v%s\"", revision);
-	(void)response_header_add(res, "ETag", etag);
-}
 
 static const char *thousandths_text(struct indicator_number n, char *buf, size_t size)
 {
@@ -730,7 +699,7 @@ static void respond_value(struct request *req, struct response *res, const char 
 
 		snprintf(revision, sizeof(revision), "%lld", db_get_ll(s.val, v->row, VC_REVISION));
 		response_json(res, status, body);
-		set_etag(res, revision);
+		response_version_etag(res, revision);
 	}
 	PQclear(rev);
 	set_release(&s);
@@ -832,12 +801,12 @@ static void value_put(struct request *req, struct response *res)
 			     "This period has a value already: send If-Match with the ETag of the revision you are replacing, such as \"v1\" (its revision in GET .../values).");
 		goto done;
 	}
-	if (if_match && (!exists || if_match_names(if_match, db_get_ll(r, 0, 0)) != 1)) {
+	if (if_match && (!exists || request_if_match_version(if_match, (long)db_get_ll(r, 0, 0)) != 1)) {
 		if (exists) {
 			problem_sendf(res, 412, "precondition-failed", "Precondition failed",
 				      "The value is at revision %s; If-Match does not name it. Fetch it again and re-apply the change.",
 				      PQgetvalue(r, 0, 0));
-			set_etag(res, PQgetvalue(r, 0, 0));
+			response_version_etag(res, PQgetvalue(r, 0, 0));
 		} else {
 			problem_send(res, 412, "precondition-failed", "Precondition failed",
 				     "There is no value for this period yet, so If-Match cannot match; send the first value without If-Match.");

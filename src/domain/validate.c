@@ -213,3 +213,22 @@ const json_t *validate_object(struct validation *v, const json_t *obj, const cha
 	}
 	return m;
 }
+
+json_t *validate_merge(const json_t *current, const json_t *patch, const char *const *fields)
+{
+	json_t *merged = json_object();
+
+	if (!merged)
+		return NULL;
+	for (size_t i = 0; fields[i]; i++) {
+		json_t *m = json_object_get(patch, fields[i]);
+
+		if (!m)
+			m = json_object_get(current, fields[i]);
+		if (m && !json_is_null(m) && json_object_set(merged, fields[i], m)) {
+			json_decref(merged);
+			return NULL;
+		}
+	}
+	return merged;
+}

@@ -57,4 +57,12 @@ const json_t *validate_array(struct validation *v, const json_t *obj, const char
 const json_t *validate_object(struct validation *v, const json_t *obj, const char *base,
 			      const char *name, bool required);
 
+/*
+ * A partial update merged onto the current representation, for validating
+ * the whole again: the fields of `fields` (NULL-terminated) from current,
+ * replaced by those present in patch; a null in patch clears the field.
+ * Returns a new object, or NULL when memory runs out.
+ */
+json_t *validate_merge(const json_t *current, const json_t *patch, const char *const *fields);
+
 #endif
