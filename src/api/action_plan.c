@@ -111,22 +111,6 @@ static const char *const booleans[] = { "true", "false", NULL };
 
 /* ---- shared pieces ---------------------------------------------------------- */
 
-static bool uuid_is_valid(const char *s)
-{
-	static const int dash[] = { 8, 13, 18, 23 };
-
-	if (!s || strlen(s) != 36)
-		return false;
-	for (int i = 0; i < 36; i++) {
-		bool want_dash = i == dash[0] || i == dash[1] || i == dash[2] || i == dash[3];
-		char c = s[i];
-
-		if (want_dash ? c != '-' :
-		    !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
-			return false;
-	}
-	return true;
-}
 
 /* "2024-25" or "current". */
 static bool plan_id_is_valid(const char *s)

@@ -50,3 +50,43 @@ bool code_is_valid(const char *code)
 	}
 	return true;
 }
+
+bool uuid_is_valid(const char *s)
+{
+	static const int dash[] = { 8, 13, 18, 23 };
+
+	if (!s || strlen(s) != 36)
+		return false;
+	for (int i = 0; i < 36; i++) {
+		bool want_dash = i == dash[0] || i == dash[1] || i == dash[2] || i == dash[3];
+		char c = s[i];
+
+		if (want_dash ? c != '-' :
+		    !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
+			return false;
+	}
+	return true;
+}
+
+json_t *api_history_json(const PGresult *r, const char *number, const char *at,
+			 const char *record)
+{
+	json_t *data = json_array();
+	int n = PQntuples(r);
+
+	for (int i = 0; data && i < n; i++) {
+		json_t *body = json_loads(PQgetvalue(r, i, 4), 0, NULL);
+		json_t *row = body ? json_pack("{s:I, s:s, s:s?, s:s, s:o}",
+					       number, (json_int_t)db_get_ll(r, i, 0),
+					       at, PQgetvalue(r, i, 1),
+					       "key_prefix", db_get_text(r, i, 2),
+					       "request_id", PQgetvalue(r, i, 3),
+					       record, body) : NULL;
+
+		if (!row || json_array_append_new(data, row)) {
+			json_decref(data);
+			return NULL;
+		}
+	}
+	return data;
+}

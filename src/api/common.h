@@ -4,6 +4,7 @@
 #ifndef EQ_API_COMMON_H
 #define EQ_API_COMMON_H
 
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
 
@@ -20,6 +21,19 @@ int api_exec_or_respond(struct request *req, struct response *res, const char *s
 
 /* GSS codes: a letter for the nation and eight digits, "E05013628". */
 bool area_code_is_valid(const char *code);
+
+/* A UUID in its canonical text form (8-4-4-4-12 hex digits). */
+bool uuid_is_valid(const char *s);
+
+/*
+ * The rows of a record's history as JSON objects, from a result whose
+ * columns are: number, timestamp, key prefix (may be NULL), request id, and
+ * the record as it was (JSON text).  names gives the member names of the
+ * number, the timestamp and the record ("version", "changed_at", "report").
+ * A new array, or NULL when a stored record does not parse or memory runs out.
+ */
+json_t *api_history_json(const PGresult *r, const char *number, const char *at,
+			 const char *record);
 
 /* Our slugs and codes: lower-case letters, digits, '_' or '-', 1-64 long. */
 bool code_is_valid(const char *code);

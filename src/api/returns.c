@@ -161,22 +161,6 @@ static const struct db_statement statements[] = {
 
 /* ---- shared pieces ---------------------------------------------------------- */
 
-static bool uuid_is_valid(const char *s)
-{
-	static const int dash[] = { 8, 13, 18, 23 };
-
-	if (!s || strlen(s) != 36)
-		return false;
-	for (int i = 0; i < 36; i++) {
-		bool want_dash = i == dash[0] || i == dash[1] || i == dash[2] || i == dash[3];
-		char c = s[i];
-
-		if (want_dash ? c != '-' :
-		    !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
-			return false;
-	}
-	return true;
-}
 
 static bool is_reviewer(const struct request *req)
 {
@@ -881,25 +865,12 @@ static void return_versions(struct request *req, struct response *res)
 	if (api_exec_or_respond(req, res, "rt_versions", 2, p, &r))
 		return;
 	n = PQntuples(r);
-	data = json_array();
-	for (int i = 0; i < n; i++) {
-		json_error_t error;
-		json_t *body = json_loads(PQgetvalue(r, i, 4), 0, &error);
-		json_t *row = body ? json_pack("{s:I, s:s, s:s?, s:s, s:o}",
-					       "submission", (json_int_t)db_get_ll(r, i, 0),
-					       "submitted_at", PQgetvalue(r, i, 1),
-					       "key_prefix", db_get_text(r, i, 2),
-					       "request_id", PQgetvalue(r, i, 3),
-					       "return", body) : NULL;
-
-		if (!row || json_array_append_new(data, row)) {
-			json_decref(data);
-			PQclear(r);
-			problem_send_internal(res);
-			return;
-		}
-	}
+	data = api_history_json(r, "submission", "submitted_at", "return");
 	PQclear(r);
+	if (!data) {
+		problem_send_internal(res);
+		return;
+	}
 	response_list(req, res, data, json_pack("{s:i}", "count", n), NULL, NULL, 0);
 }
 
