@@ -13,6 +13,7 @@
 #include "config.h"
 #include "db/db.h"
 #include "http/cache.h"
+#include "http/waitlist.h"
 #include "util/log.h"
 
 static pthread_t thread;
@@ -44,6 +45,27 @@ static PGconn *connect_and_listen(void)
 	}
 	PQclear(r);
 	return pg;
+}
+
+/*
+ * Now and then, forget changes older than a day (GET /v1/changes answers a
+ * cursor older than that with a reset).  Any instance may do it; the
+ * function serialises itself.  A failure is only logged: it is retried at
+ * the next turn and nothing depends on it.
+ */
+static void prune_change_log(PGconn *pg)
+{
+	static time_t last;
+	time_t now = time(NULL);
+	PGresult *r;
+
+	if (now - last < 600)
+		return;
+	last = now;
+	r = PQexec(pg, "SELECT eq_prune_change_log(interval '1 day')");
+	if (PQresultStatus(r) != PGRES_TUPLES_OK)
+		log_event(LOG_WARN, "pruning the change log failed; will retry", NULL);
+	PQclear(r);
 }
 
 static void *listener_main(void *arg)
@@ -85,8 +107,12 @@ static void *listener_main(void *arg)
 			changed |= cache_area_parse(note->extra);
 			PQfreemem(note);
 		}
-		if (changed)
+		if (changed) {
 			cache_invalidate(changed);
+			/* Parked long polls and streams look for the news. */
+			waitlist_wake_all();
+		}
+		prune_change_log(pg);
 	}
 	PQfinish(pg);
 	cache_set_enabled(false);

@@ -57,6 +57,11 @@ struct request {
 	struct db_conn *db;               /* acquired on demand, released by the server */
 	struct request_auth auth;
 	struct request_block *arena;      /* scratch memory freed with the request */
+	/* A long poll (response.wait_ms): the handler's own state between its
+	 * calls (NULL on the first; request_alloc it), and poll_final when the
+	 * server will not park the request again, so it must answer now. */
+	void *poll_state;
+	bool poll_final;
 };
 
 /* Case-insensitive header lookup; NULL when absent. */

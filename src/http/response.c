@@ -33,6 +33,11 @@ void response_reset(struct response *res)
 	}
 	res->nheaders = 0;
 	buf_reset(&res->body);
+	if (res->streaming && res->stream.finish)
+		res->stream.finish(res->stream.state);
+	memset(&res->stream, 0, sizeof(res->stream));
+	res->streaming = false;
+	res->wait_ms = 0;
 	res->status = 0;
 	res->content_type = NULL;
 	res->audit_target[0] = '\0';
@@ -115,6 +120,16 @@ void response_bytes(struct response *res, int status, const char *content_type,
 		problem_send_internal(res);
 		return;
 	}
+	res->status = status;
+	res->content_type = content_type;
+}
+
+void response_send_stream(struct response *res, int status, const char *content_type,
+		     const struct response_stream *stream)
+{
+	buf_reset(&res->body);
+	res->stream = *stream;
+	res->streaming = true;
 	res->status = status;
 	res->content_type = content_type;
 }

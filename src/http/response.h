@@ -23,6 +23,20 @@ struct response_header {
 	char *value;  /* owned */
 };
 
+/*
+ * A body made a piece at a time, after the handler has returned (an event
+ * stream).  read copies up to max bytes into buf and returns how many; or
+ * returns 0 with *wait_ms set: nothing yet, call again once data changes
+ * or wait_ms pass; or -1: the end.  finish frees state, once, whether or
+ * not read was ever called.  Both run on the server's threads and must not
+ * touch the request, which may be gone.
+ */
+struct response_stream {
+	long (*read)(void *state, char *buf, size_t max, unsigned *wait_ms);
+	void (*finish)(void *state);
+	void *state;
+};
+
 struct response {
 	int status;                 /* 0 until a helper sets it */
 	const char *content_type;   /* static string */
@@ -31,6 +45,12 @@ struct response {
 	size_t nheaders;
 	bool no_store;              /* force Cache-Control: private, no-store */
 	char audit_target[80];      /* what a write acted on, for the audit event */
+	/* A long poll with nothing to say yet leaves status 0 and sets this:
+	 * the server parks the request (no thread held) and calls the handler
+	 * again after a data change or wait_ms (see request.poll_state). */
+	unsigned wait_ms;
+	struct response_stream stream;   /* set by response_stream; owned */
+	bool streaming;
 };
 
 /* A CSV column: its header and the JSON pointer ("/area/code") of its value
@@ -51,6 +71,11 @@ const char *response_header_get(const struct response *res, const char *name);
 
 /* ETag "v<version>" for a versioned record (version as text). */
 void response_version_etag(struct response *res, const char *version);
+
+/* Answer with a stream (copied; ownership of stream->state passes to res,
+ * even when the status is replaced later). */
+void response_send_stream(struct response *res, int status, const char *content_type,
+			  const struct response_stream *stream);
 
 /* Serialise body as the response (steals the reference, even on failure). */
 void response_json(struct response *res, int status, json_t *body);

@@ -38,6 +38,7 @@
 #include "http/query.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "http/waitlist.h"
 #include "util/buf.h"
 #include "util/log.h"
 #include "util/random.h"
@@ -62,6 +63,7 @@ struct exchange {
 	bool bad_framing;
 	bool missing_host;
 	bool after_drain;     /* arrived once the drain had begun */
+	bool parked;          /* a long poll, suspended in the waitlist */
 	struct buf body;
 	struct request req;
 	struct response res;
@@ -465,6 +467,62 @@ static enum MHD_Result send_not_modified(struct exchange *ex, struct MHD_Connect
 	return queue(ex, conn, resp, 304);
 }
 
+/* ---- streams and long polls ------------------------------------------------ */
+
+/* A stream outlives its exchange (libmicrohttpd may free the response after
+ * the completion callback), so it carries what it needs. */
+struct stream_ctx {
+	struct server *srv;
+	struct MHD_Connection *conn;
+	struct response_stream stream;
+};
+
+static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct stream_ctx *sc = cls;
+	unsigned wait_ms = 0;
+	long n;
+
+	(void)pos;
+	n = sc->stream.read(sc->stream.state, buf, max, &wait_ms);
+	if (n > 0)
+		return (ssize_t)n;
+	if (n < 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	/* Nothing to send: returning 0 without suspending would make the
+	 * worker spin on this connection. */
+	if (!atomic_load(&sc->srv->draining) && waitlist_park(sc->conn, wait_ms ? wait_ms : 1))
+		return 0;
+	return MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream_ctx *sc = cls;
+
+	sc->stream.finish(sc->stream.state);
+	free(sc);
+}
+
+/* A chunked response reading ex->res's stream, which it takes over. */
+static struct MHD_Response *stream_response(struct exchange *ex, struct MHD_Connection *conn)
+{
+	struct stream_ctx *sc = calloc(1, sizeof(*sc));
+	struct MHD_Response *resp;
+
+	if (!sc)
+		return NULL;
+	sc->srv = ex->srv;
+	sc->conn = conn;
+	sc->stream = ex->res.stream;
+	ex->res.streaming = false;   /* ours now, freed by stream_free */
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_reader, sc,
+						 stream_free);
+	if (!resp)
+		stream_free(sc);
+	return resp;
+}
+
 /* Build the wire response from ex->res; take the body (no copy). */
 static enum MHD_Result send_response(struct exchange *ex, struct MHD_Connection *conn,
 				     const char *cache_key, uint64_t gen)
@@ -506,13 +564,19 @@ static enum MHD_Result send_response(struct exchange *ex, struct MHD_Connection 
 			return send_not_modified(ex, conn, etag, res->body.len);
 	}
 
-	body = buf_detach(&res->body, &len);
-	if (!body)
-		return MHD_NO;
-	resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (!resp) {
-		free(body);
-		return MHD_NO;
+	if (res->streaming) {
+		resp = stream_response(ex, conn);
+		if (!resp)
+			return MHD_NO;
+	} else {
+		body = buf_detach(&res->body, &len);
+		if (!body)
+			return MHD_NO;
+		resp = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		if (!resp) {
+			free(body);
+			return MHD_NO;
+		}
 	}
 	if (res->content_type)
 		MHD_add_response_header(resp, "Content-Type", res->content_type);
@@ -523,6 +587,42 @@ static enum MHD_Result send_response(struct exchange *ex, struct MHD_Connection 
 	cache_control(ex, resp, status);
 	common_headers(ex, resp, false);
 	return queue(ex, conn, resp, status);
+}
+
+/*
+ * The handler has nothing to say yet (res.wait_ms): park the request until
+ * data changes or the wait is over, without holding this thread, and let
+ * the handler look again then.  When it cannot be parked (the service is
+ * stopping), the handler runs once more with poll_final set and answers.
+ */
+static enum MHD_Result poll_park_or_send(struct exchange *ex, struct MHD_Connection *conn)
+{
+	for (;;) {
+		if (ex->req.db) {
+			db_release(ex->req.db);
+			ex->req.db = NULL;
+		}
+		if (ex->res.status != 0 || ex->res.wait_ms == 0 || ex->req.poll_final)
+			return send_response(ex, conn, NULL, 0);
+		if (!atomic_load(&ex->srv->draining) && waitlist_park(conn, ex->res.wait_ms)) {
+			ex->parked = true;
+			return MHD_YES;
+		}
+		ex->req.poll_final = true;
+		ex->res.wait_ms = 0;
+		ex->req.route->handler(&ex->req, &ex->res);
+	}
+}
+
+/* A parked request was resumed: run its handler again. */
+static enum MHD_Result poll_resume(struct exchange *ex, struct MHD_Connection *conn)
+{
+	ex->parked = false;
+	ex->res.wait_ms = 0;
+	if (atomic_load(&ex->srv->draining))
+		ex->req.poll_final = true;
+	ex->req.route->handler(&ex->req, &ex->res);
+	return poll_park_or_send(ex, conn);
 }
 
 static enum MHD_Result send_cached(struct exchange *ex, struct MHD_Connection *conn,
@@ -570,6 +670,8 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 	uint64_t gen = 0;
 	enum MHD_Result rc;
 
+	if (ex->parked)
+		return poll_resume(ex, conn);
 	if (ex->after_drain) {
 		problem_send(&ex->res, 503, "shutting-down", "Shutting down",
 			     "This instance is stopping; retry the request, it will reach another or this one restarted.");
@@ -655,6 +757,10 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 		}
 	} else {
 		ex->req.route->handler(&ex->req, &ex->res);
+		if (ex->res.status == 0 && ex->res.wait_ms > 0) {
+			free(cache_key);
+			return poll_park_or_send(ex, conn);
+		}
 	}
 	/* Give the connection back before the bytes go out. */
 	if (ex->req.db) {
@@ -734,7 +840,10 @@ void server_block_signals(void)
 int server_run(const struct config *cfg, const struct route *routes, size_t nroutes)
 {
 	struct server srv = { .cfg = cfg, .routes = routes, .nroutes = nroutes };
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+	/* ALLOW_SUSPEND_RESUME: long polls and event streams wait in the
+	 * waitlist without holding a worker thread. */
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	sigset_t signals;
 	int sig = 0;
 	struct timespec deadline;
@@ -747,6 +856,10 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 	stop_signals(&signals);
 	server_block_signals();
 
+	if (waitlist_init() != 0) {
+		log_msgf(LOG_ERROR, "cannot start the waitlist timer thread");
+		return 1;
+	}
 	srv.daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, &srv,
 		/* First, so that every message of the library reaches our log. */
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -767,6 +880,7 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 	if (!srv.daemon) {
 		log_msgf(LOG_ERROR, "cannot listen on %s (in use, or not an address of this machine)",
 			 cfg->listen);
+		waitlist_shutdown();
 		return 1;
 	}
 	log_msgf(LOG_INFO, "listening on http://%s with %u threads", cfg->listen, cfg->threads);
@@ -783,6 +897,9 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 	 * epoll set"), seen here about once in 500 stops.
 	 */
 	atomic_store(&srv.draining, true);
+	/* Parked long polls and streams answer now (libmicrohttpd must not
+	 * stop with a suspended connection), and nothing parks again. */
+	waitlist_shutdown();
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += 10;
 	for (;;) {
