@@ -25,6 +25,7 @@ static const struct api_module *const modules[] = {
 	&action_plan_module,
 	&indicators_module,
 	&changes_module,
+	&metrics_module,
 };
 
 static struct route *table;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@ struct db_conn {
 	PGconn *pg;
 	bool in_use;
 	bool in_tx;
+	bool was_open;   /* has had a connection before: the next open is a reconnect */
 	char sqlstate[6];
 };
 
@@ -34,7 +36,19 @@ static struct {
 	pthread_cond_t freed;
 	struct timespec last_refused;
 	bool refused;
+	unsigned waiting;
 } pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .freed = PTHREAD_COND_INITIALIZER };
+
+/* Counters for /metrics, bumped outside the pool lock. */
+static struct {
+	_Atomic uint64_t acquire_timeouts, connects, reconnects, connect_failures;
+	_Atomic uint64_t unavailable, timeout, constraint, other;
+} counters;
+
+static void stat_bump(_Atomic uint64_t *counter)
+{
+	atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
+}
 
 static struct {
 	const struct db_statement *stmts;
@@ -208,6 +222,10 @@ static int conn_open(struct db_conn *c)
 	c->in_tx = false;
 	c->pg = db_connect_with_defaults(pool.cfg->database_url, pool.cfg->statement_timeout_ms);
 	if (c->pg && PQstatus(c->pg) == CONNECTION_OK && prepare_all(c->pg) == 0) {
+		stat_bump(&counters.connects);
+		if (c->was_open)
+			stat_bump(&counters.reconnects);
+		c->was_open = true;
 		pthread_mutex_lock(&pool.lock);
 		if (pool.refused)
 			log_event(LOG_INFO, "database connection restored", NULL);
@@ -215,6 +233,7 @@ static int conn_open(struct db_conn *c)
 		pthread_mutex_unlock(&pool.lock);
 		return 0;
 	}
+	stat_bump(&counters.connect_failures);
 	pthread_mutex_lock(&pool.lock);
 	if (!pool.refused) {
 		const char *msg = c->pg ? PQerrorMessage(c->pg) : "out of memory";
@@ -234,6 +253,7 @@ struct db_conn *db_acquire(void)
 {
 	struct db_conn *c = NULL;
 	struct timespec deadline;
+	int rc;
 
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += ACQUIRE_TIMEOUT_MS / 1000;
@@ -250,8 +270,12 @@ struct db_conn *db_acquire(void)
 		}
 		if (c)
 			break;
-		if (pthread_cond_timedwait(&pool.freed, &pool.lock, &deadline) == ETIMEDOUT) {
+		pool.waiting++;
+		rc = pthread_cond_timedwait(&pool.freed, &pool.lock, &deadline);
+		pool.waiting--;
+		if (rc == ETIMEDOUT) {
 			pthread_mutex_unlock(&pool.lock);
+			stat_bump(&counters.acquire_timeouts);
 			log_event(LOG_WARN, "no database connection free within the acquire timeout", NULL);
 			return NULL;
 		}
@@ -291,19 +315,44 @@ static enum db_status classify(struct db_conn *c, PGresult *r, const char *stmt)
 
 	snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", state ? state : "");
 	if (!c->pg || PQstatus(c->pg) != CONNECTION_OK || !state ||
-	    strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+	    strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0) {
+		stat_bump(&counters.unavailable);
 		return DB_UNAVAILABLE;
-	if (strncmp(state, "23", 2) == 0)
+	}
+	if (strncmp(state, "23", 2) == 0) {
+		stat_bump(&counters.constraint);
 		return DB_CONSTRAINT;
+	}
 	if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0) {
+		stat_bump(&counters.timeout);
 		snprintf(fields, sizeof(fields), "\"statement\":\"%s\",\"sqlstate\":\"%s\"", stmt, state);
 		log_event(LOG_WARN, "statement timed out", fields);
 		return DB_TIMEOUT;
 	}
+	stat_bump(&counters.other);
 	msg = PQresultErrorMessage(r);
 	snprintf(fields, sizeof(fields), "\"statement\":\"%s\",\"sqlstate\":\"%s\"", stmt, state);
 	log_msgf(LOG_ERROR, "statement %s failed: %.*s", stmt, (int)strcspn(msg, "\n"), msg);
 	return DB_ERROR;
+}
+
+void db_pool_stats(struct db_pool_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&pool.lock);
+	out->size = (unsigned)pool.n;
+	for (size_t i = 0; i < pool.n; i++)
+		out->in_use += pool.conns[i].in_use;
+	out->waiting = pool.waiting;
+	pthread_mutex_unlock(&pool.lock);
+	out->acquire_timeouts = atomic_load(&counters.acquire_timeouts);
+	out->connects = atomic_load(&counters.connects);
+	out->reconnects = atomic_load(&counters.reconnects);
+	out->connect_failures = atomic_load(&counters.connect_failures);
+	out->errors_unavailable = atomic_load(&counters.unavailable);
+	out->errors_timeout = atomic_load(&counters.timeout);
+	out->errors_constraint = atomic_load(&counters.constraint);
+	out->errors_other = atomic_load(&counters.other);
 }
 
 static enum db_status run(struct db_conn *c, const char *stmt, int nparams,

@@ -17,6 +17,7 @@
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct config;
 
@@ -44,6 +45,23 @@ int db_register_statements(const struct db_statement *stmts, size_t n);
 __attribute__((warn_unused_result))
 int db_pool_init(const struct config *cfg);
 void db_pool_shutdown(void);
+
+/* For /metrics: the pool now, and counters since start. */
+struct db_pool_stats {
+	unsigned size;              /* EQ_DB_POOL_SIZE */
+	unsigned in_use;            /* handed out to a request */
+	unsigned waiting;           /* requests waiting for a free one */
+	uint64_t acquire_timeouts;  /* waits that gave up (the request got 503) */
+	uint64_t connects;          /* connections opened, the first ones included */
+	uint64_t reconnects;        /* of those, opened again in a slot that had one */
+	uint64_t connect_failures;  /* refused or failed while preparing */
+	uint64_t errors_unavailable;   /* failed statements: connection lost */
+	uint64_t errors_timeout;       /* statement_timeout or lock_timeout */
+	uint64_t errors_constraint;    /* integrity violations (the caller decides) */
+	uint64_t errors_other;         /* any other failure (a 500) */
+};
+
+void db_pool_stats(struct db_pool_stats *out);
 
 /* A connection, waiting at most the pool's acquire timeout; NULL when none
  * could be had (database down or pool exhausted). */

@@ -20,6 +20,8 @@ static pthread_t thread;
 static atomic_bool stopping;
 static bool started;
 static const struct config *config;
+static atomic_bool connected;
+static _Atomic uint64_t stat_connects, stat_notifications;
 
 static void pause_ms(long ms)
 {
@@ -87,6 +89,8 @@ static void *listener_main(void *arg)
 				continue;
 			}
 			backoff = 100;
+			atomic_store(&connected, true);
+			atomic_fetch_add(&stat_connects, 1);
 			cache_set_enabled(config->response_cache);
 			log_event(LOG_INFO, "change listener connected", NULL);
 		}
@@ -98,6 +102,7 @@ static void *listener_main(void *arg)
 			continue;
 		if (pfd.revents && (PQconsumeInput(pg) == 0 || PQstatus(pg) != CONNECTION_OK)) {
 			cache_set_enabled(false);
+			atomic_store(&connected, false);
 			log_event(LOG_WARN, "change listener lost its connection; cache off until it is back", NULL);
 			PQfinish(pg);
 			pg = NULL;
@@ -105,6 +110,7 @@ static void *listener_main(void *arg)
 		}
 		while ((note = PQnotifies(pg)) != NULL) {
 			changed |= cache_area_parse(note->extra);
+			atomic_fetch_add(&stat_notifications, 1);
 			PQfreemem(note);
 		}
 		if (changed) {
@@ -116,7 +122,15 @@ static void *listener_main(void *arg)
 	}
 	PQfinish(pg);
 	cache_set_enabled(false);
+	atomic_store(&connected, false);
 	return NULL;
+}
+
+void listener_stats(struct listener_stats *out)
+{
+	out->connected = atomic_load(&connected);
+	out->connects = atomic_load(&stat_connects);
+	out->notifications = atomic_load(&stat_notifications);
 }
 
 int listener_start(const struct config *cfg)

@@ -11,9 +11,21 @@
 #ifndef EQ_DB_LISTENER_H
 #define EQ_DB_LISTENER_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 struct config;
 
 #define LISTENER_CHANNEL "eq_data_changed"
+
+/* For /metrics. */
+struct listener_stats {
+	bool connected;           /* LISTENing now (the cache is on only then) */
+	uint64_t connects;        /* connections made, the first one included */
+	uint64_t notifications;   /* NOTIFYs received */
+};
+
+void listener_stats(struct listener_stats *out);
 
 __attribute__((warn_unused_result))
 int listener_start(const struct config *cfg);

@@ -38,6 +38,7 @@ static pthread_mutex_t stripes[CACHE_STRIPES];
 static _Atomic uint64_t epoch = 1;
 static _Atomic uint64_t area_counter[NAREAS];
 static atomic_bool enabled = false;
+static _Atomic uint64_t stat_hits, stat_misses, stat_not_modified, stat_stores;
 
 static const char *const area_names[NAREAS] = {
 	"reference", "demographics", "hate_crime", "workforce", "returns",
@@ -187,8 +188,10 @@ enum cache_result cache_lookup(const char *key, uint64_t gen,
 	enum cache_result result = CACHE_MISS;
 
 	memset(out, 0, sizeof(*out));
-	if (gen == 0)
+	if (gen == 0) {
+		atomic_fetch_add_explicit(&stat_misses, 1, memory_order_relaxed);
 		return CACHE_MISS;
+	}
 	h = hash_key(key);
 	e = &slots[h % CACHE_SLOTS];
 	lock = &stripes[h % CACHE_STRIPES];
@@ -214,6 +217,9 @@ enum cache_result cache_lookup(const char *key, uint64_t gen,
 		}
 	}
 	pthread_mutex_unlock(lock);
+	atomic_fetch_add_explicit(result == CACHE_HIT ? &stat_hits
+				  : result == CACHE_NOT_MODIFIED ? &stat_not_modified : &stat_misses,
+				  1, memory_order_relaxed);
 	return result;
 }
 
@@ -248,4 +254,14 @@ void cache_store(const char *key, uint64_t gen, const char *body, size_t len,
 	slots[h % CACHE_SLOTS] = fresh;
 	pthread_mutex_unlock(lock);
 	entry_clear(&old);
+	atomic_fetch_add_explicit(&stat_stores, 1, memory_order_relaxed);
+}
+
+void cache_stats(struct cache_stats *out)
+{
+	out->hits = atomic_load(&stat_hits);
+	out->misses = atomic_load(&stat_misses);
+	out->not_modified = atomic_load(&stat_not_modified);
+	out->stores = atomic_load(&stat_stores);
+	out->enabled = atomic_load(&enabled);
 }

@@ -70,6 +70,17 @@ enum cache_result cache_lookup(const char *key, uint64_t gen,
 void cache_store(const char *key, uint64_t gen, const char *body, size_t len,
 		 const char *content_type, const char *etag, const char *link);
 
+/* For /metrics: lookups by outcome since start, and whether caching is on. */
+struct cache_stats {
+	uint64_t hits;           /* answered with a stored body */
+	uint64_t misses;         /* the handler had to run */
+	uint64_t not_modified;   /* answered 304 from a stored ETag */
+	uint64_t stores;
+	bool enabled;            /* off while the change listener is disconnected */
+};
+
+void cache_stats(struct cache_stats *out);
+
 /* Does an If-None-Match header value match etag ("\"...\"")?  Weak
  * comparison, as RFC 9110 prescribes for If-None-Match; "*" matches. */
 bool cache_etag_matches(const char *if_none_match, const char *etag);

@@ -35,6 +35,7 @@
 #include "http/auth.h"
 #include "http/write.h"
 #include "http/cache.h"
+#include "http/metrics.h"
 #include "http/query.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -97,6 +98,7 @@ static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 	response_init(&ex->res);
 	ex->route_label = "unmatched";
 	atomic_fetch_add(&srv->inflight, 1);
+	metrics_request_started();
 	return ex;
 }
 
@@ -132,6 +134,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
 			.duration_ms = elapsed_ms(&ex->started_at),
 		};
 		log_request(&line);
+		metrics_request_done(ex->route_label, ex->req.method, ex->status, line.duration_ms);
 	}
 	exchange_free(ex);
 	*req_cls = NULL;
@@ -876,6 +879,7 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
 		MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, &srv,
 		MHD_OPTION_NOTIFY_COMPLETED, completed_cb, &srv,
+		MHD_OPTION_NOTIFY_CONNECTION, metrics_connection_cb, NULL,
 		MHD_OPTION_END);
 	if (!srv.daemon) {
 		log_msgf(LOG_ERROR, "cannot listen on %s (in use, or not an address of this machine)",
