@@ -6,6 +6,7 @@ JSON to stderr, runs as an unprivileged user, and its health check works."""
 from __future__ import annotations
 
 import csv
+import os
 import socket
 import threading
 import time
@@ -204,3 +205,15 @@ def test_every_runtime_folder_is_in_the_image(in_container, root):
         p = in_container("sh", "-c", f"cd /opt/equalities-api/{folder} && find . -type f | sed 's|^./||' | sort")
         assert p.returncode == 0, p.stderr
         assert p.stdout.split() == want, f"{folder}/ differs between the repository and the image"
+
+
+def test_service_runs_with_the_compose_files_settings(service_log_path):
+    """scripts/container-test starts the service with the environment that
+    docker/compose.yaml gives `serve` (from docker/.env.example), so those
+    values are ones the service accepts; the thread count shows it."""
+    env = dict(line.split("=", 1) for line in os.environ["EQ_CONTAINER_SERVE_ENV"].splitlines() if line)
+    assert env.get("EQ_THREADS"), env
+    lines = harness.parse_log_lines(service_log_path.read_text(encoding="utf-8"))
+    listening = [line["msg"] for line in lines if str(line.get("msg", "")).startswith("listening on")]
+    assert listening, "no 'listening on' line in the service log"
+    assert listening[0].endswith(f"with {env['EQ_THREADS']} threads"), listening[0]
