@@ -37,5 +37,6 @@ extern const struct api_module returns_module;
 extern const struct api_module workforce_module;
 extern const struct api_module action_plan_module;
 extern const struct api_module indicators_module;
+extern const struct api_module web_module;
 
 #endif

@@ -24,6 +24,7 @@ static const struct api_module *const modules[] = {
 	&workforce_module,
 	&action_plan_module,
 	&indicators_module,
+	&web_module,
 };
 
 static struct route *table;
