@@ -168,6 +168,8 @@
         el('th', { scope: 'row', 'data-label': 'Indicator' },
           el('span', { class: 'indicator-title' }, ind.title),
           ind.commentary ? el('span', { class: 'indicator-commentary' }, ind.commentary) : null),
+        // The same text in a column of its own, shown instead on a wall screen.
+        el('td', { class: 'col-commentary', 'data-label': 'Commentary' }, ind.commentary || ''),
         el('td', { class: 'num', 'data-field': 'actual', 'data-value': ind.actual ?? '', 'data-label': 'Actual' },
           formatValue(ind.actual, ind.unit)),
         el('td', { class: 'num', 'data-field': 'target', 'data-value': ind.target ?? '', 'data-label': 'Target' },
@@ -265,10 +267,12 @@
     $('hate-crime-range').textContent = range ? '(' + range.from + ' to ' + range.to + ')' : '';
     const hasPrevious = rows.some((r) => r.previous_year);
 
+    // A month no source has supplied yet is a gap, not a zero.
+    const shown = (r) => (r.coverage === 'none' ? null : r.value);
     const datasets = [{
       type: 'bar',
       label: 'Reports',
-      data: rows.map((r) => r.value),
+      data: rows.map(shown),
       backgroundColor: CHART_BLUE,
       order: 2,
     }];
@@ -276,7 +280,7 @@
       datasets.push({
         type: 'line',
         label: 'Same month a year earlier',
-        data: rows.map((r) => (r.previous_year ? r.previous_year.value : null)),
+        data: rows.map((r) => (r.previous_year && r.previous_year.coverage !== 'none' ? r.previous_year.value : null)),
         borderColor: CHART_GREY,
         backgroundColor: CHART_GREY,
         borderDash: [6, 4],
@@ -294,10 +298,11 @@
 
     replaceRows($('table-hate-crime').tBodies[0], rows.map((r) => el('tr', { 'data-period': r.period.label },
       el('th', { scope: 'row' }, monthLabel(r.period)),
-      el('td', { class: 'num', 'data-value': r.value ?? '' }, r.suppressed ? 'withheld' : formatNumber(r.value)),
+      el('td', { class: 'num', 'data-value': r.value ?? '' },
+        r.suppressed ? 'withheld' : r.coverage === 'none' ? 'not yet supplied' : formatNumber(r.value)),
       el('td', { class: 'num', 'data-value': r.previous_year ? (r.previous_year.value ?? '') : '' },
         r.previous_year ? (r.previous_year.suppressed ? 'withheld' : formatNumber(r.previous_year.value)) : ''),
-      el('td', null, r.coverage === 'complete' ? 'All' : r.coverage === 'none' ? 'None' : 'Some'))));
+      el('td', null, r.coverage === 'complete' ? 'All' : r.coverage === 'none' ? 'None yet' : 'Some'))));
 
     const coverage = (stats.meta || {}).coverage;
     $('hate-crime-note').textContent = coverage && coverage.complete === false && coverage.note ? coverage.note : '';
@@ -323,7 +328,11 @@
       },
       options: {
         indexAxis: 'y',
-        scales: { x: { beginAtZero: true, title: { display: true, text: '% of residents' } } },
+        scales: {
+          x: { beginAtZero: true, title: { display: true, text: '% of residents' } },
+          // Every category named, however narrow the screen: never skipped.
+          y: { ticks: { autoSkip: false } },
+        },
         plugins: {
           legend: { display: false },
           tooltip: { callbacks: { label: (ctx) => formatShare(top[ctx.dataIndex].share) + ' (' + (top[ctx.dataIndex].suppressed ? 'withheld' : formatNumber(top[ctx.dataIndex].value)) + ' residents)' } },
@@ -338,7 +347,8 @@
       'data-category': r.category.code, class: r.category.parent ? 'child' : 'group',
     },
       el('th', { scope: 'row' }, r.category.name),
-      el('td', { class: 'num', 'data-value': r.value ?? '' }, r.suppressed ? 'withheld' : formatNumber(r.value)),
+      el('td', { class: 'num', 'data-value': r.value ?? '' },
+        r.suppressed ? 'withheld' : r.coverage === 'none' ? 'not yet supplied' : formatNumber(r.value)),
       el('td', { class: 'num', 'data-value': r.share ?? '' }, formatShare(r.share)))));
   }
 

@@ -200,6 +200,19 @@ def test_dashboard_reads_only_public_routes_of_the_api(api, openapi):
         assert op.get("security") == [], f"{route} needs a key: the dashboard has none"
 
 
+def test_stylesheets_are_well_formed():
+    """An unbalanced brace makes a browser drop the rules after it without a
+    word (it happened: the tables lost their scrolling)."""
+    for css in sorted(WEB.glob("*.css")):
+        text = re.sub(r"/\*.*?\*/", "", css.read_text(encoding="utf-8"), flags=re.S)
+        text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
+        depth = 0
+        for n, ch in enumerate(text):
+            depth += (ch == "{") - (ch == "}")
+            assert depth >= 0, f"{css.name}: a '}}' closes nothing (character {n} without comments)"
+        assert depth == 0, f"{css.name}: {depth} block(s) left open"
+
+
 # ---------------------------------------------------------------------------
 # assets
 # ---------------------------------------------------------------------------
