@@ -60,6 +60,7 @@ EQ_DEB_PACKAGES=(
     postgresql postgresql-contrib
     wrk curl tzdata
     python3 python3-pytest python3-requests python3-yaml python3-jsonschema
+    chromium
 )
 
 _eq_deb_installed() {
