@@ -487,7 +487,8 @@ static enum MHD_Result send_response(struct exchange *ex, struct MHD_Connection 
 	if (status == 304)
 		return send_not_modified(ex, conn, response_header_get(res, "ETag"),
 					 res->static_body ? res->static_len : res->body.len);
-	if (is_public_read(ex) && status == 200 && !res->no_store) {
+	/* A static representation brought its own ETag (response_static). */
+	if (is_public_read(ex) && status == 200 && !res->no_store && !res->static_body) {
 		char hex[33];
 		struct sha256 h;
 		unsigned char digest[SHA256_DIGEST_LEN];
