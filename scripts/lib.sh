@@ -61,6 +61,7 @@ EQ_DEB_PACKAGES=(
     wrk curl tzdata
     python3 python3-pytest python3-requests python3-yaml python3-jsonschema
     prometheus
+    chromium
 )
 
 _eq_deb_installed() {

@@ -39,5 +39,6 @@ extern const struct api_module action_plan_module;
 extern const struct api_module indicators_module;
 extern const struct api_module changes_module;
 extern const struct api_module metrics_module;
+extern const struct api_module web_module;
 
 #endif

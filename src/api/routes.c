@@ -26,6 +26,7 @@ static const struct api_module *const modules[] = {
 	&indicators_module,
 	&changes_module,
 	&metrics_module,
+	&web_module,
 };
 
 static struct route *table;

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "domain/csv.h"
+#include "http/cache.h"
 #include "http/request.h"
 #include "util/log.h"
 
@@ -41,6 +42,9 @@ void response_reset(struct response *res)
 	res->status = 0;
 	res->content_type = NULL;
 	res->audit_target[0] = '\0';
+	res->static_body = NULL;
+	res->static_len = 0;
+	res->cache_control = NULL;
 }
 
 void response_release(struct response *res)
@@ -110,6 +114,28 @@ void response_version_etag(struct response *res, const char *version)
 void response_json(struct response *res, int status, json_t *body)
 {
 	set_body_json(res, status, "application/json", body);
+}
+
+void response_static(const struct request *req, struct response *res,
+		     const struct static_representation *rep)
+{
+	response_reset(res);
+	res->content_type = rep->content_type;
+	res->cache_control = rep->cache_control;
+	res->static_body = rep->data;
+	res->static_len = rep->len;
+	if (response_header_add(res, "ETag", rep->etag) != 0)
+		goto oom;
+	if (rep->csp &&
+	    (response_header_add(res, "Content-Security-Policy", rep->csp) != 0 ||
+	     /* Links out of a page (Redoc's to the licence, say) carry no path. */
+	     response_header_add(res, "Referrer-Policy", "no-referrer") != 0))
+		goto oom;
+	/* The server answers a 304 with the ETag and the full length only. */
+	res->status = cache_etag_matches(request_header(req, "If-None-Match"), rep->etag) ? 304 : 200;
+	return;
+oom:
+	problem_send_internal(res);
 }
 
 void response_bytes(struct response *res, int status, const char *content_type,

@@ -51,6 +51,10 @@ struct response {
 	unsigned wait_ms;
 	struct response_stream stream;   /* set by response_stream; owned */
 	bool streaming;
+	/* Set by response_static only: */
+	const void *static_body;    /* used instead of body: static storage, never copied */
+	size_t static_len;
+	const char *cache_control;  /* static; replaces the server's own on a 200 or 304 */
 };
 
 /* A CSV column: its header and the JSON pointer ("/area/code") of its value
@@ -79,6 +83,25 @@ void response_send_stream(struct response *res, int status, const char *content_
 
 /* Serialise body as the response (steals the reference, even on failure). */
 void response_json(struct response *res, int status, json_t *body);
+
+/*
+ * A representation fixed at build time (a file embedded in the binary).
+ * Its bytes must be in static storage: they are handed to the wire as they
+ * are, never copied.  The caller computed its strong ETag once; when the
+ * request's If-None-Match matches it, the response is 304 with no body.
+ * A page (csp set) also gets the security headers a browser acts on.
+ */
+struct static_representation {
+	const char *content_type;    /* static string */
+	const void *data;
+	size_t len;
+	const char *etag;            /* "\"...\"" */
+	const char *cache_control;   /* static string */
+	const char *csp;             /* Content-Security-Policy of a page; NULL for other files */
+};
+
+void response_static(const struct request *req, struct response *res,
+		     const struct static_representation *rep);
 
 /* Raw bytes (copied) with a static content type. */
 void response_bytes(struct response *res, int status, const char *content_type,

@@ -417,7 +417,9 @@ static void cache_control(struct exchange *ex, struct MHD_Response *resp, int st
 {
 	char value[64];
 
-	if (is_public_read(ex) && (status == 200 || status == 304) && !ex->res.no_store) {
+	if (ex->res.cache_control && (status == 200 || status == 304)) {
+		MHD_add_response_header(resp, "Cache-Control", ex->res.cache_control);
+	} else if (is_public_read(ex) && (status == 200 || status == 304) && !ex->res.no_store) {
 		snprintf(value, sizeof(value), "public, max-age=%u", ex->srv->cfg->cache_max_age_s);
 		MHD_add_response_header(resp, "Cache-Control", value);
 	} else if (ex->req.route && ex->req.route->scope) {
@@ -542,7 +544,12 @@ static enum MHD_Result send_response(struct exchange *ex, struct MHD_Connection 
 		problem_send_internal(res);
 		status = 500;
 	}
-	if (is_public_read(ex) && status == 200 && !res->no_store) {
+	/* response_static found the client's copy current. */
+	if (status == 304)
+		return send_not_modified(ex, conn, response_header_get(res, "ETag"),
+					 res->static_body ? res->static_len : res->body.len);
+	/* A static representation brought its own ETag (response_static). */
+	if (is_public_read(ex) && status == 200 && !res->no_store && !res->static_body) {
 		char hex[33];
 		struct sha256 h;
 		unsigned char digest[SHA256_DIGEST_LEN];
@@ -569,6 +576,12 @@ static enum MHD_Result send_response(struct exchange *ex, struct MHD_Connection 
 
 	if (res->streaming) {
 		resp = stream_response(ex, conn);
+		if (!resp)
+			return MHD_NO;
+	} else if (res->static_body) {
+		/* Static storage that outlives the response: no copy. */
+		resp = MHD_create_response_from_buffer(res->static_len, (void *)res->static_body,
+						       MHD_RESPMEM_PERSISTENT);
 		if (!resp)
 			return MHD_NO;
 	} else {

@@ -1,0 +1,1 @@
+/* the asset tests/unit/embed/page.html names */

@@ -1,0 +1,500 @@
+/*
+ * dashboard.js - the live equalities dashboard (/dashboard).
+ *
+ * Everything comes from the service's public API on the same origin:
+ *   /v1/scorecard                       indicators, RAG counts, action plan summary
+ *   /v1/hate-crime/statistics           reports by month, with the year before
+ *   /v1/areas, /v1/demographics         the area picker and its populations
+ *
+ * Refreshing: every second each source is asked again with the ETag of the
+ * copy we hold (If-None-Match, and cache: 'no-store' so that the browser's
+ * own cache never answers for the server).  An unchanged source costs the
+ * server a 304 and us nothing; a changed one is drawn again.  Only what
+ * changed is redrawn, so a screen left open for days stays light.
+ *
+ * Accessibility: RAG and direction are words, not only colours and arrows;
+ * every chart has its figures in a <table> (visually hidden until asked
+ * for, always there for screen readers).  All text goes in with
+ * textContent: nothing from the API is ever parsed as HTML.
+ */
+'use strict';
+
+(function () {
+  const POLL_MS = 1000;
+  const AREAS_EVERY = 60;       // polls between two looks at the list of areas
+  const BOROUGH_KIND = 'borough';
+
+  const numberFormat = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 2 });
+  const timeFormat = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const monthFormat = new Intl.DateTimeFormat('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+  const RAG_TEXT = { green: 'Green', amber: 'Amber', red: 'Red', none: 'No rating', not_rated: 'Not rated' };
+  const RAG_SYMBOL = { green: '\u25CF', amber: '\u25B2', red: '\u25A0', none: '\u25CB', not_rated: '\u25CB' };
+  const DIRECTION = {
+    improving: ['\u2197', 'Improving'],
+    worsening: ['\u2198', 'Worsening'],
+    no_change: ['\u2192', 'No change'],
+    not_comparable: ['\u2013', 'Not comparable'],
+  };
+  const STATUS_TEXT = {
+    not_started: 'Not started', in_progress: 'In progress', complete: 'Complete',
+    cancelled: 'Cancelled', deferred: 'Deferred',
+  };
+  const CHART_BLUE = '#1d4f91';
+  const CHART_GREY = '#505a5f';
+
+  const $ = (id) => document.getElementById(id);
+
+  /* ---- fetching with If-None-Match ------------------------------------ */
+
+  const held = new Map();   // url -> { etag, data }
+
+  // { changed, data } for url; changed false on a 304 (data is our copy).
+  async function getJSON(url) {
+    const copy = held.get(url);
+    const headers = { Accept: 'application/json' };
+    if (copy && copy.etag)
+      headers['If-None-Match'] = copy.etag;
+    const r = await fetch(url, { cache: 'no-store', headers });
+    if (r.status === 304 && copy)
+      return { changed: false, data: copy.data };
+    if (!r.ok)
+      throw new Error(url + ' answered ' + r.status);
+    const data = await r.json();
+    held.set(url, { etag: r.headers.get('ETag'), data });
+    return { changed: true, data };
+  }
+
+  /* ---- small DOM helpers ----------------------------------------------- */
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined)
+        continue;
+      if (k === 'class')
+        node.className = v;
+      else if (k.startsWith('data-'))
+        node.setAttribute(k, String(v));
+      else
+        node.setAttribute(k, v);
+    }
+    for (const c of children)
+      if (c !== null && c !== undefined)
+        node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    return node;
+  }
+
+  function replaceRows(tbody, rows) {
+    tbody.replaceChildren(...rows);
+  }
+
+  function formatNumber(v) {
+    return v === null || v === undefined ? '' : numberFormat.format(v);
+  }
+
+  function formatValue(v, unit) {
+    if (v === null || v === undefined)
+      return 'No value';
+    const n = numberFormat.format(v);
+    switch (unit) {
+      case 'percent': return n + '%';
+      case 'days': return n + (v === 1 ? ' day' : ' days');
+      case 'rate_per_1000': return n + ' per 1,000';
+      default: return n;
+    }
+  }
+
+  const wholePercent = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
+
+  // A share (0.1028) as a percentage; whole: no decimals (for the plan's tiles).
+  function formatShare(share, whole) {
+    if (share === null || share === undefined)
+      return 'withheld';
+    return (whole ? wholePercent : numberFormat).format(share * 100) + '%';
+  }
+
+  // Long category names on several lines (Chart.js draws an array as lines).
+  function wrapLabel(text, width) {
+    const lines = [];
+    let line = '';
+    for (const word of String(text).split(' ')) {
+      if (line && (line + ' ' + word).length > width) {
+        lines.push(line);
+        line = word;
+      } else {
+        line = line ? line + ' ' + word : word;
+      }
+    }
+    if (line)
+      lines.push(line);
+    return lines.length > 1 ? lines : lines[0] || '';
+  }
+
+  function humanise(code) {
+    const s = String(code).replace(/[_-]+/g, ' ');
+    return s.charAt(0).toUpperCase() + s.slice(1);
+  }
+
+  function ragBadge(rag) {
+    const key = rag || 'none';
+    return el('span', { class: 'rag rag-' + key },
+      el('span', { class: 'rag-symbol', 'aria-hidden': 'true' }, RAG_SYMBOL[key] || ''),
+      ' ', RAG_TEXT[key] || humanise(key));
+  }
+
+  function direction(name) {
+    const [arrow, text] = DIRECTION[name] || ['', humanise(name || 'not_comparable')];
+    return el('span', { class: 'direction direction-' + (name || 'none') },
+      el('span', { class: 'direction-arrow', 'aria-hidden': 'true' }, arrow), ' ', text);
+  }
+
+  /* ---- the scorecard and the action plan ------------------------------- */
+
+  function drawScorecard(card) {
+    $('scorecard-period').textContent = card.period ? card.period.label : '';
+
+    const counts = card.rag_counts || {};
+    $('rag-counts').replaceChildren(...['green', 'amber', 'red', 'none']
+      .filter((k) => k !== 'none' || counts.none)
+      .map((k) => el('li', { 'data-rag': k, class: 'rag-count rag-' + k },
+        el('span', { class: 'rag-symbol', 'aria-hidden': 'true' }, RAG_SYMBOL[k]), ' ',
+        el('span', { class: 'rag-count-label' }, RAG_TEXT[k]), ' ',
+        el('strong', { class: 'rag-count-n', 'data-value': counts[k] ?? 0 }, formatNumber(counts[k] ?? 0)))));
+
+    replaceRows($('scorecard-table').tBodies[0], (card.indicators || []).map((ind) => {
+      const dir = ind.direction || {};
+      return el('tr', { 'data-code': ind.code, class: 'row-' + (ind.rag || 'none') },
+        el('th', { scope: 'row', 'data-label': 'Indicator' },
+          el('span', { class: 'indicator-title' }, ind.title),
+          ind.commentary ? el('span', { class: 'indicator-commentary' }, ind.commentary) : null),
+        // The same text in a column of its own, shown instead on a wall screen.
+        el('td', { class: 'col-commentary', 'data-label': 'Commentary' }, ind.commentary || ''),
+        el('td', { class: 'num', 'data-field': 'actual', 'data-value': ind.actual ?? '', 'data-label': 'Actual' },
+          formatValue(ind.actual, ind.unit)),
+        el('td', { class: 'num', 'data-field': 'target', 'data-value': ind.target ?? '', 'data-label': 'Target' },
+          formatValue(ind.target, ind.unit)),
+        el('td', { 'data-field': 'rag', 'data-value': ind.rag || '', 'data-label': 'RAG' }, ragBadge(ind.rag)),
+        el('td', { 'data-field': 'direction', 'data-value': dir.previous_period || '', 'data-label': 'On the previous period' },
+          direction(dir.previous_period)),
+        el('td', { 'data-field': 'direction-year', 'data-value': dir.year_earlier || '', 'data-label': 'On a year earlier' },
+          direction(dir.year_earlier)));
+    }));
+
+    drawPlan(card.action_plan);
+  }
+
+  function drawPlan(summary) {
+    if (!summary) {
+      $('plan-name').textContent = 'There is no current action plan.';
+      $('plan-tiles').replaceChildren();
+      $('plan-status').replaceChildren();
+      $('plan-rag').replaceChildren();
+      replaceRows($('plan-outcomes').tBodies[0], []);
+      return;
+    }
+    const plan = summary.plan || {};
+    const overall = summary.overall || {};
+    $('plan-name').textContent = (plan.title || 'Current plan') +
+      (plan.period ? ' (' + plan.period.label + ')' : '') +
+      (summary.as_of ? ', as of ' + summary.as_of : '');
+
+    const tile = (key, label, value, text) => [
+      el('dt', null, label),
+      el('dd', { 'data-field': key, 'data-value': value }, text),
+    ];
+    $('plan-tiles').replaceChildren(
+      ...tile('total', 'Actions', overall.total, formatNumber(overall.total)),
+      ...tile('complete_share', 'Complete', overall.complete_share, formatShare(overall.complete_share, true)),
+      ...tile('overdue', 'Overdue', overall.overdue, formatNumber(overall.overdue)));
+
+    const byStatus = overall.by_status || {};
+    $('plan-status').replaceChildren(...Object.keys(STATUS_TEXT).map((k) =>
+      el('li', { 'data-status': k }, el('span', null, STATUS_TEXT[k]), ' ',
+        el('strong', { 'data-value': byStatus[k] ?? 0 }, formatNumber(byStatus[k] ?? 0)))));
+
+    const byRag = overall.by_rag || {};
+    $('plan-rag').replaceChildren(...['red', 'amber', 'green', 'not_rated'].map((k) =>
+      el('li', { 'data-rag': k }, ragBadge(k), ' ',
+        el('strong', { 'data-value': byRag[k] ?? 0 }, formatNumber(byRag[k] ?? 0)))));
+
+    replaceRows($('plan-outcomes').tBodies[0], (summary.outcomes || []).map((o) => el('tr', { 'data-outcome': o.outcome },
+      el('th', { scope: 'row' }, humanise(o.outcome)),
+      el('td', { class: 'num' }, formatNumber(o.total)),
+      el('td', { class: 'num' }, formatShare(o.complete_share, true)),
+      el('td', { class: 'num' }, formatNumber(o.overdue)),
+      el('td', { class: 'num' }, formatNumber((o.by_rag || {}).red ?? 0)),
+      el('td', { class: 'num' }, formatNumber((o.by_rag || {}).amber ?? 0)),
+      el('td', { class: 'num' }, formatNumber((o.by_rag || {}).green ?? 0)))));
+  }
+
+  /* ---- charts ------------------------------------------------------------ */
+
+  const charts = {};
+  const reduceMotion = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
+
+  if (window.Chart) {
+    window.Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
+    window.Chart.defaults.color = '#1b1b1b';
+  }
+
+  // Create the chart on first use, then only swap its data: no flicker on a wall screen.
+  function drawChart(id, config) {
+    if (!window.Chart)
+      return;
+    const existing = charts[id];
+    if (existing) {
+      existing.data.labels = config.data.labels;
+      existing.data.datasets.forEach((ds, i) => { ds.data = config.data.datasets[i].data; ds.label = config.data.datasets[i].label; });
+      existing.update(reduceMotion ? 'none' : undefined);
+      return;
+    }
+    config.options = Object.assign({
+      responsive: true,
+      maintainAspectRatio: false,
+      animation: reduceMotion ? false : { duration: 300 },
+    }, config.options || {});
+    charts[id] = new window.Chart($(id), config);
+  }
+
+  function monthLabel(period) {
+    return monthFormat.format(new Date(period.start + 'T00:00:00Z'));
+  }
+
+  function drawHateCrime(stats) {
+    const rows = (stats.data || []).filter((r) => r.period && r.period.kind === 'month' && r.ward === null);
+    const range = (stats.meta || {}).range;
+    $('hate-crime-range').textContent = range ? '(' + range.from + ' to ' + range.to + ')' : '';
+    const hasPrevious = rows.some((r) => r.previous_year);
+
+    // A month no source has supplied yet is a gap, not a zero.
+    const shown = (r) => (r.coverage === 'none' ? null : r.value);
+    const datasets = [{
+      type: 'bar',
+      label: 'Reports',
+      data: rows.map(shown),
+      backgroundColor: CHART_BLUE,
+      order: 2,
+    }];
+    if (hasPrevious)
+      datasets.push({
+        type: 'line',
+        label: 'Same month a year earlier',
+        data: rows.map((r) => (r.previous_year && r.previous_year.coverage !== 'none' ? r.previous_year.value : null)),
+        borderColor: CHART_GREY,
+        backgroundColor: CHART_GREY,
+        borderDash: [6, 4],
+        pointStyle: 'rectRot',
+        pointRadius: 4,
+        order: 1,
+      });
+    drawChart('chart-hate-crime', {
+      data: { labels: rows.map((r) => monthLabel(r.period)), datasets },
+      options: {
+        scales: { y: { beginAtZero: true, title: { display: true, text: 'Reports' } } },
+        plugins: { legend: { position: 'bottom' } },
+      },
+    });
+
+    replaceRows($('table-hate-crime').tBodies[0], rows.map((r) => el('tr', { 'data-period': r.period.label },
+      el('th', { scope: 'row' }, monthLabel(r.period)),
+      el('td', { class: 'num', 'data-value': r.value ?? '' },
+        r.suppressed ? 'withheld' : r.coverage === 'none' ? 'not yet supplied' : formatNumber(r.value)),
+      el('td', { class: 'num', 'data-value': r.previous_year ? (r.previous_year.value ?? '') : '' },
+        r.previous_year ? (r.previous_year.suppressed ? 'withheld' : formatNumber(r.previous_year.value)) : ''),
+      el('td', null, r.coverage === 'complete' ? 'All' : r.coverage === 'none' ? 'None yet' : 'Some'))));
+
+    const coverage = (stats.meta || {}).coverage;
+    $('hate-crime-note').textContent = coverage && coverage.complete === false && coverage.note ? coverage.note : '';
+  }
+
+  // Top-level categories of a characteristic (a parent of none), without the total.
+  function topLevel(data) {
+    return (data || []).filter((r) => r.category && r.category.code !== 'total' && !r.category.parent);
+  }
+
+  function drawPopulation(kind, body, areaName) {
+    const all = (body.data || []).filter((r) => r.category && r.category.code !== 'total');
+    const top = topLevel(body.data);
+    const total = (body.data || []).find((r) => r.category && r.category.code === 'total');
+    const title = kind === 'ethnicity' ? 'By ethnic group' : 'By religion';
+    $(kind + '-title').textContent = title + (total && total.value !== null ? ' (' + formatNumber(total.value) + ' residents)' : '');
+
+    drawChart('chart-' + kind, {
+      type: 'bar',
+      data: {
+        labels: top.map((r) => wrapLabel(r.category.name, 22)),
+        datasets: [{ label: 'Share of residents in ' + areaName + ' (%)', data: top.map((r) => (r.share === null ? null : r.share * 100)), backgroundColor: CHART_BLUE }],
+      },
+      options: {
+        indexAxis: 'y',
+        scales: {
+          x: { beginAtZero: true, title: { display: true, text: '% of residents' } },
+          // Every category named, however narrow the screen: never skipped.
+          y: { ticks: { autoSkip: false } },
+        },
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: { label: (ctx) => formatShare(top[ctx.dataIndex].share) + ' (' + (top[ctx.dataIndex].suppressed ? 'withheld' : formatNumber(top[ctx.dataIndex].value)) + ' residents)' } },
+        },
+      },
+    });
+    $('chart-' + kind).setAttribute('aria-label', 'Bar chart of residents of ' + areaName + ' ' +
+      title.toLowerCase() + '; the same numbers are in the table that follows.');
+
+    // The table has every category, the groups' members under them.
+    replaceRows($('table-' + kind).tBodies[0], all.map((r) => el('tr', {
+      'data-category': r.category.code, class: r.category.parent ? 'child' : 'group',
+    },
+      el('th', { scope: 'row' }, r.category.name),
+      el('td', { class: 'num', 'data-value': r.value ?? '' },
+        r.suppressed ? 'withheld' : r.coverage === 'none' ? 'not yet supplied' : formatNumber(r.value)),
+      el('td', { class: 'num', 'data-value': r.share ?? '' }, formatShare(r.share)))));
+  }
+
+  /* ---- the area picker ------------------------------------------------- */
+
+  const picker = $('ward-picker');
+  let areas = [];
+
+  function selectedArea() {
+    return areas.find((a) => a.code === picker.value) || null;
+  }
+
+  function drawAreas(list) {
+    const keep = picker.value || new URLSearchParams(location.hash.slice(1)).get('area');
+    areas = list.slice();
+    const borough = areas.filter((a) => a.kind === BOROUGH_KIND);
+    const wards = areas.filter((a) => a.kind !== BOROUGH_KIND).sort((a, b) => a.name.localeCompare(b.name, 'en-GB'));
+    const options = borough.map((a) => el('option', { value: a.code }, a.name + ' (whole borough)'));
+    if (wards.length)
+      options.push(el('optgroup', { label: 'Wards' }, ...wards.map((a) => el('option', { value: a.code }, a.name))));
+    picker.replaceChildren(...options);
+    if (keep && areas.some((a) => a.code === keep))
+      picker.value = keep;
+  }
+
+  /* ---- the refresh loop ------------------------------------------------- */
+
+  const statusEl = $('status');
+  const updatedEl = $('updated');
+  let lastChange = null;
+  let polls = 0;
+  let state = '';
+
+  function setState(next, text) {
+    if (state === next)
+      return;     // a live region speaks only when something happened
+    state = next;
+    statusEl.className = 'status status-' + next;
+    statusEl.textContent = text;
+  }
+
+  function markUpdated(changed) {
+    const now = new Date();
+    if (changed) {
+      lastChange = now;
+      document.documentElement.dataset.renders = String(Number(document.documentElement.dataset.renders || 0) + 1);
+    }
+    updatedEl.textContent = (lastChange ? 'Data as of ' + timeFormat.format(lastChange) + '. ' : '') +
+      'Checked ' + timeFormat.format(now) + '.';
+  }
+
+  async function refreshScorecard() {
+    const r = await getJSON('/v1/scorecard');
+    if (r.changed)
+      drawScorecard(r.data);
+    return r.changed;
+  }
+
+  async function refreshHateCrime() {
+    const r = await getJSON('/v1/hate-crime/statistics?group_by=month&compare=previous_year');
+    if (r.changed)
+      drawHateCrime(r.data);
+    return r.changed;
+  }
+
+  async function refreshAreas(force) {
+    if (!force && areas.length && polls % AREAS_EVERY !== 0)
+      return false;
+    const r = await getJSON('/v1/areas?limit=500');
+    if (r.changed)
+      drawAreas(r.data.data || []);
+    return r.changed;
+  }
+
+  let drawnArea = null;
+
+  async function refreshArea() {
+    const area = selectedArea();
+    if (!area)
+      return false;
+    const q = '/v1/demographics?area=' + encodeURIComponent(area.code) + '&characteristic=';
+    const [eth, rel] = await Promise.all([getJSON(q + 'ethnicity'), getJSON(q + 'religion')]);
+    const moved = drawnArea !== area.code;
+    if (eth.changed || moved)
+      drawPopulation('ethnicity', eth.data, area.name);
+    if (rel.changed || moved)
+      drawPopulation('religion', rel.data, area.name);
+    if (moved || eth.changed || rel.changed) {
+      const ds = (eth.data.meta || {}).dataset;
+      $('ward-source').textContent = ds ? 'Source: ' + (ds.title || ds.slug) +
+        (ds.reference_date ? ', ' + ds.reference_date : '') + (ds.official === false ? ' (illustrative, not official statistics)' : '') : '';
+    }
+    drawnArea = area.code;
+    return moved || eth.changed || rel.changed;
+  }
+
+  let timer = null;
+  let running = false;
+
+  async function poll() {
+    clearTimeout(timer);
+    if (running)
+      return;
+    running = true;
+    try {
+      if (!document.hidden) {
+        const changed = (await Promise.all([
+          refreshScorecard(),
+          refreshHateCrime(),
+          refreshAreas(false).then((c) => refreshArea().then((d) => c || d)),
+        ])).some(Boolean);
+        markUpdated(changed);
+        setState('live', 'Live: checking for changes every second.');
+        polls++;
+      }
+    } catch (e) {
+      setState('error', 'Cannot reach the service; retrying. Showing the last figures received.');
+      if (window.console)
+        console.warn('dashboard refresh failed:', e.message);
+    } finally {
+      running = false;
+      timer = setTimeout(poll, POLL_MS);
+    }
+  }
+
+  picker.addEventListener('change', () => {
+    history.replaceState(null, '', '#area=' + encodeURIComponent(picker.value));
+    poll();
+  });
+
+  // "Show the figures as a table": the table is always there for screen
+  // readers; this shows it to everyone else.
+  for (const button of document.querySelectorAll('.table-toggle')) {
+    button.addEventListener('click', () => {
+      const target = $(button.getAttribute('aria-controls'));
+      const open = button.getAttribute('aria-expanded') !== 'true';
+      button.setAttribute('aria-expanded', String(open));
+      button.textContent = open ? 'Hide the table' : 'Show the figures as a table';
+      target.classList.toggle('visually-hidden', !open);
+    });
+  }
+
+  document.addEventListener('visibilitychange', () => {
+    if (!document.hidden)
+      poll();
+  });
+
+  poll();
+})();
