@@ -97,10 +97,13 @@ static void *listener_main(void *arg)
 		pfd.fd = PQsocket(pg);
 		pfd.events = POLLIN;
 		pfd.revents = 0;
-		/* Wake at least every 250 ms to notice shutdown. */
-		if (poll(&pfd, 1, 250) < 0)
+		/* Wake at least every 250 ms to notice shutdown.  A connection
+		 * that broke during a query (the pruning) has no socket left to
+		 * poll, so its status is checked as well. */
+		if (PQstatus(pg) == CONNECTION_OK && poll(&pfd, 1, 250) < 0)
 			continue;
-		if (pfd.revents && (PQconsumeInput(pg) == 0 || PQstatus(pg) != CONNECTION_OK)) {
+		if (PQstatus(pg) != CONNECTION_OK ||
+		    (pfd.revents && (PQconsumeInput(pg) == 0 || PQstatus(pg) != CONNECTION_OK))) {
 			cache_set_enabled(false);
 			atomic_store(&connected, false);
 			log_event(LOG_WARN, "change listener lost its connection; cache off until it is back", NULL);
