@@ -238,3 +238,87 @@ LEAK_MARKERS = ("sqlstate", "syntax error", "libpq", "pq_", "postgres", "psql", 
 def leaks(text: str) -> list[str]:
     low = text.lower()
     return [m for m in LEAK_MARKERS if m in low]
+
+
+# ---------------------------------------------------------------------------
+# a crawl of every documented GET, with real identifiers
+# ---------------------------------------------------------------------------
+
+def _param(openapi, p):
+    return openapi.deref(p)
+
+
+def get_parameters(openapi, template: str) -> list[dict]:
+    item = openapi.deref(openapi.doc["paths"][template])
+    op = item.get("get") or {}
+    return [_param(openapi, p) for p in item.get("parameters", []) + op.get("parameters", [])]
+
+
+def samples(client, keys, records) -> dict:
+    """Real values for path and required query parameters, by name and
+    template."""
+    council = auth(keys["council_all"])
+    area = client.get("/v1/areas", params={"limit": 1}).json()["data"][0]["code"]
+    dataset = client.get("/v1/demographics/datasets").json()["data"][0]["slug"]
+    indicator = client.get("/v1/indicators", params={"limit": 1}).json()["data"][0]["code"]
+    actions = client.get("/v1/action-plans/current/actions", params={"limit": 1}).json()["data"]
+    windows = client.get("/v1/return-windows", headers=council).json()["data"]
+    seeded_window = next((w["id"] for w in windows
+                          if sum(p.get("status") == "accepted" for p in w["partners"]) >= 3),
+                         windows[0]["id"])
+    return {
+        "/v1/areas/{code}": {"code": area},
+        "/v1/characteristics/{code}": {"code": "ethnicity"},
+        "/v1/demographics/datasets/{slug}": {"slug": dataset},
+        "/v1/hate-crime/reports/{id}": {"id": records["report"]["id"]},
+        "/v1/hate-crime/reports/{id}/versions": {"id": records["report"]["id"]},
+        "/v1/return-windows/{id}": {"id": records["window"]["id"]},
+        "/v1/returns/{id}": {"id": records["return"]["id"]},
+        "/v1/returns/{id}/versions": {"id": records["return"]["id"]},
+        "/v1/action-plans/{id}": {"id": "current"},
+        "/v1/action-plans/{id}/actions": {"id": "current"},
+        "/v1/action-plans/{id}/summary": {"id": "current"},
+        "/v1/actions/{id}": {"id": actions[0]["id"]},
+        "/v1/indicators/{code}": {"code": indicator},
+        "/v1/indicators/{code}/values": {"code": indicator},
+        "query": {"window": seeded_window, "characteristic": "ethnicity"},
+    }
+
+
+def crawl_targets(client, openapi, keys, records) -> list[dict]:
+    """Every documented GET, once per format it offers and, for restricted
+    ones, once per kind of key that may read it: [{template, path, params,
+    headers, label}].  Path parameters come from live data, or from the
+    parameter's example in the contract (a route added later without an
+    example is crawled with "x", and its 404 still has to be documented)."""
+    s = samples(client, keys, records)
+    owner = {"/v1/hate-crime/": keys["centre"], "/v1/return": keys["care"]}
+    out = []
+    for template, item in openapi.doc["paths"].items():
+        item = openapi.deref(item)
+        op = item.get("get")
+        if not isinstance(op, dict):
+            continue
+        params = get_parameters(openapi, template)
+        values = dict(s.get(template, {}))
+        query = {}
+        for p in params:
+            if p.get("in") == "path" and p["name"] not in values:
+                values[p["name"]] = str(p.get("example") or "x")
+            if p.get("in") == "query" and p.get("required"):
+                query[p["name"]] = s["query"].get(p["name"]) or p.get("example") or "x"
+        path = fill(template, **values)
+        formats = [None]
+        if any(p.get("name") == "format" and p.get("in") == "query" for p in params):
+            formats.append("csv")
+        if op.get("security", openapi.doc.get("security")):
+            readers = [("council", keys["council_all"])]
+            readers += [(f"owner", k) for prefix, k in owner.items() if template.startswith(prefix)]
+        else:
+            readers = [("anonymous", None)]
+        for who, key in readers:
+            for fmt in formats:
+                q = dict(query, **({"format": fmt} if fmt else {}))
+                out.append({"template": template, "path": path, "params": q,
+                            "headers": auth(key), "label": f"GET {path} {q} as {who}"})
+    return out
