@@ -152,6 +152,13 @@ static const struct number_setting numbers[] = {
 	{ "EQ_MAX_CONNECTIONS_PER_IP", 0, 100000, "", " (0: no limit)", FIELD(max_connections_per_ip) },
 	{ "EQ_CONNECTION_TIMEOUT", 1, 3600, " of seconds", "", FIELD(connection_timeout_s) },
 	{ "EQ_STATEMENT_TIMEOUT_MS", 10, 600000, " of milliseconds", "", FIELD(statement_timeout_ms) },
+	/* Rate limits: a rate or its burst of 0 switches that limit off. */
+	{ "EQ_RATE_LIMIT_PER_IP", 0, 1000000, " of requests a second", " (0: no limit)", FIELD(rate_per_ip) },
+	{ "EQ_RATE_LIMIT_PER_IP_BURST", 0, 1000000, " of requests", " (0: no limit)", FIELD(rate_per_ip_burst) },
+	{ "EQ_RATE_LIMIT_PER_KEY", 0, 1000000, " of requests a second", " (0: no limit)", FIELD(rate_per_key) },
+	{ "EQ_RATE_LIMIT_PER_KEY_BURST", 0, 1000000, " of requests", " (0: no limit)", FIELD(rate_per_key_burst) },
+	{ "EQ_AUTH_FAILURES_PER_HOUR", 0, 1000000, " of failures an hour", " (0: no limit)", FIELD(auth_failures_per_hour) },
+	{ "EQ_AUTH_FAILURE_BURST", 0, 1000000, " of failures", " (0: no limit)", FIELD(auth_failure_burst) },
 	/* Not 1: that would publish every small count; refuse it rather than
 	 * switch disclosure control off through a typo. */
 	{ "EQ_SUPPRESS_BELOW", 2, 1000, "", "", FIELD(suppress_below) },
@@ -197,6 +204,12 @@ int config_load(struct config *cfg, char *err, size_t errlen)
 	cfg->max_connections = 1000;
 	cfg->connection_timeout_s = 30;
 	cfg->statement_timeout_ms = 5000;
+	cfg->rate_per_ip = 100;
+	cfg->rate_per_ip_burst = 200;
+	cfg->rate_per_key = 50;
+	cfg->rate_per_key_burst = 100;
+	cfg->auth_failures_per_hour = 20;
+	cfg->auth_failure_burst = 10;
 	cfg->suppress_below = 5;
 	cfg->cache_max_age_s = 60;
 	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
