@@ -23,6 +23,10 @@ struct config {
 	unsigned max_connections_per_ip; /* EQ_MAX_CONNECTIONS_PER_IP, default 0 = no limit */
 	unsigned connection_timeout_s;   /* EQ_CONNECTION_TIMEOUT, idle/slow clients, default 30 */
 	unsigned statement_timeout_ms;   /* EQ_STATEMENT_TIMEOUT_MS, default 5000 */
+	unsigned lock_timeout_ms;        /* EQ_LOCK_TIMEOUT_MS, default 2000 (0: none) */
+	unsigned idle_in_transaction_timeout_ms; /* EQ_IDLE_IN_TRANSACTION_TIMEOUT_MS, default 10000 (0: none) */
+	unsigned db_connect_timeout_s;   /* EQ_DB_CONNECT_TIMEOUT, default 3 */
+	unsigned db_acquire_timeout_ms;  /* EQ_DB_ACQUIRE_TIMEOUT_MS, wait for a pooled connection, default 1000 */
 	/* Rate limits (token buckets, see http/ratelimit.h); 0: that limit is off. */
 	unsigned rate_per_ip;            /* EQ_RATE_LIMIT_PER_IP, requests/s per client address, default 100 */
 	unsigned rate_per_ip_burst;      /* EQ_RATE_LIMIT_PER_IP_BURST, default 200 */
