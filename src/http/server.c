@@ -37,6 +37,7 @@
 #include "http/write.h"
 #include "http/cache.h"
 #include "http/query.h"
+#include "http/ratelimit.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "util/buf.h"
@@ -616,6 +617,9 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 			     "Requests must carry a Host header (required since HTTP version 1.1).");
 		return send_response(ex, conn, NULL, 0);
 	}
+	/* Before any work, a 404 included: a crawler pays like anyone. */
+	if (ratelimit_client_or_respond(&ex->req, &ex->res) != 0)
+		return send_response(ex, conn, NULL, 0);
 	if (parse_target(ex) != 0)
 		return send_response(ex, conn, NULL, 0);
 
@@ -647,6 +651,8 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 			write_audit_refused(&ex->req, &ex->res);
 		return send_response(ex, conn, NULL, 0);
 	}
+	if (ex->req.route->scope && ratelimit_key_or_respond(&ex->req, &ex->res) != 0)
+		return send_response(ex, conn, NULL, 0);
 
 	if (is_public_read(ex)) {
 		struct buf key = BUF_INIT;
