@@ -152,6 +152,19 @@ static const struct number_setting numbers[] = {
 	{ "EQ_MAX_CONNECTIONS_PER_IP", 0, 100000, "", " (0: no limit)", FIELD(max_connections_per_ip) },
 	{ "EQ_CONNECTION_TIMEOUT", 1, 3600, " of seconds", "", FIELD(connection_timeout_s) },
 	{ "EQ_STATEMENT_TIMEOUT_MS", 10, 600000, " of milliseconds", "", FIELD(statement_timeout_ms) },
+	{ "EQ_LOCK_TIMEOUT_MS", 0, 600000, " of milliseconds", " (0: none)", FIELD(lock_timeout_ms) },
+	{ "EQ_IDLE_IN_TRANSACTION_TIMEOUT_MS", 0, 3600000, " of milliseconds", " (0: none)",
+	  FIELD(idle_in_transaction_timeout_ms) },
+	/* libpq counts whole seconds and takes 1 as 2. */
+	{ "EQ_DB_CONNECT_TIMEOUT", 2, 60, " of seconds", "", FIELD(db_connect_timeout_s) },
+	{ "EQ_DB_ACQUIRE_TIMEOUT_MS", 1, 60000, " of milliseconds", "", FIELD(db_acquire_timeout_ms) },
+	/* Rate limits: a rate or its burst of 0 switches that limit off. */
+	{ "EQ_RATE_LIMIT_PER_IP", 0, 1000000, " of requests a second", " (0: no limit)", FIELD(rate_per_ip) },
+	{ "EQ_RATE_LIMIT_PER_IP_BURST", 0, 1000000, " of requests", " (0: no limit)", FIELD(rate_per_ip_burst) },
+	{ "EQ_RATE_LIMIT_PER_KEY", 0, 1000000, " of requests a second", " (0: no limit)", FIELD(rate_per_key) },
+	{ "EQ_RATE_LIMIT_PER_KEY_BURST", 0, 1000000, " of requests", " (0: no limit)", FIELD(rate_per_key_burst) },
+	{ "EQ_AUTH_FAILURES_PER_HOUR", 0, 1000000, " of failures an hour", " (0: no limit)", FIELD(auth_failures_per_hour) },
+	{ "EQ_AUTH_FAILURE_BURST", 0, 1000000, " of failures", " (0: no limit)", FIELD(auth_failure_burst) },
 	/* Not 1: that would publish every small count; refuse it rather than
 	 * switch disclosure control off through a typo. */
 	{ "EQ_SUPPRESS_BELOW", 2, 1000, "", "", FIELD(suppress_below) },
@@ -197,6 +210,21 @@ int config_load(struct config *cfg, char *err, size_t errlen)
 	cfg->max_connections = 1000;
 	cfg->connection_timeout_s = 30;
 	cfg->statement_timeout_ms = 5000;
+	/* Shorter than a statement: a write queued behind a lock for 2 s is
+	 * better told 503 (and retried with its Idempotency-Key) than kept. */
+	cfg->lock_timeout_ms = 2000;
+	/* The service is never idle inside a transaction for more than the
+	 * moment between two statements of one request: a session that is has
+	 * a stuck thread, and its locks must go. */
+	cfg->idle_in_transaction_timeout_ms = 10000;
+	cfg->db_connect_timeout_s = 3;
+	cfg->db_acquire_timeout_ms = 1000;
+	cfg->rate_per_ip = 100;
+	cfg->rate_per_ip_burst = 200;
+	cfg->rate_per_key = 50;
+	cfg->rate_per_key_burst = 100;
+	cfg->auth_failures_per_hour = 20;
+	cfg->auth_failure_burst = 10;
 	cfg->suppress_below = 5;
 	cfg->cache_max_age_s = 60;
 	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {

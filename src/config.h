@@ -23,6 +23,17 @@ struct config {
 	unsigned max_connections_per_ip; /* EQ_MAX_CONNECTIONS_PER_IP, default 0 = no limit */
 	unsigned connection_timeout_s;   /* EQ_CONNECTION_TIMEOUT, idle/slow clients, default 30 */
 	unsigned statement_timeout_ms;   /* EQ_STATEMENT_TIMEOUT_MS, default 5000 */
+	unsigned lock_timeout_ms;        /* EQ_LOCK_TIMEOUT_MS, default 2000 (0: none) */
+	unsigned idle_in_transaction_timeout_ms; /* EQ_IDLE_IN_TRANSACTION_TIMEOUT_MS, default 10000 (0: none) */
+	unsigned db_connect_timeout_s;   /* EQ_DB_CONNECT_TIMEOUT, default 3 */
+	unsigned db_acquire_timeout_ms;  /* EQ_DB_ACQUIRE_TIMEOUT_MS, wait for a pooled connection, default 1000 */
+	/* Rate limits (token buckets, see http/ratelimit.h); 0: that limit is off. */
+	unsigned rate_per_ip;            /* EQ_RATE_LIMIT_PER_IP, requests/s per client address, default 100 */
+	unsigned rate_per_ip_burst;      /* EQ_RATE_LIMIT_PER_IP_BURST, default 200 */
+	unsigned rate_per_key;           /* EQ_RATE_LIMIT_PER_KEY, requests/s per API key, default 50 */
+	unsigned rate_per_key_burst;     /* EQ_RATE_LIMIT_PER_KEY_BURST, default 100 */
+	unsigned auth_failures_per_hour; /* EQ_AUTH_FAILURES_PER_HOUR, per client address, default 20 */
+	unsigned auth_failure_burst;     /* EQ_AUTH_FAILURE_BURST, default 10 */
 	unsigned suppress_below;     /* EQ_SUPPRESS_BELOW, default 5 */
 	unsigned cache_max_age_s;    /* EQ_CACHE_MAX_AGE, public Cache-Control max-age, default 60 */
 	bool response_cache;         /* EQ_RESPONSE_CACHE, on unless "off" */

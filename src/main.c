@@ -19,6 +19,7 @@
 #include "domain/period.h"
 #include "eq_version.h"
 #include "http/cache.h"
+#include "http/ratelimit.h"
 #include "http/server.h"
 #include "import/census.h"
 #include "import/workforce.h"
@@ -271,7 +272,8 @@ static int cmd_serve(const struct config *cfg)
 	 * stay in UTC. */
 	setenv("TZ", "Europe/London", 1);
 	tzset();
-	if (cache_init() != 0 || db_pool_init(cfg) != 0 || listener_start(cfg) != 0) {
+	if (cache_init() != 0 || ratelimit_init(cfg) != 0 || db_pool_init(cfg) != 0 ||
+	    listener_start(cfg) != 0) {
 		fprintf(stderr, "equalities-api: cannot start (out of memory or threads)\n");
 		routes_release();
 		return 1;
@@ -281,6 +283,7 @@ static int cmd_serve(const struct config *cfg)
 	listener_stop();
 	db_pool_shutdown();
 	cache_shutdown();
+	ratelimit_shutdown();
 	routes_release();
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include "db/db.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -15,7 +16,10 @@
 #include "util/log.h"
 
 #define MAX_STATEMENT_TABLES 32
-#define ACQUIRE_TIMEOUT_MS 2000
+/* How much longer than statement_timeout we wait for an answer before we
+ * decide the server is not there (frozen, or the network gone) and drop the
+ * connection: PostgreSQL's own timeout, and its error, come first. */
+#define ANSWER_GRACE_MS 1000
 /* After a refused connect, wait this long before trying again, so that a
  * dead database costs one connect attempt per interval, not per request. */
 #define RECONNECT_INTERVAL_MS 200
@@ -33,11 +37,13 @@ static struct {
 	struct db_conn *conns;
 	size_t n;
 	pthread_mutex_t lock;
-	pthread_cond_t freed;
+	pthread_cond_t freed;       /* on CLOCK_MONOTONIC, set up by db_pool_init */
+	struct db_limits limits;
+	long answer_wait_ms;        /* statement_timeout + ANSWER_GRACE_MS */
 	struct timespec last_refused;
 	bool refused;
 	unsigned waiting;
-} pool = { .lock = PTHREAD_MUTEX_INITIALIZER, .freed = PTHREAD_COND_INITIALIZER };
+} pool = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 /* Counters for /metrics, bumped outside the pool lock. */
 static struct {
@@ -73,27 +79,46 @@ static void notice_to_log(void *arg, const char *message)
 		 (int)strcspn(message, "\n"), message);
 }
 
-PGconn *db_connect_with_defaults(const char *conninfo, unsigned statement_timeout_ms)
+void db_limits_from_config(struct db_limits *out, const struct config *cfg)
+{
+	out->connect_timeout_s = cfg->db_connect_timeout_s;
+	out->statement_timeout_ms = cfg->statement_timeout_ms;
+	out->lock_timeout_ms = cfg->lock_timeout_ms;
+	out->idle_in_transaction_ms = cfg->idle_in_transaction_timeout_ms;
+}
+
+PGconn *db_connect_with_defaults(const char *conninfo, const struct db_limits *limits)
 {
 	const char *keys[16], *values[16];
 	PGconn *pg;
-	char options[160];
+	char options[200], connect_timeout[16];
 	int i = 0;
 
+	snprintf(connect_timeout, sizeof(connect_timeout), "%u",
+		 limits && limits->connect_timeout_s ? limits->connect_timeout_s : 3);
 	/* Our defaults first; the operator's conninfo (expanded from dbname)
 	 * comes after and wins where it sets the same thing. */
-	keys[i] = "connect_timeout"; values[i++] = "3";
+	/* The whole connection set-up (TCP, TLS, authentication), in seconds;
+	 * libpq takes 1 as 2. */
+	keys[i] = "connect_timeout"; values[i++] = connect_timeout;
 	keys[i] = "application_name"; values[i++] = "equalities-api";
+	/* A peer that vanished without a word (power cut, partition) is noticed
+	 * on an idle connection within 30 + 3 * 10 s; with data in flight, the
+	 * kernel gives up after tcp_user_timeout.  A server that is there but
+	 * does not answer is the answer wait's business (ANSWER_GRACE_MS). */
 	keys[i] = "keepalives"; values[i++] = "1";
 	keys[i] = "keepalives_idle"; values[i++] = "30";
 	keys[i] = "keepalives_interval"; values[i++] = "10";
 	keys[i] = "keepalives_count"; values[i++] = "3";
+	keys[i] = "tcp_user_timeout"; values[i++] = "10000";
 	keys[i] = "client_encoding"; values[i++] = "UTF8";
-	if (statement_timeout_ms) {
+	if (limits && limits->statement_timeout_ms) {
+		/* Set at connection start (the startup packet), so that every
+		 * session has them from its first statement, with no round trip. */
 		snprintf(options, sizeof(options),
 			 "-c statement_timeout=%u -c lock_timeout=%u -c idle_in_transaction_session_timeout=%u",
-			 statement_timeout_ms, statement_timeout_ms,
-			 statement_timeout_ms * 4);
+			 limits->statement_timeout_ms, limits->lock_timeout_ms,
+			 limits->idle_in_transaction_ms);
 		keys[i] = "options"; values[i++] = options;
 	}
 	if (conninfo && *conninfo) {
@@ -110,7 +135,7 @@ PGconn *db_connect_with_defaults(const char *conninfo, unsigned statement_timeou
 
 PGconn *db_connect_direct(const char *conninfo, char *err, size_t errlen)
 {
-	PGconn *pg = db_connect_with_defaults(conninfo, 0);
+	PGconn *pg = db_connect_with_defaults(conninfo, NULL);
 
 	if (!pg) {
 		snprintf(err, errlen, "out of memory");
@@ -156,7 +181,18 @@ void db_direct_rollback(PGconn *pg)
 
 int db_pool_init(const struct config *cfg)
 {
+	pthread_condattr_t attr;
+
 	pool.cfg = cfg;
+	db_limits_from_config(&pool.limits, cfg);
+	pool.answer_wait_ms = (long)cfg->statement_timeout_ms + ANSWER_GRACE_MS;
+	/* Waits for a free connection are timed on the monotonic clock: a
+	 * wall-clock step must neither cut one short nor stretch it. */
+	if (pthread_condattr_init(&attr) != 0 ||
+	    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 ||
+	    pthread_cond_init(&pool.freed, &attr) != 0)
+		return -1;
+	pthread_condattr_destroy(&attr);
 	pool.n = cfg->db_pool_size;
 	pool.conns = calloc(pool.n, sizeof(*pool.conns));
 	return pool.conns ? 0 : -1;
@@ -180,21 +216,76 @@ static long ms_since(const struct timespec *t)
 	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
 }
 
+/*
+ * The result of what was just sent on pg, waiting at most wait_ms for it.
+ * libpq's own PQexec would wait for ever on a server that accepted the
+ * query and then stopped answering (a frozen host, a partition): then
+ * statement_timeout, enforced by that same server, never comes.  NULL with
+ * *timed_out when the wait ran out (the connection is then unusable: a
+ * result is still owed on it); otherwise the first error result, or the
+ * last result, as PQexec would return.
+ */
+static PGresult *await_result(PGconn *pg, long wait_ms, bool *timed_out)
+{
+	struct timespec since;
+	PGresult *r, *kept = NULL;
+
+	*timed_out = false;
+	clock_gettime(CLOCK_MONOTONIC, &since);
+	for (;;) {
+		while (PQisBusy(pg)) {
+			long left = wait_ms - ms_since(&since);
+			struct pollfd pfd = { .fd = PQsocket(pg), .events = POLLIN };
+
+			if (left <= 0) {
+				PQclear(kept);
+				*timed_out = true;
+				return NULL;
+			}
+			if (pfd.fd < 0)
+				break;
+			if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+				break;
+			/* 0: the connection broke; PQgetResult then reports it. */
+			if (PQconsumeInput(pg) == 0)
+				break;
+		}
+		r = PQgetResult(pg);
+		if (!r)
+			return kept;
+		if (!kept) {
+			kept = r;
+		} else if (PQresultStatus(kept) == PGRES_FATAL_ERROR) {
+			PQclear(r);
+		} else {
+			PQclear(kept);
+			kept = r;
+		}
+	}
+}
+
 static int prepare_all(PGconn *pg)
 {
 	for (size_t t = 0; t < ntables; t++) {
 		for (size_t i = 0; i < tables[t].n; i++) {
 			const struct db_statement *s = &tables[t].stmts[i];
-			PGresult *r = PQprepare(pg, s->name, s->sql, s->nparams, NULL);
-			ExecStatusType st = PQresultStatus(r);
+			bool timed_out = false;
+			PGresult *r = NULL;
+			ExecStatusType st = PGRES_FATAL_ERROR;
 
+			if (PQsendPrepare(pg, s->name, s->sql, s->nparams, NULL)) {
+				r = await_result(pg, pool.answer_wait_ms, &timed_out);
+				st = PQresultStatus(r);
+			}
 			if (st != PGRES_COMMAND_OK) {
 				/* A statement that does not prepare is a bug or a
 				 * schema that is not migrated: say which. */
 				char fields[256];
 
 				snprintf(fields, sizeof(fields), "\"statement\":\"%s\"", s->name);
-				log_event(LOG_ERROR, PQstatus(pg) == CONNECTION_OK
+				log_event(LOG_ERROR, timed_out
+					  ? "no answer from the database while preparing statements"
+					  : PQstatus(pg) == CONNECTION_OK
 					  ? "cannot prepare statement (is the schema migrated?)"
 					  : "connection lost while preparing statements", fields);
 				PQclear(r);
@@ -220,7 +311,7 @@ static int conn_open(struct db_conn *c)
 	if (c->pg)
 		PQfinish(c->pg);
 	c->in_tx = false;
-	c->pg = db_connect_with_defaults(pool.cfg->database_url, pool.cfg->statement_timeout_ms);
+	c->pg = db_connect_with_defaults(pool.cfg->database_url, &pool.limits);
 	if (c->pg && PQstatus(c->pg) == CONNECTION_OK && prepare_all(c->pg) == 0) {
 		stat_bump(&counters.connects);
 		if (c->was_open)
@@ -253,10 +344,16 @@ struct db_conn *db_acquire(void)
 {
 	struct db_conn *c = NULL;
 	struct timespec deadline;
+	unsigned wait_ms = pool.cfg->db_acquire_timeout_ms;
 	int rc;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += ACQUIRE_TIMEOUT_MS / 1000;
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += wait_ms / 1000;
+	deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
 	pthread_mutex_lock(&pool.lock);
 	for (;;) {
 		for (size_t i = 0; i < pool.n; i++) {
@@ -274,9 +371,12 @@ struct db_conn *db_acquire(void)
 		rc = pthread_cond_timedwait(&pool.freed, &pool.lock, &deadline);
 		pool.waiting--;
 		if (rc == ETIMEDOUT) {
+			char fields[64];
+
 			pthread_mutex_unlock(&pool.lock);
 			stat_bump(&counters.acquire_timeouts);
-			log_event(LOG_WARN, "no database connection free within the acquire timeout", NULL);
+			snprintf(fields, sizeof(fields), "\"waited_ms\":%u", wait_ms);
+			log_event(LOG_WARN, "no database connection free within the acquire timeout", fields);
 			return NULL;
 		}
 	}
@@ -323,10 +423,12 @@ static enum db_status classify(struct db_conn *c, PGresult *r, const char *stmt)
 		stat_bump(&counters.constraint);
 		return DB_CONSTRAINT;
 	}
+	/* statement_timeout, lock_timeout */
 	if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0) {
 		stat_bump(&counters.timeout);
 		snprintf(fields, sizeof(fields), "\"statement\":\"%s\",\"sqlstate\":\"%s\"", stmt, state);
-		log_event(LOG_WARN, "statement timed out", fields);
+		log_event(LOG_WARN, strcmp(state, "55P03") == 0 ? "lock wait timed out"
+			  : "statement timed out", fields);
 		return DB_TIMEOUT;
 	}
 	stat_bump(&counters.other);
@@ -355,16 +457,38 @@ void db_pool_stats(struct db_pool_stats *out)
 	out->errors_other = atomic_load(&counters.other);
 }
 
+/* The server did not answer within statement_timeout and the grace: give
+ * the connection up (the server rolls back what it was doing when it sees
+ * it gone) and say so. */
+static enum db_status no_answer(struct db_conn *c, const char *stmt)
+{
+	char fields[256];
+
+	stat_bump(&counters.timeout);
+	snprintf(fields, sizeof(fields), "\"statement\":\"%s\",\"waited_ms\":%ld", stmt,
+		 pool.answer_wait_ms);
+	log_event(LOG_WARN, "no answer from the database in time; connection dropped", fields);
+	PQfinish(c->pg);
+	c->pg = NULL;
+	c->in_tx = false;
+	snprintf(c->sqlstate, sizeof(c->sqlstate), "%s", "");
+	return DB_TIMEOUT;
+}
+
 static enum db_status run(struct db_conn *c, const char *stmt, int nparams,
 			  const char *const *values, PGresult **out)
 {
-	PGresult *r;
+	PGresult *r = NULL;
 	ExecStatusType st;
 	enum db_status status;
+	bool timed_out = false;
 
 	if (!c->pg)
 		return DB_UNAVAILABLE;
-	r = PQexecPrepared(c->pg, stmt, nparams, values, NULL, NULL, 0);
+	if (PQsendQueryPrepared(c->pg, stmt, nparams, values, NULL, NULL, 0))
+		r = await_result(c->pg, pool.answer_wait_ms, &timed_out);
+	if (timed_out)
+		return no_answer(c, stmt);
 	st = PQresultStatus(r);
 	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
 		if (out)
@@ -395,12 +519,16 @@ enum db_status db_exec(struct db_conn *c, const char *stmt, int nparams,
 
 static enum db_status simple(struct db_conn *c, const char *sql)
 {
-	PGresult *r;
+	PGresult *r = NULL;
 	enum db_status status = DB_OK;
+	bool timed_out = false;
 
 	if (!c->pg)
 		return DB_UNAVAILABLE;
-	r = PQexec(c->pg, sql);
+	if (PQsendQuery(c->pg, sql))
+		r = await_result(c->pg, pool.answer_wait_ms, &timed_out);
+	if (timed_out)
+		return no_answer(c, sql);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
 		status = classify(c, r, sql);
 	PQclear(r);

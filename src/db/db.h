@@ -10,6 +10,13 @@
  * caller answers 503); the next acquire reconnects, so the service recovers
  * without a restart.  Reconnects are throttled so that a dead database costs
  * one refused connect per interval, not one per request.
+ *
+ * No request waits on the database without a bound: for a connection at
+ * most EQ_DB_ACQUIRE_TIMEOUT_MS; to connect, EQ_DB_CONNECT_TIMEOUT; for a
+ * lock, EQ_LOCK_TIMEOUT_MS; for a statement, EQ_STATEMENT_TIMEOUT_MS (the
+ * server's statement_timeout, and on our side that plus a second, should
+ * the server not answer at all: the connection is then dropped).  Each of
+ * these ends in DB_TIMEOUT or DB_UNAVAILABLE, that is a 503.
  */
 #ifndef EQ_DB_DB_H
 #define EQ_DB_DB_H
@@ -32,7 +39,7 @@ enum db_status {
 	DB_UNAVAILABLE = -1,   /* connection lost or refused: 503 */
 	DB_ERROR = -2,         /* the statement failed: 500, logged */
 	DB_CONSTRAINT = -3,    /* unique/foreign-key/check violation: caller decides */
-	DB_TIMEOUT = -4,       /* statement_timeout or lock_timeout: 503 */
+	DB_TIMEOUT = -4,       /* statement_timeout, lock_timeout, no answer: 503 */
 };
 
 struct db_conn;
@@ -63,8 +70,9 @@ struct db_pool_stats {
 
 void db_pool_stats(struct db_pool_stats *out);
 
-/* A connection, waiting at most the pool's acquire timeout; NULL when none
- * could be had (database down or pool exhausted). */
+/* A connection, waiting at most EQ_DB_ACQUIRE_TIMEOUT_MS for one to be
+ * free; NULL when none could be had (database down, or every connection
+ * busy for that long): the caller answers 503 with Retry-After. */
 struct db_conn *db_acquire(void);
 void db_release(struct db_conn *c);
 
@@ -104,10 +112,24 @@ int db_direct_exec(PGconn *pg, const char *sql, int nparams, const char *const *
 /* ROLLBACK on a direct connection, on a path that is already failing. */
 void db_direct_rollback(PGconn *pg);
 
-/* Fill keywords/values for PQconnectdbParams with the service's defaults
- * (connect_timeout, application_name, keepalives, session timeouts) around
- * the user's conninfo.  Exposed for the change listener. */
-PGconn *db_connect_with_defaults(const char *conninfo, unsigned statement_timeout_ms);
+/* The time limits of a session (0: PostgreSQL's "none"). */
+struct db_limits {
+	unsigned connect_timeout_s;       /* libpq connect_timeout (0: 3 s) */
+	unsigned statement_timeout_ms;    /* 0: no session limits at all (the CLI) */
+	unsigned lock_timeout_ms;
+	unsigned idle_in_transaction_ms;  /* idle_in_transaction_session_timeout */
+};
+
+/* The service's limits, from EQ_DB_CONNECT_TIMEOUT, EQ_STATEMENT_TIMEOUT_MS,
+ * EQ_LOCK_TIMEOUT_MS and EQ_IDLE_IN_TRANSACTION_TIMEOUT_MS. */
+void db_limits_from_config(struct db_limits *out, const struct config *cfg);
+
+/* Connect with the service's defaults (connect_timeout, application_name,
+ * TCP keepalives and tcp_user_timeout) and, when limits set a statement
+ * timeout, the session timeouts, around the user's conninfo (which wins
+ * where it sets the same thing).  limits NULL: the CLI's (connect timeout
+ * only: a migration may take long).  Exposed for the change listener. */
+PGconn *db_connect_with_defaults(const char *conninfo, const struct db_limits *limits);
 
 /* Parse a non-negative integer column; -1 on anything else. */
 long long db_get_ll(const PGresult *r, int row, int col);

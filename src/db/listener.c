@@ -32,8 +32,14 @@ static void pause_ms(long ms)
 
 static PGconn *connect_and_listen(void)
 {
-	PGconn *pg = db_connect_with_defaults(config->database_url, 0);
+	struct db_limits limits;
+	PGconn *pg;
 	PGresult *r;
+
+	/* The pool's limits: LISTEN is instant, and an idle connection that
+	 * died silently is found by the keepalives, the cache off meanwhile. */
+	db_limits_from_config(&limits, config);
+	pg = db_connect_with_defaults(config->database_url, &limits);
 
 	if (!pg || PQstatus(pg) != CONNECTION_OK) {
 		PQfinish(pg);

@@ -316,7 +316,7 @@ cleanup:
  * (in pinned[]) each withheld cell whose bounds meet.  Sound, not complete:
  * a cell marked here is truly disclosed.
  */
-#define BOUND_MAX ((int64_t)1 << 40)
+#define BOUND_MAX DISCLOSURE_MAX_VALUE
 
 static int find_pinned(const int64_t *values, size_t ncells,
 		       const struct disclosure_constraint *cs, size_t ncs,
@@ -486,9 +486,10 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 	if (ncells > 0 && (!values || !suppressed))
 		goto cleanup;
 	for (c = 0; c < ncells; c++)
-		if (values[c] < 0)
+		if (values[c] < 0 || values[c] > DISCLOSURE_MAX_VALUE)
 			goto cleanup;
-	if (!constraints_valid(ncells, constraints, nconstraints))
+	if (ncells >= ((size_t)1 << 22) ||
+	    !constraints_valid(ncells, constraints, nconstraints))
 		goto cleanup;
 
 	for (c = 0; c < ncells; c++)

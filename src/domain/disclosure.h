@@ -28,6 +28,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The largest count accepted (2^40, over a trillion: more than any
+ * population).  The bounds reasoning adds counts up in int64_t; with every
+ * cell at most this, no sum over fewer than 2^22 cells can overflow.  A
+ * larger value (an impossible row in the database) is invalid input, not
+ * undefined behaviour.
+ */
+#define DISCLOSURE_MAX_VALUE ((int64_t)1 << 40)
+
 /* total == sum(parts[0..nparts-1]); indices into the cell array. */
 struct disclosure_constraint {
 	size_t total;
@@ -41,9 +50,10 @@ struct disclosure_constraint {
  * disables primary suppression).  suppressed[] (ncells entries, written by
  * this function) receives true for each withheld cell.
  *
- * Returns 0 on success, -1 on invalid input (a negative value, an index out
- * of range) or when memory runs out; suppressed[] is then all true, so a
- * caller that ignores the error still publishes nothing.
+ * Returns 0 on success, -1 on invalid input (a negative value, a value
+ * above DISCLOSURE_MAX_VALUE, an index out of range) or when memory runs
+ * out; suppressed[] is then all true, so a caller that ignores the error
+ * still publishes nothing.
  */
 __attribute__((warn_unused_result))
 int disclosure_apply(const int64_t *values, size_t ncells,

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "domain/apikey.h"
+#include "http/ratelimit.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "util/log.h"
@@ -27,8 +28,11 @@ const struct db_statement auth_statements[] = {
 };
 const unsigned auth_nstatements = sizeof(auth_statements) / sizeof(auth_statements[0]);
 
-static void unauthorized(struct response *res, const char *detail)
+/* A 401 is a failed authentication: it counts against the client's address
+ * (ratelimit.h), which is what makes guessing keys hopeless. */
+static void unauthorized(const struct request *req, struct response *res, const char *detail)
 {
+	ratelimit_auth_failed(req->client);
 	problem_send(res, 401, "unauthorized", "Authentication required", detail);
 	(void)response_header_add(res, "WWW-Authenticate",
 				  "Bearer realm=\"equalities-api\", error=\"invalid_token\"");
@@ -48,17 +52,17 @@ int auth_check_or_respond(struct request *req, struct response *res, const char 
 	if (apikey_scopes_parse(scope, &need, detail, sizeof(detail)) != 0)
 		need = 0;
 	if (!header) {
-		unauthorized(res, "This endpoint needs an API key: send Authorization: Bearer <key>.");
+		unauthorized(req, res, "This endpoint needs an API key: send Authorization: Bearer <key>.");
 		return -1;
 	}
 	if (strncasecmp(header, "Bearer ", 7) != 0) {
-		unauthorized(res, "The Authorization header must be: Bearer <key>.");
+		unauthorized(req, res, "The Authorization header must be: Bearer <key>.");
 		return -1;
 	}
 	for (key = header + 7; *key == ' '; key++)
 		;
 	if (!apikey_parse(key, prefix)) {
-		unauthorized(res, "The API key is malformed.");
+		unauthorized(req, res, "The API key is malformed.");
 		return -1;
 	}
 	if (!request_db_or_respond(req, res))
@@ -82,7 +86,7 @@ int auth_check_or_respond(struct request *req, struct response *res, const char 
 		apikey_equal_ct(hash, PQgetvalue(r, 0, 0), SHA256_HEX_LEN);
 	if (!found || strcmp(PQgetvalue(r, 0, 2), "t") == 0) {
 		PQclear(r);
-		unauthorized(res, found ? "This API key has been revoked." : "This API key is not known.");
+		unauthorized(req, res, found ? "This API key has been revoked." : "This API key is not known.");
 		/* Keep the prefix for the audit trail; it is not secret. */
 		snprintf(req->auth.key_prefix, sizeof(req->auth.key_prefix), "%s", prefix);
 		return -1;

@@ -404,7 +404,7 @@ void problem_send_invalid(struct response *res, json_t *errors)
 void problem_send_unavailable(struct response *res)
 {
 	problem_send(res, 503, "unavailable", "Service unavailable",
-		     "The database cannot be reached just now; retry shortly.");
+		     "The database cannot be reached, or did not answer in time, just now; retry shortly.");
 	(void)response_header_add(res, "Retry-After", "1");
 }
 

@@ -134,7 +134,8 @@ void problem_send_errors(struct response *res, int status, const char *type,
 /* 400 naming a query parameter. */
 void problem_send_bad_parameter(struct response *res, const char *param,
 				const char *detail);
-/* 503 with Retry-After: the database cannot be reached. */
+/* 503 with Retry-After: the database cannot be reached, or did not answer
+ * (a connection, a lock or a statement) within its time limit. */
 void problem_send_unavailable(struct response *res);
 /* 500 without internals (the cause goes to the log only). */
 void problem_send_internal(struct response *res);

@@ -23,6 +23,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@
 #include "http/cache.h"
 #include "http/metrics.h"
 #include "http/query.h"
+#include "http/ratelimit.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "http/waitlist.h"
@@ -84,16 +86,40 @@ static double elapsed_ms(const struct timespec *since)
 	       (double)(now.tv_nsec - since->tv_nsec) / 1e6;
 }
 
+/*
+ * libmicrohttpd 0.9.75 (and 0.9.76) splits the query into arguments in the
+ * connection's memory pool right after this callback.  When they do not fit
+ * (a thousand "a=1&" in 8 KB do not) it queues a 431 and then overwrites the
+ * state that would have sent it: no reply, the connection held until its
+ * timeout and closed without the completion callback, so the exchange
+ * leaked and stayed "in flight" (every later drain waited its full 10 s).
+ * We never read the library's arguments: the query is parsed from raw_uri
+ * (query.c, at most QUERY_MAX_PARAMS, a 400 beyond).  So end the library's
+ * copy of it right after the '?' and it parses nothing.  The text is the
+ * connection's writable read buffer, which the library documents as not yet
+ * modified when this callback runs.
+ */
+static void hide_query_from_library(const char *uri)
+{
+	char *q = uri ? strchr((char *)(uintptr_t)uri, '?') : NULL;
+
+	if (q && q[1])
+		q[1] = '\0';
+}
+
 static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct server *srv = cls;
 	struct exchange *ex = calloc(1, sizeof(*ex));
 
 	(void)conn;
-	if (!ex)
+	if (!ex) {
+		hide_query_from_library(uri);
 		return NULL;
+	}
 	ex->srv = srv;
 	ex->raw_uri = strdup(uri ? uri : "");
+	hide_query_from_library(uri);
 	clock_gettime(CLOCK_MONOTONIC, &ex->started_at);
 	response_init(&ex->res);
 	ex->route_label = "unmatched";
@@ -709,6 +735,9 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 			     "Requests must carry a Host header (required since HTTP version 1.1).");
 		return send_response(ex, conn, NULL, 0);
 	}
+	/* Before any work, a 404 included: a crawler pays like anyone. */
+	if (ratelimit_client_or_respond(&ex->req, &ex->res) != 0)
+		return send_response(ex, conn, NULL, 0);
 	if (parse_target(ex) != 0)
 		return send_response(ex, conn, NULL, 0);
 
@@ -740,6 +769,8 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 			write_audit_refused(&ex->req, &ex->res);
 		return send_response(ex, conn, NULL, 0);
 	}
+	if (ex->req.route->scope && ratelimit_key_or_respond(&ex->req, &ex->res) != 0)
+		return send_response(ex, conn, NULL, 0);
 
 	if (is_public_read(ex)) {
 		struct buf key = BUF_INIT;

@@ -59,6 +59,17 @@ SANITIZER_MARKERS = (
 )
 
 
+# Every rate limit switched off (0 disables a limit; see src/http/ratelimit.h).
+RATE_LIMITS_OFF = {
+    "EQ_RATE_LIMIT_PER_IP": "0",
+    "EQ_RATE_LIMIT_PER_IP_BURST": "0",
+    "EQ_RATE_LIMIT_PER_KEY": "0",
+    "EQ_RATE_LIMIT_PER_KEY_BURST": "0",
+    "EQ_AUTH_FAILURES_PER_HOUR": "0",
+    "EQ_AUTH_FAILURE_BURST": "0",
+}
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -136,6 +147,11 @@ class Server:
             "EQ_CORS_ORIGINS": "https://council.example",
             "EQ_LOG_LEVEL": "info",
         }
+        # Rate limits OFF by default: a suite sends bursts from one address
+        # and many 401s on purpose, and must not be refused by a limit it
+        # is not testing.  Tests of the limits (test_rate_limits.py, the
+        # security suite) switch them on explicitly through env.
+        overrides.update(RATE_LIMITS_OFF)
         overrides.update(env or {})
         self.env = service_env(overrides)
         ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)

@@ -700,6 +700,29 @@ static void test_invalid_negative_value(void **state)
 	free(t);
 }
 
+/* A count no population has (an impossible database row) is refused, not
+ * summed into an overflow: the bounds pass adds counts in int64_t. */
+static void test_invalid_huge_value(void **state)
+{
+	struct table *t = table_new();
+	size_t c;
+
+	(void)state;
+	single_row(t, 10, DISCLOSURE_MAX_VALUE + 1, 3, 30);
+	assert_int_equal(apply(t, 5), -1);
+	for (c = 0; c < t->ncells; c++)
+		assert_true(t->suppressed[c]);
+	free(t);
+	/* Values up to the largest accepted (the total here) still work, with
+	 * a withheld neighbour whose bounds are summed next to them. */
+	t = table_new();
+	single_row(t, 10, DISCLOSURE_MAX_VALUE - 43, 3, 30);
+	assert_true(t->values[0] == DISCLOSURE_MAX_VALUE);
+	assert_int_equal(apply(t, 5), 0);
+	assert_true(t->suppressed[3]);
+	free(t);
+}
+
 static void test_invalid_index(void **state)
 {
 	struct table *t = table_new();
@@ -859,6 +882,7 @@ int main(void)
 		cmocka_unit_test(test_random_hierarchies_audit),
 		cmocka_unit_test(test_large_table_is_fast),
 		cmocka_unit_test(test_invalid_negative_value),
+		cmocka_unit_test(test_invalid_huge_value),
 		cmocka_unit_test(test_invalid_index),
 		cmocka_unit_test(test_determined_edges),
 		cmocka_unit_test(test_share),

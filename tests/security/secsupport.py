@@ -1,0 +1,324 @@
+"""Shared pieces of the OWASP API Top 10 suite (not a test module): keys
+made with the real CLI, records owned by one organisation, and what the
+contract (api/openapi.yaml) says about routes and their scopes.
+
+Keys and records are made once per session (the `keys` and `records`
+fixtures, exported by conftest.py); every key is made with
+`equalities-api keys create`, exactly as an operator would.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import secrets
+import uuid
+from typing import Iterable, Optional
+
+import pytest
+
+import harness
+
+# ---------------------------------------------------------------------------
+# keys
+# ---------------------------------------------------------------------------
+
+ALL_SCOPES = ["submit:returns", "review:returns", "submit:hate-crime", "read:hate-crime",
+              "manage:action-plan", "manage:indicators", "admin"]
+
+# Organisations of data/organisations.csv, by role in these tests.
+COUNCIL = "barnet-council"
+CENTRE_A = "reporting-centre-north"     # owns the hate-crime report
+CENTRE_B = "reporting-centre-west"      # the intruder for reports
+PARTNER_A = "partner-care"              # owns the partner return
+PARTNER_B = "partner-youth"             # the intruder for returns
+
+_made: dict[tuple[str, str], str] = {}
+
+
+def make_key(org: str, scopes: Iterable[str] | str) -> str:
+    """A new key for ``org`` with ``scopes`` (made once per session and
+    combination, through `equalities-api keys create`)."""
+    scopes = scopes if isinstance(scopes, str) else ",".join(sorted(scopes))
+    k = (org, scopes)
+    if k not in _made:
+        p = harness.run_cli("keys", "create", "--org", org, "--scopes", scopes)
+        assert p.returncode == 0, p.stderr
+        key = p.stdout.strip()
+        assert re.fullmatch(r"eq_[0-9a-f]{12}_[0-9a-f]{48}", key), f"not a key: {key!r}"
+        _made[k] = key
+    return _made[k]
+
+
+def revoke(key: str) -> None:
+    p = harness.run_cli("keys", "revoke", key[:15])
+    assert p.returncode == 0, p.stderr
+
+
+def unknown_key() -> str:
+    """Well formed, never issued."""
+    return "eq_%s_%s" % (secrets.token_hex(6), secrets.token_hex(24))
+
+
+def auth(key: Optional[str] = None, **extra) -> dict:
+    h = {"X-Request-Id": "sec-" + secrets.token_hex(8)}
+    if key:
+        h["Authorization"] = "Bearer " + key
+    h.update(extra)
+    return h
+
+
+@pytest.fixture(scope="session")
+def keys(server):
+    k = {
+        "centre": make_key(CENTRE_A, "submit:hate-crime,read:hate-crime"),
+        "care": make_key(PARTNER_A, "submit:returns"),
+        "council_review": make_key(COUNCIL, "review:returns"),
+        # Intruders hold every scope there is: only ownership stands between
+        # them and the record.
+        "centre_b_all": make_key(CENTRE_B, ALL_SCOPES),
+        "partner_b_all": make_key(PARTNER_B, ALL_SCOPES),
+        "council_all": make_key(COUNCIL, ALL_SCOPES),
+        "revoked": make_key(CENTRE_A, ALL_SCOPES),
+    }
+    revoke(k["revoked"])
+    return k
+
+
+# ---------------------------------------------------------------------------
+# records owned by organisation A
+# ---------------------------------------------------------------------------
+
+def report_body(**over) -> dict:
+    b = {
+        "occurred_from": "2024-05-03",
+        "reported_on": "2024-05-04",
+        "location": {"kind": "ward", "ward": "E05013642"},
+        "strands": ["religion"],
+        "offence_type": "public_order",
+        "channel": "in_person",
+        "submitter_reference": "SEC-" + uuid.uuid4().hex[:20],
+        "victim": [{"characteristic": "religion", "category": "jewish"}],
+    }
+    b.update(over)
+    return b
+
+
+def return_lines() -> dict:
+    return {
+        "sex": {"female": 60, "male": 40},
+        "ethnicity": {"white_british": 50, "asian_indian": 30, "black_african": 20},
+        "disability": {"disabled": 12, "not_disabled": 88},
+        "age": {"age_20_24": 30, "age_25_29": 70},
+    }
+
+
+def open_window(client, key, kind="workforce") -> dict:
+    """A return window for a period nobody else uses (409 means taken)."""
+    import datetime
+    today = datetime.date.today()
+    for _ in range(30):
+        y = random.randint(2300, 9000)
+        period = f"{y}/{(y + 1) % 100:02d}" + random.choice(["", " Q1", " Q2", " Q3", " Q4"])
+        r = client.post("/v1/return-windows", headers=auth(key), json={
+            "kind": kind, "period": period,
+            "open_date": (today - datetime.timedelta(days=5)).isoformat(),
+            "due_date": (today + datetime.timedelta(days=30)).isoformat()})
+        if r.status_code == 409:
+            continue
+        assert r.status_code == 201, r.text
+        return r.json()
+    raise AssertionError("no free period for a return window")
+
+
+@pytest.fixture(scope="session")
+def records(server, keys):
+    """One record of each owned kind, belonging to organisation A:
+    a hate-crime report (CENTRE_A) and a draft partner return (PARTNER_A)
+    in a window of its own."""
+    client = harness.ApiClient(server.url)
+    try:
+        r = client.post("/v1/hate-crime/reports", json=report_body(), headers=auth(keys["centre"]))
+        assert r.status_code == 201, r.text
+        report = r.json()
+        window = open_window(client, keys["council_review"])
+        r = client.post("/v1/returns", headers=auth(keys["care"]),
+                        json={"window": window["id"], "total": 100, "lines": return_lines()})
+        assert r.status_code == 201, r.text
+        ret = r.json()
+        yield {"report": report, "window": window, "return": ret}
+    finally:
+        client.close()
+
+
+# ---------------------------------------------------------------------------
+# the contract
+# ---------------------------------------------------------------------------
+
+METHODS = ("get", "head", "post", "put", "patch", "delete", "options", "trace")
+
+# Which scopes each restricted operation accepts (any one will do), as the
+# route tables in src/api/*.c declare them. Every operation with a security
+# requirement in api/openapi.yaml must be listed (test_api5 checks).
+READ_RETURNS = {"submit:returns", "review:returns"}
+ROUTE_SCOPES = {
+    ("post", "/v1/workforce/snapshots"): {"admin"},
+    ("put", "/v1/workforce/snapshots/{as_of}/pay-gaps"): {"admin"},
+    ("get", "/v1/hate-crime/reports"): {"read:hate-crime"},
+    ("post", "/v1/hate-crime/reports"): {"submit:hate-crime"},
+    ("get", "/v1/hate-crime/reports/{id}"): {"read:hate-crime"},
+    ("patch", "/v1/hate-crime/reports/{id}"): {"submit:hate-crime"},
+    ("get", "/v1/hate-crime/reports/{id}/versions"): {"read:hate-crime"},
+    ("get", "/v1/return-windows"): READ_RETURNS,
+    ("post", "/v1/return-windows"): {"review:returns"},
+    ("get", "/v1/return-windows/{id}"): READ_RETURNS,
+    ("get", "/v1/returns"): READ_RETURNS,
+    ("post", "/v1/returns"): {"submit:returns"},
+    ("get", "/v1/returns/{id}"): READ_RETURNS,
+    ("put", "/v1/returns/{id}"): {"submit:returns"},
+    ("post", "/v1/returns/{id}/submit"): {"submit:returns"},
+    ("post", "/v1/returns/{id}/review"): {"review:returns"},
+    ("get", "/v1/returns/{id}/versions"): READ_RETURNS,
+    ("post", "/v1/action-plans"): {"manage:action-plan"},
+    ("post", "/v1/action-plans/{id}/actions"): {"manage:action-plan"},
+    ("patch", "/v1/actions/{id}"): {"manage:action-plan"},
+    ("post", "/v1/actions/{id}/updates"): {"manage:action-plan"},
+    ("put", "/v1/indicators/{code}/values/{period}"): {"manage:indicators"},
+    ("put", "/v1/indicators/{code}/values/{fy_start}/{period}"): {"manage:indicators"},
+}
+
+
+def operations(openapi) -> list[tuple[str, str, dict]]:
+    """(method, template, operation) for every documented operation."""
+    out = []
+    for template, item in openapi.doc["paths"].items():
+        item = openapi.deref(item)
+        for m in METHODS:
+            if isinstance(item.get(m), dict):
+                out.append((m, template, item[m]))
+    return out
+
+
+def restricted(openapi) -> list[tuple[str, str]]:
+    """Operations with a security requirement."""
+    return [(m, t) for m, t, op in operations(openapi)
+            if op.get("security", openapi.doc.get("security"))]
+
+
+def template_regex(template: str) -> re.Pattern:
+    parts = re.split(r"(\{[^}/]+\})", template)
+    return re.compile("^" + "".join("[^/]+" if p.startswith("{") else re.escape(p)
+                                    for p in parts) + "$")
+
+
+def contract_templates(openapi, path: str) -> list[str]:
+    """The documented templates a concrete path matches."""
+    return [t for t in openapi.doc["paths"] if template_regex(t).match(path)]
+
+
+def fill(template: str, **values) -> str:
+    for k, v in values.items():
+        template = template.replace("{" + k + "}", v)
+    assert "{" not in template, template
+    return template
+
+
+# ---------------------------------------------------------------------------
+# leaks
+# ---------------------------------------------------------------------------
+
+# Text that must never reach a client: database and library internals,
+# source paths, stack traces.
+LEAK_MARKERS = ("sqlstate", "syntax error", "libpq", "pq_", "postgres", "psql", "relation \"",
+                "violates", "duplicate key", "constraint", "column \"", "select ", "insert into",
+                "update ", "delete from", "/work/", "/src/", ".c:", "traceback", "segmentation",
+                "abort", "assert", "stack", "0x7f", "errno", "jansson", "microhttpd")
+
+
+def leaks(text: str) -> list[str]:
+    low = text.lower()
+    return [m for m in LEAK_MARKERS if m in low]
+
+
+# ---------------------------------------------------------------------------
+# a crawl of every documented GET, with real identifiers
+# ---------------------------------------------------------------------------
+
+def _param(openapi, p):
+    return openapi.deref(p)
+
+
+def get_parameters(openapi, template: str) -> list[dict]:
+    item = openapi.deref(openapi.doc["paths"][template])
+    op = item.get("get") or {}
+    return [_param(openapi, p) for p in item.get("parameters", []) + op.get("parameters", [])]
+
+
+def samples(client, keys, records) -> dict:
+    """Real values for path and required query parameters, by name and
+    template."""
+    council = auth(keys["council_all"])
+    area = client.get("/v1/areas", params={"limit": 1}).json()["data"][0]["code"]
+    dataset = client.get("/v1/demographics/datasets").json()["data"][0]["slug"]
+    indicator = client.get("/v1/indicators", params={"limit": 1}).json()["data"][0]["code"]
+    actions = client.get("/v1/action-plans/current/actions", params={"limit": 1}).json()["data"]
+    windows = client.get("/v1/return-windows", headers=council).json()["data"]
+    seeded_window = next((w["id"] for w in windows
+                          if sum(p.get("status") == "accepted" for p in w["partners"]) >= 3),
+                         windows[0]["id"])
+    return {
+        "/v1/areas/{code}": {"code": area},
+        "/v1/characteristics/{code}": {"code": "ethnicity"},
+        "/v1/demographics/datasets/{slug}": {"slug": dataset},
+        "/v1/hate-crime/reports/{id}": {"id": records["report"]["id"]},
+        "/v1/hate-crime/reports/{id}/versions": {"id": records["report"]["id"]},
+        "/v1/return-windows/{id}": {"id": records["window"]["id"]},
+        "/v1/returns/{id}": {"id": records["return"]["id"]},
+        "/v1/returns/{id}/versions": {"id": records["return"]["id"]},
+        "/v1/action-plans/{id}": {"id": "current"},
+        "/v1/action-plans/{id}/actions": {"id": "current"},
+        "/v1/action-plans/{id}/summary": {"id": "current"},
+        "/v1/actions/{id}": {"id": actions[0]["id"]},
+        "/v1/indicators/{code}": {"code": indicator},
+        "/v1/indicators/{code}/values": {"code": indicator},
+        "query": {"window": seeded_window, "characteristic": "ethnicity"},
+    }
+
+
+def crawl_targets(client, openapi, keys, records) -> list[dict]:
+    """Every documented GET, once per format it offers and, for restricted
+    ones, once per kind of key that may read it: [{template, path, params,
+    headers, label}].  Path parameters come from live data, or from the
+    parameter's example in the contract (a route added later without an
+    example is crawled with "x", and its 404 still has to be documented)."""
+    s = samples(client, keys, records)
+    owner = {"/v1/hate-crime/": keys["centre"], "/v1/return": keys["care"]}
+    out = []
+    for template, item in openapi.doc["paths"].items():
+        item = openapi.deref(item)
+        op = item.get("get")
+        if not isinstance(op, dict):
+            continue
+        params = get_parameters(openapi, template)
+        values = dict(s.get(template, {}))
+        query = {}
+        for p in params:
+            if p.get("in") == "path" and p["name"] not in values:
+                values[p["name"]] = str(p.get("example") or "x")
+            if p.get("in") == "query" and p.get("required"):
+                query[p["name"]] = s["query"].get(p["name"]) or p.get("example") or "x"
+        path = fill(template, **values)
+        formats = [None]
+        if any(p.get("name") == "format" and p.get("in") == "query" for p in params):
+            formats.append("csv")
+        if op.get("security", openapi.doc.get("security")):
+            readers = [("council", keys["council_all"])]
+            readers += [(f"owner", k) for prefix, k in owner.items() if template.startswith(prefix)]
+        else:
+            readers = [("anonymous", None)]
+        for who, key in readers:
+            for fmt in formats:
+                q = dict(query, **({"format": fmt} if fmt else {}))
+                out.append({"template": template, "path": path, "params": q,
+                            "headers": auth(key), "label": f"GET {path} {q} as {who}"})
+    return out
