@@ -151,6 +151,7 @@ static const struct number_setting numbers[] = {
 	{ "EQ_MAX_CONNECTIONS", 1, 100000, "", "", FIELD(max_connections) },
 	{ "EQ_MAX_CONNECTIONS_PER_IP", 0, 100000, "", " (0: no limit)", FIELD(max_connections_per_ip) },
 	{ "EQ_CONNECTION_TIMEOUT", 1, 3600, " of seconds", "", FIELD(connection_timeout_s) },
+	{ "EQ_CONNECTION_MEMORY_BYTES", 8192, 1024UL * 1024, " of bytes", "", FIELD(connection_memory_bytes) },
 	{ "EQ_STATEMENT_TIMEOUT_MS", 10, 600000, " of milliseconds", "", FIELD(statement_timeout_ms) },
 	{ "EQ_LOCK_TIMEOUT_MS", 0, 600000, " of milliseconds", " (0: none)", FIELD(lock_timeout_ms) },
 	{ "EQ_IDLE_IN_TRANSACTION_TIMEOUT_MS", 0, 3600000, " of milliseconds", " (0: none)",
@@ -207,8 +208,12 @@ int config_load(struct config *cfg, char *err, size_t errlen)
 	cores = sysconf(_SC_NPROCESSORS_ONLN);
 	cfg->threads = cores > 0 ? (unsigned)cores : 2;
 	cfg->max_body_bytes = 1024 * 1024;
+	/* Measured and explained beside the libmicrohttpd options in
+	 * http/server.c. */
 	cfg->max_connections = 1000;
-	cfg->connection_timeout_s = 30;
+	cfg->max_connections_per_ip = 64;
+	cfg->connection_timeout_s = 10;
+	cfg->connection_memory_bytes = 32 * 1024;
 	cfg->statement_timeout_ms = 5000;
 	/* Shorter than a statement: a write queued behind a lock for 2 s is
 	 * better told 503 (and retried with its Idempotency-Key) than kept. */

@@ -20,8 +20,9 @@ struct config {
 	char **cors_origins;         /* EQ_CORS_ORIGINS, NULL-terminated; "*" allowed */
 	size_t max_body_bytes;       /* EQ_MAX_BODY_BYTES, default 1 MiB */
 	unsigned max_connections;    /* EQ_MAX_CONNECTIONS, default 1000 */
-	unsigned max_connections_per_ip; /* EQ_MAX_CONNECTIONS_PER_IP, default 0 = no limit */
-	unsigned connection_timeout_s;   /* EQ_CONNECTION_TIMEOUT, idle/slow clients, default 30 */
+	unsigned max_connections_per_ip; /* EQ_MAX_CONNECTIONS_PER_IP, default 64 (0: no limit) */
+	unsigned connection_timeout_s;   /* EQ_CONNECTION_TIMEOUT, idle/slow clients, default 10 */
+	size_t connection_memory_bytes;  /* EQ_CONNECTION_MEMORY_BYTES, request line and headers, default 32 KiB */
 	unsigned statement_timeout_ms;   /* EQ_STATEMENT_TIMEOUT_MS, default 5000 */
 	unsigned lock_timeout_ms;        /* EQ_LOCK_TIMEOUT_MS, default 2000 (0: none) */
 	unsigned idle_in_transaction_timeout_ms; /* EQ_IDLE_IN_TRANSACTION_TIMEOUT_MS, default 10000 (0: none) */

@@ -279,12 +279,17 @@ static int prepare_all(PGconn *pg)
 			}
 			if (st != PGRES_COMMAND_OK) {
 				/* A statement that does not prepare is a bug or a
-				 * schema that is not migrated: say which. */
+				 * schema that is not migrated, unless a lock held
+				 * elsewhere kept it waiting: say which. */
+				const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+				bool waited = state && (strcmp(state, "55P03") == 0 ||
+							strcmp(state, "57014") == 0);
 				char fields[256];
 
 				snprintf(fields, sizeof(fields), "\"statement\":\"%s\"", s->name);
-				log_event(LOG_ERROR, timed_out
+				log_event(timed_out || waited ? LOG_WARN : LOG_ERROR, timed_out
 					  ? "no answer from the database while preparing statements"
+					  : waited ? "timed out waiting for a lock while preparing statements"
 					  : PQstatus(pg) == CONNECTION_OK
 					  ? "cannot prepare statement (is the schema migrated?)"
 					  : "connection lost while preparing statements", fields);

@@ -5,7 +5,9 @@
  *   uri_log_cb     the request line has arrived: allocate its exchange, keep
  *                  the raw URI (we parse it ourselves, strictly), count it in
  *                  flight.
- *   access_cb #1   headers are in: check framing and the declared body size.
+ *   access_cb #1   headers are in: check framing, what libmicrohttpd lets
+ *                  through that it should not (struct refusal), and the
+ *                  declared body size.
  *                  Nothing is queued on this first call: libmicrohttpd
  *                  0.9.75 then sends "Connection: close" and keep-alive is
  *                  lost (a tenfold drop in throughput measured here).
@@ -28,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -67,6 +70,7 @@ struct exchange {
 	bool missing_host;
 	bool after_drain;     /* arrived once the drain had begun */
 	bool parked;          /* a long poll, suspended in the waitlist */
+	const struct refusal *refusal;  /* a request we answer at once and close */
 	struct buf body;
 	struct request req;
 	struct response res;
@@ -182,12 +186,87 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- request set-up ---------------------------------------------------- */
 
+/*
+ * Requests that libmicrohttpd 0.9.75 lets through and we refuse, answered
+ * as soon as the headers are in, before any body is read, and with the
+ * connection closed, so that bytes we did not read as a body are never
+ * read as the next request either.
+ */
+struct refusal {
+	int status;
+	const char *type, *title, *detail;
+};
+
+static const struct refusal refuse_header_name = { 400, "bad-request", "Bad request",
+	"A header name is not a token (RFC 9110 5.1): no spaces, no space before the colon, no control characters." };
+static const struct refusal refuse_header_value = { 400, "bad-request", "Bad request",
+	"A header value contains a control character." };
+static const struct refusal refuse_method = { 400, "bad-request", "Bad request",
+	"The request method is not a token (RFC 9110 9.1)." };
+static const struct refusal refuse_host = { 400, "bad-request", "Bad request",
+	"Host must be given once, as host[:port]." };
+static const struct refusal refuse_te_http10 = { 400, "bad-request", "Bad request",
+	"Transfer-Encoding is not part of HTTP/1.0; send Content-Length." };
+/* Any other coding, or a list: libmicrohttpd would read the body up to the
+ * end of the connection. */
+static const struct refusal refuse_te = { 501, "not-implemented", "Not implemented",
+	"The only Transfer-Encoding accepted is chunked, once; or send Content-Length." };
+static const struct refusal refuse_expect = { 417, "expectation-failed", "Expectation failed",
+	"The only expectation this service meets is Expect: 100-continue." };
+
 struct header_walk {
 	struct request_header *items;
 	size_t n, cap;
 	unsigned content_length_count;
-	bool transfer_encoding;
+	unsigned transfer_encoding_count;
+	unsigned host_count;
+	const struct refusal *bad;
 };
+
+/* tchar of RFC 9110 5.6.2. */
+static bool is_token(const char *s)
+{
+	static const char extra[] = "!#$%&'*+-.^_`|~";
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr(extra, c)))
+			return false;
+	}
+	return true;
+}
+
+/* Field values: visible characters, spaces and tabs, and obs-text. */
+static bool is_field_value(const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+/* uri-host [":" port]: reg-name, IPv4 or an IP literal; no userinfo, path,
+ * spaces.  Empty is allowed (RFC 9112 3.2). */
+static bool is_host(const char *s)
+{
+	static const char extra[] = "-._~!$&'()*+,;=:[]%";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      strchr(extra, c)))
+			return false;
+	}
+	return true;
+}
 
 static enum MHD_Result header_cb(void *cls, enum MHD_ValueKind kind,
 				 const char *key, const char *value)
@@ -198,7 +277,16 @@ static enum MHD_Result header_cb(void *cls, enum MHD_ValueKind kind,
 	if (strcasecmp(key, "Content-Length") == 0)
 		w->content_length_count++;
 	if (strcasecmp(key, "Transfer-Encoding") == 0)
-		w->transfer_encoding = true;
+		w->transfer_encoding_count++;
+	if (strcasecmp(key, "Host") == 0)
+		w->host_count++;
+	/* libmicrohttpd keeps "Content-Length : 5" as a header named
+	 * "Content-Length " and frames no body: the bytes that follow would
+	 * be read as the next request, where a proxy saw a body. */
+	if (!w->bad && !is_token(key))
+		w->bad = &refuse_header_name;
+	if (!w->bad && value && !is_field_value(value))
+		w->bad = &refuse_header_value;
 	if (w->items && w->n < w->cap) {
 		w->items[w->n].name = key;
 		w->items[w->n].value = value ? value : "";
@@ -255,7 +343,8 @@ static int exchange_start(struct exchange *ex, struct MHD_Connection *conn,
 			  const char *method, const char *version)
 {
 	struct header_walk walk = { 0 };
-	const char *cl;
+	const char *cl, *host, *te, *expect;
+	bool http10;
 
 	snprintf(ex->method_name, sizeof(ex->method_name), "%s", method);
 	ex->req.method = http_method_parse(method);
@@ -270,20 +359,39 @@ static int exchange_start(struct exchange *ex, struct MHD_Connection *conn,
 	walk.cap = walk.n;
 	walk.n = 0;
 	walk.content_length_count = 0;
-	walk.transfer_encoding = false;
+	walk.transfer_encoding_count = 0;
+	walk.host_count = 0;
+	walk.bad = NULL;
 	MHD_get_connection_values(conn, MHD_HEADER_KIND, header_cb, &walk);
 	ex->req.headers = walk.items;
 	ex->req.nheaders = walk.n;
 	set_request_id(ex);
 	ex->after_drain = atomic_load(&ex->srv->draining);
-	ex->missing_host = strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
-			   request_header(&ex->req, "Host") == NULL;
+	/* HTTP/1.1, and the 1.2 to 1.9 libmicrohttpd takes for 1.x. */
+	http10 = strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
+	host = request_header(&ex->req, "Host");
+	ex->missing_host = !http10 && host == NULL;
 
 	/* Two framings for one body is how requests get smuggled past
 	 * proxies: refuse it rather than guess which one a proxy used. */
 	if (walk.content_length_count > 1 ||
-	    (walk.content_length_count && walk.transfer_encoding))
+	    (walk.content_length_count && walk.transfer_encoding_count))
 		ex->bad_framing = true;
+
+	te = request_header(&ex->req, "Transfer-Encoding");
+	expect = request_header(&ex->req, "Expect");
+	if (walk.bad)
+		ex->refusal = walk.bad;
+	else if (!is_token(method))
+		ex->refusal = &refuse_method;
+	else if (walk.host_count > 1 || (host && !is_host(host)))
+		ex->refusal = &refuse_host;
+	else if (te && (walk.transfer_encoding_count > 1 || strcasecmp(te, "chunked") != 0))
+		ex->refusal = &refuse_te;
+	else if (te && http10)
+		ex->refusal = &refuse_te_http10;
+	else if (expect && strcasecmp(expect, "100-continue") != 0)
+		ex->refusal = &refuse_expect;
 
 	cl = request_header(&ex->req, "Content-Length");
 	if (cl) {
@@ -724,6 +832,13 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 	if (ex->bad_framing) {
 		problem_send(&ex->res, 400, "bad-request", "Bad request",
 			     "The request's framing is ambiguous (Content-Length given twice, invalid, or with Transfer-Encoding).");
+		(void)response_header_add(&ex->res, MHD_HTTP_HEADER_CONNECTION, "close");
+		return send_response(ex, conn, NULL, 0);
+	}
+	if (ex->refusal) {
+		problem_send(&ex->res, ex->refusal->status, ex->refusal->type, ex->refusal->title,
+			     ex->refusal->detail);
+		(void)response_header_add(&ex->res, MHD_HTTP_HEADER_CONNECTION, "close");
 		return send_response(ex, conn, NULL, 0);
 	}
 	if (ex->body_too_large) {
@@ -738,6 +853,14 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 	/* Before any work, a 404 included: a crawler pays like anyone. */
 	if (ratelimit_client_or_respond(&ex->req, &ex->res) != 0)
 		return send_response(ex, conn, NULL, 0);
+	/* RFC 9110 9.1: 501 for a method we do not implement anywhere (TRACE,
+	 * CONNECT, PROPFIND ...), 405 for one a path does not allow. */
+	if (!ex->req.method) {
+		problem_sendf(&ex->res, 501, "not-implemented", "Not implemented",
+			      "%s is not a method this service implements (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS).",
+			      ex->method_name);
+		return send_response(ex, conn, NULL, 0);
+	}
 	if (parse_target(ex) != 0)
 		return send_response(ex, conn, NULL, 0);
 
@@ -839,7 +962,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 			return MHD_NO;
 		/* A body we will refuse anyway: answer now and close, instead of
 		 * reading (or inviting with 100 Continue) what will be thrown away. */
-		if (ex->body_too_large || ex->bad_framing)
+		if (ex->body_too_large || ex->bad_framing || ex->refusal)
 			return dispatch(ex, conn);
 		return MHD_YES;
 	}
@@ -884,6 +1007,36 @@ void server_block_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/*
+ * Every connection is a file descriptor.  Past the process's open-file
+ * limit accept() fails, a libmicrohttpd 0.9.75 worker that meets EMFILE with
+ * no connection of its own busy-waits, and the pool cannot reconnect to
+ * PostgreSQL.  So raise the soft limit as far as the connection limit
+ * needs (within the hard limit, as nginx and Go do), and when that is not
+ * enough, serve fewer connections, saying so, rather than fail that way.
+ */
+static unsigned fit_connection_limit(const struct config *cfg)
+{
+	/* PostgreSQL connections and the listener's, an epoll and an event fd
+	 * per worker, the listening socket, stdio, and room to spare. */
+	rlim_t reserve = (rlim_t)cfg->db_pool_size + 2u * cfg->threads + 64;
+	rlim_t want = (rlim_t)cfg->max_connections + reserve;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= want)
+		return cfg->max_connections;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return cfg->max_connections;
+	if (rl.rlim_cur >= want)
+		return cfg->max_connections;
+	want = rl.rlim_cur > reserve + 16 ? rl.rlim_cur - reserve : 16;
+	log_msgf(LOG_WARN, "EQ_MAX_CONNECTIONS=%u does not fit the open-file limit (%llu): serving at most %llu connections",
+		 cfg->max_connections, (unsigned long long)rl.rlim_cur, (unsigned long long)want);
+	return (unsigned)want;
+}
+
 int server_run(const struct config *cfg, const struct route *routes, size_t nroutes)
 {
 	struct server srv = { .cfg = cfg, .routes = routes, .nroutes = nroutes };
@@ -912,13 +1065,65 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->listen_addr,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
-		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cfg->max_connections,
+		/*
+		 * EQ_MAX_CONNECTIONS, 1000 (within the open-file limit, see
+		 * fit_connection_limit).  An idle connection costs 7 KiB of
+		 * memory (measured: RSS with 500 idle connections), one filled
+		 * to the memory limit 35 KiB: 1000 of them, 35 MiB at worst.
+		 */
+		MHD_OPTION_CONNECTION_LIMIT, fit_connection_limit(cfg),
+		/*
+		 * EQ_MAX_CONNECTIONS_PER_IP, 64: without it one address can
+		 * hold every slot with idle or slow connections.  A browser
+		 * opens at most 6 per host, a client library's pool ~10; 64
+		 * leaves room for a small office behind one NAT address.
+		 * Behind a reverse proxy every client is the proxy: set 0.
+		 * Beyond it libmicrohttpd accepts and closes at once (no
+		 * response), and the other addresses are served as before.
+		 */
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)cfg->max_connections_per_ip,
+		/*
+		 * EQ_CONNECTION_TIMEOUT, 10 s (was 30): libmicrohttpd's timeout
+		 * is on inactivity, so it ends idle keep-alive connections and
+		 * clients that stop sending half-way through their headers or
+		 * body (a trickle of a byte every few seconds is the per-address
+		 * limit's business).  At 10 s, keeping all 1000 slots full of
+		 * idle connections takes 100 new connections a second from at
+		 * least 16 addresses; a keep-alive client idle for longer pays
+		 * one new TCP handshake.  Behind a proxy, set it above the
+		 * proxy's idle timeout, or the proxy may reuse a connection just
+		 * as it is closed.
+		 */
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cfg->connection_timeout_s,
-		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-		/* Not 1: its Host check in 0.9.75 writes the 400 status line
-		 * twice (a desynchronised reply).  We check Host and spaces in
-		 * the target ourselves and answer with problem+json. */
+		/*
+		 * EQ_CONNECTION_MEMORY_BYTES, 32 KiB: each connection's pool
+		 * holds its request line, its headers and our response's headers
+		 * (never the body, which is streamed to us in pieces).  Measured
+		 * with 0.9.75: a pool of N bytes takes a request line or one
+		 * header up to N - 502 bytes and about N / 95 small headers
+		 * (32 KiB: 32266 bytes, 345 headers); the largest request a
+		 * client of ours sends (every ward in a query, a key, a request
+		 * id, browser headers and cookies) is under 8 KiB, and nginx
+		 * and Node stop at 8 and 16 KiB.  A larger request gets
+		 * libmicrohttpd's own 414 or 431 (its HTML, without our
+		 * X-Request-Id: 0.9.75 has no hook for those) and the
+		 * connection closed; one within about 500 bytes of the limit
+		 * leaves no room for the answer's headers and is closed without
+		 * one.  An idle connection touches 7 KiB of it, a hostile one
+		 * all of it: 64 KiB only doubled what a flood can pin.
+		 */
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->connection_memory_bytes,
+		/*
+		 * Not 1: its Host check in 0.9.75 writes the 400 status line
+		 * twice (a desynchronised reply); and its refusal of space
+		 * before a header's colon runs only at -1, the lenient end (the
+		 * test is the wrong way round in 0.9.75).  We are strict
+		 * ourselves, with problem+json (exchange_start): header names
+		 * must be tokens, values free of control characters, Host
+		 * single and sane, the method a token, Transfer-Encoding only
+		 * chunked (and not in HTTP/1.0), Expect only 100-continue, the
+		 * target free of spaces and raw control or non-ASCII bytes.
+		 */
 		MHD_OPTION_STRICT_FOR_CLIENT, (int)0,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
 		MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, &srv,
