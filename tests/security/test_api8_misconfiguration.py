@@ -53,21 +53,30 @@ def check_headers(r, what, problems, html_ok=False):
         problems.append(f"{what}: no Cache-Control")
 
 
+# Public, but never to be stored: they change from one moment to the next.
+LIVE = ("/metrics", "/v1/changes")
+# Pages and their assets: revalidated on every load (no-cache), or stored for
+# good under a fingerprinted URL (immutable).
+PAGES = ("/docs", "/dashboard", "/assets/{name}")
+
+
 def sample_responses(api, openapi, keys, records):
     """(label, response, kind, html documented) for every class of response."""
     out = []
     for t in crawl_targets(api, openapi, keys, records):
         r = api.get(t["path"], params=t["params"], headers=t["headers"])
         kind = "keyed" if "Authorization" in t["headers"] else \
-            "ops" if t["template"] in ("/healthz", "/readyz") else "public"
+            "ops" if t["template"] in ("/healthz", "/readyz") else \
+            "live" if t["template"] in LIVE else \
+            "page" if t["template"] in PAGES else "public"
         html = any("html" in media for status, resp in
                    openapi.operation(t["template"])["responses"].items()
                    for media in (openapi.deref(resp).get("content") or {}))
         out.append((t["label"], r, kind, html))
-        if kind == "public" and r.headers.get("ETag"):
+        if kind in ("public", "page") and r.headers.get("ETag"):
             r304 = api.get(t["path"], params=t["params"],
                            headers={"If-None-Match": r.headers["ETag"]})
-            out.append((t["label"] + " (304)", r304, "public", html))
+            out.append((t["label"] + " (304)", r304, kind, html))
         out.append((t["label"] + " (HEAD)", api.head(t["path"], params=t["params"],
                                                      headers=t["headers"]), kind, html))
     rid = records["report"]["id"]
@@ -112,6 +121,11 @@ def test_every_response_is_hardened(api, openapi, keys, records):
             problems.append(f"{what}: Cache-Control {cc!r}")
         if kind == "public" and r.status_code in (200, 304) and not cc.startswith("public, max-age="):
             problems.append(f"{what}: public data with Cache-Control {cc!r}")
+        if kind == "live" and "no-store" not in cc:
+            problems.append(f"{what}: live data with Cache-Control {cc!r}")
+        if kind == "page" and r.status_code in (200, 304) and not (
+                cc.startswith("public, ") and ("no-cache" in cc or "immutable" in cc)):
+            problems.append(f"{what}: page or asset with Cache-Control {cc!r}")
         if r.status_code >= 400 and not r.headers.get("Content-Type", "").startswith(
                 "application/problem+json") and r.request.method != "HEAD":
             problems.append(f"{what}: error as {r.headers.get('Content-Type')}")
