@@ -18,8 +18,9 @@ Modes:
 
 Each of N workers keeps one connection going and opens another when the
 server closes it (after a pause, so that a refused connection is not a
-busy loop).  Runs S seconds, then prints one JSON object of counts on
-stdout and exits 0.
+busy loop).  When every worker has made its first attempt (for
+flood-churn: after its first second) it prints "ready" on stdout, runs S
+seconds more, then prints one JSON object of counts and exits 0.
 """
 
 from __future__ import annotations
@@ -44,6 +45,16 @@ class Stats:
         self.bytes_sent = 0
         self.bytes_read = 0
         self.responses = 0          # status lines seen (slow-read)
+        self.first_attempts = 0     # workers past their first connection
+        self.ready = asyncio.Event()
+        self.done = asyncio.Event()
+        self.ready_after = None     # seconds from start to ready
+
+    def attempted(self, n_workers: int, started: float):
+        self.first_attempts += 1
+        if self.first_attempts == n_workers:
+            self.ready_after = round(time.monotonic() - started, 2)
+            self.ready.set()
 
     def opened(self):
         self.connects += 1
@@ -114,20 +125,27 @@ async def idle(loop, args, st: Stats, s: socket.socket):
         pass
 
 
-async def worker(n: int, args, st: Stats, stop_at: float):
+async def worker(n: int, args, st: Stats, started: float):
     loop = asyncio.get_running_loop()
+    first = True
     # Spread the starts over the first second.
     await asyncio.sleep((n % 100) / 100.0)
-    while time.monotonic() < stop_at:
+    while not st.done.is_set():
         try:
             s = await connect(loop, args, rcvbuf=2048 if args.mode == "slow-read" else 0)
         except (OSError, asyncio.TimeoutError):
             st.connect_errors += 1
+            if first:
+                first = False
+                st.attempted(args.connections, started)
             await asyncio.sleep(args.pause)
             continue
         st.opened()
+        if first:
+            first = False
+            # Ready once the opening bytes are out (or the server refused).
+            loop.call_later(0.2, st.attempted, args.connections, started)
         try:
-            left = stop_at - time.monotonic()
             if args.mode == "slow-headers":
                 job = trickle(loop, args, st, s, b"GET /healthz HTTP/1.1\r\nHost: x\r\n",
                               b"X-Slow: %d\r\n" % n)
@@ -140,22 +158,27 @@ async def worker(n: int, args, st: Stats, stop_at: float):
                 job = slow_read(loop, args, st, s)
             else:
                 job = idle(loop, args, st, s)
-            try:
-                await asyncio.wait_for(job, max(0.0, left))
+            task = asyncio.ensure_future(job)
+            done = asyncio.ensure_future(st.done.wait())
+            finished, _ = await asyncio.wait({task, done}, return_when=asyncio.FIRST_COMPLETED)
+            done.cancel()
+            if task in finished:
+                if not isinstance(task.exception(), (OSError, type(None))):
+                    raise task.exception()
                 st.closed_by_server += 1
-            except asyncio.TimeoutError:
-                pass
-            except OSError:
-                st.closed_by_server += 1
+            else:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         finally:
             s.close()
             st.closed()
         await asyncio.sleep(args.pause)
 
 
-async def churn(args, st: Stats, stop_at: float):
+async def churn(args, st: Stats):
     """Connect and reset, ``args.rate`` times a second at most."""
     loop = asyncio.get_running_loop()
+    loop.call_later(1.0, lambda: (setattr(st, "ready_after", 1.0), st.ready.set()))
     gap = 1.0 / args.rate
     sem = asyncio.Semaphore(args.connections)
 
@@ -172,7 +195,7 @@ async def churn(args, st: Stats, stop_at: float):
 
     tasks = set()
     next_at = time.monotonic()
-    while time.monotonic() < stop_at:
+    while not st.done.is_set():
         t = asyncio.ensure_future(one())
         tasks.add(t)
         t.add_done_callback(tasks.discard)
@@ -184,13 +207,24 @@ async def churn(args, st: Stats, stop_at: float):
 
 async def main(args) -> dict:
     st = Stats()
-    stop_at = time.monotonic() + args.seconds
+    started = time.monotonic()
+
+    async def announce():
+        try:
+            await asyncio.wait_for(st.ready.wait(), 60)
+            print("ready", flush=True)
+        finally:
+            await asyncio.sleep(args.seconds)
+            st.done.set()
+
+    announcer = asyncio.ensure_future(announce())
     if args.mode == "flood-churn":
-        await churn(args, st, stop_at)
+        await churn(args, st)
     else:
-        await asyncio.gather(*(worker(n, args, st, stop_at) for n in range(args.connections)))
-    out = dict(vars(st))
-    out.pop("open")
+        await asyncio.gather(*(worker(n, args, st, started) for n in range(args.connections)))
+    await announcer
+    out = {k: v for k, v in vars(st).items()
+           if k not in ("open", "ready", "done", "first_attempts")}
     out["mode"] = args.mode
     return out
 

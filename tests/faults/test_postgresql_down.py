@@ -208,3 +208,37 @@ def test_every_route_is_503_quickly_while_down_and_recovers_within_a_second(
         f"/healthz 200, /readyz 503; first 2xx {gap * 1000:.0f} ms after pg_isready "
         f"({after_start * 1000:.0f} ms after `scripts/pg start` returned; {polls} polls)")
     assert gap < RECOVERY, f"first 2xx {gap:.2f}s after PostgreSQL accepted connections"
+
+
+def test_started_while_postgresql_is_down(start_server, pg, openapi):
+    """A service (re)started during the outage comes up, says it is not
+    ready, answers 503 quickly, and serves as soon as the database is back."""
+    pg.stop("immediate")
+    try:
+        srv = start_server(name="born-in-outage", **fl.server_env())
+        latencies = []
+        for n in range(10):
+            t0 = time.monotonic()
+            r = requests.get(srv.url + "/v1/areas", params={"limit": str(400 + n)}, timeout=5)
+            latencies.append((time.monotonic() - t0) * 1000)
+            assert_problem(r, 503, openapi, "/v1/areas")
+            assert r.headers.get("Retry-After", "").isdigit()
+        assert max(latencies) < DEADLINE * 1000, latencies
+        assert requests.get(srv.url + "/healthz", timeout=5).status_code == 200
+        assert_problem(requests.get(srv.url + "/readyz", timeout=5), 503, openapi, "/readyz")
+    finally:
+        pg.start()
+    t_up = time.monotonic()
+    first = None
+    with requests.Session() as c:
+        while time.monotonic() - t_up < 10:
+            r = c.get(srv.url + "/readyz", timeout=2)
+            if r.status_code == 200:
+                first = time.monotonic() - t_up
+                break
+            time.sleep(POLL)
+    assert first is not None and first < RECOVERY, f"not ready {first}s after PostgreSQL started"
+    assert requests.get(srv.url + "/v1/areas", params={"limit": "3"}, timeout=5).status_code == 200
+    fl.figure(f"started during the outage: 503s in {fl.latency_summary(latencies)}, "
+              f"/healthz 200, /readyz 503; ready {first * 1000:.0f} ms after "
+              "`scripts/pg start` returned")
