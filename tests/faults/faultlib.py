@@ -176,13 +176,14 @@ RETRYABLE_STATUSES = {503}
 
 
 def send_until_acknowledged(session: requests.Session, base_url: str, w: Write,
-                            deadline: float, timeout: float = 5.0,
-                            pause: float = 0.1) -> bool:
+                            deadline, timeout: float = 5.0, pause: float = 0.1) -> bool:
     """POST ``w`` until a 2xx, retrying after 503, 409 idempotency-in-flight
     and connection errors with the same Idempotency-Key and bytes.  False
-    when ``deadline`` passed first or the answer was anything else (then
-    ``w.unexpected`` says what)."""
-    while time.monotonic() < deadline:
+    when ``deadline`` (a monotonic time, or a function giving one, asked
+    before every attempt) passed first or the answer was anything else
+    (then ``w.unexpected`` says what)."""
+    until = deadline if callable(deadline) else (lambda: deadline)
+    while time.monotonic() < until():
         w.attempts += 1
         try:
             r = session.post(base_url + w.path, data=w.data, timeout=timeout,

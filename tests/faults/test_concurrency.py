@@ -163,7 +163,6 @@ def test_ten_concurrent_writes_to_one_indicator_value(busy_server, pg, openapi):
     code = "t-c" + secrets.token_hex(4)
     create_indicator(pg, code)
     path = f"/v1/indicators/{code}/values/2024/25-Q2"
-    template = "/v1/indicators/{code}/values/{fy_start}/{period}"
     h = {"Authorization": "Bearer " + key, "Content-Type": "application/json"}
 
     # Ten first writes, no If-Match: one creates the value, the rest are
@@ -192,7 +191,6 @@ def test_ten_concurrent_writes_to_one_indicator_value(busy_server, pg, openapi):
                    f" indicator_value_revisions WHERE indicator_code = '{code}'") == "1,2"
     r = requests.get(srv.url + f"/v1/indicators/{code}/values", timeout=10)
     assert openapi.validate(r, "/v1/indicators/{code}/values")["data"][0]["actual"] == winner["actual"]
-    del template
     fl.figure(f"{N_IF_MATCH} concurrent first PUTs of one indicator value: {dict(statuses)}; "
               f"{N_IF_MATCH} concurrent If-Match PUTs of one revision: {dict(ustatuses)}")
 

@@ -115,7 +115,7 @@ class Writers:
                      idem=f"F{self.run}-{kind}-{secrets.token_hex(8)}")
         with self.lock:
             self.writes.append(w)
-        fl.send_until_acknowledged(s, self.base_url, w, deadline=self.give_up_at)
+        fl.send_until_acknowledged(s, self.base_url, w, deadline=lambda: self.give_up_at)
         time.sleep(WRITE_PAUSE)
         return w
 
