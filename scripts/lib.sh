@@ -121,7 +121,12 @@ eq_build() {
         meson setup "$@" "$dir" "$_EQ_ROOT" || return 1
     elif [ "$#" -gt 0 ]; then
         eq_log "meson configure ${dir#"$_EQ_ROOT"/} $*"
-        meson configure "$dir" "$@" || return 1
+        # `meson configure` refuses an option added to meson_options.txt
+        # since the folder was set up; a reconfigure reads the new file.
+        if ! meson configure "$dir" "$@"; then
+            eq_log "meson setup --reconfigure ${dir#"$_EQ_ROOT"/} $*"
+            meson setup --reconfigure "$@" "$dir" "$_EQ_ROOT" || return 1
+        fi
     fi
     eq_log "meson compile -C ${dir#"$_EQ_ROOT"/}"
     meson compile -C "$dir" || return 1

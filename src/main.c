@@ -267,6 +267,10 @@ static int cmd_serve(const struct config *cfg)
 	}
 	/* Before the first thread: the stop signals must reach sigwait only. */
 	server_block_signals();
+	/* From here stderr is JSON lines only, even when a library prints:
+	 * libpq's default notice processor does for a FATAL that arrives while
+	 * a connection is still being set up, before ours is installed. */
+	(void)log_capture_stdio_stderr();
 	/* Dates that decide answers (overdue, late) are the council's local
 	 * ones; the cache turns over at local midnight (http/cache.c).  Logs
 	 * stay in UTC. */

@@ -1137,6 +1137,11 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 		return 1;
 	}
 	log_msgf(LOG_INFO, "listening on http://%s with %u threads", cfg->listen, cfg->threads);
+#ifdef EQ_FAULT_INJECTION
+	/* TEST-ONLY: tests/faults checks for this line (see write.c). */
+	log_msgf(LOG_WARN, "fault injection compiled in (test build); EQ_FAULT_INJECT=%s",
+		 getenv("EQ_FAULT_INJECT") ? getenv("EQ_FAULT_INJECT") : "");
+#endif
 
 	while (sigwait(&signals, &sig) != 0)
 		;

@@ -3,6 +3,7 @@
  */
 #include "http/write.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,22 @@ const struct db_statement write_statements[] = {
 	  " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7 },
 };
 const unsigned write_nstatements = sizeof(write_statements) / sizeof(write_statements[0]);
+
+#ifdef EQ_FAULT_INJECTION
+/* TEST-ONLY fault injection (meson -Dfault_injection=true; tests/faults).
+ * EQ_FAULT_INJECT=crash-after-commit kills the process between a write's
+ * COMMIT and its reply: the window a client's retry with the same
+ * Idempotency-Key must survive.  Compiled out of every other build. */
+static void fault_point(const char *name)
+{
+	const char *want = getenv("EQ_FAULT_INJECT");
+
+	if (want && strcmp(want, name) == 0)
+		raise(SIGKILL);
+}
+#else
+#define fault_point(name) ((void)0)
+#endif
 
 static bool idempotency_key_valid(const char *key)
 {
@@ -207,6 +224,7 @@ void write_finish(struct request *req, struct response *res)
 		problem_send_unavailable(res);
 		return;
 	}
+	fault_point("crash-after-commit");
 	/* The NOTIFY reaches this instance's listener a moment later; a client
 	 * reading right after its own write must not be served what the cache
 	 * held before it.  Other instances wait for the notification. */

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -131,4 +132,35 @@ void log_request(const struct log_request *r)
 			r->duration_ms) == 0)
 		emit(&b);
 	buf_release(&b);
+}
+
+/* The write side of the stdio stream that replaces stderr: line-buffered,
+ * so each call is normally one line; trailing newlines are dropped. */
+static ssize_t stderr_write(void *cookie, const char *data, size_t len)
+{
+	size_t n = len;
+
+	(void)cookie;
+	while (n > 0 && (data[n - 1] == '\n' || data[n - 1] == '\r'))
+		n--;
+	if (n > 0)
+		log_msgf(LOG_WARN, "stderr: %.*s", (int)n, data);
+	return (ssize_t)len;
+}
+
+int log_capture_stdio_stderr(void)
+{
+	static const cookie_io_functions_t io = { .write = stderr_write };
+	FILE *f = fopencookie(NULL, "w", io);
+
+	if (!f)
+		return -1;
+	if (setvbuf(f, NULL, _IOLBF, 4096) != 0) {
+		fclose(f);
+		return -1;
+	}
+	/* glibc's stderr is an ordinary variable, meant to be reassignable;
+	 * our own lines go to file descriptor 2 directly (emit). */
+	stderr = f;
+	return 0;
 }

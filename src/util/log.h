@@ -33,4 +33,10 @@ struct log_request {
 
 void log_request(const struct log_request *r);
 
+/* From now on, text that anything prints through stdio's stderr (libpq's
+ * default notice processor, say) is logged as a JSON line of its own,
+ * "stderr: <text>" at level warn, instead of landing raw among the JSON
+ * lines.  For long-running commands (serve); 0, or -1 when it cannot. */
+int log_capture_stdio_stderr(void);
+
 #endif
