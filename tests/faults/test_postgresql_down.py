@@ -33,7 +33,10 @@ RECOVERY = 1.0          # seconds: PostgreSQL accepting -> first 2xx
 POLL = 0.02
 ALL_SCOPES = ("submit:returns,review:returns,submit:hate-crime,read:hate-crime,"
               "manage:action-plan,manage:indicators,admin")
-NO_DATABASE_NEEDED = {"/healthz", "/openapi.yaml"}
+# Served from memory: the process itself, its contract, its metrics and the
+# pages built into the binary.
+NO_DATABASE_NEEDED = {"/healthz", "/openapi.yaml", "/metrics", "/docs", "/dashboard",
+                      "/assets/{name}"}
 # Parameters that make a read reach the database rather than stop at
 # validation.
 QUERIES = {
