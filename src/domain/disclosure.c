@@ -333,9 +333,16 @@ static int find_pinned(const int64_t *values, size_t ncells,
 		free(hi);
 		return -1;
 	}
+	/*
+	 * Bounds stay within [0, BOUND_MAX].  A forced cell may hold 0, which
+	 * contradicts the "at least 1" above: the bounds then cross and, left
+	 * alone, grew round after round until int64_t overflowed (found by
+	 * tests/fuzz).  Clamped, they only mark more cells pinned, which errs
+	 * on the side of withholding.
+	 */
 	for (c = 0; c < ncells; c++) {
-		lo[c] = suppressed[c] ? 1 : values[c];
-		hi[c] = suppressed[c] ? BOUND_MAX : values[c];
+		lo[c] = suppressed[c] ? 1 : values[c] < BOUND_MAX ? values[c] : BOUND_MAX;
+		hi[c] = suppressed[c] ? BOUND_MAX : values[c] < BOUND_MAX ? values[c] : BOUND_MAX;
 	}
 	for (round = 0; round < 200; round++) {
 		bool changed = false;
@@ -348,8 +355,8 @@ static int find_pinned(const int64_t *values, size_t ncells,
 				slo += lo[k->parts[p]];
 				shi += hi[k->parts[p]];
 			}
-			if (slo > lo[k->total]) {
-				lo[k->total] = slo;
+			if (slo > lo[k->total] && lo[k->total] < BOUND_MAX) {
+				lo[k->total] = slo < BOUND_MAX ? slo : BOUND_MAX;
 				changed = true;
 			}
 			if (shi < hi[k->total]) {
@@ -360,6 +367,9 @@ static int find_pinned(const int64_t *values, size_t ncells,
 				size_t x = k->parts[p];
 				int64_t a = lo[k->total] - (shi - hi[x]);
 				int64_t b = hi[k->total] - (slo - lo[x]);
+
+				if (b < 0)
+					b = 0;
 
 				if (a > lo[x] || b < hi[x]) {
 					slo -= lo[x];

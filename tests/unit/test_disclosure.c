@@ -839,6 +839,47 @@ static void test_forced_cell_gets_a_complement(void **state)
 	assert_false(supp[2]);
 }
 
+/*
+ * Found by tests/fuzz: forced cells holding 0 contradict the bound reasoning
+ * ("a withheld count is at least 1"), the bounds crossed and grew each round
+ * until int64_t overflowed (undefined behaviour, caught by the UBSan pass).
+ * Wards x (total, group, child, child, group, child) with a borough row.
+ */
+static void test_forced_zeros_keep_bounds_finite(void **state)
+{
+	const int64_t v[18] = {
+		5932, 0, 5932, 15, 0, 5917,
+		19, 15, 4, 0, 0, 4,
+		5951, 15, 5936, 15, 0, 5921,
+	};
+	const bool forced[18] = {
+		false, true, false, false, true, false,
+		false, true, true, true, true, true,
+		true, true, true, true, true, true,
+	};
+	static const size_t rows[3][2] = { { 1, 2 }, { 7, 8 }, { 13, 14 } };
+	static const size_t kids[3][3] = { { 3, 4, 5 }, { 9, 10, 11 }, { 15, 16, 17 } };
+	static const size_t cols[6][2] = { { 0, 6 }, { 1, 7 }, { 2, 8 }, { 3, 9 }, { 4, 10 }, { 5, 11 } };
+	struct disclosure_constraint c[12];
+	bool supp[18];
+	size_t n = 0;
+
+	(void)state;
+	for (size_t r = 0; r < 3; r++) {
+		c[n++] = (struct disclosure_constraint){ 6 * r, rows[r], 2 };
+		c[n++] = (struct disclosure_constraint){ 6 * r + 2, kids[r], 3 };
+	}
+	for (size_t k = 0; k < 6; k++)
+		c[n++] = (struct disclosure_constraint){ 12 + k, cols[k], 2 };
+	assert_int_equal(disclosure_apply_forced(v, 18, c, n, 5, forced, supp), 0);
+	for (size_t i = 0; i < 18; i++) {
+		if (forced[i])
+			assert_true(supp[i]);
+		if (supp[i] && v[i] > 0)
+			assert_int_equal(disclosure_cell_is_determined(v, 18, c, n, supp, i), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -865,6 +906,7 @@ int main(void)
 		cmocka_unit_test(test_bounds_two_ones_share_a_parent),
 		cmocka_unit_test(test_bounds_chain_across_constraints),
 		cmocka_unit_test(test_forced_cell_gets_a_complement),
+		cmocka_unit_test(test_forced_zeros_keep_bounds_finite),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
