@@ -6,8 +6,9 @@
  * refused, object required), and each object through every resource's
  * validators: the hate-crime report (create, and a PATCH merged onto a
  * valid report), the partner return (workforce and service-user kinds,
- * against the real category catalogue), the action plan, action and action
- * update, and the indicator value.  The validators are static in their
+ * against the real category catalogue), its review and the return window,
+ * the action plan, action and action update, the indicator value, and the
+ * workforce pay-gap publication.  The validators are static in their
  * src/api files: fuzz_json_<resource>.c includes the file to reach them
  * (their database look-ups are replaced by answers derived from the input).
  *
@@ -115,6 +116,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_json_returns(body);
 		fuzz_json_action_plan(body);
 		fuzz_json_indicators(body);
+		fuzz_json_workforce((const char *)data, size);
 		json_decref(body);
 	}
 	response_release(&res);

@@ -28,5 +28,7 @@ void fuzz_json_hate_crime(const json_t *body);
 void fuzz_json_returns(const json_t *body);
 void fuzz_json_action_plan(const json_t *body);
 void fuzz_json_indicators(const json_t *body);
+/* The pay-gap publication, its handler run whole on the raw body. */
+void fuzz_json_workforce(const char *text, size_t len);
 
 #endif
