@@ -296,10 +296,7 @@ json_t *request_json_or_respond(struct request *req, struct response *res)
 		/* jansson quotes the input near the error, cut to fit its
 		 * buffer: raw bytes or a character cut in two would make the
 		 * problem+json unbuildable, a 500 (found by tests/fuzz). */
-		if (!query_utf8_valid(error.text, strlen(error.text)))
-			for (char *c = error.text; *c; c++)
-				if ((unsigned char)*c >= 0x80)
-					*c = '?';
+		query_utf8_repair(error.text);
 		problem_sendf(res, 400, "malformed-json", "Malformed JSON",
 			      "The body is not valid JSON: %s (line %d, column %d).",
 			      error.text, error.line, error.column);

@@ -294,15 +294,18 @@ http_words = [
     "Idempotency-Key: ", "Origin: https://www.example.gov.uk",
     "Access-Control-Request-Method: ", "X-Request-Id: ", "0\r\n\r\n", "%2F", "%00", "%C3%A9",
     "/v1/", "?", "&", "=", "*", "\"v1\"", "W/\"",
+    # Long runs of multi-byte characters: texts get cut to fit buffers.
+    "%C3%A9" * 10, "%F0%9F%98%80" * 5,
 ]
 write_dict("http", "HTTP syntax, headers, the routes' path segments and parameter names",
            http_words + ["/" + p for p in paths] + [p + "=" for p in param_names])
 write_dict("query", "query syntax and the parameter names and values of api/openapi.yaml",
            ["&", "=", "%", "+", ",", "%00", "%C3%A9", "%F0%9F%98%80", "-", "0", "500", "501",
-            "YzE6"] + [p + "=" for p in param_names] + list(enum_values))
+            "YzE6", "%C3%A9" * 10] + [p + "=" for p in param_names] + list(enum_values))
 write_dict("json", "JSON syntax, the field names and enum values of api/openapi.yaml",
            ["{", "}", "[", "]", ":", ",", "null", "true", "false", "\"\"", "1e309", "-0",
-            "0.0005", "\\u0000", "\\ud800", "2024-02-29", "2024-04-01", "E05013628"]
+            "0.0005", "\\u0000", "\\ud800", "2024-02-29", "2024-04-01", "E05013628",
+            "\u00e9" * 24, "\U0001f600" * 8]
            + ['"%s":' % k for k in field_names] + ['"%s"' % v for v in enum_values])
 write_dict("period", "period labels", ["/", " Q", "-Q", "-", "Q1", "Q4", "1900", "9998", "2024",
                                       "-02-29", "/25"])
