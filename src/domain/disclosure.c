@@ -474,6 +474,43 @@ static size_t pick_complement(const int64_t *values,
 	return best_part != NO_CELL ? best_part : best_total;
 }
 
+/*
+ * One complement per cell marked in det, except that a cell next to a
+ * complement chosen in this round waits for the next round: that
+ * complement has probably freed it already, and suppressing for it now
+ * would withhold more than needed.  Returns whether any was added.
+ */
+static bool add_complements(const int64_t *values,
+			    const struct disclosure_constraint *cs,
+			    size_t ncells, size_t ncs,
+			    const struct membership *mem, struct search *s,
+			    const bool *det, bool *touched, bool *suppressed)
+{
+	bool changed = false;
+	size_t c, i;
+
+	memset(touched, 0, ncs * sizeof(*touched));
+	for (c = 0; c < ncells; c++) {
+		size_t pick;
+		bool near = false;
+
+		if (!det[c])
+			continue;
+		for (i = mem->start[c]; i < mem->start[c + 1]; i++)
+			near = near || touched[mem->list[i]];
+		if (near)
+			continue;
+		pick = pick_complement(values, cs, ncells, ncs, mem, suppressed, s, c);
+		if (pick == NO_CELL)
+			continue;
+		suppressed[pick] = true;
+		changed = true;
+		for (i = mem->start[pick]; i < mem->start[pick + 1]; i++)
+			touched[mem->list[i]] = true;
+	}
+	return changed;
+}
+
 int disclosure_apply(const int64_t *values, size_t ncells,
 		     const struct disclosure_constraint *constraints,
 		     size_t nconstraints, int threshold, bool *suppressed)
@@ -490,7 +527,7 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 	struct membership mem = { NULL, NULL };
 	struct search s = { NULL, NULL, NULL };
 	bool *det = NULL, *touched = NULL;
-	size_t c, i, ndet;
+	size_t c, ndet;
 	int rc = -1;
 
 	if (ncells > 0 && (!values || !suppressed))
@@ -520,41 +557,26 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 		bool changed = false;
 
 		single_cell_pass(values, constraints, nconstraints, suppressed);
+		/*
+		 * Exact determination first, bounds when it leaves nothing to
+		 * do: no cell determined, or only cells no complement can help
+		 * (a forced zero among zeros).  Such a cell used to end the
+		 * loop before the bounds were looked at, leaving two withheld
+		 * 1s elsewhere pinned (found by tests/fuzz).
+		 */
 		if (find_determined(ncells, constraints, nconstraints,
 				    suppressed, det, &ndet) != 0)
 			goto cleanup;
-		if (ndet == 0 &&
-		    find_pinned(values, ncells, constraints, nconstraints,
-				suppressed, det, &ndet) != 0)
-			goto cleanup;
-		if (ndet == 0)
-			break;
-		/*
-		 * One complement per determined cell, except that a cell next
-		 * to a complement chosen in this round waits for the next
-		 * round: that complement has probably freed it already, and
-		 * suppressing for it now would withhold more than needed.
-		 */
-		memset(touched, 0, nconstraints * sizeof(*touched));
-		for (c = 0; c < ncells; c++) {
-			size_t pick;
-			bool near = false;
-
-			if (!det[c])
-				continue;
-			for (i = mem.start[c]; i < mem.start[c + 1]; i++)
-				near = near || touched[mem.list[i]];
-			if (near)
-				continue;
-			pick = pick_complement(values, constraints, ncells,
-					       nconstraints, &mem, suppressed,
-					       &s, c);
-			if (pick == NO_CELL)
-				continue;
-			suppressed[pick] = true;
-			changed = true;
-			for (i = mem.start[pick]; i < mem.start[pick + 1]; i++)
-				touched[mem.list[i]] = true;
+		if (ndet > 0)
+			changed = add_complements(values, constraints, ncells, nconstraints,
+						  &mem, &s, det, touched, suppressed);
+		if (!changed) {
+			if (find_pinned(values, ncells, constraints, nconstraints,
+					suppressed, det, &ndet) != 0)
+				goto cleanup;
+			if (ndet > 0)
+				changed = add_complements(values, constraints, ncells, nconstraints,
+							  &mem, &s, det, touched, suppressed);
 		}
 		/* Only zeros left to withhold: they reveal nothing more. */
 		if (!changed)

@@ -300,6 +300,15 @@ static void check_bounds(const struct table *t, const bool *sup)
 			}
 		}
 		/* A forced zero breaks the "at least 1" an attacker assumes. */
+		if (withheld && !zero_forced && left <= (int64_t)withheld && getenv("EQ_FUZZ_VERBOSE")) {
+			fprintf(stderr, "pinned: cell %zu = %lld leaves %lld for %zu withheld:",
+				k->total, (long long)t->values[k->total], (long long)left, withheld);
+			for (size_t i = 0; i < k->nparts; i++)
+				if (sup[k->parts[i]])
+					fprintf(stderr, " %zu (%lld)", k->parts[i],
+						(long long)t->values[k->parts[i]]);
+			fprintf(stderr, "\n");
+		}
 		if (withheld && !zero_forced)
 			CHECK(left > (int64_t)withheld);
 	}

@@ -880,6 +880,32 @@ static void test_forced_zeros_keep_bounds_finite(void **state)
 	}
 }
 
+/*
+ * Found by tests/fuzz: a determined cell no complement can help (a forced
+ * zero total over zeros) ended the loop before the bounds were looked at,
+ * so two withheld 1s elsewhere whose published total leaves exactly 2 stayed
+ * pinned.  Cells 0 = 1 + 2 (all zero, 0 forced); 3 = 4 + 5 + 6 with 4 and 5
+ * under the threshold: 6 must go too.
+ */
+static void test_stuck_zero_does_not_stop_the_bounds(void **state)
+{
+	const int64_t v[7] = { 0, 0, 0, 4, 1, 1, 2 };
+	const bool forced[7] = { true, false, false, false, false, false, false };
+	static const size_t a[2] = { 1, 2 }, b[3] = { 4, 5, 6 };
+	const struct disclosure_constraint c[2] = { { 0, a, 2 }, { 3, b, 3 } };
+	bool supp[7];
+
+	(void)state;
+	assert_int_equal(disclosure_apply_forced(v, 7, c, 2, 2, forced, supp), 0);
+	assert_true(supp[0]);
+	assert_true(supp[4] && supp[5]);
+	assert_true(supp[6]);
+	assert_false(supp[3]);
+	/* Without the stuck cell the same protection comes from the bounds. */
+	assert_int_equal(disclosure_apply_forced(v, 7, c, 2, 2, NULL, supp), 0);
+	assert_true(supp[6]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -907,6 +933,7 @@ int main(void)
 		cmocka_unit_test(test_bounds_chain_across_constraints),
 		cmocka_unit_test(test_forced_cell_gets_a_complement),
 		cmocka_unit_test(test_forced_zeros_keep_bounds_finite),
+		cmocka_unit_test(test_stuck_zero_does_not_stop_the_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
