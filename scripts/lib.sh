@@ -443,3 +443,25 @@ eq_pg_psql() {
     bin="$(eq_pg_bindir)" || return 1
     "$bin/psql" -X -h 127.0.0.1 -p "$(eq_pg_port)" -U "$EQ_DB_ROLE" -d "$db" "$@"
 }
+
+# ---------------------------------------------------------------------------
+# Fuzzing: clang with libFuzzer and the sanitizer runtimes, for scripts/fuzz
+# (and so the short fuzz pass of scripts/test).  Kept out of
+# EQ_DEB_PACKAGES so that scripts/run does not pay for them.
+# ---------------------------------------------------------------------------
+
+EQ_FUZZ_DEB_PACKAGES=(clang libclang-rt-14-dev)
+
+eq_install_fuzz_deps() {
+    if [ "${EQ_SKIP_DEPS:-0}" = 1 ] || ! command -v dpkg-query >/dev/null 2>&1; then
+        return 0
+    fi
+    local missing=() pkg
+    for pkg in "${EQ_FUZZ_DEB_PACKAGES[@]}"; do
+        _eq_deb_installed "$pkg" || missing+=("$pkg")
+    done
+    [ "${#missing[@]}" -eq 0 ] && return 0
+    eq_log "installing missing Debian packages for fuzzing: ${missing[*]}"
+    _eq_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q || return 1
+    _eq_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" || return 1
+}

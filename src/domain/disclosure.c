@@ -333,9 +333,16 @@ static int find_pinned(const int64_t *values, size_t ncells,
 		free(hi);
 		return -1;
 	}
+	/*
+	 * Bounds stay within [0, BOUND_MAX].  A forced cell may hold 0, which
+	 * contradicts the "at least 1" above: the bounds then cross and, left
+	 * alone, grew round after round until int64_t overflowed (found by
+	 * tests/fuzz).  Clamped, they only mark more cells pinned, which errs
+	 * on the side of withholding.
+	 */
 	for (c = 0; c < ncells; c++) {
-		lo[c] = suppressed[c] ? 1 : values[c];
-		hi[c] = suppressed[c] ? BOUND_MAX : values[c];
+		lo[c] = suppressed[c] ? 1 : values[c] < BOUND_MAX ? values[c] : BOUND_MAX;
+		hi[c] = suppressed[c] ? BOUND_MAX : values[c] < BOUND_MAX ? values[c] : BOUND_MAX;
 	}
 	for (round = 0; round < 200; round++) {
 		bool changed = false;
@@ -348,8 +355,8 @@ static int find_pinned(const int64_t *values, size_t ncells,
 				slo += lo[k->parts[p]];
 				shi += hi[k->parts[p]];
 			}
-			if (slo > lo[k->total]) {
-				lo[k->total] = slo;
+			if (slo > lo[k->total] && lo[k->total] < BOUND_MAX) {
+				lo[k->total] = slo < BOUND_MAX ? slo : BOUND_MAX;
 				changed = true;
 			}
 			if (shi < hi[k->total]) {
@@ -360,6 +367,9 @@ static int find_pinned(const int64_t *values, size_t ncells,
 				size_t x = k->parts[p];
 				int64_t a = lo[k->total] - (shi - hi[x]);
 				int64_t b = hi[k->total] - (slo - lo[x]);
+
+				if (b < 0)
+					b = 0;
 
 				if (a > lo[x] || b < hi[x]) {
 					slo -= lo[x];
@@ -464,6 +474,43 @@ static size_t pick_complement(const int64_t *values,
 	return best_part != NO_CELL ? best_part : best_total;
 }
 
+/*
+ * One complement per cell marked in det, except that a cell next to a
+ * complement chosen in this round waits for the next round: that
+ * complement has probably freed it already, and suppressing for it now
+ * would withhold more than needed.  Returns whether any was added.
+ */
+static bool add_complements(const int64_t *values,
+			    const struct disclosure_constraint *cs,
+			    size_t ncells, size_t ncs,
+			    const struct membership *mem, struct search *s,
+			    const bool *det, bool *touched, bool *suppressed)
+{
+	bool changed = false;
+	size_t c, i;
+
+	memset(touched, 0, ncs * sizeof(*touched));
+	for (c = 0; c < ncells; c++) {
+		size_t pick;
+		bool near = false;
+
+		if (!det[c])
+			continue;
+		for (i = mem->start[c]; i < mem->start[c + 1]; i++)
+			near = near || touched[mem->list[i]];
+		if (near)
+			continue;
+		pick = pick_complement(values, cs, ncells, ncs, mem, suppressed, s, c);
+		if (pick == NO_CELL)
+			continue;
+		suppressed[pick] = true;
+		changed = true;
+		for (i = mem->start[pick]; i < mem->start[pick + 1]; i++)
+			touched[mem->list[i]] = true;
+	}
+	return changed;
+}
+
 int disclosure_apply(const int64_t *values, size_t ncells,
 		     const struct disclosure_constraint *constraints,
 		     size_t nconstraints, int threshold, bool *suppressed)
@@ -480,7 +527,7 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 	struct membership mem = { NULL, NULL };
 	struct search s = { NULL, NULL, NULL };
 	bool *det = NULL, *touched = NULL;
-	size_t c, i, ndet;
+	size_t c, ndet;
 	int rc = -1;
 
 	if (ncells > 0 && (!values || !suppressed))
@@ -511,41 +558,26 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 		bool changed = false;
 
 		single_cell_pass(values, constraints, nconstraints, suppressed);
+		/*
+		 * Exact determination first, bounds when it leaves nothing to
+		 * do: no cell determined, or only cells no complement can help
+		 * (a forced zero among zeros).  Such a cell used to end the
+		 * loop before the bounds were looked at, leaving two withheld
+		 * 1s elsewhere pinned (found by tests/fuzz).
+		 */
 		if (find_determined(ncells, constraints, nconstraints,
 				    suppressed, det, &ndet) != 0)
 			goto cleanup;
-		if (ndet == 0 &&
-		    find_pinned(values, ncells, constraints, nconstraints,
-				suppressed, det, &ndet) != 0)
-			goto cleanup;
-		if (ndet == 0)
-			break;
-		/*
-		 * One complement per determined cell, except that a cell next
-		 * to a complement chosen in this round waits for the next
-		 * round: that complement has probably freed it already, and
-		 * suppressing for it now would withhold more than needed.
-		 */
-		memset(touched, 0, nconstraints * sizeof(*touched));
-		for (c = 0; c < ncells; c++) {
-			size_t pick;
-			bool near = false;
-
-			if (!det[c])
-				continue;
-			for (i = mem.start[c]; i < mem.start[c + 1]; i++)
-				near = near || touched[mem.list[i]];
-			if (near)
-				continue;
-			pick = pick_complement(values, constraints, ncells,
-					       nconstraints, &mem, suppressed,
-					       &s, c);
-			if (pick == NO_CELL)
-				continue;
-			suppressed[pick] = true;
-			changed = true;
-			for (i = mem.start[pick]; i < mem.start[pick + 1]; i++)
-				touched[mem.list[i]] = true;
+		if (ndet > 0)
+			changed = add_complements(values, constraints, ncells, nconstraints,
+						  &mem, &s, det, touched, suppressed);
+		if (!changed) {
+			if (find_pinned(values, ncells, constraints, nconstraints,
+					suppressed, det, &ndet) != 0)
+				goto cleanup;
+			if (ndet > 0)
+				changed = add_complements(values, constraints, ncells, nconstraints,
+							  &mem, &s, det, touched, suppressed);
 		}
 		/* Only zeros left to withhold: they reveal nothing more. */
 		if (!changed)

@@ -32,17 +32,56 @@ json_t *validation_take_errors(struct validation *v)
 	return e;
 }
 
+/*
+ * Replace each byte that does not belong to a valid UTF-8 sequence with '?'.
+ * Pointers and details quote member names and values, cut to fit a buffer;
+ * a cut inside a multi-byte character made json_pack refuse the error, and
+ * a 422 became a 500 (found by tests/fuzz).
+ */
+static void utf8_repair(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p) {
+		unsigned c = p[0], cp;
+		size_t need, k;
+
+		if (c < 0x80) {
+			p++;
+			continue;
+		}
+		need = (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 0;
+		cp = need == 1 ? c & 0x1f : need == 2 ? c & 0x0f : c & 0x07;
+		for (k = 1; need && k <= need; k++) {
+			if ((p[k] & 0xc0) != 0x80)
+				break;
+			cp = (cp << 6) | (p[k] & 0x3f);
+		}
+		if (need == 0 || k <= need ||
+		    (need == 1 && cp < 0x80) || (need == 2 && cp < 0x800) ||
+		    (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff)) {
+			*p++ = '?';
+			continue;
+		}
+		p += need + 1;
+	}
+}
+
 void validation_add(struct validation *v, const char *pointer, const char *fmt, ...)
 {
-	char detail[256];
+	char detail[256], ptr[512];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
+	snprintf(ptr, sizeof(ptr), "%s", pointer[0] ? pointer : "/");
+	utf8_repair(detail);
+	utf8_repair(ptr);
 	if (!v->errors ||
-	    json_array_append_new(v->errors, json_pack("{s:s, s:s}", "pointer",
-						       pointer[0] ? pointer : "/", "detail", detail)))
+	    json_array_append_new(v->errors, json_pack("{s:s, s:s}", "pointer", ptr,
+						       "detail", detail)))
 		v->oom = true;
 }
 

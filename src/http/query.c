@@ -18,45 +18,70 @@ static int hexval(char c)
 	return -1;
 }
 
+/* Length of the valid UTF-8 character at p[0..left), or 0 when there is none. */
+static size_t utf8_char_len(const unsigned char *p, size_t left)
+{
+	unsigned c = p[0];
+	size_t need;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if ((c & 0xe0) == 0xc0) {
+		need = 1;
+		cp = c & 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		need = 2;
+		cp = c & 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		need = 3;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (left <= need)
+		return 0;
+	for (size_t k = 1; k <= need; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[k] & 0x3f);
+	}
+	if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800) ||
+	    (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need + 1;
+}
+
 bool query_utf8_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t i = 0;
 
 	while (i < len) {
-		unsigned c = p[i];
-		size_t need;
-		unsigned cp;
+		size_t n = utf8_char_len(p + i, len - i);
 
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if ((c & 0xe0) == 0xc0) {
-			need = 1;
-			cp = c & 0x1f;
-		} else if ((c & 0xf0) == 0xe0) {
-			need = 2;
-			cp = c & 0x0f;
-		} else if ((c & 0xf8) == 0xf0) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
+		if (n == 0)
 			return false;
-		}
-		if (len - i <= need)
-			return false;
-		for (size_t k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if ((need == 1 && cp < 0x80) || (need == 2 && cp < 0x800) ||
-		    (need == 3 && cp < 0x10000) || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		i += need + 1;
+		i += n;
 	}
 	return true;
+}
+
+void query_utf8_repair(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+	size_t len = strlen(s), i = 0;
+
+	while (i < len) {
+		size_t n = utf8_char_len(p + i, len - i);
+
+		if (n == 0) {
+			p[i++] = '?';
+			continue;
+		}
+		i += n;
+	}
 }
 
 long query_decode(const char *src, size_t len, char *dst, bool plus_is_space)

@@ -59,4 +59,9 @@ int query_parse_long(const char *text, long min, long max, long *out);
 /* Is s valid UTF-8 (no overlongs, no surrogates)? */
 bool query_utf8_valid(const char *s, size_t len);
 
+/* Replace, in place, each byte of s that is not part of a valid UTF-8
+ * character with '?': for text quoted into a JSON reply after being cut to
+ * fit a buffer (a character cut in two would make the reply unbuildable). */
+void query_utf8_repair(char *s);
+
 #endif

@@ -293,6 +293,10 @@ json_t *request_json_or_respond(struct request *req, struct response *res)
 	/* Duplicate keys would make "which value counts" ambiguous. */
 	body = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &error);
 	if (!body) {
+		/* jansson quotes the input near the error, cut to fit its
+		 * buffer: raw bytes or a character cut in two would make the
+		 * problem+json unbuildable, a 500 (found by tests/fuzz). */
+		query_utf8_repair(error.text);
 		problem_sendf(res, 400, "malformed-json", "Malformed JSON",
 			      "The body is not valid JSON: %s (line %d, column %d).",
 			      error.text, error.line, error.column);

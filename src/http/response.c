@@ -12,6 +12,7 @@
 
 #include "domain/csv.h"
 #include "http/cache.h"
+#include "http/query.h"
 #include "http/request.h"
 #include "util/log.h"
 
@@ -341,12 +342,19 @@ void problem_send_errors(struct response *res, int status, const char *type,
 			 const char *title, const char *detail, json_t *errors)
 {
 	char type_uri[128];
+	char *text = strdup(detail ? detail : title);
 	json_t *body;
 
+	/* Details quote what the client sent, often cut with "%.40s": a
+	 * character cut in two made json_pack fail and every such 400 a 500
+	 * (found by tests/fuzz). */
+	if (text)
+		query_utf8_repair(text);
 	snprintf(type_uri, sizeof(type_uri), PROBLEM_TYPE_PREFIX "%s", type);
 	response_reset(res);
-	body = json_pack("{s:s, s:s, s:i, s:s}", "type", type_uri, "title", title,
-			 "status", status, "detail", detail ? detail : title);
+	body = text ? json_pack("{s:s, s:s, s:i, s:s}", "type", type_uri, "title", title,
+				"status", status, "detail", text) : NULL;
+	free(text);
 	if (body && errors)
 		json_object_set(body, "errors", errors);
 	json_decref(errors);
@@ -383,8 +391,12 @@ void problem_send_bad_parameter(struct response *res, const char *param,
 {
 	struct buf text = BUF_INIT;
 	json_t *errors;
+	char *safe = strdup(detail);
 
-	errors = json_pack("[{s:s, s:s}]", "parameter", param, "detail", detail);
+	if (safe)
+		query_utf8_repair(safe);
+	errors = safe ? json_pack("[{s:s, s:s}]", "parameter", param, "detail", safe) : NULL;
+	free(safe);
 	if (buf_appendf(&text, "query parameter '%s': %s", param, detail) != 0)
 		buf_reset(&text);
 	problem_send_errors(res, 400, "invalid-parameter", "Invalid query parameter",

@@ -347,6 +347,13 @@ static int exchange_start(struct exchange *ex, struct MHD_Connection *conn,
 	bool http10;
 
 	snprintf(ex->method_name, sizeof(ex->method_name), "%s", method);
+	/* libmicrohttpd takes any bytes up to the space as the method; the name
+	 * goes into a 405's detail and the log line, both JSON, so keep it to
+	 * printable ASCII (a raw 0xff, or UTF-8 cut by the copy, made the 405
+	 * a 500: found by tests/fuzz). */
+	for (char *c = ex->method_name; *c; c++)
+		if ((unsigned char)*c <= 0x20 || (unsigned char)*c >= 0x7f)
+			*c = '?';
 	ex->req.method = http_method_parse(method);
 	ex->req.cfg = ex->srv->cfg;
 	set_client(ex, conn);
@@ -1037,34 +1044,17 @@ static unsigned fit_connection_limit(const struct config *cfg)
 	return (unsigned)want;
 }
 
-int server_run(const struct config *cfg, const struct route *routes, size_t nroutes)
+/* The daemon's options and callbacks: one list for server_run and for
+ * server_start_unlistened, so that the fuzzer serves what production does. */
+static struct MHD_Daemon *daemon_start(struct server *srv, unsigned flags, unsigned threads)
 {
-	struct server srv = { .cfg = cfg, .routes = routes, .nroutes = nroutes };
-	/* ALLOW_SUSPEND_RESUME: long polls and event streams wait in the
-	 * waitlist without holding a worker thread. */
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
-			 MHD_ALLOW_SUSPEND_RESUME;
-	sigset_t signals;
-	int sig = 0;
-	struct timespec deadline;
+	const struct config *cfg = srv->cfg;
 
-	if (cfg->listen_addr.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-
-	/* Blocked everywhere already (server_block_signals); this thread
-	 * alone waits for them. */
-	stop_signals(&signals);
-	server_block_signals();
-
-	if (waitlist_init() != 0) {
-		log_msgf(LOG_ERROR, "cannot start the waitlist timer thread");
-		return 1;
-	}
-	srv.daemon = MHD_start_daemon(flags, 0, NULL, NULL, access_cb, &srv,
+	return MHD_start_daemon(flags, 0, NULL, NULL, access_cb, srv,
 		/* First, so that every message of the library reaches our log. */
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->listen_addr,
-		MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cfg->threads,
+		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		/*
 		 * EQ_MAX_CONNECTIONS, 1000 (within the open-file limit, see
 		 * fit_connection_limit).  An idle connection costs 7 KiB of
@@ -1126,10 +1116,36 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 		 */
 		MHD_OPTION_STRICT_FOR_CLIENT, (int)0,
 		MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)1024,
-		MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, &srv,
-		MHD_OPTION_NOTIFY_COMPLETED, completed_cb, &srv,
+		MHD_OPTION_URI_LOG_CALLBACK, uri_log_cb, srv,
+		MHD_OPTION_NOTIFY_COMPLETED, completed_cb, srv,
 		MHD_OPTION_NOTIFY_CONNECTION, metrics_connection_cb, NULL,
 		MHD_OPTION_END);
+}
+
+int server_run(const struct config *cfg, const struct route *routes, size_t nroutes)
+{
+	struct server srv = { .cfg = cfg, .routes = routes, .nroutes = nroutes };
+	/* ALLOW_SUSPEND_RESUME: long polls and event streams wait in the
+	 * waitlist without holding a worker thread. */
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+			 MHD_ALLOW_SUSPEND_RESUME;
+	sigset_t signals;
+	int sig = 0;
+	struct timespec deadline;
+
+	if (cfg->listen_addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+
+	/* Blocked everywhere already (server_block_signals); this thread
+	 * alone waits for them. */
+	stop_signals(&signals);
+	server_block_signals();
+
+	if (waitlist_init() != 0) {
+		log_msgf(LOG_ERROR, "cannot start the waitlist timer thread");
+		return 1;
+	}
+	srv.daemon = daemon_start(&srv, flags, cfg->threads);
 	if (!srv.daemon) {
 		log_msgf(LOG_ERROR, "cannot listen on %s (in use, or not an address of this machine)",
 			 cfg->listen);
@@ -1176,4 +1192,53 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 	MHD_stop_daemon(srv.daemon);
 	log_event(LOG_INFO, "stopped", NULL);
 	return 0;
+}
+
+/* ---- without a listening socket (the fuzzer) ------------------------------ */
+
+struct server *server_start_unlistened(const struct config *cfg, const struct route *routes,
+				       size_t nroutes)
+{
+	struct server *srv = calloc(1, sizeof(*srv));
+
+	if (!srv)
+		return NULL;
+	srv->cfg = cfg;
+	srv->routes = routes;
+	srv->nroutes = nroutes;
+	/* No thread of its own: the caller's thread runs every callback, so a
+	 * sanitizer report shows the whole request in one stack. */
+	srv->daemon = daemon_start(srv, MHD_USE_NO_LISTEN_SOCKET | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0);
+	if (!srv->daemon) {
+		free(srv);
+		return NULL;
+	}
+	return srv;
+}
+
+int server_add_connection(struct server *srv, int fd, const struct sockaddr *addr,
+			  socklen_t addrlen)
+{
+	return MHD_add_connection(srv->daemon, fd, addr, addrlen) == MHD_YES ? 0 : -1;
+}
+
+int server_run_once(struct server *srv)
+{
+	return MHD_run(srv->daemon) == MHD_YES ? 0 : -1;
+}
+
+unsigned server_connections(struct server *srv)
+{
+	const union MHD_DaemonInfo *info =
+		MHD_get_daemon_info(srv->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+
+	return info ? info->num_connections : 0;
+}
+
+void server_stop(struct server *srv)
+{
+	if (!srv)
+		return;
+	MHD_stop_daemon(srv->daemon);
+	free(srv);
 }

@@ -652,3 +652,18 @@ def test_seeded_demo_reports(pg):
         " hate_crime_report_versions v WHERE v.report_id = r.id AND v.version = r.version)") == "0"
     assert int(pg.psql("SELECT count(*) FROM hate_crime_reports r JOIN hate_crime_reports p"
                        " ON p.police_reference = r.police_reference AND p.id <> r.id")) > 0
+
+
+def test_error_texts_cut_inside_utf8_are_not_500(api, openapi, keys):
+    """Found by tests/fuzz: an error detail quoting the body, cut inside a
+    multi-byte character, made the problem+json unbuildable (a 500)."""
+    # jansson quotes the input near a syntax error, cut at a byte limit.
+    bad = ('{"a' + "\u00e9" * 3 + ']' + "\u00e9" * 3 + '=V<\\' + "\u00e9" * 40 + '"}').encode()
+    r = api.post(LIST, data=bad, headers=auth(keys["centre"], **{"Content-Type": "application/json"}))
+    assert r.status_code == 400
+    assert openapi.validate(r, LIST, "post")["type"] == "urn:equalities:problem:malformed-json"
+    # An unknown member whose pointer is cut inside a character.
+    r = api.post(LIST, json=body(**{"a" + "\u00e9" * 100: 1}), headers=auth(keys["centre"]))
+    assert r.status_code == 422
+    got = openapi.validate(r, LIST, "post")
+    assert [e for e in got["errors"] if e["pointer"].startswith("/a\u00e9")]

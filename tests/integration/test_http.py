@@ -517,3 +517,26 @@ def test_garbage_request_line_does_not_hurt(server, raw_request, api):
         for r in split_http_responses(raw):
             assert r.get("status") is None or r["status"] >= 400, (data[:40], raw[:300])
         assert_healthy(api)
+
+
+@pytest.mark.parametrize("path,param", [
+    ("/v1/hate-crime/statistics", "group_by"),
+    ("/v1/demographics", "area"),
+    ("/v1/workforce/profile", "characteristic"),
+])
+def test_detail_quoting_a_value_cut_inside_utf8_is_400(api, openapi, path, param):
+    """Found by tests/fuzz: a detail that quotes a value cut to 20-64 bytes
+    ("'%.40s' is not ...") inside a multi-byte character could not be encoded
+    as JSON, and the 400 became a 500."""
+    r = api.get(path, params={param: "a" + "\u00e9" * 40})
+    body = assert_problem(r, 400, openapi, path, parameter=param)
+    assert "\u00e9" in body["detail"]
+
+
+def test_405_with_a_method_of_raw_bytes_is_not_500(server):
+    """Found by tests/fuzz: libmicrohttpd passes any bytes before the space
+    as the method; echoed into the 405's detail, a 0xff made it a 500."""
+    with socket.create_connection((server.host, server.port), timeout=5) as s:
+        s.sendall(b"\xff\xffGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        resp = read_one_response(s)
+    assert resp["status"] == 405, resp

@@ -862,6 +862,73 @@ static void test_forced_cell_gets_a_complement(void **state)
 	assert_false(supp[2]);
 }
 
+/*
+ * Found by tests/fuzz: forced cells holding 0 contradict the bound reasoning
+ * ("a withheld count is at least 1"), the bounds crossed and grew each round
+ * until int64_t overflowed (undefined behaviour, caught by the UBSan pass).
+ * Wards x (total, group, child, child, group, child) with a borough row.
+ */
+static void test_forced_zeros_keep_bounds_finite(void **state)
+{
+	const int64_t v[18] = {
+		5932, 0, 5932, 15, 0, 5917,
+		19, 15, 4, 0, 0, 4,
+		5951, 15, 5936, 15, 0, 5921,
+	};
+	const bool forced[18] = {
+		false, true, false, false, true, false,
+		false, true, true, true, true, true,
+		true, true, true, true, true, true,
+	};
+	static const size_t rows[3][2] = { { 1, 2 }, { 7, 8 }, { 13, 14 } };
+	static const size_t kids[3][3] = { { 3, 4, 5 }, { 9, 10, 11 }, { 15, 16, 17 } };
+	static const size_t cols[6][2] = { { 0, 6 }, { 1, 7 }, { 2, 8 }, { 3, 9 }, { 4, 10 }, { 5, 11 } };
+	struct disclosure_constraint c[12];
+	bool supp[18];
+	size_t n = 0;
+
+	(void)state;
+	for (size_t r = 0; r < 3; r++) {
+		c[n++] = (struct disclosure_constraint){ 6 * r, rows[r], 2 };
+		c[n++] = (struct disclosure_constraint){ 6 * r + 2, kids[r], 3 };
+	}
+	for (size_t k = 0; k < 6; k++)
+		c[n++] = (struct disclosure_constraint){ 12 + k, cols[k], 2 };
+	assert_int_equal(disclosure_apply_forced(v, 18, c, n, 5, forced, supp), 0);
+	for (size_t i = 0; i < 18; i++) {
+		if (forced[i])
+			assert_true(supp[i]);
+		if (supp[i] && v[i] > 0)
+			assert_int_equal(disclosure_cell_is_determined(v, 18, c, n, supp, i), 0);
+	}
+}
+
+/*
+ * Found by tests/fuzz: a determined cell no complement can help (a forced
+ * zero total over zeros) ended the loop before the bounds were looked at,
+ * so two withheld 1s elsewhere whose published total leaves exactly 2 stayed
+ * pinned.  Cells 0 = 1 + 2 (all zero, 0 forced); 3 = 4 + 5 + 6 with 4 and 5
+ * under the threshold: 6 must go too.
+ */
+static void test_stuck_zero_does_not_stop_the_bounds(void **state)
+{
+	const int64_t v[7] = { 0, 0, 0, 4, 1, 1, 2 };
+	const bool forced[7] = { true, false, false, false, false, false, false };
+	static const size_t a[2] = { 1, 2 }, b[3] = { 4, 5, 6 };
+	const struct disclosure_constraint c[2] = { { 0, a, 2 }, { 3, b, 3 } };
+	bool supp[7];
+
+	(void)state;
+	assert_int_equal(disclosure_apply_forced(v, 7, c, 2, 2, forced, supp), 0);
+	assert_true(supp[0]);
+	assert_true(supp[4] && supp[5]);
+	assert_true(supp[6]);
+	assert_false(supp[3]);
+	/* Without the stuck cell the same protection comes from the bounds. */
+	assert_int_equal(disclosure_apply_forced(v, 7, c, 2, 2, NULL, supp), 0);
+	assert_true(supp[6]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -889,6 +956,8 @@ int main(void)
 		cmocka_unit_test(test_bounds_two_ones_share_a_parent),
 		cmocka_unit_test(test_bounds_chain_across_constraints),
 		cmocka_unit_test(test_forced_cell_gets_a_complement),
+		cmocka_unit_test(test_forced_zeros_keep_bounds_finite),
+		cmocka_unit_test(test_stuck_zero_does_not_stop_the_bounds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -510,6 +510,28 @@ static void assert_long_fails(const char *text, long min, long max)
 	assert_int_equal(v, -12345);   /* untouched */
 }
 
+/* Text cut inside a character, or raw bytes, made JSON-safe; valid UTF-8
+ * (including four-byte characters) left as it is. */
+static void test_utf8_repair(void **state)
+{
+	char cut[] = "caf\xc3\xa9 na\xc3";          /* "café na" + half an é */
+	char raw[] = "\xff\xfe ok \xe2\x82";
+	char fine[] = "\xf0\x9f\x98\x80 \xc3\xa9 x";
+	char surrogate[] = "\xed\xa0\x80x";
+
+	(void)state;
+	query_utf8_repair(cut);
+	assert_string_equal(cut, "caf\xc3\xa9 na?");
+	query_utf8_repair(raw);
+	assert_string_equal(raw, "?? ok ??");
+	query_utf8_repair(fine);
+	assert_string_equal(fine, "\xf0\x9f\x98\x80 \xc3\xa9 x");
+	query_utf8_repair(surrogate);
+	assert_string_equal(surrogate, "???x");
+	assert_true(query_utf8_valid(cut, strlen(cut)) && query_utf8_valid(raw, strlen(raw)) &&
+		    query_utf8_valid(surrogate, strlen(surrogate)));
+}
+
 static void test_long_ok(void **state)
 {
 	(void)state;
@@ -611,6 +633,7 @@ int main(void)
 		cmocka_unit_test(test_decode_refusals),
 		cmocka_unit_test(test_utf8_valid),
 		cmocka_unit_test(test_utf8_invalid),
+		cmocka_unit_test(test_utf8_repair),
 		cmocka_unit_test(test_long_ok),
 		cmocka_unit_test(test_long_leading_zeros),
 		cmocka_unit_test(test_long_signs),

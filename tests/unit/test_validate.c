@@ -87,6 +87,41 @@ static void test_merge(void **state)
 	json_decref(current);
 }
 
+/* A member name cut inside a multi-byte character, in a pointer or a detail,
+ * still gives an error (it used to set oom: a 500 instead of the 422). */
+static void test_cut_utf8_is_repaired(void **state)
+{
+	char key[400], body_text[512];
+	json_t *body;
+	struct validation v;
+	const char *ptr;
+
+	(void)state;
+	/* "a" then 150 two-byte characters: the 160-byte pointer cuts one. */
+	strcpy(key, "a");
+	for (int i = 0; i < 150; i++)
+		strcat(key, "\xc3\xa9");
+	snprintf(body_text, sizeof(body_text), "{\"%s\": 1}", key);
+	body = json_loads(body_text, 0, NULL);
+	assert_non_null(body);
+	validation_init(&v);
+	validate_known_fields(&v, body, "", fields);
+	assert_false(v.oom);
+	assert_int_equal(json_array_size(v.errors), 1);
+	ptr = pointer_at(&v, 0);
+	assert_non_null(ptr);
+	assert_memory_equal(ptr, "/a\xc3\xa9", 4);
+
+	/* Raw invalid bytes in a detail and a pointer become '?'. */
+	validation_add(&v, "/x\xff\xc3", "bad %s", "\xe2\x82");
+	assert_false(v.oom);
+	assert_string_equal(pointer_at(&v, 1), "/x??");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(v.errors, 1), "detail")),
+			    "bad ??");
+	validation_release(&v);
+	json_decref(body);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -94,6 +129,7 @@ int main(void)
 		cmocka_unit_test(test_pointer_escapes),
 		cmocka_unit_test(test_string_limits),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_cut_utf8_is_repaired),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
