@@ -32,9 +32,16 @@ INSERT INTO change_log_horizon DEFAULT VALUES;
 
 -- Record that p_area changed in this transaction and tell every instance
 -- (the notification is delivered on commit; identical ones are merged).
+-- A transaction-local setting remembers that it was done, so a write that
+-- touches several tables of one area (a report and its version row) pays
+-- for the row and the notification once.
 CREATE FUNCTION eq_record_change(p_area text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF current_setting('eq_changed.' || p_area, true) = 'y' THEN
+        RETURN;
+    END IF;
+    PERFORM set_config('eq_changed.' || p_area, 'y', true);
     INSERT INTO change_log (area) VALUES (p_area) ON CONFLICT (xid, area) DO NOTHING;
     PERFORM pg_notify('eq_data_changed', p_area);
 END;

@@ -174,6 +174,18 @@ def test_a_statement_that_changes_nothing_is_not_a_change(api, openapi, pg):
     assert body["changes"] == []
 
 
+def test_one_log_row_per_transaction_and_area(pg):
+    """A write touching several tables of one area (a report and its version
+    row) records one row; another area in the same transaction, its own."""
+    got = psql(pg, "BEGIN;"
+               " UPDATE areas SET name = name WHERE code = (SELECT min(code) FROM areas);"
+               " UPDATE characteristics SET name = name;"
+               " UPDATE action_plans SET title = title;"
+               " SELECT string_agg(area, ',' ORDER BY area) FROM change_log"
+               "  WHERE xid = pg_current_xact_id()::text::bigint")
+    assert got.splitlines()[-1] == "action_plan,reference"
+
+
 def test_a_rolled_back_write_is_never_reported(api, openapi, pg):
     v = current_version(api, openapi)
     psql(pg, "BEGIN; UPDATE areas SET name = name || ' x'; ROLLBACK;")
