@@ -20,6 +20,7 @@ from typing import Optional
 import requests
 
 import harness
+from harness import make_key
 
 # The rate limits (EQ_RATE_LIMIT_*, EQ_AUTH_FAILURE*) would throttle the
 # load these tests make on purpose; 0 switches each off.  The service reads
@@ -67,12 +68,6 @@ def server_env(**env) -> dict:
     return out
 
 
-def make_key(org: str, scopes: str) -> str:
-    p = harness.run_cli("keys", "create", "--org", org, "--scopes", scopes)
-    assert p.returncode == 0, p.stderr
-    key = p.stdout.strip()
-    assert key.startswith("eq_"), "keys create printed no key"
-    return key
 
 
 def sql_literal(s: str) -> str:

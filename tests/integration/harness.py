@@ -336,6 +336,16 @@ class ApiClient:
         self.session.close()
 
 
+def make_key(org: str, scopes: str) -> str:
+    """A new API key for organisation ``org`` (its slug) with ``scopes``
+    (comma-separated), made the way an operator does: `keys create`."""
+    p = run_cli("keys", "create", "--org", org, "--scopes", scopes)
+    assert p.returncode == 0, p.stderr
+    key = p.stdout.strip()
+    assert key.startswith("eq_"), "keys create printed no key"
+    return key
+
+
 def raw_request(port: int, data: bytes, read_timeout: float = 2.0,
                 host: str = "127.0.0.1") -> bytes:
     """Send ``data`` as-is on a new TCP connection and return every byte the

@@ -24,6 +24,7 @@ import pytest
 import requests
 
 import harness
+from harness import make_key
 from checks import assert_problem
 
 PLANS = "/v1/action-plans"
@@ -36,10 +37,6 @@ STATUSES = ["not_started", "in_progress", "complete", "cancelled", "deferred"]
 RAGS = ["red", "amber", "green", "not_rated"]
 
 
-def make_key(org: str, scopes: str) -> str:
-    p = harness.run_cli("keys", "create", "--org", org, "--scopes", scopes)
-    assert p.returncode == 0, p.stderr
-    return p.stdout.strip()
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ import pytest
 import requests
 
 import harness
+from harness import make_key
 from checks import assert_problem
 
 CHANGES = "/v1/changes"
@@ -31,10 +32,6 @@ VALUES = "/v1/indicators/{code}/values"
 SCORECARD = "/v1/scorecard"
 
 
-def make_key(org: str, scopes: str) -> str:
-    p = harness.run_cli("keys", "create", "--org", org, "--scopes", scopes)
-    assert p.returncode == 0, p.stderr
-    return p.stdout.strip()
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,7 @@ import time
 import pytest
 
 import harness
+from harness import make_key
 from harness import split_http_responses
 
 HEALTHZ = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -366,10 +367,6 @@ def test_nothing_after_a_413_is_answered(start_server):
 # Expect: 100-continue
 # ---------------------------------------------------------------------------
 
-def make_key(org: str, scopes: str) -> str:
-    p = harness.run_cli("keys", "create", "--org", org, "--scopes", scopes)
-    assert p.returncode == 0, p.stderr
-    return p.stdout.strip()
 
 
 def report_body() -> bytes:

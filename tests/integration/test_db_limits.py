@@ -20,6 +20,7 @@ import uuid
 import pytest
 
 import harness
+from harness import make_key
 from checks import assert_problem
 
 REPORTS = "/v1/hate-crime/reports"
@@ -55,10 +56,6 @@ def holding_lock(pg, table: str, mode: str):
             proc.wait()
 
 
-def make_key(org: str, scopes: str) -> str:
-    p = harness.run_cli("keys", "create", "--org", org, "--scopes", scopes)
-    assert p.returncode == 0, p.stderr
-    return p.stdout.strip()
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ import pytest
 import requests
 
 import harness
+from harness import make_key
 
 LIST = "/v1/hate-crime/reports"
 ONE = "/v1/hate-crime/reports/{id}"
@@ -30,12 +31,6 @@ VERSIONS = "/v1/hate-crime/reports/{id}/versions"
 # keys and helpers
 # ---------------------------------------------------------------------------
 
-def make_key(org: str, scopes: str) -> str:
-    p = harness.run_cli("keys", "create", "--org", org, "--scopes", scopes)
-    assert p.returncode == 0, p.stderr
-    key = p.stdout.strip()
-    assert key.startswith("eq_"), "keys create printed no key"
-    return key
 
 
 def prefix_of(key: str) -> str:

@@ -20,6 +20,7 @@ import time
 import pytest
 
 import harness
+from harness import make_key
 
 LIST = "/v1/indicators"
 ONE = "/v1/indicators/{code}"
@@ -29,12 +30,6 @@ PUT_M = "/v1/indicators/{code}/values/{period}"
 SCORECARD = "/v1/scorecard"
 
 
-def make_key(org: str, scopes: str) -> str:
-    p = harness.run_cli("keys", "create", "--org", org, "--scopes", scopes)
-    assert p.returncode == 0, p.stderr
-    key = p.stdout.strip()
-    assert key.startswith("eq_")
-    return key
 
 
 @pytest.fixture(scope="module")

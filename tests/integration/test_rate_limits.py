@@ -17,6 +17,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 import harness
+from harness import make_key
 from checks import assert_problem
 
 REPORTS = "/v1/hate-crime/reports"
@@ -50,10 +51,6 @@ def client_from(srv, address: str | None = None) -> harness.ApiClient:
     return c
 
 
-def make_key(org: str, scopes: str) -> str:
-    p = harness.run_cli("keys", "create", "--org", org, "--scopes", scopes)
-    assert p.returncode == 0, p.stderr
-    return p.stdout.strip()
 
 
 @pytest.fixture(scope="module")

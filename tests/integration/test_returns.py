@@ -23,6 +23,7 @@ import uuid
 import pytest
 
 import harness
+from harness import make_key
 from checks import assert_problem, pinned_by_bounds
 
 WINDOWS = "/v1/return-windows"
@@ -41,12 +42,6 @@ WORKFORCE = ["sex", "ethnicity", "disability", "age"]
 # keys, windows and bodies
 # ---------------------------------------------------------------------------
 
-def make_key(org: str, scopes: str) -> str:
-    p = harness.run_cli("keys", "create", "--org", org, "--scopes", scopes)
-    assert p.returncode == 0, p.stderr
-    key = p.stdout.strip()
-    assert key.startswith("eq_"), "keys create printed no key"
-    return key
 
 
 @pytest.fixture(scope="module")

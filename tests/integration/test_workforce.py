@@ -12,6 +12,7 @@ import io
 import pytest
 
 import harness
+from harness import make_key
 from checks import assert_problem, media_type
 from test_hate_crime_statistics import determined_cells
 from checks import pinned_by_bounds
@@ -31,10 +32,6 @@ HEADER = ("directorate,grade_band,sex,ethnicity,disability,religion,sexual_orien
           "age_band,hourly_pay,bonus_paid")
 
 
-def make_key(org: str, scopes: str) -> str:
-    p = harness.run_cli("keys", "create", "--org", org, "--scopes", scopes)
-    assert p.returncode == 0, p.stderr
-    return p.stdout.strip()
 
 
 @pytest.fixture(scope="module")

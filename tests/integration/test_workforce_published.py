@@ -13,6 +13,7 @@ import time
 import pytest
 
 import harness
+from harness import make_key
 from checks import assert_problem
 
 TEMPLATE = "/v1/workforce/snapshots/{as_of}/pay-gaps"
@@ -42,10 +43,6 @@ def path(as_of: str = AS_OF) -> str:
     return TEMPLATE.replace("{as_of}", as_of)
 
 
-def make_key(org: str, scopes: str) -> str:
-    p = harness.run_cli("keys", "create", "--org", org, "--scopes", scopes)
-    assert p.returncode == 0, p.stderr
-    return p.stdout.strip()
 
 
 @pytest.fixture(scope="module")
