@@ -766,7 +766,6 @@ static void action_list(struct request *req, struct response *res)
 static void action_patch(struct request *req, struct response *res)
 {
 	const char *id = request_param(req, "id");
-	const char *if_match = request_header(req, "If-Match");
 	json_t *patch = NULL, *current = NULL, *merged = NULL;
 	struct validation v;
 	struct action_values av = { .indicators = BUF_INIT };
@@ -782,11 +781,8 @@ static void action_patch(struct request *req, struct response *res)
 	patch = request_json_or_respond(req, res);
 	if (!patch)
 		goto done;
-	if (!if_match) {
-		problem_send(res, 428, "precondition-required", "Precondition required",
-			     "Send If-Match with the version you edited, such as \"v1\".");
+	if (api_if_match_required_or_respond(req, res))
 		goto done;
-	}
 	{
 		const char *p[1] = { id };
 
@@ -798,13 +794,8 @@ static void action_patch(struct request *req, struct response *res)
 		goto done;
 	}
 	version = (long)db_get_ll(r, 0, 1);
-	if (request_if_match_version(if_match, version) != 1) {
-		problem_sendf(res, 412, "precondition-failed", "Precondition failed",
-			      "The action is at version %ld; If-Match does not name it. Fetch it again and re-apply the change.",
-			      version);
-		response_version_etag(res, PQgetvalue(r, 0, 1));
+	if (api_if_match_or_respond(req, res, "action", version))
 		goto done;
-	}
 	snprintf(plan_id, sizeof(plan_id), "%s", PQgetvalue(r, 0, 3));
 	current = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
 	PQclear(r);

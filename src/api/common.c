@@ -3,10 +3,35 @@
  */
 #include "api/common.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "http/request.h"
 #include "http/response.h"
+
+int api_if_match_required_or_respond(const struct request *req, struct response *res)
+{
+	if (request_header(req, "If-Match"))
+		return 0;
+	problem_send(res, 428, "precondition-required", "Precondition required",
+		     "Send If-Match with the ETag of the version you edited, such as \"v1\".");
+	return -1;
+}
+
+int api_if_match_or_respond(const struct request *req, struct response *res, const char *what,
+			    long version)
+{
+	char v[24];
+
+	if (request_if_match_version(request_header(req, "If-Match"), version) == 1)
+		return 0;
+	problem_sendf(res, 412, "precondition-failed", "Precondition failed",
+		      "The %s is at version %ld; If-Match does not name it. Fetch it again and re-apply the change.",
+		      what, version);
+	snprintf(v, sizeof(v), "%ld", version);
+	response_version_etag(res, v);
+	return -1;
+}
 
 int api_exec_or_respond(struct request *req, struct response *res, const char *stmt,
 			int nparams, const char *const *values, PGresult **out)

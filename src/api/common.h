@@ -35,6 +35,17 @@ bool uuid_is_valid(const char *s);
 json_t *api_history_json(const PGresult *r, const char *number, const char *at,
 			 const char *record);
 
+/*
+ * An edit of a versioned record (ETag "v<version>") must say which version
+ * it was made on.  api_if_match_required_or_respond: 0 when If-Match is
+ * present, else 428 and -1 (checked before the record is locked).
+ * api_if_match_or_respond: 0 when If-Match names version, else 412 naming
+ * what ("report") and its current version, with the current ETag, and -1.
+ */
+int api_if_match_required_or_respond(const struct request *req, struct response *res);
+int api_if_match_or_respond(const struct request *req, struct response *res, const char *what,
+			    long version);
+
 /* Our slugs and codes: lower-case letters, digits, '_' or '-', 1-64 long. */
 bool code_is_valid(const char *code);
 

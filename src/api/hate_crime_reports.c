@@ -845,7 +845,6 @@ static void validate_withdrawal(struct validation *v, const json_t *patch, const
 static void report_patch(struct request *req, struct response *res)
 {
 	const char *id = request_param(req, "id");
-	const char *if_match = request_header(req, "If-Match");
 	json_t *patch = NULL, *current = NULL, *merged = NULL;
 	struct validation v;
 	struct report_values rv = { 0 };
@@ -862,11 +861,8 @@ static void report_patch(struct request *req, struct response *res)
 	patch = request_json_or_respond(req, res);
 	if (!patch)
 		goto done;
-	if (!if_match) {
-		problem_send(res, 428, "precondition-required", "Precondition required",
-			     "Send If-Match with the ETag of the version you edited, such as \"v1\".");
+	if (api_if_match_required_or_respond(req, res))
 		goto done;
-	}
 	{
 		const char *p[2] = { id, req->auth.org_id };
 
@@ -878,13 +874,8 @@ static void report_patch(struct request *req, struct response *res)
 		goto done;
 	}
 	version = (long)db_get_ll(r, 0, 1);
-	if (request_if_match_version(if_match, version) != 1) {
-		problem_sendf(res, 412, "precondition-failed", "Precondition failed",
-			      "The report is at version %ld; If-Match does not name it. Fetch it again and re-apply the change.",
-			      version);
-		response_version_etag(res, PQgetvalue(r, 0, 1));
+	if (api_if_match_or_respond(req, res, "report", version))
 		goto done;
-	}
 	if (strcmp(PQgetvalue(r, 0, 2), "withdrawn") == 0) {
 		problem_send(res, 409, "report-withdrawn", "Report withdrawn",
 			     "A withdrawn report is kept as it is and cannot be edited.");

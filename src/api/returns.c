@@ -486,24 +486,11 @@ static int lock_or_respond(struct request *req, struct response *res, const char
 static int precondition_or_respond(struct request *req, struct response *res,
 				   const struct locked *l, bool required)
 {
-	const char *if_match = request_header(req, "If-Match");
-	char v[24];
-
-	if (!if_match) {
-		if (!required)
-			return 0;
-		problem_send(res, 428, "precondition-required", "Precondition required",
-			     "Send If-Match with the ETag of the version you edited, such as \"v1\".");
-		return -1;
-	}
-	if (request_if_match_version(if_match, l->version) == 1)
+	if (!request_header(req, "If-Match") && !required)
 		return 0;
-	problem_sendf(res, 412, "precondition-failed", "Precondition failed",
-		      "The return is at version %ld; If-Match does not name it. Fetch it again and re-apply the change.",
-		      l->version);
-	snprintf(v, sizeof(v), "%ld", l->version);
-	response_version_etag(res, v);
-	return -1;
+	if (api_if_match_required_or_respond(req, res))
+		return -1;
+	return api_if_match_or_respond(req, res, "return", l->version);
 }
 
 static bool editable(const char *status)
