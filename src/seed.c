@@ -9,92 +9,15 @@
 #include <string.h>
 
 #include "db/db.h"
-#include "db/listener.h"
-#include "domain/csv.h"
 #include "import/census.h"
 #include "import/workforce.h"
 #include "seed_hate_crime.h"
 #include "seed_indicators.h"
 #include "seed_action_plan.h"
 #include "seed_returns.h"
+#include "seed_csv.h"
 #include "util/buf.h"
 #include "util/log.h"
-
-#define MAX_COLUMNS 12
-
-struct table_load {
-	PGconn *pg;
-	const char *sql;          /* upsert; $n are the columns in order */
-	const char *const *columns;
-	size_t ncolumns;
-	/* Load only rows where column `pass_column` is empty (pass 0) or not
-	 * (pass 1): parents before the rows that refer to them. */
-	long pass_column;
-	size_t changed;
-};
-
-static int load_csv(struct table_load *t, const char *path, char *err, size_t errlen)
-{
-	struct buf file = BUF_INIT;
-	struct csv_reader r;
-	long index[MAX_COLUMNS];
-	int rc = -1;
-
-	csv_reader_init(&r, "", 0);
-	if (buf_read_file(&file, path, 64 * 1024 * 1024) != 0) {
-		snprintf(err, errlen, "cannot read %s", path);
-		goto done;
-	}
-	for (int pass = 0; pass < (t->pass_column >= 0 ? 2 : 1); pass++) {
-		csv_reader_release(&r);
-		csv_reader_init(&r, file.data ? file.data : "", file.len);
-		if (csv_reader_next(&r) != CSV_RECORD) {
-			snprintf(err, errlen, "%s: no header row", path);
-			goto done;
-		}
-		for (size_t c = 0; c < t->ncolumns; c++) {
-			index[c] = -1;
-			for (size_t f = 0; f < r.nfields; f++)
-				if (strcmp(csv_reader_field(&r, f), t->columns[c]) == 0)
-					index[c] = (long)f;
-			if (index[c] < 0) {
-				snprintf(err, errlen, "%s: missing column '%s'", path, t->columns[c]);
-				goto done;
-			}
-		}
-		for (;;) {
-			enum csv_status st = csv_reader_next(&r);
-			const char *values[MAX_COLUMNS];
-			PGresult *res;
-			char msg[256];
-
-			if (st == CSV_END)
-				break;
-			if (st == CSV_ERROR) {
-				snprintf(err, errlen, "%s line %zu: %s", path, r.line, r.error);
-				goto done;
-			}
-			for (size_t c = 0; c < t->ncolumns; c++) {
-				const char *v = csv_reader_field(&r, (size_t)index[c]);
-
-				values[c] = v && *v ? v : NULL;
-			}
-			if (t->pass_column >= 0 && (pass == 0) != (values[t->pass_column] == NULL))
-				continue;
-			if (db_direct_exec(t->pg, t->sql, (int)t->ncolumns, values, &res, msg, sizeof(msg))) {
-				snprintf(err, errlen, "%s line %zu: %s", path, r.line, msg);
-				goto done;
-			}
-			t->changed += (size_t)atol(PQcmdTuples(res));
-			PQclear(res);
-		}
-	}
-	rc = 0;
-done:
-	csv_reader_release(&r);
-	buf_release(&file);
-	return rc;
-}
 
 static const char *const area_columns[] = { "code", "name", "kind", "parent_code" };
 static const char area_sql[] =
@@ -162,87 +85,84 @@ static const char organisation_sql[] =
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-static int seed_reference(PGconn *pg, const char *root, size_t *changed,
-			  char *err, size_t errlen)
-{
-	struct table_load loads[] = {
-		{ pg, area_sql, area_columns, N(area_columns), 3, 0 },
-		{ pg, characteristic_sql, characteristic_columns, N(characteristic_columns), -1, 0 },
-		{ pg, category_sql, category_columns, N(category_columns), 3, 0 },
-		{ pg, dataset_sql, dataset_columns, N(dataset_columns), -1, 0 },
-		{ pg, organisation_sql, organisation_columns, N(organisation_columns), -1, 0 },
-	};
-	static const char *const files[] = {
-		"areas.csv", "characteristics.csv", "categories.csv", "datasets.csv",
-		"organisations.csv",
-	};
-	struct buf path = BUF_INIT;
-	int rc = -1;
+/* Upserts: a second run changes no row, and so notifies nobody. */
+static const struct seed_file reference_files[] = {
+	{ "areas.csv", area_columns, N(area_columns), area_sql, NULL, "parent_code" },
+	{ "characteristics.csv", characteristic_columns, N(characteristic_columns),
+	  characteristic_sql, NULL, NULL },
+	{ "categories.csv", category_columns, N(category_columns), category_sql, NULL, "parent" },
+	{ "datasets.csv", dataset_columns, N(dataset_columns), dataset_sql, NULL, NULL },
+	{ "organisations.csv", organisation_columns, N(organisation_columns), organisation_sql,
+	  NULL, NULL },
+};
 
-	if (db_direct_exec(pg, "BEGIN", 0, NULL, NULL, err, errlen))
-		return -1;
-	for (size_t i = 0; i < N(loads); i++) {
-		buf_reset(&path);
-		if (buf_appendf(&path, "%s/data/%s", root, files[i]) ||
-		    load_csv(&loads[i], buf_cstr(&path), err, errlen))
+static const char *const census_manifest_columns[] = { "file", "dataset" };
+
+/* Each Census file through the importer a council uses for the real
+ * tables (it has its own transaction per file). */
+static int seed_census(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen)
+{
+	struct seed_csv manifest;
+	struct buf path = BUF_INIT;
+	const char *v[2];
+	int rc = -1, more;
+
+	if (seed_csv_open(&manifest, root, "census/manifest.csv", census_manifest_columns, 2,
+			  err, errlen))
+		goto done;
+	while ((more = seed_csv_next(&manifest, v, err, errlen)) > 0) {
+		struct census_import_result result;
+
+		if (!v[0] || !v[1] || strchr(v[0], '/')) {
+			snprintf(err, errlen, "%s: not file,dataset", manifest.where);
 			goto done;
-		*changed += loads[i].changed;
+		}
+		buf_reset(&path);
+		if (buf_appendf(&path, "%s/data/census/%s", root, v[0]) ||
+		    census_import_file(pg, buf_cstr(&path), v[1], &result, err, errlen))
+			goto done;
+		*changed += result.cells_changed;
+		log_msgf(LOG_INFO, "seed: %s: %s, %zu areas, %zu cells changed", v[0],
+			 result.characteristic, result.rows_loaded, result.cells_changed);
 	}
-	if (*changed && db_direct_exec(pg, "SELECT pg_notify('" LISTENER_CHANNEL "', 'reference')",
-				       0, NULL, NULL, err, errlen))
-		goto done;
-	if (db_direct_exec(pg, "COMMIT", 0, NULL, NULL, err, errlen))
-		goto done;
-	rc = 0;
+	rc = more < 0 ? -1 : 0;
 done:
-	if (rc)
-		db_direct_rollback(pg);
+	seed_csv_close(&manifest);
 	buf_release(&path);
 	return rc;
 }
 
-static int seed_census(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen)
+static const char *const workforce_manifest_columns[] = { "file", "as_of", "notes" };
+
+/* Each snapshot through the council's own workforce importer. */
+static int seed_workforce(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen)
 {
-	struct buf manifest = BUF_INIT, path = BUF_INIT;
-	struct csv_reader r;
-	int rc = -1;
+	struct seed_csv manifest;
+	struct buf path = BUF_INIT;
+	const char *v[3];
+	int rc = -1, more;
 
-	csv_reader_init(&r, "", 0);
-	if (buf_appendf(&path, "%s/data/census/manifest.csv", root) ||
-	    buf_read_file(&manifest, buf_cstr(&path), 1024 * 1024)) {
-		snprintf(err, errlen, "cannot read %s", buf_cstr(&path));
+	if (seed_csv_open(&manifest, root, "workforce/manifest.csv", workforce_manifest_columns, 3,
+			  err, errlen))
 		goto done;
-	}
-	csv_reader_release(&r);
-	csv_reader_init(&r, manifest.data ? manifest.data : "", manifest.len);
-	if (csv_reader_next(&r) != CSV_RECORD || r.nfields != 2 ||
-	    strcmp(csv_reader_field(&r, 0), "file") || strcmp(csv_reader_field(&r, 1), "dataset")) {
-		snprintf(err, errlen, "data/census/manifest.csv must have the header file,dataset");
-		goto done;
-	}
-	for (;;) {
-		enum csv_status st = csv_reader_next(&r);
-		struct census_import_result result;
+	while ((more = seed_csv_next(&manifest, v, err, errlen)) > 0) {
+		char outcome[32];
 
-		if (st == CSV_END)
-			break;
-		if (st == CSV_ERROR || r.nfields != 2 || strchr(csv_reader_field(&r, 0), '/')) {
-			snprintf(err, errlen, "data/census/manifest.csv line %zu is not file,dataset", r.line);
+		if (!v[0] || !v[1] || strchr(v[0], '/')) {
+			snprintf(err, errlen, "%s: not file,as_of,notes", manifest.where);
 			goto done;
 		}
 		buf_reset(&path);
-		if (buf_appendf(&path, "%s/data/census/%s", root, csv_reader_field(&r, 0)) ||
-		    census_import_file(pg, buf_cstr(&path), csv_reader_field(&r, 1), &result, err, errlen))
+		if (buf_appendf(&path, "%s/data/workforce/%s", root, v[0]) ||
+		    workforce_import_file(pg, buf_cstr(&path), v[1], "demo", v[2] ? v[2] : "",
+					  outcome, sizeof(outcome), err, errlen))
 			goto done;
-		*changed += result.cells_changed;
-		log_msgf(LOG_INFO, "seed: %s: %s, %zu areas, %zu cells changed",
-			 csv_reader_field(&r, 0), result.characteristic, result.rows_loaded,
-			 result.cells_changed);
+		if (strcmp(outcome, "unchanged") != 0)
+			(*changed)++;
 	}
-	rc = 0;
+	rc = more < 0 ? -1 : 0;
 done:
-	csv_reader_release(&r);
-	buf_release(&manifest);
+	seed_csv_close(&manifest);
 	buf_release(&path);
 	return rc;
 }
@@ -251,13 +171,14 @@ int seed_run(PGconn *pg, const char *root, char *err, size_t errlen)
 {
 	size_t changed = 0;
 
-	if (seed_reference(pg, root, &changed, err, errlen) ||
+	if (seed_csv_load_all(pg, root, "reference", reference_files, N(reference_files),
+			      &changed, err, errlen) ||
 	    seed_census(pg, root, &changed, err, errlen) ||
 	    seed_hate_crime(pg, root, &changed, err, errlen) ||
 	    seed_returns(pg, root, &changed, err, errlen) ||
 	    seed_action_plan(pg, root, &changed, err, errlen) ||
 	    seed_indicators(pg, root, &changed, err, errlen) ||
-	    workforce_seed(pg, root, &changed, err, errlen))
+	    seed_workforce(pg, root, &changed, err, errlen))
 		return -1;
 	log_msgf(LOG_INFO, "seed complete: %zu rows changed", changed);
 	return 0;

@@ -7,10 +7,7 @@
 #include <string.h>
 
 #include "db/db.h"
-#include "db/listener.h"
-#include "domain/csv.h"
-#include "util/buf.h"
-#include "util/log.h"
+#include "seed_csv.h"
 
 static const char *const columns[] = {
 	"organisation", "submitter_reference", "police_reference", "occurred_from",
@@ -44,13 +41,10 @@ static int check_organisation(PGconn *pg, const char *slug, const char *where,
 			      char *err, size_t errlen)
 {
 	PGresult *r = NULL;
-	char msg[256];
 	int found;
 
-	if (db_direct_exec(pg, org_sql, 1, &slug, &r, msg, sizeof(msg))) {
-		snprintf(err, errlen, "%s: %s", where, msg);
+	if (seed_exec(pg, where, org_sql, 1, &slug, &r, err, errlen))
 		return -1;
-	}
 	found = PQntuples(r);
 	PQclear(r);
 	if (!found) {
@@ -65,11 +59,11 @@ static int load_row(PGconn *pg, const char *const *values, const char *where,
 		    size_t *inserted, char *err, size_t errlen)
 {
 	PGresult *r = NULL;
-	char msg[256], id[40];
+	char id[40];
 	const char *status = values[15];
 
-	if (db_direct_exec(pg, insert_sql, INSERT_PARAMS, values, &r, msg, sizeof(msg)))
-		goto fail;
+	if (seed_exec(pg, where, insert_sql, INSERT_PARAMS, values, &r, err, errlen))
+		return -1;
 	if (PQntuples(r) == 0) {
 		PQclear(r);
 		/* Present already, or an organisation the file names wrongly. */
@@ -80,92 +74,28 @@ static int load_row(PGconn *pg, const char *const *values, const char *where,
 	{
 		const char *p[1] = { id };
 
-		if (db_direct_exec(pg, version_sql, 1, p, NULL, msg, sizeof(msg)))
-			goto fail;
+		if (seed_exec(pg, where, version_sql, 1, p, NULL, err, errlen))
+			return -1;
 	}
 	if (status && strcmp(status, "withdrawn") == 0) {
 		const char *p[3] = { id, values[16], values[17] };
 
-		if (db_direct_exec(pg, withdraw_sql, 3, p, NULL, msg, sizeof(msg)) ||
-		    db_direct_exec(pg, version_sql, 1, p, NULL, msg, sizeof(msg)))
-			goto fail;
+		if (seed_exec(pg, where, withdraw_sql, 3, p, NULL, err, errlen) ||
+		    seed_exec(pg, where, version_sql, 1, p, NULL, err, errlen))
+			return -1;
 	} else if (status && strcmp(status, "active") != 0) {
 		snprintf(err, errlen, "%s: status must be active or withdrawn", where);
 		return -1;
 	}
 	(*inserted)++;
 	return 0;
-fail:
-	snprintf(err, errlen, "%s: %s", where, msg);
-	return -1;
 }
+
+static const struct seed_file files[] = {
+	{ "hate-crime/reports.csv", columns, NCOLUMNS, NULL, load_row, NULL },
+};
 
 int seed_hate_crime(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen)
 {
-	struct buf path = BUF_INIT, file = BUF_INIT;
-	struct csv_reader r;
-	long index[NCOLUMNS];
-	size_t inserted = 0;
-	int rc = -1;
-
-	csv_reader_init(&r, "", 0);
-	if (buf_appendf(&path, "%s/data/hate-crime/reports.csv", root) ||
-	    buf_read_file(&file, buf_cstr(&path), 64 * 1024 * 1024)) {
-		snprintf(err, errlen, "cannot read %s", buf_cstr(&path));
-		goto done;
-	}
-	csv_reader_release(&r);
-	csv_reader_init(&r, file.data ? file.data : "", file.len);
-	if (csv_reader_next(&r) != CSV_RECORD) {
-		snprintf(err, errlen, "data/hate-crime/reports.csv: no header row");
-		goto done;
-	}
-	for (size_t c = 0; c < NCOLUMNS; c++) {
-		index[c] = -1;
-		for (size_t f = 0; f < r.nfields; f++)
-			if (strcmp(csv_reader_field(&r, f), columns[c]) == 0)
-				index[c] = (long)f;
-		if (index[c] < 0) {
-			snprintf(err, errlen, "data/hate-crime/reports.csv: missing column '%s'", columns[c]);
-			goto done;
-		}
-	}
-	if (db_direct_exec(pg, "BEGIN", 0, NULL, NULL, err, errlen))
-		goto done;
-	for (;;) {
-		enum csv_status st = csv_reader_next(&r);
-		const char *values[NCOLUMNS];
-		char where[64];
-
-		if (st == CSV_END)
-			break;
-		snprintf(where, sizeof(where), "data/hate-crime/reports.csv line %zu", r.line);
-		if (st == CSV_ERROR) {
-			snprintf(err, errlen, "%s: %s", where, r.error);
-			goto rollback;
-		}
-		for (size_t c = 0; c < NCOLUMNS; c++) {
-			const char *v = csv_reader_field(&r, (size_t)index[c]);
-
-			values[c] = v && *v ? v : NULL;
-		}
-		if (load_row(pg, values, where, &inserted, err, errlen))
-			goto rollback;
-	}
-	if (inserted && db_direct_exec(pg, "SELECT pg_notify('" LISTENER_CHANNEL "', 'hate_crime')",
-				       0, NULL, NULL, err, errlen))
-		goto rollback;
-	if (db_direct_exec(pg, "COMMIT", 0, NULL, NULL, err, errlen))
-		goto rollback;
-	log_msgf(LOG_INFO, "seed: hate-crime/reports.csv: %zu reports added", inserted);
-	*changed += inserted;
-	rc = 0;
-	goto done;
-rollback:
-	db_direct_rollback(pg);
-done:
-	csv_reader_release(&r);
-	buf_release(&file);
-	buf_release(&path);
-	return rc;
+	return seed_csv_load_all(pg, root, "hate_crime", files, 1, changed, err, errlen);
 }

@@ -7,11 +7,8 @@
 #include <string.h>
 
 #include "db/db.h"
-#include "db/listener.h"
-#include "domain/csv.h"
 #include "domain/period.h"
-#include "util/buf.h"
-#include "util/log.h"
+#include "seed_csv.h"
 
 static const char *const indicator_columns[] = {
 	"code", "title", "definition", "unit", "polarity", "frequency", "outcome",
@@ -40,91 +37,12 @@ static const char revision_sql[] =
 	" SELECT indicator_code, period, revision, target, actual, commentary, published_on,"
 	" updated_at, NULL, 'seed' FROM indicator_values WHERE indicator_code = $1 AND period = $2";
 
-/* Read a CSV file, map its header onto columns, and call row() for each
- * record with the values in column order (empty fields as NULL). */
-typedef int (*row_fn)(PGconn *pg, const char *const *values, const char *where,
-		      size_t *inserted, char *err, size_t errlen);
-
-static int load_file(PGconn *pg, const char *root, const char *name,
-		     const char *const *columns, size_t ncolumns, row_fn row,
-		     size_t *inserted, char *err, size_t errlen)
-{
-	struct buf path = BUF_INIT, file = BUF_INIT;
-	struct csv_reader r;
-	long index[16];
-	int rc = -1;
-
-	csv_reader_init(&r, "", 0);
-	if (buf_appendf(&path, "%s/data/indicators/%s", root, name) ||
-	    buf_read_file(&file, buf_cstr(&path), 16 * 1024 * 1024)) {
-		snprintf(err, errlen, "cannot read %s", buf_cstr(&path));
-		goto done;
-	}
-	csv_reader_release(&r);
-	csv_reader_init(&r, file.data ? file.data : "", file.len);
-	if (csv_reader_next(&r) != CSV_RECORD) {
-		snprintf(err, errlen, "data/indicators/%s: no header row", name);
-		goto done;
-	}
-	for (size_t c = 0; c < ncolumns; c++) {
-		index[c] = -1;
-		for (size_t f = 0; f < r.nfields; f++)
-			if (strcmp(csv_reader_field(&r, f), columns[c]) == 0)
-				index[c] = (long)f;
-		if (index[c] < 0) {
-			snprintf(err, errlen, "data/indicators/%s: missing column '%s'", name, columns[c]);
-			goto done;
-		}
-	}
-	for (;;) {
-		enum csv_status st = csv_reader_next(&r);
-		const char *values[16];
-		char where[80];
-
-		if (st == CSV_END)
-			break;
-		snprintf(where, sizeof(where), "data/indicators/%s line %zu", name, r.line);
-		if (st == CSV_ERROR) {
-			snprintf(err, errlen, "%s: %s", where, r.error);
-			goto done;
-		}
-		for (size_t c = 0; c < ncolumns; c++) {
-			const char *v = csv_reader_field(&r, (size_t)index[c]);
-
-			values[c] = v && *v ? v : NULL;
-		}
-		if (row(pg, values, where, inserted, err, errlen))
-			goto done;
-	}
-	rc = 0;
-done:
-	csv_reader_release(&r);
-	buf_release(&file);
-	buf_release(&path);
-	return rc;
-}
-
-static int indicator_row(PGconn *pg, const char *const *values, const char *where,
-			 size_t *inserted, char *err, size_t errlen)
-{
-	PGresult *r = NULL;
-	char msg[256];
-
-	if (db_direct_exec(pg, indicator_sql, 11, values, &r, msg, sizeof(msg))) {
-		snprintf(err, errlen, "%s: %s", where, msg);
-		return -1;
-	}
-	*inserted += (size_t)PQntuples(r);
-	PQclear(r);
-	return 0;
-}
-
 static int value_row(PGconn *pg, const char *const *values, const char *where,
 		     size_t *inserted, char *err, size_t errlen)
 {
 	PGresult *r = NULL;
 	struct period p;
-	char label[32], start[11], end[11], msg[256];
+	char label[32], start[11], end[11];
 	int n;
 
 	if (!values[1] || period_parse(values[1], &p) != 0) {
@@ -138,46 +56,30 @@ static int value_row(PGconn *pg, const char *const *values, const char *where,
 		const char *v[8] = { values[0], label, start, end, values[2], values[3], values[4],
 				     values[5] };
 
-		if (db_direct_exec(pg, value_sql, 8, v, &r, msg, sizeof(msg)))
-			goto fail;
+		if (seed_exec(pg, where, value_sql, 8, v, &r, err, errlen))
+			return -1;
 	}
 	n = PQntuples(r);
 	PQclear(r);
 	if (n) {
 		const char *v[2] = { values[0], label };
 
-		if (db_direct_exec(pg, revision_sql, 2, v, NULL, msg, sizeof(msg)))
-			goto fail;
+		if (seed_exec(pg, where, revision_sql, 2, v, NULL, err, errlen))
+			return -1;
 		(*inserted)++;
 	}
 	return 0;
-fail:
-	snprintf(err, errlen, "%s: %s", where, msg);
-	return -1;
 }
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct seed_file files[] = {
+	{ "indicators/indicators.csv", indicator_columns, N(indicator_columns), indicator_sql,
+	  NULL, NULL },
+	{ "indicators/values.csv", value_columns, N(value_columns), NULL, value_row, NULL },
+};
 
 int seed_indicators(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen)
 {
-	size_t inserted = 0;
-
-	if (db_direct_exec(pg, "BEGIN", 0, NULL, NULL, err, errlen))
-		return -1;
-	if (load_file(pg, root, "indicators.csv", indicator_columns,
-		      sizeof(indicator_columns) / sizeof(indicator_columns[0]), indicator_row,
-		      &inserted, err, errlen) ||
-	    load_file(pg, root, "values.csv", value_columns,
-		      sizeof(value_columns) / sizeof(value_columns[0]), value_row,
-		      &inserted, err, errlen))
-		goto rollback;
-	if (inserted && db_direct_exec(pg, "SELECT pg_notify('" LISTENER_CHANNEL "', 'indicators')",
-				       0, NULL, NULL, err, errlen))
-		goto rollback;
-	if (db_direct_exec(pg, "COMMIT", 0, NULL, NULL, err, errlen))
-		goto rollback;
-	log_msgf(LOG_INFO, "seed: indicators: %zu rows added", inserted);
-	*changed += inserted;
-	return 0;
-rollback:
-	db_direct_rollback(pg);
-	return -1;
+	return seed_csv_load_all(pg, root, "indicators", files, N(files), changed, err, errlen);
 }

@@ -8,12 +8,7 @@
 #include <string.h>
 
 #include "db/db.h"
-#include "db/listener.h"
-#include "domain/csv.h"
-#include "util/buf.h"
-#include "util/log.h"
-
-#define MAX_FIELDS 10
+#include "seed_csv.h"
 
 static const char *const window_columns[] = { "kind", "period", "open_date", "due_date" };
 static const char window_sql[] =
@@ -51,72 +46,11 @@ static const char review_sql[] =
 	" reviewed_at = submitted_at + interval '1 day', version = version + 1,"
 	" updated_at = submitted_at + interval '1 day' WHERE id = $1";
 
-struct csv_file {
-	struct buf path, text;
-	struct csv_reader r;
-	long index[MAX_FIELDS];
-};
-
-static int open_csv(struct csv_file *f, const char *root, const char *name,
-		    const char *const *columns, size_t ncolumns, char *err, size_t errlen)
-{
-	if (buf_appendf(&f->path, "%s/data/returns/%s", root, name) ||
-	    buf_read_file(&f->text, buf_cstr(&f->path), 16 * 1024 * 1024)) {
-		snprintf(err, errlen, "cannot read %s", buf_cstr(&f->path));
-		return -1;
-	}
-	csv_reader_release(&f->r);
-	csv_reader_init(&f->r, f->text.data ? f->text.data : "", f->text.len);
-	if (csv_reader_next(&f->r) != CSV_RECORD) {
-		snprintf(err, errlen, "data/returns/%s: no header row", name);
-		return -1;
-	}
-	for (size_t c = 0; c < ncolumns; c++) {
-		f->index[c] = -1;
-		for (size_t i = 0; i < f->r.nfields; i++)
-			if (strcmp(csv_reader_field(&f->r, i), columns[c]) == 0)
-				f->index[c] = (long)i;
-		if (f->index[c] < 0) {
-			snprintf(err, errlen, "data/returns/%s: missing column '%s'", name, columns[c]);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-static void close_csv(struct csv_file *f)
-{
-	csv_reader_release(&f->r);
-	buf_release(&f->text);
-	buf_release(&f->path);
-}
-
-/* The next record's fields (empty ones NULL): 1, 0 at the end, -1 on error. */
-static int next_row(struct csv_file *f, const char *name, size_t ncolumns, const char **values,
-		    char *where, size_t wherelen, char *err, size_t errlen)
-{
-	enum csv_status st = csv_reader_next(&f->r);
-
-	if (st == CSV_END)
-		return 0;
-	snprintf(where, wherelen, "data/returns/%s line %zu", name, f->r.line);
-	if (st == CSV_ERROR) {
-		snprintf(err, errlen, "%s: %s", where, f->r.error);
-		return -1;
-	}
-	for (size_t c = 0; c < ncolumns; c++) {
-		const char *v = csv_reader_field(&f->r, (size_t)f->index[c]);
-
-		values[c] = v && *v ? v : NULL;
-	}
-	return 1;
-}
-
 static int load_return(PGconn *pg, const char *const *v, const char *where,
 		       size_t *inserted, char *err, size_t errlen)
 {
 	PGresult *r = NULL;
-	char msg[256], id[40];
+	char id[40];
 	const char *status = v[3] ? v[3] : "";
 	bool reviewed = strcmp(status, "accepted") == 0 || strcmp(status, "returned") == 0;
 
@@ -124,14 +58,14 @@ static int load_return(PGconn *pg, const char *const *v, const char *where,
 		snprintf(err, errlen, "%s: status must be draft, submitted, accepted or returned", where);
 		return -1;
 	}
-	if (db_direct_exec(pg, return_sql, 7, v, &r, msg, sizeof(msg)))
-		goto fail;
+	if (seed_exec(pg, where, return_sql, 7, v, &r, err, errlen))
+		return -1;
 	if (PQntuples(r) == 0) {
 		int found;
 
 		PQclear(r);
-		if (db_direct_exec(pg, exists_sql, 3, v, &r, msg, sizeof(msg)))
-			goto fail;
+		if (seed_exec(pg, where, exists_sql, 3, v, &r, err, errlen))
+			return -1;
 		found = PQntuples(r);
 		PQclear(r);
 		if (!found) {
@@ -150,70 +84,26 @@ static int load_return(PGconn *pg, const char *const *v, const char *where,
 			snprintf(err, errlen, "%s: submitted_at is required unless the status is draft", where);
 			return -1;
 		}
-		if (db_direct_exec(pg, submit_sql, 3, p, NULL, msg, sizeof(msg)) ||
-		    db_direct_exec(pg, submission_sql, 1, p, NULL, msg, sizeof(msg)))
-			goto fail;
+		if (seed_exec(pg, where, submit_sql, 3, p, NULL, err, errlen) ||
+		    seed_exec(pg, where, submission_sql, 1, p, NULL, err, errlen))
+			return -1;
 	}
 	if (reviewed) {
 		const char *p[3] = { id, status, v[9] };
 
-		if (db_direct_exec(pg, review_sql, 3, p, NULL, msg, sizeof(msg)))
-			goto fail;
+		if (seed_exec(pg, where, review_sql, 3, p, NULL, err, errlen))
+			return -1;
 	}
 	(*inserted)++;
 	return 0;
-fail:
-	snprintf(err, errlen, "%s: %s", where, msg);
-	return -1;
 }
+
+static const struct seed_file files[] = {
+	{ "returns/windows.csv", window_columns, 4, window_sql, NULL, NULL },
+	{ "returns/returns.csv", return_columns, 10, NULL, load_return, NULL },
+};
 
 int seed_returns(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen)
 {
-	struct csv_file windows, returns;
-	const char *values[MAX_FIELDS];
-	char where[80], msg[256];
-	size_t inserted = 0;
-	int rc = -1, more;
-
-	memset(&windows, 0, sizeof(windows));
-	memset(&returns, 0, sizeof(returns));
-	csv_reader_init(&windows.r, "", 0);
-	csv_reader_init(&returns.r, "", 0);
-	if (open_csv(&windows, root, "windows.csv", window_columns, 4, err, errlen) ||
-	    open_csv(&returns, root, "returns.csv", return_columns, 10, err, errlen))
-		goto done;
-	if (db_direct_exec(pg, "BEGIN", 0, NULL, NULL, err, errlen))
-		goto done;
-	while ((more = next_row(&windows, "windows.csv", 4, values, where, sizeof(where), err, errlen)) > 0) {
-		PGresult *r = NULL;
-
-		if (db_direct_exec(pg, window_sql, 4, values, &r, msg, sizeof(msg))) {
-			snprintf(err, errlen, "%s: %s", where, msg);
-			goto rollback;
-		}
-		inserted += (size_t)PQntuples(r);
-		PQclear(r);
-	}
-	if (more < 0)
-		goto rollback;
-	while ((more = next_row(&returns, "returns.csv", 10, values, where, sizeof(where), err, errlen)) > 0)
-		if (load_return(pg, values, where, &inserted, err, errlen))
-			goto rollback;
-	if (more < 0)
-		goto rollback;
-	if (inserted && db_direct_exec(pg, "SELECT pg_notify('" LISTENER_CHANNEL "', 'returns')",
-				       0, NULL, NULL, err, errlen))
-		goto rollback;
-	if (db_direct_exec(pg, "COMMIT", 0, NULL, NULL, err, errlen))
-		goto rollback;
-	log_msgf(LOG_INFO, "seed: returns: %zu windows and returns added", inserted);
-	*changed += inserted;
-	rc = 0;
-	goto done;
-rollback:
-	db_direct_rollback(pg);
-done:
-	close_csv(&windows);
-	close_csv(&returns);
-	return rc;
+	return seed_csv_load_all(pg, root, "returns", files, 2, changed, err, errlen);
 }

@@ -59,9 +59,4 @@ __attribute__((warn_unused_result))
 int workforce_import_file(PGconn *pg, const char *path, const char *as_of, const char *source,
 			  const char *notes, char *outcome, size_t outcome_len, char *err, size_t errlen);
 
-/* `seed`: every file in data/workforce/manifest.csv (file, as_of, notes)
- * through the importer; *changed counts the snapshots created or replaced. */
-__attribute__((warn_unused_result))
-int workforce_seed(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen);
-
 #endif

@@ -1,0 +1,96 @@
+/*
+ * seed_csv.h - what every demo-data loader does the same way: read a CSV
+ * file below data/ by column name, and load a group of files in one
+ * transaction that tells the other instances when it changed something.
+ *
+ * The loaders (seed.c, seed_*.c) keep only what is theirs: which files,
+ * which columns, and the SQL of a row.
+ */
+#ifndef EQ_SEED_CSV_H
+#define EQ_SEED_CSV_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "domain/csv.h"
+#include "util/buf.h"
+
+#define SEED_CSV_MAX_COLUMNS 20
+
+/* One open file.  Everything it holds is its own; seed_csv_close frees it. */
+struct seed_csv {
+	char name[96];            /* "data/returns/windows.csv", for messages */
+	struct buf text;
+	struct csv_reader r;
+	size_t ncolumns;
+	long index[SEED_CSV_MAX_COLUMNS];   /* field of each wanted column */
+	char where[128];          /* "data/returns/windows.csv line 4": the last row read */
+};
+
+/*
+ * Read root/data/<name> whole and find each of columns in its header row.
+ * 0, or -1 with a reason in err (unreadable, no header, a column missing,
+ * more than SEED_CSV_MAX_COLUMNS).  Call seed_csv_close either way.
+ */
+__attribute__((warn_unused_result))
+int seed_csv_open(struct seed_csv *f, const char *root, const char *name,
+		  const char *const *columns, size_t ncolumns, char *err, size_t errlen);
+
+/*
+ * The next record's values in column order, an empty field as NULL; the
+ * pointers live until the next call.  1 with a row, 0 at the end, -1 with
+ * a reason (naming the line) in err.
+ */
+__attribute__((warn_unused_result))
+int seed_csv_next(struct seed_csv *f, const char **values, char *err, size_t errlen);
+
+void seed_csv_close(struct seed_csv *f);
+
+/*
+ * db_direct_exec for a row loader: on failure the reason names where (the
+ * file and line) and the server's message.  0 or -1.
+ */
+__attribute__((warn_unused_result))
+int seed_exec(PGconn *pg, const char *where, const char *sql, int nparams,
+	      const char *const *values, PGresult **out, char *err, size_t errlen);
+
+/*
+ * A row loader: write values (one per column of its file) with pg; add the
+ * rows it created to *inserted; 0, or -1 with a reason in err (where names
+ * the file and line).
+ */
+typedef int (*seed_row_fn)(PGconn *pg, const char *const *values, const char *where,
+			   size_t *inserted, char *err, size_t errlen);
+
+struct seed_file {
+	const char *name;                /* below data/ */
+	const char *const *columns;
+	size_t ncolumns;
+	/* Either a statement run with the values as $1, $2 ... (counting the
+	 * rows it changed), or a loader of its own. */
+	const char *sql;
+	seed_row_fn row;
+	/* A column naming a row of the same file (areas.csv's parent_code):
+	 * rows where it is empty load first, so parents exist before the rows
+	 * that name them.  NULL: file order. */
+	const char *parent;
+};
+
+/* Every row of one file, through f->sql or f->row. */
+__attribute__((warn_unused_result))
+int seed_csv_load(PGconn *pg, const char *root, const struct seed_file *f,
+		  size_t *inserted, char *err, size_t errlen);
+
+/*
+ * Load files in order in one transaction: all of them or none.  When a row
+ * was added, NOTIFY the listener channel with area (the change reaches
+ * every instance's cache even from this command) and log "seed: <area>:
+ * N rows added".  0, adding the rows to *changed; -1 with a reason, rolled
+ * back.
+ */
+__attribute__((warn_unused_result))
+int seed_csv_load_all(PGconn *pg, const char *root, const char *area,
+		      const struct seed_file *files, size_t nfiles, size_t *changed,
+		      char *err, size_t errlen);
+
+#endif
