@@ -132,11 +132,12 @@ static const char *env_or(const char *name, const char *fallback)
 	return v && *v ? v : fallback;
 }
 
-/* The numeric settings: variable, range, how to describe it, where it goes.
- * Defaults are set in config_load before the table is applied. */
+/* The numeric settings: variable, default, range, how to describe it,
+ * where it goes.  A default of 0 where 0 is out of range is computed in
+ * config_load (threads: the cores; the pool: the threads). */
 struct number_setting {
 	const char *env;
-	unsigned long min, max;
+	unsigned long def, min, max;
 	const char *unit;   /* " of seconds", "" */
 	const char *hint;   /* " (0: no limit)", "" */
 	size_t offset, size;
@@ -145,32 +146,59 @@ struct number_setting {
 #define FIELD(f) offsetof(struct config, f), sizeof(((struct config *)0)->f)
 
 static const struct number_setting numbers[] = {
-	{ "EQ_THREADS", 1, 256, "", "", FIELD(threads) },
-	{ "EQ_DB_POOL_SIZE", 1, 512, "", "", FIELD(db_pool_size) },
-	{ "EQ_MAX_BODY_BYTES", 64, 1024UL * 1024 * 1024, " of bytes", "", FIELD(max_body_bytes) },
-	{ "EQ_MAX_CONNECTIONS", 1, 100000, "", "", FIELD(max_connections) },
-	{ "EQ_MAX_CONNECTIONS_PER_IP", 0, 100000, "", " (0: no limit)", FIELD(max_connections_per_ip) },
-	{ "EQ_CONNECTION_TIMEOUT", 1, 3600, " of seconds", "", FIELD(connection_timeout_s) },
-	{ "EQ_CONNECTION_MEMORY_BYTES", 8192, 1024UL * 1024, " of bytes", "", FIELD(connection_memory_bytes) },
-	{ "EQ_STATEMENT_TIMEOUT_MS", 10, 600000, " of milliseconds", "", FIELD(statement_timeout_ms) },
-	{ "EQ_LOCK_TIMEOUT_MS", 0, 600000, " of milliseconds", " (0: none)", FIELD(lock_timeout_ms) },
-	{ "EQ_IDLE_IN_TRANSACTION_TIMEOUT_MS", 0, 3600000, " of milliseconds", " (0: none)",
+	{ "EQ_THREADS", 0, 1, 256, "", "", FIELD(threads) },
+	{ "EQ_DB_POOL_SIZE", 0, 1, 512, "", "", FIELD(db_pool_size) },
+	{ "EQ_MAX_BODY_BYTES", 1024 * 1024, 64, 1024UL * 1024 * 1024, " of bytes", "",
+	  FIELD(max_body_bytes) },
+	/* The four connection limits are measured and explained beside the
+	 * libmicrohttpd options in http/lifecycle.c. */
+	{ "EQ_MAX_CONNECTIONS", 1000, 1, 100000, "", "", FIELD(max_connections) },
+	{ "EQ_MAX_CONNECTIONS_PER_IP", 64, 0, 100000, "", " (0: no limit)",
+	  FIELD(max_connections_per_ip) },
+	{ "EQ_CONNECTION_TIMEOUT", 10, 1, 3600, " of seconds", "", FIELD(connection_timeout_s) },
+	{ "EQ_CONNECTION_MEMORY_BYTES", 32 * 1024, 8192, 1024UL * 1024, " of bytes", "",
+	  FIELD(connection_memory_bytes) },
+	{ "EQ_STATEMENT_TIMEOUT_MS", 5000, 10, 600000, " of milliseconds", "",
+	  FIELD(statement_timeout_ms) },
+	/* Shorter than a statement: a write queued behind a lock for 2 s is
+	 * better told 503 (and retried with its Idempotency-Key) than kept. */
+	{ "EQ_LOCK_TIMEOUT_MS", 2000, 0, 600000, " of milliseconds", " (0: none)",
+	  FIELD(lock_timeout_ms) },
+	/* The service is never idle inside a transaction for more than the
+	 * moment between two statements of one request: a session that is has
+	 * a stuck thread, and its locks must go. */
+	{ "EQ_IDLE_IN_TRANSACTION_TIMEOUT_MS", 10000, 0, 3600000, " of milliseconds", " (0: none)",
 	  FIELD(idle_in_transaction_timeout_ms) },
 	/* libpq counts whole seconds and takes 1 as 2. */
-	{ "EQ_DB_CONNECT_TIMEOUT", 2, 60, " of seconds", "", FIELD(db_connect_timeout_s) },
-	{ "EQ_DB_ACQUIRE_TIMEOUT_MS", 1, 60000, " of milliseconds", "", FIELD(db_acquire_timeout_ms) },
+	{ "EQ_DB_CONNECT_TIMEOUT", 3, 2, 60, " of seconds", "", FIELD(db_connect_timeout_s) },
+	{ "EQ_DB_ACQUIRE_TIMEOUT_MS", 1000, 1, 60000, " of milliseconds", "",
+	  FIELD(db_acquire_timeout_ms) },
 	/* Rate limits: a rate or its burst of 0 switches that limit off. */
-	{ "EQ_RATE_LIMIT_PER_IP", 0, 1000000, " of requests a second", " (0: no limit)", FIELD(rate_per_ip) },
-	{ "EQ_RATE_LIMIT_PER_IP_BURST", 0, 1000000, " of requests", " (0: no limit)", FIELD(rate_per_ip_burst) },
-	{ "EQ_RATE_LIMIT_PER_KEY", 0, 1000000, " of requests a second", " (0: no limit)", FIELD(rate_per_key) },
-	{ "EQ_RATE_LIMIT_PER_KEY_BURST", 0, 1000000, " of requests", " (0: no limit)", FIELD(rate_per_key_burst) },
-	{ "EQ_AUTH_FAILURES_PER_HOUR", 0, 1000000, " of failures an hour", " (0: no limit)", FIELD(auth_failures_per_hour) },
-	{ "EQ_AUTH_FAILURE_BURST", 0, 1000000, " of failures", " (0: no limit)", FIELD(auth_failure_burst) },
+	{ "EQ_RATE_LIMIT_PER_IP", 100, 0, 1000000, " of requests a second", " (0: no limit)",
+	  FIELD(rate_per_ip) },
+	{ "EQ_RATE_LIMIT_PER_IP_BURST", 200, 0, 1000000, " of requests", " (0: no limit)",
+	  FIELD(rate_per_ip_burst) },
+	{ "EQ_RATE_LIMIT_PER_KEY", 50, 0, 1000000, " of requests a second", " (0: no limit)",
+	  FIELD(rate_per_key) },
+	{ "EQ_RATE_LIMIT_PER_KEY_BURST", 100, 0, 1000000, " of requests", " (0: no limit)",
+	  FIELD(rate_per_key_burst) },
+	{ "EQ_AUTH_FAILURES_PER_HOUR", 20, 0, 1000000, " of failures an hour", " (0: no limit)",
+	  FIELD(auth_failures_per_hour) },
+	{ "EQ_AUTH_FAILURE_BURST", 10, 0, 1000000, " of failures", " (0: no limit)",
+	  FIELD(auth_failure_burst) },
 	/* Not 1: that would publish every small count; refuse it rather than
 	 * switch disclosure control off through a typo. */
-	{ "EQ_SUPPRESS_BELOW", 2, 1000, "", "", FIELD(suppress_below) },
-	{ "EQ_CACHE_MAX_AGE", 0, 86400, " of seconds", "", FIELD(cache_max_age_s) },
+	{ "EQ_SUPPRESS_BELOW", 5, 2, 1000, "", "", FIELD(suppress_below) },
+	{ "EQ_CACHE_MAX_AGE", 60, 0, 86400, " of seconds", "", FIELD(cache_max_age_s) },
 };
+
+static void number_store(struct config *cfg, const struct number_setting *n, unsigned long v)
+{
+	if (n->size == sizeof(size_t))
+		*(size_t *)(void *)((char *)cfg + n->offset) = v;
+	else
+		*(unsigned *)(void *)((char *)cfg + n->offset) = (unsigned)v;
+}
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); goto fail; } while (0)
 
@@ -205,46 +233,20 @@ int config_load(struct config *cfg, char *err, size_t errlen)
 		FAIL("EQ_LISTEN must be HOST:PORT with a numeric IPv4 or [IPv6] host and a port 1-65535, got '%s'",
 		     cfg->listen);
 
-	cores = sysconf(_SC_NPROCESSORS_ONLN);
-	cfg->threads = cores > 0 ? (unsigned)cores : 2;
-	cfg->max_body_bytes = 1024 * 1024;
-	/* Measured and explained beside the libmicrohttpd options in
-	 * http/server.c. */
-	cfg->max_connections = 1000;
-	cfg->max_connections_per_ip = 64;
-	cfg->connection_timeout_s = 10;
-	cfg->connection_memory_bytes = 32 * 1024;
-	cfg->statement_timeout_ms = 5000;
-	/* Shorter than a statement: a write queued behind a lock for 2 s is
-	 * better told 503 (and retried with its Idempotency-Key) than kept. */
-	cfg->lock_timeout_ms = 2000;
-	/* The service is never idle inside a transaction for more than the
-	 * moment between two statements of one request: a session that is has
-	 * a stuck thread, and its locks must go. */
-	cfg->idle_in_transaction_timeout_ms = 10000;
-	cfg->db_connect_timeout_s = 3;
-	cfg->db_acquire_timeout_ms = 1000;
-	cfg->rate_per_ip = 100;
-	cfg->rate_per_ip_burst = 200;
-	cfg->rate_per_key = 50;
-	cfg->rate_per_key_burst = 100;
-	cfg->auth_failures_per_hour = 20;
-	cfg->auth_failure_burst = 10;
-	cfg->suppress_below = 5;
-	cfg->cache_max_age_s = 60;
 	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
 		const struct number_setting *n = &numbers[i];
 
+		number_store(cfg, n, n->def);
 		if (!(s = getenv(n->env)) || !*s)
 			continue;
 		if (parse_uint(s, n->min, n->max, &v))
 			FAIL("%s must be a whole number%s from %lu to %lu%s, got '%s'", n->env,
 			     n->unit, n->min, n->max, n->hint, s);
-		if (n->size == sizeof(size_t))
-			*(size_t *)(void *)((char *)cfg + n->offset) = v;
-		else
-			*(unsigned *)(void *)((char *)cfg + n->offset) = (unsigned)v;
+		number_store(cfg, n, v);
 	}
+	cores = sysconf(_SC_NPROCESSORS_ONLN);
+	if (!cfg->threads)
+		cfg->threads = cores > 0 ? (unsigned)cores : 2;
 	if (!cfg->db_pool_size)
 		cfg->db_pool_size = cfg->threads;
 	cfg->response_cache = true;
