@@ -596,6 +596,17 @@ class Fuzzer:
         if stale:
             print("bodyfuzz: routes not in the contract: " + ", ".join(stale), file=sys.stderr)
             return 2
+        # The in-process libFuzzer target reads its operations from a file
+        # make_corpus.py writes: stale, it would miss the new routes.
+        ops_file = harness.ROOT / "tests" / "fuzz" / "body.ops"
+        listed = {tuple(line.split()[3:5]) for line in ops_file.read_text().splitlines()
+                  if line and not line.startswith("#")}
+        unlisted = [f"{m.upper()} {p}" for p, item in self.spec.doc["paths"].items()
+                    for m in item if m != "parameters" and (m.upper(), p) not in listed]
+        if unlisted:
+            print("bodyfuzz: tests/fuzz/body.ops lacks " + ", ".join(unlisted)
+                  + " (run tests/fuzz/make_corpus.py)", file=sys.stderr)
+            return 2
         self.start()
         total = Tally()
         started = time.monotonic()
