@@ -237,7 +237,6 @@ class World:
             "plan": make_key("barnet-council", "manage:action-plan"),
             "ind": make_key("barnet-council", "manage:indicators"),
         }
-        self.tag = "bf%06d" % RNG.randrange(10 ** 6)
 
     def set_url(self, url: str) -> None:
         self.api.close()
@@ -300,7 +299,9 @@ class World:
         return self.ok(r, "create a hate-crime report")
 
     def indicator(self, frequency: str) -> str:
-        code = f"{self.tag}-{frequency}-{RNG.randrange(10 ** 6)}"
+        # Not from the seeded generator: a rerun on the same database must
+        # not find the code taken (values would then need If-Match).
+        code = f"bf-{frequency}-{uuid.uuid4().hex[:12]}"
         self.pg.psql(
             "INSERT INTO indicators (code, title, definition, unit, polarity, frequency, outcome,"
             " outcome_title, source, tolerance_kind, tolerance) VALUES ("
@@ -526,8 +527,13 @@ class Fuzzer:
         w = self.world
         try:
             path, headers = route.setup(w)
-            base, text = self.base_text(route, headers)
-            r = self.send(route, method, path, headers, text)
+            # A unique field (a plan's period, a report's reference) may be
+            # taken by an earlier run on this database: draw another.
+            for _ in range(20):
+                base, text = self.base_text(route, headers)
+                r = self.send(route, method, path, headers, text)
+                if r.status_code != 409:
+                    break
         except (SetupError, requests.RequestException) as e:
             t.findings.append(f"setup or base body failed: {e}")
             t.bad4xx += 1

@@ -56,7 +56,7 @@ struct op {
 	char key[16];          /* "council", "partner" or "none" */
 	char path[256];        /* placeholders resolved at start-up */
 	char line[256];        /* "METHOD /template": how an input names it */
-	char etag[32];         /* If-Match to send: the last ETag it returned */
+	char etag[32];         /* If-Match to send ("" none): the last ETag it returned */
 };
 
 static struct config cfg;
@@ -128,7 +128,7 @@ static void build(struct buf *req, const struct op *op, unsigned flags, const vo
 	if (key && !(flags & 1))
 		rc |= buf_appendf(req, "Authorization: Bearer %s\r\n", key);
 	rc |= buf_appendf(req, "Content-Type: %s\r\n", types[(flags >> 1) & 3]);
-	if (!(flags & 8))
+	if (!(flags & 8) && op->etag[0])
 		rc |= buf_appendf(req, "If-Match: %s\r\n", op->etag);
 	if (!(flags & 16))
 		rc |= buf_appendf(req, "Idempotency-Key: fuzz-%d-%lu\r\n", (int)getpid(), ++counter);
@@ -171,10 +171,14 @@ static int send_op(struct op *op, unsigned flags, const void *body, size_t len, 
 			out.len, (int)out.len, buf_cstr(&out));
 	fuzz_conn_check(WHO, buf_cstr(&out), out.len, strcmp(op->method, "HEAD") != 0, true);
 	status = reply(&out, etag, sizeof(etag), json);
-	/* Follow the record's version, so that versioned edits keep reaching
-	 * their body checks rather than stopping at 412. */
-	if (status >= 200 && status < 300 && etag[0] == '"' && etag[1] == 'v')
+	/* Follow the record's version (a 412 names the current one), so that
+	 * versioned edits keep reaching their body checks. */
+	if (((status >= 200 && status < 300) || status == 412) && etag[0] == '"' && etag[1] == 'v')
 		snprintf(op->etag, sizeof(op->etag), "%s", etag);
+	else if (status == 412)
+		op->etag[0] = '\0';      /* nothing to match yet: create without */
+	else if (status == 428)
+		snprintf(op->etag, sizeof(op->etag), "\"v1\"");
 	buf_release(&req);
 	buf_release(&out);
 	return status;
@@ -350,6 +354,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 			     council_key, sizeof(council_key)) != 0 ||
 		    make_key(pg, "partner-care", "submit:returns", partner_key, sizeof(partner_key)) != 0)
 			die("EQ_FUZZ_DATABASE_URL is set but keys create failed (migrated and seeded?)");
+		/* The seed has quarterly indicators only; the monthly route needs one. */
+		PQclear(PQexec(pg, "INSERT INTO indicators (code, title, definition, unit, polarity,"
+			       " frequency, outcome, outcome_title, source, tolerance_kind, tolerance)"
+			       " VALUES ('fuzz-monthly', 'Fuzz indicator', 'For fuzz_body.', 'percent',"
+			       " 'higher_is_better', 'monthly', 'fuzz', 'Fuzz', 'tests', 'absolute', 2000)"
+			       " ON CONFLICT DO NOTHING"));
 		PQfinish(pg);
 	}
 	table = routes_table(&n);

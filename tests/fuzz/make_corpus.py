@@ -180,7 +180,9 @@ for path, item in spec["paths"].items():
         for p in common + [resolve(p) for p in op.get("parameters", [])]:
             if p["in"] != "path":
                 continue
-            if p["name"] in FIXED and (p["name"] != "code" or path.startswith("/v1/indicators")):
+            if p["name"] == "code" and path == "/v1/indicators/{code}/values/{period}":
+                value = "fuzz-monthly"     # made by fuzz_body at start-up
+            elif p["name"] in FIXED and (p["name"] != "code" or path.startswith("/v1/indicators")):
                 value = FIXED[p["name"]]
             elif p["name"] == "period":
                 value = "25-Q2" if "{fy_start}" in path else "2024-05"
