@@ -414,7 +414,8 @@ static void plan_create(struct request *req, struct response *res)
 	    !validate_integer(&v, body, "", "years", false, 1, 10, &years))
 		years = 4;
 	status = validate_enum(&v, body, "", "status", false, plan_statuses);
-	if (!status && !json_object_get(body, "status"))
+	/* Absent or null: the default.  Any other non-choice was refused above. */
+	if (!status)
 		status = "draft";
 	if (!validation_ok(&v)) {
 		if (v.oom)
@@ -538,9 +539,13 @@ static void action_validate(struct validation *v, const json_t *obj, struct acti
 				validation_add(v, ptr, "must be an indicator code such as hate-crime-reported");
 				continue;
 			}
-			for (size_t k = 0; k < i; k++)
-				if (strcmp(s, json_string_value(json_array_get(arr, k))) == 0)
+			/* An earlier item may be a non-string (refused above): skip it. */
+			for (size_t k = 0; k < i; k++) {
+				const char *prev = json_string_value(json_array_get(arr, k));
+
+				if (prev && strcmp(s, prev) == 0)
 					validation_add(v, ptr, "repeats %s", s);
+			}
 			if (buf_appendf(&av->indicators, "%s%s", i ? "," : "", s))
 				v->oom = true;
 		}
@@ -905,7 +910,8 @@ static void update_create(struct request *req, struct response *res)
 
 	validate_known_fields(&v, body, "", update_fields);
 	have_when = validate_date(&v, body, "", "date", false, &when);
-	if (!have_when && !json_object_get(body, "date"))
+	/* null is absent: otherwise `when` would be sent unset to PostgreSQL. */
+	if (!have_when && absent(body, "date"))
 		when = today, have_when = true;
 	if (have_when && date_compare(&when, &today) > 0)
 		validation_add(&v, "/date", "must not be in the future");

@@ -395,7 +395,9 @@ static void report_validate(struct validation *v, const json_t *obj, const struc
 	have_from = validate_date(v, obj, "", "occurred_from", true, &from);
 	have_to = validate_date(v, obj, "", "occurred_to", false, &to);
 	have_reported = validate_date(v, obj, "", "reported_on", true, &reported);
-	if (have_from && !have_to && !json_object_get(obj, "occurred_to"))
+	/* null is absent here too: otherwise to would stay unset and "" reach SQL. */
+	if (have_from && !have_to && (!json_object_get(obj, "occurred_to") ||
+				      json_is_null(json_object_get(obj, "occurred_to"))))
 		to = from, have_to = true;
 	if (have_from && have_to && date_compare(&to, &from) < 0)
 		validation_add(v, "/occurred_to", "must not be before occurred_from");

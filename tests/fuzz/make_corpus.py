@@ -7,7 +7,9 @@ Seeds come from the OpenAPI contract (every route and method with its
 parameter and body examples), the integration tests (the JSON bodies they
 send) and the demo data (CSV heads, periods, ward tables).  They go to
 tests/fuzz/corpus/<target>/, replacing what the script wrote before (files
-named seed-*); the dictionaries to tests/fuzz/<target>.dict.  Output is
+named seed-*); the dictionaries to tests/fuzz/<target>.dict.  The body
+target's operations (every one of the contract: method, key, path with
+ids) go to tests/fuzz/body.ops, which fuzz_body reads.  Output is
 deterministic, so a rerun after a contract change shows as a plain diff.
 Small files only: a seed is a starting point, the fuzzer grows the rest.
 """
@@ -26,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 CORPUS = os.path.join(HERE, "corpus")
 MAX_SEED = 4096
-TARGETS = ("http", "query", "json", "period", "csv", "disclosure")
+TARGETS = ("http", "query", "body", "period", "csv", "disclosure")
 
 seeds = {t: {} for t in TARGETS}
 
@@ -144,8 +146,6 @@ for path, ops in spec["paths"].items():
         url = target + ("?" + "&".join(query) if query else "")
         verb = method.upper()
         bodies = body_examples(op) if verb in ("POST", "PUT", "PATCH") else []
-        for b in bodies:
-            add("json", json.dumps(b))
         if verb in ("POST", "PUT", "PATCH"):
             headers += ["Authorization: Bearer eqk_fuzz_0123456789abcdef0123456789abcdef",
                         "Content-Type: application/json"]
@@ -156,6 +156,60 @@ for path, ops in spec["paths"].items():
         add("http", verb + " " + url + " HTTP/1.1" + CRLF + CRLF.join(headers) + CRLF + CRLF + body)
         if query:
             add("query", "&".join(query))
+
+# ---- the body target: every operation, keyed by "METHOD /template\n" -----------
+# An input is that line, a flags byte (0: key, application/json, If-Match,
+# a fresh Idempotency-Key; see fuzz_body.c) and the body.
+
+# Which record of fuzz_body's start-up a path's id names.
+RECORDS = {"/v1/action-plans/{id}": "@plan@", "/v1/actions/{id}": "@action@",
+           "/v1/return-windows/{id}": "@window@", "/v1/returns/{id}": "@return@",
+           "/v1/hate-crime/reports/{id}": "@report@"}
+FIXED = {"code": "hate-crime-reports", "fy_start": "2024", "as_of": "1993-03-31"}
+WRITES = ("post", "put", "patch")
+ops_lines, body_ops = [], []
+for path, item in spec["paths"].items():
+    common = [resolve(p) for p in item.get("parameters", [])]
+    for method, op in item.items():
+        if method == "parameters":
+            continue
+        target = path
+        for prefix, token in RECORDS.items():
+            if target.startswith(prefix):
+                target = prefix.replace("{id}", token) + path[len(prefix):]
+        for p in common + [resolve(p) for p in op.get("parameters", [])]:
+            if p["in"] != "path":
+                continue
+            if p["name"] == "code" and path == "/v1/indicators/{code}/values/{period}":
+                value = "fuzz-monthly"     # made by fuzz_body at start-up
+            elif p["name"] in FIXED and (p["name"] != "code" or path.startswith("/v1/indicators")):
+                value = FIXED[p["name"]]
+            elif p["name"] == "period":
+                value = "25-Q2" if "{fy_start}" in path else "2024-05"
+            else:
+                ex = param_example(p)
+                value = quote(ex if ex is not None else "x")
+            target = target.replace("{%s}" % p["name"], value)
+        if path == "/v1/changes":
+            target += "?wait=0"     # not a long poll: one input, one answer
+        writes_return = method != "get" and path.startswith("/v1/returns") and not path.endswith("/review")
+        key = "partner" if writes_return else "council"
+        ops_lines.append("%s %s %s %s %s" % (method.upper(), key, target, method.upper(), path))
+        body_ops.append((method, path, op))
+
+
+def schema_fields(op):
+    content = resolve(op.get("requestBody", {})).get("content", {})
+    schema = resolve(content.get("application/json", {}).get("schema", {}))
+    names = set((schema.get("properties") or {}).keys())
+    for alt in schema.get("oneOf", []) + schema.get("allOf", []):
+        names |= set((resolve(alt).get("properties") or {}).keys())
+    return names
+
+
+def add_body(method, path, flags, body):
+    add("body", ("%s %s\n" % (method.upper(), path)).encode() + bytes([flags]) + body.encode())
+
 
 # A few requests no example shows: pipelining, HEAD, CSV, chunked bodies,
 # 100-continue, ambiguous framing, a body over the limit, HTTP/1.0.
@@ -186,6 +240,8 @@ for q in ["limit=500&cursor=YzE6YWJj", "area=E05013628,E05013629&area=E09000003"
 
 # ---- the integration tests' bodies ------------------------------------------
 
+test_bodies = []
+
 for name in sorted(os.listdir(os.path.join(ROOT, "tests", "integration"))):
     if not name.endswith(".py"):
         continue
@@ -199,7 +255,31 @@ for name in sorted(os.listdir(os.path.join(ROOT, "tests", "integration"))):
                 continue
             if all(isinstance(k, str) for k in value) and not any(
                     k.lower() in ("authorization", "content-type", "host") for k in value):
-                add("json", text)
+                test_bodies.append(value)
+
+# Each write operation: its contract examples, every test body whose fields
+# are all its own (a few per operation), {} and []; every other operation:
+# no body.
+for method, path, op in body_ops:
+    if method not in WRITES:
+        add_body(method, path, 0, "")
+        continue
+    fields = schema_fields(op)
+    for b in body_examples(op):
+        add_body(method, path, 0, json.dumps(b))
+    own = [b for b in test_bodies if set(b) <= fields]
+    for b in own[:12]:
+        add_body(method, path, 0, json.dumps(b))
+    add_body(method, path, 0, "{}")
+    add_body(method, path, 0, "[]")
+    add_body(method, path, 1, "{}")
+
+with open(os.path.join(HERE, "body.ops"), "w") as f:
+    f.write("# Every operation of api/openapi.yaml for fuzz_body: METHOD KEY PATH METHOD TEMPLATE.\n"
+            "# @record@ is a record fuzz_body creates at start-up.\n"
+            "# Written by tests/fuzz/make_corpus.py: edit the script, not this file.\n")
+    for line in ops_lines:
+        f.write(line + "\n")
 
 # ---- the demo data ----------------------------------------------------------------
 
@@ -302,11 +382,12 @@ write_dict("http", "HTTP syntax, headers, the routes' path segments and paramete
 write_dict("query", "query syntax and the parameter names and values of api/openapi.yaml",
            ["&", "=", "%", "+", ",", "%00", "%C3%A9", "%F0%9F%98%80", "-", "0", "500", "501",
             "YzE6", "%C3%A9" * 10] + [p + "=" for p in param_names] + list(enum_values))
-write_dict("json", "JSON syntax, the field names and enum values of api/openapi.yaml",
+write_dict("body", "JSON syntax, the field names and enum values of api/openapi.yaml, the operations",
            ["{", "}", "[", "]", ":", ",", "null", "true", "false", "\"\"", "1e309", "-0",
             "0.0005", "\\u0000", "\\ud800", "2024-02-29", "2024-04-01", "E05013628",
             "\u00e9" * 24, "\U0001f600" * 8]
-           + ['"%s":' % k for k in field_names] + ['"%s"' % v for v in enum_values])
+           + ['"%s":' % k for k in field_names] + ['"%s"' % v for v in enum_values]
+           + ["%s %s\n" % (m.upper(), p) for m, p, _ in body_ops])
 write_dict("period", "period labels", ["/", " Q", "-Q", "-", "Q1", "Q4", "1900", "9998", "2024",
                                       "-02-29", "/25"])
 csv_words = [",", "\"", "\"\"", "\r\n", "\n", "\xef\xbb\xbf", "date,geography,geography code,"]
