@@ -6,6 +6,7 @@
  * 2 bad usage or configuration (one line on stderr saying which).
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "http/cache.h"
 #include "http/ratelimit.h"
 #include "http/server.h"
+#include "http/waitlist.h"
 #include "import/census.h"
 #include "import/workforce.h"
 #include "keys_cli.h"
@@ -253,8 +255,38 @@ static int cmd_keys(const struct config *cfg, int argc, char **argv)
 	return rc;
 }
 
+/* The change listener (db/listener.h) reports here, and the HTTP side acts:
+ * db/ never calls up into http/. */
+static void listener_connected(void *ctx, bool up)
+{
+	const struct config *cfg = ctx;
+
+	/* While the listener is down a change could pass unseen: no cache. */
+	cache_set_enabled(up && cfg->response_cache);
+}
+
+static unsigned listener_area_mask(void *ctx, const char *payload)
+{
+	(void)ctx;
+	return cache_area_parse(payload);
+}
+
+static void listener_changed(void *ctx, unsigned areas)
+{
+	(void)ctx;
+	cache_invalidate(areas);
+	/* Parked long polls and streams look for the news. */
+	waitlist_wake_all();
+}
+
 static int cmd_serve(const struct config *cfg)
 {
+	const struct listener_callbacks on_change = {
+		.ctx = (void *)(uintptr_t)cfg,
+		.connected = listener_connected,
+		.area_mask = listener_area_mask,
+		.changed = listener_changed,
+	};
 	const struct route *table;
 	size_t n;
 	char err[512];
@@ -277,7 +309,7 @@ static int cmd_serve(const struct config *cfg)
 	setenv("TZ", "Europe/London", 1);
 	tzset();
 	if (cache_init() != 0 || ratelimit_init(cfg) != 0 || db_pool_init(cfg) != 0 ||
-	    listener_start(cfg) != 0) {
+	    listener_start(cfg, &on_change) != 0) {
 		fprintf(stderr, "equalities-api: cannot start (out of memory or threads)\n");
 		routes_release();
 		return 1;
