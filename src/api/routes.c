@@ -61,6 +61,9 @@ int routes_init(const struct config *cfg, char *err, size_t errlen)
 		k += m->nroutes;
 	}
 	ntable = k;
+	for (size_t i = 0; i < API_COUNT(modules); i++)
+		if (modules[i]->routes_ready)
+			modules[i]->routes_ready(table, ntable);
 	return 0;
 }
 
