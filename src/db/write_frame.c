@@ -104,17 +104,10 @@ enum db_status idempotency_find(struct db_conn *c, const char *org_id, const cha
 enum db_status idempotency_store(struct db_conn *c, const struct idempotency_record *rec)
 {
 	char status[12];
-	const char *p[8];
+	const char *p[8] = { rec->org_id, rec->key, rec->request_hash, status,
+			     rec->content_type, rec->body, rec->location, rec->etag };
 
 	snprintf(status, sizeof(status), "%d", rec->status);
-	p[0] = rec->org_id;
-	p[1] = rec->key;
-	p[2] = rec->request_hash;
-	p[3] = status;
-	p[4] = rec->content_type;
-	p[5] = rec->body;
-	p[6] = rec->location;
-	p[7] = rec->etag;
 	return db_exec(c, "write_idem_put", 8, p, NULL);
 }
 
@@ -126,15 +119,9 @@ enum db_status idempotency_sweep(struct db_conn *c)
 enum db_status audit_insert(struct db_conn *c, const struct audit_event *e)
 {
 	char status[12];
-	const char *p[7];
+	const char *p[7] = { e->org_id, e->key_prefix, e->request_id, e->action,
+			     e->target, e->outcome, status };
 
 	snprintf(status, sizeof(status), "%d", e->status);
-	p[0] = e->org_id;
-	p[1] = e->key_prefix;
-	p[2] = e->request_id;
-	p[3] = e->action;
-	p[4] = e->target;
-	p[5] = e->outcome;
-	p[6] = status;
 	return db_exec(c, "write_audit", 7, p, NULL);
 }

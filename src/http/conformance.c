@@ -21,16 +21,19 @@
  * read as the next request either.
  */
 
-static const struct refusal refuse_header_name = { 400, "bad-request", "Bad request",
-	"A header name is not a token (RFC 9110 5.1): no spaces, no space before the colon, no control characters." };
-static const struct refusal refuse_header_value = { 400, "bad-request", "Bad request",
-	"A header value contains a control character." };
-static const struct refusal refuse_method = { 400, "bad-request", "Bad request",
-	"The request method is not a token (RFC 9110 9.1)." };
-static const struct refusal refuse_host = { 400, "bad-request", "Bad request",
-	"Host must be given once, as host[:port]." };
-static const struct refusal refuse_te_http10 = { 400, "bad-request", "Bad request",
-	"Transfer-Encoding is not part of HTTP/1.0; send Content-Length." };
+/* Most are a plain 400; the detail names the rule broken. */
+#define BAD_REQUEST(detail) { 400, "bad-request", "Bad request", detail }
+
+static const struct refusal refuse_header_name = BAD_REQUEST(
+	"A header name is not a token (RFC 9110 5.1): no spaces, no space before the colon, no control characters.");
+static const struct refusal refuse_header_value = BAD_REQUEST(
+	"A header value contains a control character.");
+static const struct refusal refuse_method = BAD_REQUEST(
+	"The request method is not a token (RFC 9110 9.1).");
+static const struct refusal refuse_host = BAD_REQUEST(
+	"Host must be given once, as host[:port].");
+static const struct refusal refuse_te_http10 = BAD_REQUEST(
+	"Transfer-Encoding is not part of HTTP/1.0; send Content-Length.");
 /* Any other coding, or a list: libmicrohttpd would read the body up to the
  * end of the connection. */
 static const struct refusal refuse_te = { 501, "not-implemented", "Not implemented",
@@ -47,13 +50,9 @@ struct header_walk {
 	const struct refusal *bad;
 };
 
-/* tchar of RFC 9110 5.6.2. */
-static bool is_token(const char *s)
+/* Every character of s a letter, a digit or one of extra. */
+static bool only_alnum_and(const char *s, const char *extra)
 {
-	static const char extra[] = "!#$%&'*+-.^_`|~";
-
-	if (!*s)
-		return false;
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
@@ -62,6 +61,12 @@ static bool is_token(const char *s)
 			return false;
 	}
 	return true;
+}
+
+/* tchar of RFC 9110 5.6.2, at least one. */
+static bool is_token(const char *s)
+{
+	return *s && only_alnum_and(s, "!#$%&'*+-.^_`|~");
 }
 
 /* Field values: visible characters, spaces and tabs, and obs-text. */
@@ -80,16 +85,7 @@ static bool is_field_value(const char *s)
  * spaces.  Empty is allowed (RFC 9112 3.2). */
 static bool is_host(const char *s)
 {
-	static const char extra[] = "-._~!$&'()*+,;=:[]%";
-
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      strchr(extra, c)))
-			return false;
-	}
-	return true;
+	return only_alnum_and(s, "-._~!$&'()*+,;=:[]%");
 }
 
 static enum MHD_Result header_cb(void *cls, enum MHD_ValueKind kind,

@@ -24,8 +24,10 @@ PREFIX = "urn:equalities:problem:"
 # problem_send_errors alike, over several lines if need be.
 CALL = re.compile(
     r'problem_(?:send|sendf|send_errors)\s*\(\s*[^,;]+,\s*([^,;]+?),\s*"([^"]*)"\s*,\s*"([^"]*)"', re.S)
-# static const struct refusal refuse_x = { 400, "bad-request", "Bad request", ...
-REFUSAL = re.compile(r'struct refusal \w+ = \{\s*(\d{3}),\s*"([^"]*)",\s*"([^"]*)"', re.S)
+# static const struct refusal refuse_x = { 501, "not-implemented", "Not implemented", ...
+# and #define BAD_REQUEST(detail) { 400, "bad-request", "Bad request", detail }
+REFUSAL = re.compile(
+    r'(?:struct refusal \w+ = |#define \w+\(\w+\) )\{\s*(\d{3}),\s*"([^"]*)",\s*"([^"]*)"', re.S)
 ENTRY = re.compile(r'\{ "([a-z0-9-]+)", (\d{3}), "([^"]*)",\s*"((?:[^"\\]|\\.)*)" \}')
 
 
