@@ -6,6 +6,7 @@
  * 2 bad usage or configuration (one line on stderr saying which).
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "http/cache.h"
 #include "http/ratelimit.h"
 #include "http/server.h"
+#include "http/waitlist.h"
 #include "import/census.h"
 #include "import/workforce.h"
 #include "keys_cli.h"
@@ -162,6 +164,27 @@ static int cmd_seed(const struct config *cfg)
 	return rc;
 }
 
+/* The arguments after "import KIND": one FILE and "OPTION VALUE" or
+ * "OPTION=VALUE", in any order.  0, or -1 on anything else; what is not
+ * given stays NULL. */
+static int file_and_option(int argc, char **argv, const char *option, const char **file,
+			   const char **value)
+{
+	size_t len = strlen(option);
+
+	for (int i = 3; i < argc; i++) {
+		if (strcmp(argv[i], option) == 0 && i + 1 < argc)
+			*value = argv[++i];
+		else if (strncmp(argv[i], option, len) == 0 && argv[i][len] == '=')
+			*value = argv[i] + len + 1;
+		else if (!*file && argv[i][0] != '-')
+			*file = argv[i];
+		else
+			return -1;
+	}
+	return 0;
+}
+
 static int cmd_import_workforce(const struct config *cfg, int argc, char **argv)
 {
 	const char *file = NULL, *as_of = NULL;
@@ -169,16 +192,8 @@ static int cmd_import_workforce(const struct config *cfg, int argc, char **argv)
 	PGconn *pg;
 	int rc = 1;
 
-	for (int i = 3; i < argc; i++) {
-		if (strcmp(argv[i], "--as-of") == 0 && i + 1 < argc)
-			as_of = argv[++i];
-		else if (strncmp(argv[i], "--as-of=", 8) == 0)
-			as_of = argv[i] + 8;
-		else if (!file && argv[i][0] != '-')
-			file = argv[i];
-		else
-			return usage_error("import workforce takes FILE --as-of DATE");
-	}
+	if (file_and_option(argc, argv, "--as-of", &file, &as_of) != 0)
+		return usage_error("import workforce takes FILE --as-of DATE");
 	if (!file || !as_of)
 		return usage_error("import workforce needs FILE and --as-of DATE");
 	{
@@ -214,16 +229,8 @@ static int cmd_import(const struct config *cfg, int argc, char **argv)
 		return cmd_import_workforce(cfg, argc, argv);
 	if (argc < 3 || strcmp(argv[2], "census") != 0)
 		return usage_error("import takes: import census FILE --dataset SLUG, or import workforce FILE --as-of DATE");
-	for (int i = 3; i < argc; i++) {
-		if (strcmp(argv[i], "--dataset") == 0 && i + 1 < argc)
-			dataset = argv[++i];
-		else if (strncmp(argv[i], "--dataset=", 10) == 0)
-			dataset = argv[i] + 10;
-		else if (!file && argv[i][0] != '-')
-			file = argv[i];
-		else
-			return usage_error("import census takes FILE --dataset SLUG");
-	}
+	if (file_and_option(argc, argv, "--dataset", &file, &dataset) != 0)
+		return usage_error("import census takes FILE --dataset SLUG");
 	if (!file || !dataset)
 		return usage_error("import census needs FILE and --dataset SLUG");
 	pg = connect_cli(cfg);
@@ -253,8 +260,38 @@ static int cmd_keys(const struct config *cfg, int argc, char **argv)
 	return rc;
 }
 
+/* The change listener (db/listener.h) reports here, and the HTTP side acts:
+ * db/ never calls up into http/. */
+static void listener_connected(void *ctx, bool up)
+{
+	const struct config *cfg = ctx;
+
+	/* While the listener is down a change could pass unseen: no cache. */
+	cache_set_enabled(up && cfg->response_cache);
+}
+
+static unsigned listener_area_mask(void *ctx, const char *payload)
+{
+	(void)ctx;
+	return cache_area_parse(payload);
+}
+
+static void listener_changed(void *ctx, unsigned areas)
+{
+	(void)ctx;
+	cache_invalidate(areas);
+	/* Parked long polls and streams look for the news. */
+	waitlist_wake_all();
+}
+
 static int cmd_serve(const struct config *cfg)
 {
+	const struct listener_callbacks on_change = {
+		.ctx = (void *)(uintptr_t)cfg,
+		.connected = listener_connected,
+		.area_mask = listener_area_mask,
+		.changed = listener_changed,
+	};
 	const struct route *table;
 	size_t n;
 	char err[512];
@@ -277,7 +314,7 @@ static int cmd_serve(const struct config *cfg)
 	setenv("TZ", "Europe/London", 1);
 	tzset();
 	if (cache_init() != 0 || ratelimit_init(cfg) != 0 || db_pool_init(cfg) != 0 ||
-	    listener_start(cfg) != 0) {
+	    listener_start(cfg, &on_change) != 0) {
 		fprintf(stderr, "equalities-api: cannot start (out of memory or threads)\n");
 		routes_release();
 		return 1;

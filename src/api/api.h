@@ -23,6 +23,10 @@ struct api_module {
 	size_t nstatements;
 	/* Optional set-up at start (files to read, ...): 0 or -1 with a reason. */
 	int (*init)(const struct config *cfg, char *err, size_t errlen);
+	/* Optional: the service's whole route table, once it is built, for a
+	 * module that describes the others (the change feed).  The table
+	 * outlives every request; the module keeps the pointer. */
+	void (*routes_ready)(const struct route *table, size_t n);
 };
 
 #define API_COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -22,7 +22,6 @@
 
 #include "api/api.h"
 #include "api/common.h"
-#include "api/routes.h"
 #include "http/cache.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -75,11 +74,23 @@ struct changes {
 	json_t *list;         /* [{area, changed_at, resources}], owned */
 };
 
+/* The service's route table, handed over at start (api.h routes_ready):
+ * the feed names the routes whose data changed without knowing the other
+ * modules. */
+static const struct route *all_routes;
+static size_t nall_routes;
+
+static void changes_routes_ready(const struct route *table, size_t n)
+{
+	all_routes = table;
+	nall_routes = n;
+}
+
 /* The public GET templates that show data of area (a bit of enum data_area). */
 static json_t *resources_of(unsigned area)
 {
-	size_t n;
-	const struct route *r = routes_table(&n);
+	size_t n = nall_routes;
+	const struct route *r = all_routes;
 	json_t *list = json_array();
 
 	for (size_t i = 0; list && i < n; i++) {
@@ -486,4 +497,5 @@ const struct api_module changes_module = {
 	.nroutes = API_COUNT(routes),
 	.statements = statements,
 	.nstatements = API_COUNT(statements),
+	.routes_ready = changes_routes_ready,
 };

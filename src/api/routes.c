@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "api/api.h"
-#include "http/auth.h"
-#include "http/write.h"
+#include "db/keys.h"
+#include "db/write_frame.h"
 
 static const struct api_module *const modules[] = {
 	&ops_module,
@@ -43,8 +43,8 @@ int routes_init(const struct config *cfg, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (db_register_statements(auth_statements, auth_nstatements) != 0 ||
-	    db_register_statements(write_statements, write_nstatements) != 0) {
+	if (db_register_statements(keys_statements, keys_nstatements) != 0 ||
+	    db_register_statements(write_frame_statements, write_frame_nstatements) != 0) {
 		snprintf(err, errlen, "too many statement tables");
 		return -1;
 	}
@@ -61,6 +61,9 @@ int routes_init(const struct config *cfg, char *err, size_t errlen)
 		k += m->nroutes;
 	}
 	ntable = k;
+	for (size_t i = 0; i < API_COUNT(modules); i++)
+		if (modules[i]->routes_ready)
+			modules[i]->routes_ready(table, ntable);
 	return 0;
 }
 

@@ -1,5 +1,5 @@
 /*
- * listener.c - LISTEN/NOTIFY to cache generations (see listener.h).
+ * listener.c - LISTEN/NOTIFY to its owner's callbacks (see listener.h).
  */
 #include "db/listener.h"
 
@@ -12,14 +12,13 @@
 
 #include "config.h"
 #include "db/db.h"
-#include "http/cache.h"
-#include "http/waitlist.h"
 #include "util/log.h"
 
 static pthread_t thread;
 static atomic_bool stopping;
 static bool started;
 static const struct config *config;
+static const struct listener_callbacks *callbacks;
 static atomic_bool connected;
 static _Atomic uint64_t stat_connects, stat_notifications;
 
@@ -97,7 +96,7 @@ static void *listener_main(void *arg)
 			backoff = 100;
 			atomic_store(&connected, true);
 			atomic_fetch_add(&stat_connects, 1);
-			cache_set_enabled(config->response_cache);
+			callbacks->connected(callbacks->ctx, true);
 			log_event(LOG_INFO, "change listener connected", NULL);
 		}
 		pfd.fd = PQsocket(pg);
@@ -110,7 +109,7 @@ static void *listener_main(void *arg)
 			continue;
 		if (PQstatus(pg) != CONNECTION_OK ||
 		    (pfd.revents && (PQconsumeInput(pg) == 0 || PQstatus(pg) != CONNECTION_OK))) {
-			cache_set_enabled(false);
+			callbacks->connected(callbacks->ctx, false);
 			atomic_store(&connected, false);
 			log_event(LOG_WARN, "change listener lost its connection; cache off until it is back", NULL);
 			PQfinish(pg);
@@ -118,19 +117,16 @@ static void *listener_main(void *arg)
 			continue;
 		}
 		while ((note = PQnotifies(pg)) != NULL) {
-			changed |= cache_area_parse(note->extra);
+			changed |= callbacks->area_mask(callbacks->ctx, note->extra);
 			atomic_fetch_add(&stat_notifications, 1);
 			PQfreemem(note);
 		}
-		if (changed) {
-			cache_invalidate(changed);
-			/* Parked long polls and streams look for the news. */
-			waitlist_wake_all();
-		}
+		if (changed)
+			callbacks->changed(callbacks->ctx, changed);
 		prune_change_log(pg);
 	}
 	PQfinish(pg);
-	cache_set_enabled(false);
+	callbacks->connected(callbacks->ctx, false);
 	atomic_store(&connected, false);
 	return NULL;
 }
@@ -142,9 +138,10 @@ void listener_stats(struct listener_stats *out)
 	out->notifications = atomic_load(&stat_notifications);
 }
 
-int listener_start(const struct config *cfg)
+int listener_start(const struct config *cfg, const struct listener_callbacks *cb)
 {
 	config = cfg;
+	callbacks = cb;
 	atomic_store(&stopping, false);
 	if (pthread_create(&thread, NULL, listener_main, NULL) != 0)
 		return -1;

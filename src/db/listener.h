@@ -4,9 +4,11 @@
  * Every write that changes published data runs, in its own transaction,
  *     SELECT pg_notify('eq_data_changed', '<area>')
  * PostgreSQL delivers the notification on commit to every instance of the
- * service.  The listener turns it into a new cache generation.  While its
- * connection is down the cache is switched off, because a change could pass
- * unseen; it reconnects by itself.
+ * service.  The listener hands each wake's notifications to its owner's
+ * callbacks (the server turns them into a new cache generation and wakes
+ * parked long polls), and says when its connection comes and goes: while it
+ * is down a change could pass unseen.  It reconnects by itself.  It knows
+ * nothing of what the callbacks do: db/ calls nothing above itself.
  */
 #ifndef EQ_DB_LISTENER_H
 #define EQ_DB_LISTENER_H
@@ -27,8 +29,24 @@ struct listener_stats {
 
 void listener_stats(struct listener_stats *out);
 
+/*
+ * What the listener reports, each called on its own thread.  Every member
+ * must be set; ctx is passed back as it is and must outlive the listener.
+ *   connected   the connection is up and LISTENing (true), or lost (false;
+ *               also once at stop)
+ *   area_mask   the bit set of one notification's payload ("demographics")
+ *   changed     the union of the masks of one wake's notifications (never 0)
+ */
+struct listener_callbacks {
+	void *ctx;
+	void (*connected)(void *ctx, bool up);
+	unsigned (*area_mask)(void *ctx, const char *payload);
+	void (*changed)(void *ctx, unsigned areas);
+};
+
+/* Start the thread; cfg and cb must outlive it (listener_stop). */
 __attribute__((warn_unused_result))
-int listener_start(const struct config *cfg);
+int listener_start(const struct config *cfg, const struct listener_callbacks *cb);
 void listener_stop(void);
 
 #endif

@@ -7,26 +7,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "db/keys.h"
 #include "domain/apikey.h"
 #include "http/ratelimit.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "util/log.h"
 #include "util/sha256.h"
-
-const struct db_statement auth_statements[] = {
-	{ "auth_key",
-	  "SELECT k.key_hash, array_to_string(k.scopes, ','), k.revoked_at IS NOT NULL,"
-	  " o.id, o.slug, o.kind, k.id"
-	  " FROM api_keys k JOIN organisations o ON o.id = k.organisation_id"
-	  " WHERE k.prefix = $1", 1 },
-	/* last_used_at to the minute: one write a minute per key, not one
-	 * per request. */
-	{ "auth_touch",
-	  "UPDATE api_keys SET last_used_at = now() WHERE id = $1"
-	  " AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')", 1 },
-};
-const unsigned auth_nstatements = sizeof(auth_statements) / sizeof(auth_statements[0]);
 
 /* A 401 is a failed authentication: it counts against the client's address
  * (ratelimit.h), which is what makes guessing keys hopeless. */
@@ -43,8 +30,7 @@ int auth_check_or_respond(struct request *req, struct response *res, const char 
 	const char *header = request_header(req, "Authorization");
 	const char *key;
 	char prefix[APIKEY_PREFIX_LEN + 1], hash[SHA256_HEX_LEN + 1], detail[160];
-	const char *params[1];
-	PGresult *r = NULL;
+	struct key_record key_row;
 	/* "a,b": a key with any one of the scopes will do. */
 	unsigned mask = 0, need = 0;
 	bool found;
@@ -67,8 +53,7 @@ int auth_check_or_respond(struct request *req, struct response *res, const char 
 	}
 	if (!request_db_or_respond(req, res))
 		return -1;
-	params[0] = prefix;
-	switch (db_exec(req->db, "auth_key", 1, params, &r)) {
+	switch (keys_find_by_prefix(req->db, prefix, &key_row, &found)) {
 	case DB_OK:
 		break;
 	case DB_UNAVAILABLE:
@@ -82,30 +67,25 @@ int auth_check_or_respond(struct request *req, struct response *res, const char 
 	/* Hash even when the prefix is unknown, so that an unknown key and a
 	 * wrong secret take the same time. */
 	sha256_hex(key, strlen(key), hash);
-	found = PQntuples(r) == 1 &&
-		apikey_equal_ct(hash, PQgetvalue(r, 0, 0), SHA256_HEX_LEN);
-	if (!found || strcmp(PQgetvalue(r, 0, 2), "t") == 0) {
-		PQclear(r);
+	found = found && apikey_equal_ct(hash, key_row.key_hash, SHA256_HEX_LEN);
+	/* Keep the prefix for the audit trail, refused or not; it is not secret. */
+	snprintf(req->auth.key_prefix, sizeof(req->auth.key_prefix), "%s", prefix);
+	if (!found || key_row.revoked) {
 		unauthorized(req, res, found ? "This API key has been revoked." : "This API key is not known.");
-		/* Keep the prefix for the audit trail; it is not secret. */
-		snprintf(req->auth.key_prefix, sizeof(req->auth.key_prefix), "%s", prefix);
 		return -1;
 	}
 	{
 		char bad[32];
 
-		if (apikey_scopes_parse(PQgetvalue(r, 0, 1), &mask, bad, sizeof(bad)) != 0)
+		if (apikey_scopes_parse(key_row.scopes, &mask, bad, sizeof(bad)) != 0)
 			mask = 0;
 	}
-	snprintf(req->auth.key_prefix, sizeof(req->auth.key_prefix), "%s", prefix);
-	snprintf(req->auth.org_id, sizeof(req->auth.org_id), "%s", PQgetvalue(r, 0, 3));
-	snprintf(req->auth.org_slug, sizeof(req->auth.org_slug), "%s", PQgetvalue(r, 0, 4));
-	snprintf(req->auth.org_kind, sizeof(req->auth.org_kind), "%s", PQgetvalue(r, 0, 5));
+	snprintf(req->auth.org_id, sizeof(req->auth.org_id), "%s", key_row.org_id);
+	snprintf(req->auth.org_slug, sizeof(req->auth.org_slug), "%s", key_row.org_slug);
+	snprintf(req->auth.org_kind, sizeof(req->auth.org_kind), "%s", key_row.org_kind);
 	req->auth.scopes = mask;
-	params[0] = PQgetvalue(r, 0, 6);
-	if (db_exec(req->db, "auth_touch", 1, params, NULL) != DB_OK)
+	if (keys_touch(req->db, key_row.key_id) != DB_OK)
 		log_event(LOG_WARN, "could not record a key's last use", NULL);
-	PQclear(r);
 	if (!need || !(mask & need)) {
 		if (strchr(scope, ','))
 			snprintf(detail, sizeof(detail), "This API key has none of the scopes %s.", scope);

@@ -12,18 +12,13 @@
 #ifndef EQ_HTTP_AUTH_H
 #define EQ_HTTP_AUTH_H
 
-#include <stdbool.h>
-
-#include "db/db.h"
-
 struct request;
 struct response;
 
-/* The statements auth needs; registered by the server at start. */
-extern const struct db_statement auth_statements[];
-extern const unsigned auth_nstatements;
-
-/* 0 with req->auth filled, or -1 with the 401/403/503 problem in res. */
+/* The key lookup itself is db/keys.h's; this is the HTTP policy around it.
+ * 0 with req->auth filled, or -1 with the 401/403/503 problem in res.
+ * Takes a pooled connection into req->db when it has none. */
+__attribute__((warn_unused_result))
 int auth_check_or_respond(struct request *req, struct response *res, const char *scope);
 
 #endif

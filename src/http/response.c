@@ -12,11 +12,10 @@
 
 #include "domain/csv.h"
 #include "http/cache.h"
+#include "http/problems.h"
 #include "http/query.h"
 #include "http/request.h"
 #include "util/log.h"
-
-#define PROBLEM_TYPE_PREFIX "urn:equalities:problem:"
 
 /* Shares and ratios are published to a fixed precision, so give jansson
  * enough digits to print them exactly and no more. */
@@ -342,8 +341,21 @@ void problem_send_errors(struct response *res, int status, const char *type,
 			 const char *title, const char *detail, json_t *errors)
 {
 	char type_uri[128];
-	char *text = strdup(detail ? detail : title);
+	const struct problem_type *registered = problem_type_find(type);
+	char *text;
 	json_t *body;
+
+	/* Clients rely on the registry's types and titles (problems.h): a
+	 * slug missing from it, or sent with another status, is a bug here,
+	 * logged, and the problem is still answered. */
+	if (!registered)
+		log_msgf(LOG_ERROR, "problem type %s is not in the registry (src/http/problems.c)", type);
+	else if (registered->status != status)
+		log_msgf(LOG_ERROR, "problem type %s sent with status %d, registered with %d",
+			 type, status, registered->status);
+	else
+		title = registered->title;
+	text = strdup(detail ? detail : title);
 
 	/* Details quote what the client sent, often cut with "%.40s": a
 	 * character cut in two made json_pack fail and every such 400 a 500

@@ -119,8 +119,11 @@ void response_list(const struct request *req, struct response *res,
 
 /*
  * RFC 9457 problem details.  `type` is a short stable slug ("not-found",
- * "validation-failed"); the body's "type" is "urn:equalities:problem:" +
- * slug.  title is short and stable, detail specific to this occurrence.
+ * "validation-failed") registered in http/problems.c with its status and
+ * title; the body's "type" is "urn:equalities:problem:" + slug.  The
+ * registry's title is the one sent (title is the fallback for a slug that
+ * is not registered, which is logged as an error); detail is specific to
+ * this occurrence.
  */
 void problem_send(struct response *res, int status, const char *type,
 		  const char *title, const char *detail);

@@ -8,31 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/write_frame.h"
 #include "http/cache.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "util/log.h"
 #include "util/sha256.h"
-
-const struct db_statement write_statements[] = {
-	/* Two requests with one key must not both run: the second is told
-	 * the first is in flight instead of waiting on its row lock. */
-	{ "write_idem_lock",
-	  "SELECT pg_try_advisory_xact_lock($1::int, hashtext($2))", 2 },
-	{ "write_idem_get",
-	  "SELECT request_hash, status, content_type, body, location, etag FROM idempotency_keys"
-	  " WHERE organisation_id = $1 AND key = $2", 2 },
-	{ "write_idem_put",
-	  "INSERT INTO idempotency_keys (organisation_id, key, request_hash, status, content_type, body, location, etag)"
-	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8 },
-	/* Kept at least 24 hours (the promise), swept after 48. */
-	{ "write_idem_sweep",
-	  "DELETE FROM idempotency_keys WHERE created_at < now() - interval '48 hours'", 0 },
-	{ "write_audit",
-	  "INSERT INTO audit_events (organisation_id, key_prefix, request_id, action, target, outcome, status)"
-	  " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7 },
-};
-const unsigned write_nstatements = sizeof(write_statements) / sizeof(write_statements[0]);
 
 #ifdef EQ_FAULT_INJECTION
 /* TEST-ONLY fault injection (meson -Dfault_injection=true; tests/faults).
@@ -86,18 +67,17 @@ static void request_fingerprint(const struct request *req, char hex[SHA256_HEX_L
 
 static void audit(struct request *req, const struct response *res, const char *outcome)
 {
-	char status[8];
-	const char *p[7];
+	const struct audit_event e = {
+		.org_id = req->auth.org_id[0] ? req->auth.org_id : NULL,
+		.key_prefix = req->auth.key_prefix[0] ? req->auth.key_prefix : NULL,
+		.request_id = req->request_id,
+		.action = req->route && req->route->action ? req->route->action : "write",
+		.target = res->audit_target[0] ? res->audit_target : NULL,
+		.outcome = outcome,
+		.status = res->status,
+	};
 
-	snprintf(status, sizeof(status), "%d", res->status);
-	p[0] = req->auth.org_id[0] ? req->auth.org_id : NULL;
-	p[1] = req->auth.key_prefix[0] ? req->auth.key_prefix : NULL;
-	p[2] = req->request_id;
-	p[3] = req->route && req->route->action ? req->route->action : "write";
-	p[4] = res->audit_target[0] ? res->audit_target : NULL;
-	p[5] = outcome;
-	p[6] = status;
-	if (!req->db || db_exec(req->db, "write_audit", 7, p, NULL) != DB_OK)
+	if (!req->db || audit_insert(req->db, &e) != DB_OK)
 		log_event(LOG_ERROR, "could not record an audit event", NULL);
 }
 
@@ -107,12 +87,25 @@ static void fail_unavailable(struct request *req, struct response *res)
 	problem_send_unavailable(res);
 }
 
+/* The same request again: the first answer, nothing written. */
+static void replay(struct response *res, const struct idempotency_answer *a)
+{
+	response_bytes(res, a->status,
+		       strcmp(a->content_type, "application/json") == 0 ? "application/json" : "application/problem+json",
+		       a->body, a->body_len);
+	(void)response_header_add(res, "Idempotent-Replayed", "true");
+	if (a->location)
+		(void)response_header_add(res, "Location", a->location);
+	if (a->etag)
+		(void)response_header_add(res, "ETag", a->etag);
+}
+
 int write_begin_or_respond(struct request *req, struct response *res)
 {
 	const char *key = request_header(req, "Idempotency-Key");
 	char hash[SHA256_HEX_LEN + 1];
-	PGresult *r = NULL;
-	const char *p[2];
+	struct idempotency_answer first;
+	bool claimed, found;
 
 	if (!request_db_or_respond(req, res))
 		return -1;
@@ -128,52 +121,30 @@ int write_begin_or_respond(struct request *req, struct response *res)
 			     "Idempotency-Key must be 1 to 255 visible ASCII characters.");
 		return -1;
 	}
-	p[0] = req->auth.org_id;
-	p[1] = key;
-	if (db_exec(req->db, "write_idem_lock", 2, p, &r) != DB_OK) {
+	if (idempotency_claim(req->db, req->auth.org_id, key, &claimed) != DB_OK) {
 		fail_unavailable(req, res);
 		return -1;
 	}
-	if (strcmp(PQgetvalue(r, 0, 0), "t") != 0) {
-		PQclear(r);
+	if (!claimed) {
 		db_rollback(req->db);
 		problem_send(res, 409, "idempotency-in-flight", "Request in progress",
 			     "A request with this Idempotency-Key is still being processed; retry shortly for its result.");
 		(void)response_header_add(res, "Retry-After", "1");
 		return -1;
 	}
-	PQclear(r);
-	if (db_exec(req->db, "write_idem_get", 2, p, &r) != DB_OK) {
+	if (idempotency_find(req->db, req->auth.org_id, key, &first, &found) != DB_OK) {
 		fail_unavailable(req, res);
 		return -1;
 	}
-	if (PQntuples(r) == 0) {
-		PQclear(r);
+	if (!found)
 		return 0;
-	}
 	request_fingerprint(req, hash);
-	if (strcmp(PQgetvalue(r, 0, 0), hash) != 0) {
-		PQclear(r);
-		db_rollback(req->db);
+	if (strcmp(first.request_hash, hash) != 0)
 		problem_send(res, 422, "idempotency-key-reused", "Idempotency-Key reused",
 			     "This Idempotency-Key was used with a different request; use a new key for a new request.");
-		return -1;
-	}
-	/* The same request again: the first answer, nothing written. */
-	{
-		const char *ctype = PQgetvalue(r, 0, 2);
-		int status = atoi(PQgetvalue(r, 0, 1));
-
-		response_bytes(res, status,
-			       strcmp(ctype, "application/json") == 0 ? "application/json" : "application/problem+json",
-			       PQgetvalue(r, 0, 3), (size_t)PQgetlength(r, 0, 3));
-		(void)response_header_add(res, "Idempotent-Replayed", "true");
-		if (!PQgetisnull(r, 0, 4))
-			(void)response_header_add(res, "Location", PQgetvalue(r, 0, 4));
-		if (!PQgetisnull(r, 0, 5))
-			(void)response_header_add(res, "ETag", PQgetvalue(r, 0, 5));
-	}
-	PQclear(r);
+	else
+		replay(res, &first);
+	idempotency_answer_release(&first);
 	db_rollback(req->db);
 	return -1;
 }
@@ -191,27 +162,27 @@ void write_finish(struct request *req, struct response *res)
 		return;
 	}
 	if (key && (req->route->flags & ROUTE_IDEMPOTENT)) {
-		char hash[SHA256_HEX_LEN + 1], status[8];
-		const char *p[8];
+		char hash[SHA256_HEX_LEN + 1];
+		const struct idempotency_record rec = {
+			.org_id = req->auth.org_id,
+			.key = key,
+			.request_hash = hash,
+			.status = res->status,
+			.content_type = res->content_type ? res->content_type : "application/json",
+			.body = buf_cstr(&res->body),
+			.location = response_header_get(res, "Location"),
+			.etag = response_header_get(res, "ETag"),
+		};
 
 		request_fingerprint(req, hash);
-		snprintf(status, sizeof(status), "%d", res->status);
-		p[0] = req->auth.org_id;
-		p[1] = key;
-		p[2] = hash;
-		p[3] = status;
-		p[4] = res->content_type ? res->content_type : "application/json";
-		p[5] = buf_cstr(&res->body);
-		p[6] = response_header_get(res, "Location");
-		p[7] = response_header_get(res, "ETag");
-		if (db_exec(req->db, "write_idem_put", 8, p, NULL) != DB_OK) {
+		if (idempotency_store(req->db, &rec) != DB_OK) {
 			fail_unavailable(req, res);
 			return;
 		}
 		/* Now and then, sweep expired records inside a write that is
 		 * already paying for a transaction. */
 		if ((unsigned char)req->request_id[0] % 64 == 0 &&
-		    db_exec(req->db, "write_idem_sweep", 0, NULL, NULL) != DB_OK) {
+		    idempotency_sweep(req->db) != DB_OK) {
 			fail_unavailable(req, res);
 			return;
 		}

@@ -18,16 +18,14 @@
 #ifndef EQ_HTTP_WRITE_H
 #define EQ_HTTP_WRITE_H
 
-#include "db/db.h"
-
 struct request;
 struct response;
 
-extern const struct db_statement write_statements[];
-extern const unsigned write_nstatements;
+/* The statements are db/write_frame.h's; this is the HTTP policy around them. */
 
 /* 0: go on and run the handler; -1: res holds the answer already (a
  * replay, a 409/422/400, or 503). */
+__attribute__((warn_unused_result))
 int write_begin_or_respond(struct request *req, struct response *res);
 
 /* After the handler: commit or roll back, record, audit. */

@@ -1,0 +1,127 @@
+/*
+ * write_frame.c - idempotency records and audit events (see write_frame.h).
+ */
+#include "db/write_frame.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+
+const struct db_statement write_frame_statements[] = {
+	/* Two requests with one key must not both run: the second is told
+	 * the first is in flight instead of waiting on its row lock. */
+	{ "write_idem_lock",
+	  "SELECT pg_try_advisory_xact_lock($1::int, hashtext($2))", 2 },
+	{ "write_idem_get",
+	  "SELECT request_hash, status, content_type, body, location, etag FROM idempotency_keys"
+	  " WHERE organisation_id = $1 AND key = $2", 2 },
+	{ "write_idem_put",
+	  "INSERT INTO idempotency_keys (organisation_id, key, request_hash, status, content_type, body, location, etag)"
+	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8 },
+	/* Kept at least 24 hours (the promise), swept after 48. */
+	{ "write_idem_sweep",
+	  "DELETE FROM idempotency_keys WHERE created_at < now() - interval '48 hours'", 0 },
+	{ "write_audit",
+	  "INSERT INTO audit_events (organisation_id, key_prefix, request_id, action, target, outcome, status)"
+	  " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7 },
+};
+const unsigned write_frame_nstatements =
+	sizeof(write_frame_statements) / sizeof(write_frame_statements[0]);
+
+enum db_status idempotency_claim(struct db_conn *c, const char *org_id, const char *key,
+				 bool *claimed)
+{
+	const char *p[2] = { org_id, key };
+	PGresult *r = NULL;
+	enum db_status st = db_exec(c, "write_idem_lock", 2, p, &r);
+
+	*claimed = false;
+	if (st != DB_OK)
+		return st;
+	*claimed = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return DB_OK;
+}
+
+void idempotency_answer_release(struct idempotency_answer *a)
+{
+	free(a->body);
+	free(a->location);
+	free(a->etag);
+	a->body = a->location = a->etag = NULL;
+}
+
+/* A copy of a nullable column: NULL for SQL NULL; *oom set when it fails. */
+static char *copy_nullable(const PGresult *r, int col, bool *oom)
+{
+	char *s;
+
+	if (PQgetisnull(r, 0, col))
+		return NULL;
+	s = strdup(PQgetvalue(r, 0, col));
+	if (!s)
+		*oom = true;
+	return s;
+}
+
+enum db_status idempotency_find(struct db_conn *c, const char *org_id, const char *key,
+				struct idempotency_answer *out, bool *found)
+{
+	const char *p[2] = { org_id, key };
+	PGresult *r = NULL;
+	enum db_status st = db_exec(c, "write_idem_get", 2, p, &r);
+	bool oom = false;
+
+	*found = false;
+	memset(out, 0, sizeof(*out));
+	if (st != DB_OK)
+		return st;
+	if (PQntuples(r) == 1) {
+		snprintf(out->request_hash, sizeof(out->request_hash), "%s", PQgetvalue(r, 0, 0));
+		out->status = atoi(PQgetvalue(r, 0, 1));
+		snprintf(out->content_type, sizeof(out->content_type), "%s", PQgetvalue(r, 0, 2));
+		out->body_len = (size_t)PQgetlength(r, 0, 3);
+		out->body = malloc(out->body_len + 1);
+		if (out->body)
+			memcpy(out->body, PQgetvalue(r, 0, 3), out->body_len + 1);
+		else
+			oom = true;
+		out->location = copy_nullable(r, 4, &oom);
+		out->etag = copy_nullable(r, 5, &oom);
+		if (oom) {
+			log_event(LOG_ERROR, "out of memory reading a stored idempotent answer", NULL);
+			idempotency_answer_release(out);
+			st = DB_ERROR;
+		}
+		*found = !oom;
+	}
+	PQclear(r);
+	return st;
+}
+
+enum db_status idempotency_store(struct db_conn *c, const struct idempotency_record *rec)
+{
+	char status[12];
+	const char *p[8] = { rec->org_id, rec->key, rec->request_hash, status,
+			     rec->content_type, rec->body, rec->location, rec->etag };
+
+	snprintf(status, sizeof(status), "%d", rec->status);
+	return db_exec(c, "write_idem_put", 8, p, NULL);
+}
+
+enum db_status idempotency_sweep(struct db_conn *c)
+{
+	return db_exec(c, "write_idem_sweep", 0, NULL, NULL);
+}
+
+enum db_status audit_insert(struct db_conn *c, const struct audit_event *e)
+{
+	char status[12];
+	const char *p[7] = { e->org_id, e->key_prefix, e->request_id, e->action,
+			     e->target, e->outcome, status };
+
+	snprintf(status, sizeof(status), "%d", e->status);
+	return db_exec(c, "write_audit", 7, p, NULL);
+}
