@@ -219,24 +219,12 @@ void action_validate(struct validation *v, const json_t *obj, struct action_valu
 	indicators_member(v, obj, out);
 }
 
-json_t *action_patch_merge(struct validation *v, const json_t *current, const json_t *patch,
+void action_patch_validate(struct validation *v, const json_t *patch, const json_t *merged,
 			   struct action_values *out)
 {
-	json_t *merged;
-
-	/* Unknown fields are reported with whatever else is wrong. */
+	/* The merge keeps action fields only: anything else is seen here. */
 	validate_known_fields(v, patch, "", action_fields);
-	if (json_object_size(patch) == 0) {
-		validation_add(v, "", "must change at least one field");
-		return NULL;
-	}
-	merged = validate_merge(current, patch, action_fields);
-	if (!merged) {
-		v->oom = true;
-		return NULL;
-	}
 	action_validate(v, merged, out);
-	return merged;
 }
 
 /* ---- progress updates ------------------------------------------------------- */

@@ -69,14 +69,11 @@ struct action_values {
 void action_validate(struct validation *v, const json_t *obj, struct action_values *out);
 
 /*
- * A PATCH: only action fields and at least one of them, merged onto the
- * current representation and validated whole.  The merged object (a new
- * reference the caller releases; out points into it, and v holds every
- * problem, unknown fields included), or NULL when the patch is empty
- * (errors in v, out untouched) or memory runs out (v->oom).
+ * A PATCH: patch may name action fields only, and merged (the patch
+ * merged onto the current action, see edit_merge_new in
+ * domain/versioned_edit.h) must be a valid action.
  */
-__attribute__((warn_unused_result))
-json_t *action_patch_merge(struct validation *v, const json_t *current, const json_t *patch,
+void action_patch_validate(struct validation *v, const json_t *patch, const json_t *merged,
 			   struct action_values *out);
 
 /* POST /v1/actions/{id}/updates. */
