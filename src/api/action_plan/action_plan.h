@@ -33,13 +33,8 @@ void action_get(struct request *req, struct response *res);
 void action_patch(struct request *req, struct response *res);
 void update_create(struct request *req, struct response *res);
 
-/* The plan named by id (a slug or "current"): its JSON text (column 0)
- * and database id (column 1) in *out, which the caller clears; or -1 with
- * a 404 or 503 in res. */
-int ap_plan_lookup_or_respond(struct request *req, struct response *res, const char *id,
-			      PGresult **out);
-
-/* The plan's database id as text into out (24 bytes), or -1 as above. */
+/* The database id (as text, into out of 24 bytes) of the plan named by
+ * id (a slug or "current"), or -1 with a 404 or 503 in res. */
 int ap_plan_id_or_respond(struct request *req, struct response *res, const char *id,
 			  char out[24]);
 
@@ -48,17 +43,10 @@ int ap_plan_id_or_respond(struct request *req, struct response *res, const char 
 extern const struct edit_kind ap_action_edit;
 enum { AP_LOCK_STATUS = 2, AP_LOCK_PLAN = 3, AP_LOCK_LAST_UPDATE = 4 /* "" when none */ };
 
-/* Answers with the action and its whole update history; a write (not a
- * GET) also carries its version's ETag and, for 201, its Location. */
-void ap_respond_action(struct request *req, struct response *res, const char *id, int status);
-
-/* After a write: tells every instance (ap_notify), then ap_respond_action. */
+/* After a write: tells every instance (ap_notify), then answers with the
+ * action, its whole update history, its version's ETag and, for 201, its
+ * Location. */
 void ap_notify_and_respond(struct request *req, struct response *res, const char *id, int status);
-
-void ap_action_not_found(struct response *res);
-
-/* JSON text from the database as the response body. */
-void ap_respond_text(struct response *res, int status, const char *text);
 
 /* 0 when v holds no errors, else -1 after a 422 listing them (500 when
  * memory ran out). */

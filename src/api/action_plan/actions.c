@@ -15,11 +15,6 @@
 #include "http/response.h"
 #include "util/buf.h"
 
-void ap_action_not_found(struct response *res)
-{
-	problem_send(res, 404, "not-found", "Not found", "There is no action with that id.");
-}
-
 const struct edit_kind ap_action_edit = {
 	.name = "action",
 	.not_found = "There is no action with that id.",
@@ -27,6 +22,11 @@ const struct edit_kind ap_action_edit = {
 	.get = "ap_action_get",
 	.notify = "ap_notify",
 };
+
+static void action_not_found(struct response *res)
+{
+	problem_send(res, 404, "not-found", "Not found", ap_action_edit.not_found);
+}
 
 /* The action with its whole update history, oldest first. */
 static json_t *action_with_history(struct request *req, struct response *res, const char *id)
@@ -39,7 +39,7 @@ static json_t *action_with_history(struct request *req, struct response *res, co
 		return NULL;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
-		ap_action_not_found(res);
+		action_not_found(res);
 		return NULL;
 	}
 	action = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
@@ -67,7 +67,9 @@ fail:
 	return NULL;
 }
 
-void ap_respond_action(struct request *req, struct response *res, const char *id, int status)
+/* The action and its whole update history; a write (not a GET) also
+ * carries its version's ETag and, for 201, its Location. */
+static void respond_action(struct request *req, struct response *res, const char *id, int status)
 {
 	json_t *a = action_with_history(req, res, id);
 	char etag[32], location[64];
@@ -89,7 +91,7 @@ void ap_respond_action(struct request *req, struct response *res, const char *id
 void ap_notify_and_respond(struct request *req, struct response *res, const char *id, int status)
 {
 	if (api_exec_or_respond(req, res, "ap_notify", 0, NULL, NULL) == 0)
-		ap_respond_action(req, res, id, status);
+		respond_action(req, res, id, status);
 }
 
 void action_get(struct request *req, struct response *res)
@@ -97,12 +99,12 @@ void action_get(struct request *req, struct response *res)
 	const char *id = request_param(req, "id");
 
 	if (!uuid_is_valid(id)) {
-		ap_action_not_found(res);
+		action_not_found(res);
 		return;
 	}
 	if (!request_db_or_respond(req, res))
 		return;
-	ap_respond_action(req, res, id, 200);
+	respond_action(req, res, id, 200);
 }
 
 /* The statement parameters of an action's fixed fields, from av; the

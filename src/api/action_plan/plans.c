@@ -19,7 +19,8 @@ static void plan_not_found(struct response *res)
 		     "There is no action plan with that id; plans are named like 2024-25, or current.");
 }
 
-void ap_respond_text(struct response *res, int status, const char *text)
+/* JSON text from the database as the response body. */
+static void respond_text(struct response *res, int status, const char *text)
 {
 	json_t *body = json_loads(text, 0, NULL);
 
@@ -62,8 +63,10 @@ static int plan_row_or_respond(struct request *req, struct response *res, const 
 	return 0;
 }
 
-int ap_plan_lookup_or_respond(struct request *req, struct response *res, const char *id,
-			      PGresult **out)
+/* The plan named by id: its JSON text (column 0) and database id
+ * (column 1) in *out, which the caller clears; or -1 with a 404 or 503. */
+static int plan_lookup_or_respond(struct request *req, struct response *res, const char *id,
+				  PGresult **out)
 {
 	return plan_row_or_respond(req, res, "ap_plan_get", id, out);
 }
@@ -73,7 +76,7 @@ int ap_plan_id_or_respond(struct request *req, struct response *res, const char 
 {
 	PGresult *r = NULL;
 
-	if (ap_plan_lookup_or_respond(req, res, id, &r))
+	if (plan_lookup_or_respond(req, res, id, &r))
 		return -1;
 	snprintf(out, 24, "%s", PQgetvalue(r, 0, 1));
 	PQclear(r);
@@ -181,9 +184,9 @@ void plan_get(struct request *req, struct response *res)
 {
 	PGresult *r = NULL;
 
-	if (ap_plan_lookup_or_respond(req, res, request_param(req, "id"), &r))
+	if (plan_lookup_or_respond(req, res, request_param(req, "id"), &r))
 		return;
-	ap_respond_text(res, 200, PQgetvalue(r, 0, 0));
+	respond_text(res, 200, PQgetvalue(r, 0, 0));
 	PQclear(r);
 }
 
@@ -242,9 +245,9 @@ void plan_create(struct request *req, struct response *res)
 		goto done;
 	snprintf(res->audit_target, sizeof(res->audit_target), "%s", pv.slug);
 	if (api_exec_or_respond(req, res, "ap_notify", 0, NULL, NULL) ||
-	    ap_plan_lookup_or_respond(req, res, pv.slug, &r))
+	    plan_lookup_or_respond(req, res, pv.slug, &r))
 		goto done;
-	ap_respond_text(res, 201, PQgetvalue(r, 0, 0));
+	respond_text(res, 201, PQgetvalue(r, 0, 0));
 	if (res->status == 201) {
 		snprintf(location, sizeof(location), "/v1/action-plans/%s", pv.slug);
 		(void)response_header_add(res, "Location", location);
