@@ -214,6 +214,65 @@ def test_action_pagination_and_csv(api, openapi):
     assert 'rel="next"' in c2.headers.get("Link", "")
 
 
+def walk(api, openapi, template, url) -> list:
+    seen = []
+    while url:
+        page = openapi.validate(api.get(url), template)
+        seen += page["data"]
+        url = page["links"]["next"]
+    return seen
+
+
+def test_plan_pagination(api, openapi):
+    every = openapi.validate(api.get(PLANS, params={"limit": 500}), PLANS)["data"]
+    assert [p["id"] for p in walk(api, openapi, PLANS, PLANS + "?limit=1")] == [p["id"] for p in every]
+    assert [p["period"]["start"] for p in every] == sorted(p["period"]["start"] for p in every)
+    c = api.get(PLANS, params={"limit": 1, "format": "csv"})
+    assert len(list(csv.DictReader(io.StringIO(c.text)))) == 1
+    assert 'rel="next"' in c.headers.get("Link", "")
+
+
+def test_action_pages_follow_the_keyset(api, openapi, keys, pg):
+    """A page starts after the last row shown, not at a count of rows: an
+    action added before the pages already read shifts nothing (OFFSET
+    would show the last row of page one again)."""
+    plan = new_plan(api, openapi, keys, pg)
+    for ref in ("K1.1", "K1.2", "K1.3", "K1.4"):
+        new_action(api, openapi, keys, plan["id"], reference=ref)
+    url = path(ACTIONS, plan["id"]) + "?sort=reference&limit=2"
+    first = openapi.validate(api.get(url), ACTIONS)
+    assert [a["reference"] for a in first["data"]] == ["K1.1", "K1.2"]
+    new_action(api, openapi, keys, plan["id"], reference="K0.1")
+    rest = walk(api, openapi, ACTIONS, first["links"]["next"])
+    assert [a["reference"] for a in rest] == ["K1.3", "K1.4"]
+    # By due date, ties by reference, across pages of one.
+    by_due = walk(api, openapi, ACTIONS, path(ACTIONS, plan["id"]) + "?limit=1")
+    assert [a["reference"] for a in by_due] == ["K0.1", "K1.1", "K1.2", "K1.3", "K1.4"]
+
+
+def test_foreign_cursors_are_one_400(api, openapi):
+    """A cursor is refused by every list but the one that made it: another
+    sort order, another resource, a damaged one."""
+    by_due = openapi.validate(api.get(path(ACTIONS, "current"), params={"limit": 1}), ACTIONS)
+    cursor = by_due["links"]["next"].split("cursor=")[1].split("&")[0]
+    plans = openapi.validate(api.get(PLANS, params={"limit": 1}), PLANS)
+    plan_cursor = plans["links"]["next"].split("cursor=")[1].split("&")[0]
+    details = set()
+    for url, params in ((path(ACTIONS, "current"), {"sort": "reference", "cursor": cursor}),
+                        (path(ACTIONS, "current"), {"cursor": plan_cursor}),
+                        (PLANS, {"cursor": cursor}),
+                        ("/v1/indicators", {"cursor": cursor}),
+                        (path(ACTIONS, "current"), {"cursor": cursor[:-2]}),
+                        (path(ACTIONS, "current"), {"cursor": "YzE6MA"})):
+        template = ACTIONS if url != PLANS and url != "/v1/indicators" else url
+        got = assert_problem(api.get(url, params=params), 400, openapi, template, parameter="cursor")
+        details.add(got["errors"][0]["detail"] if "errors" in got else got["detail"])
+    assert len(details) == 1, details
+    ok = openapi.validate(api.get(path(ACTIONS, "current"), params={"limit": 1, "cursor": cursor}),
+                          ACTIONS)
+    assert ok["data"] and ok["data"][0]["id"] != by_due["data"][0]["id"]
+
+
 def test_get_action_with_history(api, openapi, pg):
     aid = pg.psql("SELECT a.id FROM actions a JOIN action_plans p ON p.id = a.plan_id"
                   " WHERE p.slug = '2024-25' AND a.reference = 'A1.2'")
@@ -415,6 +474,23 @@ def test_create_action_validation_all_at_once(api, openapi, keys, target):
                                                      "/start_date", "/due_date"}
     r = api.post(path(ACTIONS, "1999-00"), headers=auth(keys["manage"]), json=action_body())
     assert_problem(r, 404, openapi, ACTIONS, "post")
+
+
+def test_null_among_indicators_is_422_not_a_crash(api, openapi, keys, target):
+    """Issue 11: [null, "a"] once took the whole process down (strcmp on
+    the NULL of the null's string value in the duplicate check)."""
+    plan, _ = target
+    for indicators, wrong in (([None, "a"], {0}), (["a", None, "a"], {1, 2}),
+                              ([1, "a", {}, "a"], {0, 2, 3})):
+        r = api.post(path(ACTIONS, plan["id"]), headers=auth(keys["manage"]),
+                     json=action_body(indicators=indicators))
+        got = assert_problem(r, 422, openapi, ACTIONS, "post")
+        assert {e["pointer"] for e in got["errors"]} == {"/indicators/%d" % i for i in wrong}
+    r = api.post(PLANS, json={"period": "2999/00", "title": "x", "status": None},
+                 headers=auth(keys["manage"]))
+    got = assert_problem(r, 422, openapi, PLANS, "post")
+    assert [e["pointer"] for e in got["errors"]] == ["/status"]
+    assert api.get("/healthz").status_code == 200
 
 
 def test_duplicate_reference_is_409(api, openapi, keys, target):

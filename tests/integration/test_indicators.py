@@ -257,6 +257,30 @@ def test_values_from_to(api, openapi):
         assert r.status_code == 400, q
 
 
+def test_cursors_belong_to_their_list(api, openapi):
+    """The indicator list pages by code, the values by period: a cursor of
+    one is the same 400 in the other, and pages of values filtered by
+    period continue where the one before stopped."""
+    path = VALUES.replace("{code}", "workforce-disabled")
+    lst, _ = get_ok(api, openapi, LIST + "?limit=2", LIST)
+    vals, _ = get_ok(api, openapi, path + "?limit=2", VALUES)
+    list_cursor = lst["links"]["next"].split("cursor=")[1].split("&")[0]
+    vals_cursor = vals["links"]["next"].split("cursor=")[1].split("&")[0]
+    a = api.get(path, params={"cursor": list_cursor})
+    b = api.get(LIST, params={"cursor": vals_cursor})
+    openapi.validate(a, VALUES, "get")
+    openapi.validate(b, LIST, "get")
+    assert a.status_code == b.status_code == 400
+    assert a.json()["errors"] == b.json()["errors"] and a.json()["errors"][0]["parameter"] == "cursor"
+    every = get_ok(api, openapi, path + "?limit=500&from=2023/24", VALUES)[0]["data"]
+    seen, url = [], path + "?limit=2&from=2023/24"
+    while url:
+        body, _ = get_ok(api, openapi, url, VALUES)
+        seen += [v["period"]["label"] for v in body["data"]]
+        url = body["links"]["next"]
+    assert seen == [v["period"]["label"] for v in every] and len(seen) > 2
+
+
 # ---------------------------------------------------------------------------
 # RAG and direction: the API against the hand-computed fixture
 # ---------------------------------------------------------------------------

@@ -1,0 +1,92 @@
+/*
+ * indicators.h - what the files of the indicators resource share; no other
+ * resource includes it.
+ *
+ *   module.c      the routes and every statement (SQL) of the resource
+ *   set.c         the indicators and their values, loaded once per request,
+ *                 and their JSON representations
+ *   indicators.c  GET /v1/indicators, GET /v1/indicators/{code}
+ *   values.c      GET and PUT /v1/indicators/{code}/values...
+ *   scorecard.c   GET /v1/scorecard
+ *
+ * Numbers are integers in thousandths of the unit everywhere below the
+ * JSON (see domain/indicator_rag.h).  RAG and direction of travel are
+ * never stored: every read computes them from the stored targets, actuals,
+ * polarity and tolerance, so they can never disagree with the numbers.
+ * The rules of a value are in domain/indicator_value.h.
+ */
+#ifndef EQ_API_INDICATORS_INDICATORS_H
+#define EQ_API_INDICATORS_INDICATORS_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "domain/indicator_rag.h"
+#include "domain/indicator_value.h"
+
+struct request;
+struct response;
+
+void indicators_list(struct request *req, struct response *res);
+void indicators_get(struct request *req, struct response *res);
+void values_list(struct request *req, struct response *res);
+void value_put(struct request *req, struct response *res);
+void scorecard(struct request *req, struct response *res);
+
+/* The columns of ind_all and ind_values. */
+enum { IC_CODE, IC_TITLE, IC_DEFINITION, IC_UNIT, IC_POLARITY, IC_FREQUENCY, IC_OUTCOME,
+       IC_OUTCOME_TITLE, IC_SOURCE, IC_TOL_KIND, IC_TOL };
+enum { VC_CODE, VC_PERIOD, VC_TARGET, VC_ACTUAL, VC_COMMENTARY, VC_PUBLISHED, VC_REVISION,
+       VC_UPDATED };
+
+struct indicator {
+	int row;                          /* in set.ind */
+	const char *code;
+	enum indicator_polarity polarity;
+	struct indicator_tolerance tolerance;
+	const struct indicator_point *points;   /* its values, oldest first, in set.points */
+	size_t npoints;
+};
+
+/* The indicators and every value; points[i] is row i of val. */
+struct indicator_set {
+	PGresult *ind, *val;
+	struct indicator *items;
+	size_t n;
+	struct indicator_point *points;
+	size_t npoints;
+};
+
+/* Loads the indicators (all, or the one code) and their values: 0 (the
+ * caller releases s), or -1 with the problem in res and nothing to
+ * release. */
+int set_load_or_respond(struct request *req, struct response *res, const char *code,
+			struct indicator_set *s);
+void set_release(struct indicator_set *s);
+
+/* The row in s->val of a point. */
+int set_point_row(const struct indicator_set *s, const struct indicator_point *pt);
+
+/* A nullable number column in thousandths. */
+struct indicator_number set_number_col(const PGresult *r, int row, int col);
+
+enum indicator_rag set_point_rag(const struct indicator *ind, const struct indicator_point *pt);
+
+/*
+ * Representations, each a new reference or NULL when memory runs out:
+ * a period; text or null; what every value shows (period, target, actual,
+ * RAG, direction of travel and what it was compared with); a value as GET
+ * .../values shows it (rev: ind_revisions of the indicator); an indicator
+ * with its latest value.
+ */
+json_t *set_period_json(const struct period *p);
+json_t *set_text_json(const PGresult *r, int row, int col);
+json_t *set_value_core_json(const struct indicator *ind, const struct indicator_point *pt);
+json_t *set_value_json(const struct indicator_set *s, const struct indicator *ind,
+		       const struct indicator_point *pt, const PGresult *rev);
+json_t *set_indicator_json(const struct indicator_set *s, const struct indicator *ind);
+
+void indicator_not_found(struct response *res);
+
+#endif
