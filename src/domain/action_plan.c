@@ -238,7 +238,9 @@ void action_update_validate(struct validation *v, const json_t *body, const char
 	memset(out, 0, sizeof(*out));
 	validate_known_fields(v, body, "", update_fields);
 	have_date = validate_date(v, body, "", "date", false, &out->date);
-	if (!have_date && !json_object_get(body, "date"))
+	/* Absent or null: today.  (A wrong date has its error already, and
+	 * out->date must never go on unset.) */
+	if (!have_date && absent(body, "date"))
 		out->date = *today, have_date = true;
 	if (have_date && date_compare(&out->date, today) > 0)
 		validation_add(v, "/date", "must not be in the future");

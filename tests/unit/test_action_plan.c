@@ -283,6 +283,16 @@ static void test_update(void **state)
 	assert_int_equal(errors_at(&v, "/reason"), 0);   /* no status to judge by */
 	validation_release(&v);
 	json_decref(b);
+
+	/* A null date is an absent one: today, never a date left unset (it
+	 * once reached PostgreSQL as uninitialised memory). */
+	b = body("{\"status\":\"in_progress\",\"rag\":\"green\",\"date\":null}");
+	validation_init(&v);
+	action_update_validate(&v, b, "not_started", &last, &today, &uv);
+	assert_true(validation_ok(&v));
+	assert_int_equal(date_compare(&uv.date, &today), 0);
+	validation_release(&v);
+	json_decref(b);
 }
 
 /* Every member of every body, given every kind of JSON value: never a
