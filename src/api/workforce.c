@@ -36,7 +36,8 @@
 
 #include "api/api.h"
 #include "api/common.h"
-#include "api/demographics_table.h"
+#include "api/kit/demo_tables.h"
+#include "api/kit/memo.h"
 #include "config.h"
 #include "domain/csv.h"
 #include "domain/disclosure.h"
@@ -1166,8 +1167,8 @@ static void representation_get(struct request *req, struct response *res)
 	};
 	struct wf_state *st = NULL;
 	struct wf_snap *s;
-	struct demo_table dt = { 0 };
-	bool dt_loaded = false;
+	struct memo_ref dt_ref = { 0 };
+	const struct demo_table *dt = NULL;
 	long si = -1, area = -1;
 	const char *ch_text = NULL, *dataset = NULL;
 	int ch;
@@ -1206,21 +1207,10 @@ static void representation_get(struct request *req, struct response *res)
 			: "no demographics data set has been loaded");
 		goto done;
 	}
-	{
-		enum db_status rc = demo_table_load(req->db, PQgetvalue(ds, 0, 0), ch_text, st->threshold, &dt);
-
-		dt_loaded = true;
-		if (rc != DB_OK) {
-			if (rc == DB_UNAVAILABLE || rc == DB_TIMEOUT)
-				problem_send_unavailable(res);
-			else
-				problem_send_internal(res);
-			goto done;
-		}
-	}
-	for (size_t a = 0; a < dt.nareas; a++)
-		if (strcmp(dt.areas[a].kind, "borough") == 0)
-			area = (long)a;
+	if (demo_tables_get_or_respond(req, res, PQgetvalue(ds, 0, 0), ch_text, &dt_ref) != 0)
+		goto done;
+	dt = dt_ref.value;
+	area = demo_table_borough(dt);
 	data = json_array();
 	{
 		const struct wf_table *t = &s->tables[ch];
@@ -1231,17 +1221,13 @@ static void representation_get(struct request *req, struct response *res)
 				size_t k = cell(st, t, s->ndirs, g, c), tot = cell(st, t, s->ndirs, g, t->ncats);
 				double ws = 0, rs = 0;
 				bool wok = disclosure_share(t->values[k], t->supp[k], t->values[tot], t->supp[tot], &ws);
-				long dc = demo_table_category(&dt, t->cats[c]);
+				long dc = demo_table_category(dt, t->cats[c]);
 				bool rok = false, rsupp = false;
 				json_t *row;
 
 				if (area >= 0 && dc >= 0) {
-					size_t rk = (size_t)area * dt.ncats + (size_t)dc, rt = (size_t)area * dt.ncats;
-
-					rsupp = dt.suppressed[rk];
-					rok = dt.values[rk] >= 0 && dt.values[rt] >= 0 &&
-					      disclosure_share(dt.values[rk], dt.suppressed[rk], dt.values[rt],
-							       dt.suppressed[rt], &rs);
+					rsupp = dt->suppressed[(size_t)area * dt->ncats + (size_t)dc];
+					rok = demo_table_share(dt, (size_t)area, (size_t)dc, &rs);
 				}
 				row = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:o, s:b, s:o, s:b, s:o, s:b}",
 					"as_of", s->as_of, "characteristic", ch_text,
@@ -1283,8 +1269,7 @@ static void representation_get(struct request *req, struct response *res)
 		data = NULL;
 	}
 done:
-	if (dt_loaded)
-		demo_table_release(&dt);
+	demo_tables_release(&dt_ref);
 	PQclear(ds);
 	json_decref(data);
 	state_put(st);
