@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "api/common.h"
+#include "api/kit/table_memo.h"
 #include "api/hate_crime_statistics/hcs.h"
 #include "config.h"
 #include "http/cache.h"
@@ -212,32 +213,25 @@ static int load_sources(struct hcs_snapshot *s, const PGresult *r)
 	return 0;
 }
 
-struct build_ctx {
-	struct request *req;
-	struct response *res;
-};
-
 /* Load and suppress everything.  NULL after a problem in res. */
-static void *snapshot_build(void *arg, const char *key, uint64_t gen)
+static void *snapshot_build(struct request *req, struct response *res, void *arg)
 {
-	struct build_ctx *b = arg;
 	struct hcs_snapshot *s = calloc(1, sizeof(*s));
 	PGresult *wards = NULL, *groups = NULL, *cov = NULL;
 
-	(void)key;
-	(void)gen;
+	(void)arg;
 	if (!s) {
-		problem_send_internal(b->res);
+		problem_send_internal(res);
 		return NULL;
 	}
-	s->threshold = b->req->cfg->suppress_below;
-	if (!request_db_or_respond(b->req, b->res) ||
-	    api_exec_or_respond(b->req, b->res, "hcs_wards", 0, NULL, &wards) ||
-	    api_exec_or_respond(b->req, b->res, "hcs_groups", 0, NULL, &groups) ||
-	    api_exec_or_respond(b->req, b->res, "hcs_coverage", 0, NULL, &cov))
+	s->threshold = req->cfg->suppress_below;
+	if (!request_db_or_respond(req, res) ||
+	    api_exec_or_respond(req, res, "hcs_wards", 0, NULL, &wards) ||
+	    api_exec_or_respond(req, res, "hcs_groups", 0, NULL, &groups) ||
+	    api_exec_or_respond(req, res, "hcs_coverage", 0, NULL, &cov))
 		goto fail;
 	if (load_wards(s, wards) != 0 || load_groups(s, groups) != 0 || load_sources(s, cov) != 0) {
-		problem_send_internal(b->res);
+		problem_send_internal(res);
 		goto fail;
 	}
 	PQclear(wards);
@@ -254,11 +248,8 @@ fail:
 
 int hcs_snapshot_get_or_respond(struct request *req, struct response *res, struct memo_ref *ref)
 {
-	struct build_ctx b = { req, res };
-	char key[32];
-
-	snprintf(key, sizeof(key), "hate_crime|%u", req->cfg->suppress_below);
-	return memo_get(&snapshots, key, cache_generation_for(STATISTICS_DEPENDS), snapshot_build, &b, ref);
+	return table_memo_get_or_respond(&snapshots, req, res, STATISTICS_DEPENDS, "hate_crime", snapshot_build,
+					 NULL, ref);
 }
 
 void hcs_snapshot_release(struct memo_ref *ref)

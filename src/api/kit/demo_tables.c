@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/common.h"
+#include "api/kit/table_memo.h"
 #include "config.h"
 #include "http/cache.h"
 #include "http/request.h"
@@ -73,32 +74,28 @@ static int fill(struct loaded *l, unsigned threshold)
 	return demo_table_suppress(t, threshold);
 }
 
-struct build_ctx {
-	struct request *req;
-	struct response *res;
+struct which {
 	const char *dataset_id, *characteristic;
 };
 
-static void *build(void *arg, const char *key, uint64_t gen)
+static void *build(struct request *req, struct response *res, void *arg)
 {
-	struct build_ctx *b = arg;
+	const struct which *w = arg;
 	struct loaded *l = calloc(1, sizeof(*l));
-	const char *p2[2] = { b->dataset_id, b->characteristic };
+	const char *p2[2] = { w->dataset_id, w->characteristic };
 
-	(void)key;
-	(void)gen;
-	if (!l || !(l->characteristic = strdup(b->characteristic))) {
-		problem_send_internal(b->res);
+	if (!l || !(l->characteristic = strdup(w->characteristic))) {
+		problem_send_internal(res);
 		goto fail;
 	}
 	p2[1] = l->characteristic;
-	if (!request_db_or_respond(b->req, b->res) ||
-	    api_exec_or_respond(b->req, b->res, "demo_table_areas", 2, p2, &l->areas) ||
-	    api_exec_or_respond(b->req, b->res, "demo_table_categories", 1, &p2[1], &l->cats) ||
-	    api_exec_or_respond(b->req, b->res, "demo_table_counts", 2, p2, &l->counts))
+	if (!request_db_or_respond(req, res) ||
+	    api_exec_or_respond(req, res, "demo_table_areas", 2, p2, &l->areas) ||
+	    api_exec_or_respond(req, res, "demo_table_categories", 1, &p2[1], &l->cats) ||
+	    api_exec_or_respond(req, res, "demo_table_counts", 2, p2, &l->counts))
 		goto fail;
-	if (fill(l, b->req->cfg->suppress_below) != 0) {
-		problem_send_internal(b->res);
+	if (fill(l, req->cfg->suppress_below) != 0) {
+		problem_send_internal(res);
 		goto fail;
 	}
 	return l;
@@ -110,12 +107,12 @@ fail:
 int demo_tables_get_or_respond(struct request *req, struct response *res, const char *dataset_id,
 			       const char *characteristic, struct memo_ref *ref)
 {
-	struct build_ctx b = { req, res, dataset_id, characteristic };
-	uint64_t gen = cache_generation_for(DATA_DEMOGRAPHICS | DATA_REFERENCE);
-	char key[MEMO_KEY_MAX];
+	struct which w = { dataset_id, characteristic };
+	char name[MEMO_KEY_MAX];
 
-	snprintf(key, sizeof(key), "%s|%s|%u", dataset_id, characteristic, req->cfg->suppress_below);
-	if (memo_get(&tables, key, gen, build, &b, ref) != 0)
+	snprintf(name, sizeof(name), "%s|%s", dataset_id, characteristic);
+	if (table_memo_get_or_respond(&tables, req, res, DATA_DEMOGRAPHICS | DATA_REFERENCE, name,
+				      build, &w, ref) != 0)
 		return -1;
 	ref->value = &((struct loaded *)ref->value)->t;
 	return 0;

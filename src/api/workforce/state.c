@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/common.h"
+#include "api/kit/table_memo.h"
 #include "api/workforce/workforce.h"
 #include "config.h"
 #include "domain/period.h"
@@ -242,27 +243,20 @@ static int load_snaps(struct wf_state *st, const PGresult *snaps, const PGresult
 	return 0;
 }
 
-struct build_ctx {
-	struct request *req;
-	struct response *res;
-};
-
-static void *state_build(void *arg, const char *key, uint64_t gen)
+static void *state_build(struct request *req, struct response *res, void *arg)
 {
-	struct build_ctx *b = arg;
 	struct wf_state *st = calloc(1, sizeof(*st));
 	PGresult *snaps = NULL, *counts = NULL, *grades = NULL;
 
-	(void)key;
-	(void)gen;
+	(void)arg;
 	if (!st)
 		goto oom;
-	st->threshold = b->req->cfg->suppress_below;
-	if (!request_db_or_respond(b->req, b->res) ||
-	    api_exec_or_respond(b->req, b->res, "wf_snapshots", 0, NULL, &snaps) ||
-	    api_exec_or_respond(b->req, b->res, "wf_counts", 0, NULL, &counts) ||
-	    api_exec_or_respond(b->req, b->res, "wf_grade_bands", 0, NULL, &grades) ||
-	    api_exec_or_respond(b->req, b->res, "wf_top_categories", 0, NULL, &st->cat_rows))
+	st->threshold = req->cfg->suppress_below;
+	if (!request_db_or_respond(req, res) ||
+	    api_exec_or_respond(req, res, "wf_snapshots", 0, NULL, &snaps) ||
+	    api_exec_or_respond(req, res, "wf_counts", 0, NULL, &counts) ||
+	    api_exec_or_respond(req, res, "wf_grade_bands", 0, NULL, &grades) ||
+	    api_exec_or_respond(req, res, "wf_top_categories", 0, NULL, &st->cat_rows))
 		goto fail;
 	if (load_grades(st, grades) != 0 || load_snaps(st, snaps, counts) != 0)
 		goto oom;
@@ -271,7 +265,7 @@ static void *state_build(void *arg, const char *key, uint64_t gen)
 	PQclear(grades);
 	return st;
 oom:
-	problem_send_internal(b->res);
+	problem_send_internal(res);
 fail:
 	PQclear(snaps);
 	PQclear(counts);
@@ -282,11 +276,7 @@ fail:
 
 int wf_state_get_or_respond(struct request *req, struct response *res, struct memo_ref *ref)
 {
-	struct build_ctx b = { req, res };
-	char key[32];
-
-	snprintf(key, sizeof(key), "workforce|%u", req->cfg->suppress_below);
-	return memo_get(&states, key, cache_generation_for(WF_DEPENDS), state_build, &b, ref);
+	return table_memo_get_or_respond(&states, req, res, WF_DEPENDS, "workforce", state_build, NULL, ref);
 }
 
 void wf_state_release(struct memo_ref *ref)
