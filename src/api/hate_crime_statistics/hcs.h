@@ -44,8 +44,9 @@ struct hcs_snapshot {
 	size_t nsources;
 };
 
-extern const struct db_statement hcs_statements[];
-extern const size_t hcs_nstatements;
+/* The statements snapshot.c runs (the module registers them). */
+#define HCS_NSTATEMENTS 3
+extern const struct db_statement hcs_statements[HCS_NSTATEMENTS];
 
 /* The snapshot of the current data generation, or -1 after a problem in
  * res.  ref->value is a `const struct hcs_snapshot *`; give it back with

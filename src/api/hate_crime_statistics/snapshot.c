@@ -20,7 +20,7 @@
 #include "http/request.h"
 #include "http/response.h"
 
-const struct db_statement hcs_statements[] = {
+const struct db_statement hcs_statements[HCS_NSTATEMENTS] = {
 	{ "hcs_wards",
 	  "SELECT code, name FROM areas WHERE kind = 'ward'"
 	  " OR code IN (SELECT ward_code FROM hate_crime_reports WHERE ward_code IS NOT NULL)"
@@ -44,7 +44,6 @@ const struct db_statement hcs_statements[] = {
 	  " GROUP BY o.slug, o.name, o.kind ORDER BY o.slug", 0 },
 };
 
-const size_t hcs_nstatements = sizeof(hcs_statements) / sizeof(hcs_statements[0]);
 
 #define UNKNOWN_CODE "unknown"
 #define OUTSIDE_CODE "outside_borough"

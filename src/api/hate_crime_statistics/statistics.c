@@ -555,16 +555,6 @@ done:
 	hcs_snapshot_release(&ref);
 }
 
-static int statistics_init(const struct config *cfg, char *err, size_t errlen)
-{
-	(void)cfg;
-	if (db_register_statements(hcs_statements, hcs_nstatements) != 0) {
-		snprintf(err, errlen, "too many statement tables");
-		return -1;
-	}
-	return 0;
-}
-
 static const char *const statistics_params[] = {
 	"from", "to", "group_by", "ward", "strand", "offence_type", "channel", "compare", NULL,
 };
@@ -579,5 +569,6 @@ const struct api_module hate_crime_statistics_module = {
 	.name = "hate_crime_statistics",
 	.routes = routes,
 	.nroutes = API_COUNT(routes),
-	.init = statistics_init,
+	.statements = hcs_statements,
+	.nstatements = HCS_NSTATEMENTS,
 };
