@@ -9,7 +9,7 @@
 
 #include "api/api.h"
 #include "api/common.h"
-#include "api/demographics_table.h"
+#include "api/kit/demo_tables.h"
 #include "config.h"
 #include "domain/disclosure.h"
 #include "http/cache.h"
@@ -137,6 +137,7 @@ static const struct csv_column observation_csv[] = {
 };
 
 struct demo_query {
+	const char *dataset, *characteristic;
 	const char **areas;
 	size_t nareas;
 	const char *area_kind;
@@ -146,6 +147,17 @@ struct demo_query {
 	/* Cursor position: characteristic, area code, category index. */
 	char after_char[65], after_area[16];
 	long after_cat;
+};
+
+/* The page being built across characteristics. */
+struct demo_page {
+	const struct demo_query *q;
+	const PGresult *ds;        /* the data set row */
+	const char *universe;
+	json_t *data;
+	size_t count;
+	const char *next;          /* cursor of the next page, once full */
+	char key[128];             /* the last row sent */
 };
 
 /* Is code one of the items of a comma-separated list? */
@@ -190,11 +202,10 @@ static bool after_cursor(const struct demo_query *q, const char *ch, const char 
 static json_t *observation_json(const struct demo_table *t, size_t a, size_t c,
 				const char *slug, const char *universe, const char *ref_date)
 {
-	size_t cell = a * t->ncats + c, total = a * t->ncats;
+	size_t cell = a * t->ncats + c;
 	bool suppressed = t->suppressed[cell];
 	double share = 0;
-	bool has_share = disclosure_share(t->values[cell], suppressed, t->values[total],
-					  t->suppressed[total] || t->values[total] < 0, &share);
+	bool has_share = demo_table_share(t, a, c, &share);
 	json_t *value = suppressed ? json_null() : json_integer(t->values[cell]);
 	json_t *share_json = has_share ? json_real(response_round(share, 4)) : json_null();
 
@@ -209,7 +220,7 @@ static json_t *observation_json(const struct demo_table *t, size_t a, size_t c,
 		"value", value, "share", share_json, "suppressed", suppressed);
 }
 
-static int parse_cursor(struct request *req, struct response *res, struct demo_query *q)
+static int parse_cursor(struct response *res, struct demo_query *q)
 {
 	const char *k = q->page.after;
 	const char *bar1, *bar2;
@@ -231,7 +242,6 @@ static int parse_cursor(struct request *req, struct response *res, struct demo_q
 		goto bad;
 	return 0;
 bad:
-	(void)req;
 	problem_send_bad_parameter(res, "cursor",
 		"is not a cursor this service issued; use links.next from a previous page");
 	return -1;
@@ -239,169 +249,196 @@ bad:
 
 static const char *const area_kinds[] = { "borough", "ward", NULL };
 
-static void demographics_list(struct request *req, struct response *res)
+/* The query parameters, each checked for its form; -1 after a 400. */
+static int query_or_respond(struct request *req, struct response *res, struct demo_query *q)
 {
-	struct demo_query q = { 0 };
-	const char *dataset = NULL, *characteristic = NULL;
-	PGresult *ds = NULL, *universes = NULL;
-	json_t *data = NULL, *meta;
-	const char *next = NULL, *slug, *ref_date, *chars;
-	char *char_list = NULL, *save = NULL;
-	char detail[192], key[128], threshold_rule[320];
-	size_t count = 0;
-	unsigned threshold = req->cfg->suppress_below;
+	char detail[192];
 
-	if (request_single_or_respond(req, res, "dataset", &dataset) ||
-	    request_single_or_respond(req, res, "characteristic", &characteristic) ||
-	    request_list_or_respond(req, res, "area", 100, &q.areas, &q.nareas) ||
-	    request_enum_or_respond(req, res, "area_kind", area_kinds, NULL, &q.area_kind) ||
-	    request_list_or_respond(req, res, "category", 100, &q.categories, &q.ncategories) ||
-	    request_page_or_respond(req, res, &q.page) ||
-	    parse_cursor(req, res, &q))
-		return;
-	if (dataset && !code_is_valid(dataset)) {
-		problem_send_bad_parameter(res, "dataset", "must be a data set slug such as census-2021-demo");
-		return;
-	}
-	if (characteristic && !code_is_valid(characteristic)) {
-		problem_send_bad_parameter(res, "characteristic", "must be a characteristic code such as ethnicity");
-		return;
-	}
-	for (size_t i = 0; i < q.nareas; i++)
-		if (!area_code_is_valid(q.areas[i])) {
-			snprintf(detail, sizeof(detail), "'%.20s' is not a GSS area code such as E05013628", q.areas[i]);
-			problem_send_bad_parameter(res, "area", detail);
-			return;
+	if (request_single_or_respond(req, res, "dataset", &q->dataset) ||
+	    request_single_or_respond(req, res, "characteristic", &q->characteristic) ||
+	    request_list_or_respond(req, res, "area", 100, &q->areas, &q->nareas) ||
+	    request_enum_or_respond(req, res, "area_kind", area_kinds, NULL, &q->area_kind) ||
+	    request_list_or_respond(req, res, "category", 100, &q->categories, &q->ncategories) ||
+	    request_page_or_respond(req, res, &q->page) || parse_cursor(res, q))
+		return -1;
+	if (q->dataset && !code_is_valid(q->dataset))
+		return problem_send_bad_parameter(res, "dataset", "must be a data set slug such as census-2021-demo"), -1;
+	if (q->characteristic && !code_is_valid(q->characteristic))
+		return problem_send_bad_parameter(res, "characteristic", "must be a characteristic code such as ethnicity"), -1;
+	for (size_t i = 0; i < q->nareas; i++)
+		if (!area_code_is_valid(q->areas[i])) {
+			snprintf(detail, sizeof(detail), "'%.20s' is not a GSS area code such as E05013628", q->areas[i]);
+			return problem_send_bad_parameter(res, "area", detail), -1;
 		}
-	if (q.ncategories && !characteristic) {
-		problem_send_bad_parameter(res, "category",
-			"needs a characteristic: category codes belong to one characteristic");
-		return;
-	}
-	for (size_t i = 0; i < q.ncategories; i++)
-		if (!code_is_valid(q.categories[i])) {
-			problem_send_bad_parameter(res, "category", "must be category codes from /v1/characteristics");
-			return;
-		}
+	if (q->ncategories && !q->characteristic)
+		return problem_send_bad_parameter(res, "category",
+			"needs a characteristic: category codes belong to one characteristic"), -1;
+	for (size_t i = 0; i < q->ncategories; i++)
+		if (!code_is_valid(q->categories[i]))
+			return problem_send_bad_parameter(res, "category", "must be category codes from /v1/characteristics"), -1;
+	return 0;
+}
 
-	if (!request_db_or_respond(req, res))
-		return;
-	if (dataset ? api_exec_or_respond(req, res, "demographics_dataset", 1, &dataset, &ds)
-		    : api_exec_or_respond(req, res, "demographics_dataset_latest", 0, NULL, &ds))
-		return;
+/* The data set asked for (or the default), checked to hold the
+ * characteristic asked for; NULL after a problem. */
+static PGresult *dataset_or_respond(struct request *req, struct response *res, const struct demo_query *q)
+{
+	PGresult *ds = NULL;
+	const char *slug, *chars;
+	char detail[192];
+
+	if (!request_db_or_respond(req, res) ||
+	    (q->dataset ? api_exec_or_respond(req, res, "demographics_dataset", 1, &q->dataset, &ds)
+			: api_exec_or_respond(req, res, "demographics_dataset_latest", 0, NULL, &ds)))
+		return NULL;
 	if (PQntuples(ds) == 0) {
-		PQclear(ds);
-		if (dataset) {
-			snprintf(detail, sizeof(detail), "there is no data set '%s'; see /v1/demographics/datasets", dataset);
+		if (q->dataset) {
+			snprintf(detail, sizeof(detail), "there is no data set '%s'; see /v1/demographics/datasets", q->dataset);
 			problem_send_bad_parameter(res, "dataset", detail);
 		} else {
 			problem_send(res, 404, "not-found", "Not found", "No demographics data set has been loaded yet.");
 		}
-		return;
-	}
-	if (api_exec_or_respond(req, res, "demographics_universe", 0, NULL, &universes)) {
 		PQclear(ds);
-		return;
+		return NULL;
 	}
 	slug = PQgetvalue(ds, 0, D_SLUG);
-	ref_date = PQgetvalue(ds, 0, D_REFERENCE);
 	chars = db_get_text(ds, 0, D_CHARACTERISTICS);
-	char_list = strdup(chars ? chars : "");
-	if (!char_list) {
+	if (q->characteristic && !in_csv_list(chars ? chars : "", q->characteristic)) {
+		snprintf(detail, sizeof(detail), "data set '%s' has no characteristic '%s'; /v1/demographics/datasets/%s lists its characteristics",
+			 slug, q->characteristic, slug);
+		problem_send_bad_parameter(res, "characteristic", detail);
+		PQclear(ds);
+		return NULL;
+	}
+	return ds;
+}
+
+/* What a characteristic's counts count. */
+static const char *universe_of(const PGresult *ds, const PGresult *universes, const char *ch)
+{
+	const char *universe = "";
+
+	for (int u = 0; u < PQntuples(universes); u++)
+		if (strcmp(PQgetvalue(universes, u, 0), ch) == 0)
+			universe = PQgetvalue(universes, u, 1);
+	/* A working-age data set counts only residents aged 16 to 64,
+	 * whatever the characteristic's Census universe. */
+	if (strcmp(PQgetvalue(ds, 0, D_POPULATION), "working_age_16_64") == 0)
+		universe = "Usual residents aged 16 to 64";
+	return universe;
+}
+
+/* Unknown codes are errors, not empty results: a typo must not look like
+ * a ward with no residents.  -1 after a 400. */
+static int codes_known_or_respond(struct response *res, const struct demo_query *q,
+				  const struct demo_table *t, const char *slug)
+{
+	char detail[192];
+
+	for (size_t i = 0; i < q->nareas; i++)
+		if (demo_table_area(t, q->areas[i]) < 0) {
+			snprintf(detail, sizeof(detail), "there is no area %s in data set '%s'", q->areas[i], slug);
+			return problem_send_bad_parameter(res, "area", detail), -1;
+		}
+	for (size_t i = 0; i < q->ncategories; i++)
+		if (demo_table_category(t, q->categories[i]) < 0) {
+			snprintf(detail, sizeof(detail), "'%.64s' is not a category of %s; see /v1/characteristics/%s",
+				 q->categories[i], t->characteristic, t->characteristic);
+			return problem_send_bad_parameter(res, "category", detail), -1;
+		}
+	return 0;
+}
+
+/* The rows of one table the query selects, until the page is full. */
+static void append_rows(struct request *req, struct demo_page *pg, const struct demo_table *t)
+{
+	const struct demo_query *q = pg->q;
+
+	for (size_t a = 0; a < t->nareas && !pg->next; a++) {
+		if ((q->nareas && !in_list(q->areas, q->nareas, t->areas[a].code)) ||
+		    (q->area_kind && strcmp(t->areas[a].kind, q->area_kind) != 0))
+			continue;
+		for (size_t c = 0; c < t->ncats; c++) {
+			if (t->values[a * t->ncats + c] < 0 ||
+			    (q->ncategories && !in_list(q->categories, q->ncategories, t->cats[c].code)) ||
+			    !after_cursor(q, t->characteristic, t->areas[a].code, (long)c))
+				continue;
+			if (pg->count == (size_t)q->page.limit) {
+				/* The page is full and another row exists: the
+				 * cursor points at the last row sent. */
+				pg->next = request_cursor_encode(req, pg->key);
+				break;
+			}
+			json_array_append_new(pg->data, observation_json(t, a, c, PQgetvalue(pg->ds, 0, D_SLUG),
+									   pg->universe, PQgetvalue(pg->ds, 0, D_REFERENCE)));
+			snprintf(pg->key, sizeof(pg->key), "%s|%s|%zu", t->characteristic, t->areas[a].code, c);
+			pg->count++;
+		}
+	}
+}
+
+/* One characteristic's rows into the page; -1 after a problem. */
+static int append_characteristic(struct request *req, struct response *res, struct demo_page *pg,
+				 const PGresult *universes, const char *ch)
+{
+	struct memo_ref ref;
+	int rc;
+
+	pg->universe = universe_of(pg->ds, universes, ch);
+	if (demo_tables_get_or_respond(req, res, PQgetvalue(pg->ds, 0, D_ID), ch, &ref) != 0)
+		return -1;
+	rc = codes_known_or_respond(res, pg->q, ref.value, PQgetvalue(pg->ds, 0, D_SLUG));
+	if (rc == 0)
+		append_rows(req, pg, ref.value);
+	demo_tables_release(&ref);
+	return rc;
+}
+
+static json_t *list_meta(const PGresult *ds, unsigned threshold, size_t count)
+{
+	char rule[320];
+
+	snprintf(rule, sizeof(rule),
+		 "Counts from 1 to %u are withheld (value null, suppressed true), and further cells where needed so that no withheld count can be recovered from published cells and totals, in this or any other query; shares are withheld with their counts. Zero is published as zero.",
+		 threshold - 1);
+	return json_pack("{s:o, s:{s:s, s:i, s:s}, s:i, s:s}",
+		"dataset", dataset_json(ds, 0),
+		"disclosure", "method", "primary and secondary cell suppression", "threshold", (int)threshold,
+		"rule", rule,
+		"count", (int)count,
+		"share_of", "the area's total for the characteristic (category total)");
+}
+
+static void demographics_list(struct request *req, struct response *res)
+{
+	struct demo_query q = { 0 };
+	struct demo_page pg = { .q = &q };
+	PGresult *ds = NULL, *universes = NULL;
+	const char *chars;
+	char *char_list = NULL, *save = NULL;
+
+	if (query_or_respond(req, res, &q) || !(ds = dataset_or_respond(req, res, &q)) ||
+	    api_exec_or_respond(req, res, "demographics_universe", 0, NULL, &universes))
+		goto done;
+	chars = db_get_text(ds, 0, D_CHARACTERISTICS);
+	if (!(char_list = strdup(chars ? chars : ""))) {
 		problem_send_internal(res);
 		goto done;
 	}
-	if (characteristic && !in_csv_list(char_list, characteristic)) {
-		snprintf(detail, sizeof(detail), "data set '%s' has no characteristic '%s'; /v1/demographics/datasets/%s lists its characteristics",
-			 slug, characteristic, slug);
-		problem_send_bad_parameter(res, "characteristic", detail);
-		goto done;
-	}
-	data = json_array();
-	for (char *ch = strtok_r(char_list, ",", &save); ch;
-	     ch = strtok_r(NULL, ",", &save)) {
-		struct demo_table t;
-		const char *universe = "";
-		enum db_status st;
-
-		if (characteristic && strcmp(ch, characteristic) != 0)
+	pg.ds = ds;
+	pg.data = json_array();
+	for (char *ch = strtok_r(char_list, ",", &save); ch && !pg.next; ch = strtok_r(NULL, ",", &save)) {
+		if ((q.characteristic && strcmp(ch, q.characteristic) != 0) ||
+		    (q.page.after && strcmp(ch, q.after_char) < 0))
 			continue;
-		if (q.page.after && strcmp(ch, q.after_char) < 0)
-			continue;
-		for (int u = 0; u < PQntuples(universes); u++)
-			if (strcmp(PQgetvalue(universes, u, 0), ch) == 0)
-				universe = PQgetvalue(universes, u, 1);
-		/* A working-age data set counts only residents aged 16 to 64,
-		 * whatever the characteristic's Census universe. */
-		if (strcmp(PQgetvalue(ds, 0, D_POPULATION), "working_age_16_64") == 0)
-			universe = "Usual residents aged 16 to 64";
-		st = demo_table_load(req->db, PQgetvalue(ds, 0, D_ID), ch, threshold, &t);
-		if (st != DB_OK) {
-			demo_table_release(&t);
-			if (st == DB_UNAVAILABLE || st == DB_TIMEOUT)
-				problem_send_unavailable(res);
-			else
-				problem_send_internal(res);
+		if (append_characteristic(req, res, &pg, universes, ch) != 0)
 			goto done;
-		}
-		/* Unknown codes are errors, not empty results: a typo must not
-		 * look like a ward with no residents. */
-		for (size_t i = 0; i < q.nareas; i++)
-			if (demo_table_area(&t, q.areas[i]) < 0) {
-				snprintf(detail, sizeof(detail), "there is no area %s in data set '%s'", q.areas[i], slug);
-				problem_send_bad_parameter(res, "area", detail);
-				demo_table_release(&t);
-				goto done;
-			}
-		for (size_t i = 0; i < q.ncategories; i++)
-			if (demo_table_category(&t, q.categories[i]) < 0) {
-				snprintf(detail, sizeof(detail), "'%.64s' is not a category of %s; see /v1/characteristics/%s",
-					 q.categories[i], ch, ch);
-				problem_send_bad_parameter(res, "category", detail);
-				demo_table_release(&t);
-				goto done;
-			}
-		for (size_t a = 0; a < t.nareas && !next; a++) {
-			if (q.nareas && !in_list(q.areas, q.nareas, t.areas[a].code))
-				continue;
-			if (q.area_kind && strcmp(t.areas[a].kind, q.area_kind) != 0)
-				continue;
-			for (size_t c = 0; c < t.ncats; c++) {
-				if (t.values[a * t.ncats + c] < 0)
-					continue;
-				if (q.ncategories && !in_list(q.categories, q.ncategories, t.cats[c].code))
-					continue;
-				if (!after_cursor(&q, ch, t.areas[a].code, (long)c))
-					continue;
-				if (count == (size_t)q.page.limit) {
-					/* The page is full and another row exists: the
-					 * cursor points at the last row sent. */
-					next = request_cursor_encode(req, key);
-					break;
-				}
-				json_array_append_new(data, observation_json(&t, a, c, slug, universe, ref_date));
-				snprintf(key, sizeof(key), "%s|%s|%zu", ch, t.areas[a].code, c);
-				count++;
-			}
-		}
-		demo_table_release(&t);
-		if (next)
-			break;
 	}
-
-	snprintf(threshold_rule, sizeof(threshold_rule),
-		 "Counts from 1 to %u are withheld (value null, suppressed true), and further cells where needed so that no withheld count can be recovered from published cells and totals, in this or any other query; shares are withheld with their counts. Zero is published as zero.",
-		 threshold - 1);
-	meta = json_pack("{s:o, s:{s:s, s:i, s:s}, s:i, s:s}",
-		"dataset", dataset_json(ds, 0),
-		"disclosure", "method", "primary and secondary cell suppression", "threshold", (int)threshold,
-		"rule", threshold_rule,
-		"count", (int)count,
-		"share_of", "the area's total for the characteristic (category total)");
-	response_list(req, res, data, meta, next, observation_csv, API_COUNT(observation_csv));
-	data = NULL;
+	response_list(req, res, pg.data, list_meta(ds, req->cfg->suppress_below, pg.count), pg.next,
+		      observation_csv, API_COUNT(observation_csv));
+	pg.data = NULL;
 done:
-	json_decref(data);
+	json_decref(pg.data);
 	free(char_list);
 	PQclear(ds);
 	PQclear(universes);
@@ -410,7 +447,7 @@ done:
 static int demographics_init(const struct config *cfg, char *err, size_t errlen)
 {
 	(void)cfg;
-	if (db_register_statements(demo_table_statements, demo_table_nstatements) != 0) {
+	if (db_register_statements(demo_tables_statements, demo_tables_nstatements) != 0) {
 		snprintf(err, errlen, "too many statement tables");
 		return -1;
 	}

@@ -1,0 +1,82 @@
+/*
+ * hcs.h - what the files of GET /v1/hate-crime/statistics share: the
+ * canonical cells of every financial year with their suppression
+ * (domain/hate_crime_table.h), and the sources' coverage, built once per
+ * data generation and shared through the memo kit.  Internal to
+ * src/api/hate_crime_statistics/.
+ */
+#ifndef EQ_API_HATE_CRIME_STATISTICS_HCS_H
+#define EQ_API_HATE_CRIME_STATISTICS_HCS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/kit/memo.h"
+#include "db/db.h"
+#include "domain/hate_crime_table.h"
+#include "domain/period.h"
+
+struct request;
+struct response;
+
+/* Reports, and the areas and organisations they are shown with. */
+#define STATISTICS_DEPENDS (DATA_HATE_CRIME | DATA_REFERENCE)
+
+struct hcs_ward {
+	char *code, *name;
+};
+
+struct hcs_source {
+	char *slug, *name, *kind;
+	int *months;        /* year * 12 + month - 1, ascending */
+	size_t nmonths;
+};
+
+struct hcs_snapshot {
+	unsigned threshold;
+	struct hcs_ward *wards;    /* areas by code, then unknown, outside_borough */
+	size_t nwards;
+	bool any;                  /* any counted crime at all */
+	int fy_min, fy_max;
+	struct hc_year *years;     /* fy_min..fy_max */
+	struct hcs_source *sources;
+	size_t nsources;
+};
+
+/* The statements snapshot.c runs (the module registers them). */
+#define HCS_NSTATEMENTS 3
+extern const struct db_statement hcs_statements[HCS_NSTATEMENTS];
+
+/* The snapshot of the current data generation, or -1 after a problem in
+ * res.  ref->value is a `const struct hcs_snapshot *`; give it back with
+ * hcs_snapshot_release. */
+__attribute__((warn_unused_result))
+int hcs_snapshot_get_or_respond(struct request *req, struct response *res, struct memo_ref *ref);
+void hcs_snapshot_release(struct memo_ref *ref);
+
+/* Index of a ward code (buckets included), or -1. */
+long hcs_ward_index(const struct hcs_snapshot *s, const char *code);
+
+/* year * 12 + month - 1 */
+int hcs_month_key(int year, int month);
+
+/* One published cell: the measure, and a value of each breakdown (-1: all). */
+struct hcs_cell {
+	bool flags;          /* the strand_flags measure */
+	long ward;
+	int offence, channel, strand;
+};
+
+/* Value and suppression of a canonical cell of period p. */
+void hcs_cell_value(const struct hcs_snapshot *s, const struct period *p, const struct hcs_cell *c,
+		    int64_t *value, bool *suppressed);
+
+/* Did source src supply month key?  Has every source that had begun by
+ * month key supplied it?  And a period's coverage: "complete", "partial"
+ * or "none". */
+bool hcs_source_covers(const struct hcs_source *src, int key);
+bool hcs_month_complete(const struct hcs_snapshot *s, int key);
+const char *hcs_period_coverage(const struct hcs_snapshot *s, const struct period *p);
+
+#endif

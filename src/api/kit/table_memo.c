@@ -1,0 +1,42 @@
+/*
+ * table_memo.c - memoised tables for requests (see table_memo.h).
+ */
+#include "api/kit/table_memo.h"
+
+#include <stdio.h>
+
+#include "config.h"
+#include "http/cache.h"
+#include "http/request.h"
+#include "http/response.h"
+
+struct call {
+	struct request *req;
+	struct response *res;
+	table_build_fn build;
+	void *arg;
+};
+
+static void *build_for_request(void *ctx, const char *key, uint64_t gen)
+{
+	struct call *c = ctx;
+
+	(void)key;
+	(void)gen;
+	return c->build(c->req, c->res, c->arg);
+}
+
+int table_memo_get_or_respond(struct memo *m, struct request *req, struct response *res,
+			      unsigned depends, const char *name, table_build_fn build, void *arg,
+			      struct memo_ref *ref)
+{
+	struct call c = { req, res, build, arg };
+	char key[MEMO_KEY_MAX];
+
+	snprintf(key, sizeof(key), "%s|%u", name, req->cfg->suppress_below);
+	if (memo_get(m, key, cache_generation_for(depends), build_for_request, &c, ref) == 0)
+		return 0;
+	if (res->status == 0)
+		problem_send_internal(res);
+	return -1;
+}

@@ -1,0 +1,33 @@
+/*
+ * table_memo.h - a request's way into the memo kit (memo.h): the table of
+ * a name at the current generation of the data it is derived from, built
+ * with the request's connection and the service's disclosure threshold.
+ *
+ * The key is the name and the threshold (a table suppressed at one
+ * threshold is never served at another); the generation is
+ * cache_generation_for(depends), so a change of that data builds anew and
+ * caching off (generation 0) builds every time.
+ */
+#ifndef EQ_API_KIT_TABLE_MEMO_H
+#define EQ_API_KIT_TABLE_MEMO_H
+
+#include "api/kit/memo.h"
+
+struct request;
+struct response;
+
+/* Build a table for req (statements on its connection); NULL after a
+ * problem in res.  arg is the caller's. */
+typedef void *(*table_build_fn)(struct request *req, struct response *res, void *arg);
+
+/*
+ * Get or build the table called name.  Returns 0 with *ref holding a
+ * reference (give it back with memo_release(m, ref)), or -1 after a problem
+ * in res (the builder's, or 500 when memory ran out before it could run).
+ */
+__attribute__((warn_unused_result))
+int table_memo_get_or_respond(struct memo *m, struct request *req, struct response *res,
+			      unsigned depends, const char *name, table_build_fn build, void *arg,
+			      struct memo_ref *ref);
+
+#endif

@@ -1,0 +1,187 @@
+/*
+ * demo_table.c - a demographics table and its disclosure control.
+ */
+#include "domain/demo_table.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/disclosure.h"
+
+int demo_table_alloc(struct demo_table *t, const char *characteristic, size_t nareas, size_t ncats)
+{
+	memset(t, 0, sizeof(*t));
+	t->characteristic = characteristic;
+	t->nareas = nareas;
+	t->ncats = ncats + 1;
+	t->areas = calloc(nareas + 1, sizeof(*t->areas));
+	t->cats = calloc(t->ncats, sizeof(*t->cats));
+	t->values = malloc((nareas * t->ncats + 1) * sizeof(*t->values));
+	t->suppressed = calloc(nareas * t->ncats + 1, sizeof(*t->suppressed));
+	if (!t->areas || !t->cats || !t->values || !t->suppressed)
+		return -1;
+	t->cats[0] = (struct demo_category){ DEMO_TOTAL_CODE, "Total", NULL, -1 };
+	for (size_t c = 1; c < t->ncats; c++)
+		t->cats[c].parent_index = -1;
+	for (size_t i = 0; i < nareas * t->ncats; i++)
+		t->values[i] = -1;
+	return 0;
+}
+
+void demo_table_release(struct demo_table *t)
+{
+	free(t->areas);
+	free(t->cats);
+	free(t->values);
+	free(t->suppressed);
+	memset(t, 0, sizeof(*t));
+}
+
+long demo_table_area(const struct demo_table *t, const char *code)
+{
+	size_t lo = 0, hi = t->nareas;
+
+	/* Areas are sorted by code. */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(t->areas[mid].code, code);
+
+		if (c == 0)
+			return (long)mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+long demo_table_category(const struct demo_table *t, const char *code)
+{
+	for (size_t i = 0; i < t->ncats; i++)
+		if (strcmp(t->cats[i].code, code) == 0)
+			return (long)i;
+	return -1;
+}
+
+long demo_table_borough(const struct demo_table *t)
+{
+	long area = -1;
+
+	for (size_t a = 0; a < t->nareas; a++)
+		if (strcmp(t->areas[a].kind, "borough") == 0)
+			area = (long)a;
+	return area;
+}
+
+void demo_table_link_parents(struct demo_table *t)
+{
+	for (size_t c = 1; c < t->ncats; c++)
+		t->cats[c].parent_index = t->cats[c].parent ? demo_table_category(t, t->cats[c].parent) : -1;
+}
+
+bool demo_table_set(struct demo_table *t, const char *area, const char *category, int64_t value)
+{
+	long a = demo_table_area(t, area);
+	long c = demo_table_category(t, category);
+
+	if (a < 0 || c <= 0)
+		return false;
+	t->values[(size_t)a * t->ncats + (size_t)c] = value;
+	return true;
+}
+
+bool demo_table_share(const struct demo_table *t, size_t a, size_t c, double *share)
+{
+	size_t cell = a * t->ncats + c, total = a * t->ncats;
+
+	if (t->values[cell] < 0 || t->values[total] < 0)
+		return false;
+	return disclosure_share(t->values[cell], t->suppressed[cell], t->values[total],
+				t->suppressed[total], share);
+}
+
+struct builder {
+	struct disclosure_constraint *cons;
+	size_t *parts;
+	size_t ncons, used, start;
+	bool complete;
+};
+
+static void begin(struct builder *b, bool total_present)
+{
+	b->start = b->used;
+	b->complete = total_present;
+}
+
+static void part(struct builder *b, const struct demo_table *t, size_t cell)
+{
+	if (t->values[cell] < 0)
+		b->complete = false;
+	b->parts[b->used++] = cell;
+}
+
+/* Keep the constraint only when it has parts and all its cells are present. */
+static void end(struct builder *b, size_t total)
+{
+	if (b->used == b->start || !b->complete) {
+		b->used = b->start;
+		return;
+	}
+	b->cons[b->ncons++] = (struct disclosure_constraint){ total, b->parts + b->start,
+							       b->used - b->start };
+}
+
+/* In each area, the total is the sum of the top-level categories and a
+ * parent category the sum of its children. */
+static void category_sums(struct builder *b, const struct demo_table *t)
+{
+	for (size_t a = 0; a < t->nareas; a++)
+		for (size_t p = 0; p < t->ncats; p++) {
+			begin(b, t->values[a * t->ncats + p] >= 0);
+			for (size_t c = 1; c < t->ncats; c++)
+				if (p == 0 ? t->cats[c].parent_index < 0 : t->cats[c].parent_index == (long)p)
+					part(b, t, a * t->ncats + c);
+			end(b, a * t->ncats + p);
+		}
+}
+
+/* For each category (and the total), an area with sub-areas in the table
+ * (the borough) is the sum of them (the wards). */
+static void area_sums(struct builder *b, const struct demo_table *t)
+{
+	for (size_t a = 0; a < t->nareas; a++)
+		for (size_t c = 0; c < t->ncats; c++) {
+			begin(b, t->values[a * t->ncats + c] >= 0);
+			for (size_t w = 0; w < t->nareas; w++)
+				if (t->areas[w].parent && strcmp(t->areas[w].parent, t->areas[a].code) == 0)
+					part(b, t, w * t->ncats + c);
+			end(b, a * t->ncats + c);
+		}
+}
+
+int demo_table_suppress(struct demo_table *t, unsigned threshold)
+{
+	size_t ncells = t->nareas * t->ncats;
+	struct builder b = {
+		.cons = calloc(2 * ncells + 1, sizeof(*b.cons)),
+		.parts = calloc(ncells * 3 + 1, sizeof(*b.parts)),
+	};
+	int64_t *vals = malloc((ncells + 1) * sizeof(*vals));
+	int rc = -1;
+
+	if (!b.cons || !b.parts || !vals)
+		goto done;
+	category_sums(&b, t);
+	area_sums(&b, t);
+	/* Absent cells take part in no constraint; give the pure function
+	 * zeros for them and never publish them. */
+	for (size_t i = 0; i < ncells; i++)
+		vals[i] = t->values[i] < 0 ? 0 : t->values[i];
+	rc = disclosure_apply(vals, ncells, b.cons, b.ncons, (int)threshold, t->suppressed);
+done:
+	free(vals);
+	free(b.cons);
+	free(b.parts);
+	return rc;
+}

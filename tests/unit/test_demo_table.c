@@ -1,0 +1,141 @@
+/*
+ * The demographics table: filling it, its lookups, shares, and the
+ * suppression it decides over the whole table (category sums, parent
+ * categories, and the borough as the sum of its wards).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/demo_table.h"
+
+/* A borough of two wards; categories a, b (top level), b1 and b2 within b. */
+static void fill(struct demo_table *t, const int64_t (*rows)[5])
+{
+	static const char *codes[] = { "E09", "E05A", "E05B" };
+	static const char *kinds[] = { "borough", "ward", "ward" };
+	static const char *cats[] = { "a", "b", "b1", "b2" };
+	static const char *parents[] = { NULL, NULL, "b", "b" };
+
+	assert_int_equal(demo_table_alloc(t, "ch", 3, 4), 0);
+	/* Sorted by code: E05A, E05B, E09. */
+	for (size_t a = 0; a < 3; a++) {
+		size_t src = a == 2 ? 0 : a + 1;
+
+		t->areas[a] = (struct demo_area){ codes[src], codes[src], kinds[src], src ? "E09" : NULL };
+	}
+	for (size_t c = 0; c < 4; c++)
+		t->cats[c + 1] = (struct demo_category){ cats[c], cats[c], parents[c], -1 };
+	demo_table_link_parents(t);
+	for (size_t a = 0; a < 3; a++) {
+		size_t src = a == 2 ? 0 : a + 1;
+
+		t->values[a * t->ncats] = rows[src][0];
+		for (size_t c = 0; c < 4; c++)
+			if (rows[src][c + 1] >= 0)
+				assert_true(demo_table_set(t, codes[src], cats[c], rows[src][c + 1]));
+	}
+}
+
+static void test_lookups(void **state)
+{
+	static const int64_t rows[3][5] = {
+		{ 200, 100, 100, 50, 50 }, { 100, 50, 50, 25, 25 }, { 100, 50, 50, 25, 25 },
+	};
+	struct demo_table t;
+
+	(void)state;
+	fill(&t, rows);
+	assert_int_equal(t.ncats, 5);
+	assert_string_equal(t.cats[0].code, DEMO_TOTAL_CODE);
+	assert_int_equal(demo_table_area(&t, "E05A"), 0);
+	assert_int_equal(demo_table_area(&t, "E09"), 2);
+	assert_int_equal(demo_table_area(&t, "E00"), -1);
+	assert_int_equal(demo_table_category(&t, "b2"), 4);
+	assert_int_equal(demo_table_category(&t, "zz"), -1);
+	assert_int_equal(t.cats[3].parent_index, 2);
+	assert_int_equal(t.cats[1].parent_index, -1);
+	assert_int_equal(demo_table_borough(&t), 2);
+	assert_false(demo_table_set(&t, "E09", DEMO_TOTAL_CODE, 5));
+	assert_false(demo_table_set(&t, "E00", "a", 5));
+	demo_table_release(&t);
+	assert_null(t.values);
+}
+
+static void test_nothing_small_nothing_withheld(void **state)
+{
+	static const int64_t rows[3][5] = {
+		{ 200, 100, 100, 50, 50 }, { 100, 50, 50, 25, 25 }, { 100, 50, 50, 25, 25 },
+	};
+	struct demo_table t;
+	double share;
+
+	(void)state;
+	fill(&t, rows);
+	assert_int_equal(demo_table_suppress(&t, 5), 0);
+	for (size_t i = 0; i < t.nareas * t.ncats; i++)
+		assert_false(t.suppressed[i]);
+	assert_true(demo_table_share(&t, 2, 1, &share));
+	assert_true(share > 0.4999 && share < 0.5001);
+	demo_table_release(&t);
+}
+
+static void test_small_cell_and_its_complements(void **state)
+{
+	/* Ward A's b1 is 2: withheld, and b2 with it (b = b1 + b2), and the
+	 * same category in ward B (the borough's b1 = A + B). */
+	static const int64_t rows[3][5] = {
+		{ 200, 100, 100, 52, 48 }, { 100, 50, 50, 2, 48 }, { 100, 50, 50, 50, 0 },
+	};
+	struct demo_table t;
+	long a = 0, b = 1, e09 = 2;
+	double share;
+
+	(void)state;
+	fill(&t, rows);
+	assert_int_equal(demo_table_suppress(&t, 5), 0);
+	assert_true(t.suppressed[(size_t)a * t.ncats + 3]);
+	assert_true(t.suppressed[(size_t)a * t.ncats + 4]);
+	assert_true(t.suppressed[(size_t)b * t.ncats + 3] || t.suppressed[(size_t)e09 * t.ncats + 3]);
+	assert_false(t.suppressed[(size_t)b * t.ncats + 4]);   /* zero is published */
+	assert_false(demo_table_share(&t, (size_t)a, 3, &share));
+	assert_false(t.suppressed[(size_t)e09 * t.ncats]);
+	demo_table_release(&t);
+}
+
+static void test_absent_cells_take_part_in_nothing(void **state)
+{
+	/* Ward B has no b2: the b = b1 + b2 constraint in B is not stated, and
+	 * the borough's b2 is not the sum of its wards. */
+	static const int64_t rows[3][5] = {
+		{ 200, 100, 100, 50, 50 }, { 100, 50, 50, 25, 25 }, { 100, 50, 50, 25, -1 },
+	};
+	struct demo_table t;
+	double share;
+
+	(void)state;
+	fill(&t, rows);
+	assert_int_equal(demo_table_suppress(&t, 5), 0);
+	for (size_t i = 0; i < t.nareas * t.ncats; i++)
+		assert_false(t.suppressed[i]);
+	assert_false(demo_table_share(&t, 1, 4, &share));   /* absent */
+	demo_table_release(&t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lookups),
+		cmocka_unit_test(test_nothing_small_nothing_withheld),
+		cmocka_unit_test(test_small_cell_and_its_complements),
+		cmocka_unit_test(test_absent_cells_take_part_in_nothing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
