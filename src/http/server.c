@@ -39,6 +39,7 @@
 #include "http/auth.h"
 #include "http/write.h"
 #include "http/cache.h"
+#include "http/contract.h"
 #include "http/metrics.h"
 #include "http/query.h"
 #include "http/ratelimit.h"
@@ -491,30 +492,6 @@ static int choose_format(struct exchange *ex)
 	return 0;
 }
 
-static int check_query_names(struct exchange *ex)
-{
-	const struct route *r = ex->req.route;
-	const char *unknown = NULL;
-
-	for (size_t i = 0; i < ex->req.query.n; i++) {
-		const char *name = ex->req.query.items[i].name;
-		bool ok = (r->flags & ROUTE_CSV) && strcmp(name, "format") == 0;
-
-		for (size_t k = 0; !ok && r->query_params && r->query_params[k]; k++)
-			ok = strcmp(name, r->query_params[k]) == 0;
-		if (!ok) {
-			unknown = name;
-			break;
-		}
-	}
-	if (unknown) {
-		problem_send_bad_parameter(&ex->res, unknown,
-			"is not a parameter of this endpoint (see /openapi.yaml)");
-		return -1;
-	}
-	return 0;
-}
-
 static void add_cors_headers(struct exchange *ex, struct MHD_Response *resp, bool preflight)
 {
 	const char *origin = request_header(&ex->req, "Origin");
@@ -891,7 +868,9 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 	ex->req.route = ex->match.route;
 	ex->route_label = ex->req.route->template;
 
-	if (check_query_names(ex) != 0 || choose_format(ex) != 0)
+	/* The contract's checks (http/contract.h): the query before the key
+	 * is looked at, the body once the caller is known. */
+	if (contract_check_query_or_respond(&ex->req, &ex->res) != 0 || choose_format(ex) != 0)
 		return send_response(ex, conn, NULL, 0);
 	if (ex->req.route->scope &&
 	    auth_check_or_respond(&ex->req, &ex->res, ex->req.route->scope) != 0) {
@@ -901,6 +880,13 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 	}
 	if (ex->req.route->scope && ratelimit_key_or_respond(&ex->req, &ex->res) != 0)
 		return send_response(ex, conn, NULL, 0);
+	ex->req.body = ex->body.data;
+	ex->req.body_len = ex->body.len;
+	if (contract_check_body_or_respond(&ex->req, &ex->res) != 0) {
+		if (ex->req.route->flags & ROUTE_WRITE)
+			write_audit_refused(&ex->req, &ex->res);
+		return send_response(ex, conn, NULL, 0);
+	}
 
 	if (is_public_read(ex)) {
 		struct buf key = BUF_INIT;
@@ -925,8 +911,6 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 		buf_release(&key);
 	}
 
-	ex->req.body = ex->body.data;
-	ex->req.body_len = ex->body.len;
 	if (ex->req.route->flags & ROUTE_WRITE) {
 		if (write_begin_or_respond(&ex->req, &ex->res) == 0) {
 			ex->req.route->handler(&ex->req, &ex->res);
@@ -1132,6 +1116,7 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 	sigset_t signals;
 	int sig = 0;
 	struct timespec deadline;
+	char err[256];
 
 	if (cfg->listen_addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -1141,6 +1126,10 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 	stop_signals(&signals);
 	server_block_signals();
 
+	if (contract_bind(&contract_generated, routes, nroutes, err, sizeof(err)) != 0) {
+		log_msgf(LOG_ERROR, "%s", err);
+		return 1;
+	}
 	if (waitlist_init() != 0) {
 		log_msgf(LOG_ERROR, "cannot start the waitlist timer thread");
 		return 1;
@@ -1200,9 +1189,12 @@ struct server *server_start_unlistened(const struct config *cfg, const struct ro
 				       size_t nroutes)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
+	char err[256];
 
-	if (!srv)
+	if (!srv || contract_bind(&contract_generated, routes, nroutes, err, sizeof(err)) != 0) {
+		free(srv);
 		return NULL;
+	}
 	srv->cfg = cfg;
 	srv->routes = routes;
 	srv->nroutes = nroutes;
