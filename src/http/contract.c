@@ -498,8 +498,12 @@ static void check_array(struct check *c, const struct contract_node *n, const js
 
 	if (n->min_items >= 0 && size < (size_t)n->min_items)
 		problemf(c, "must have at least %ld item%s", n->min_items, n->min_items == 1 ? "" : "s");
-	if (n->max_items >= 0 && size > (size_t)n->max_items)
+	/* Too long is the one problem worth telling: and the walk stays
+	 * bounded by the contract, however long the array sent. */
+	if (n->max_items >= 0 && size > (size_t)n->max_items) {
 		problemf(c, "must have at most %ld item%s", n->max_items, n->max_items == 1 ? "" : "s");
+		return;
+	}
 	for (size_t i = 0; i < size; i++) {
 		keep(buf_appendf(&c->where, "/%zu", i));
 		check_value(c, json_array_get(v, i), n->items);
@@ -523,7 +527,7 @@ static void check_array(struct check *c, const struct contract_node *n, const js
 static void check_one_of(struct check *c, const struct contract_node *n, const json_t *v)
 {
 	int best = -1, matches = 0;
-	size_t best_count = (size_t)-1;
+	size_t best_count = (size_t)-1, best_foreign = (size_t)-1;
 	bool best_typed = false;
 
 	for (unsigned i = 0; i < n->none_of; i++) {
@@ -531,13 +535,25 @@ static void check_one_of(struct check *c, const struct contract_node *n, const j
 		struct check trial = { .t = c->t, .errors = NULL, .key = c->key, .where = BUF_INIT };
 		bool typed = sub < 0 || !c->t->nodes[sub].types ||
 			     (c->t->nodes[sub].types & json_type_bits(v));
+		size_t foreign = 0;
+		const char *name;
+		json_t *member;
 
 		check_value(&trial, v, sub);
 		if (trial.count == 0)
 			matches++;
-		if ((typed && !best_typed) || (typed == best_typed && trial.count < best_count)) {
+		/* Of two objects, the one that declares more of the members
+		 * sent is what the client meant (a withdrawal, not a
+		 * correction). */
+		if (sub >= 0 && json_is_object(v))
+			json_object_foreach((json_t *)(uintptr_t)v, name, member)
+				foreign += !find_prop(c->t, &c->t->nodes[sub], name);
+		if ((typed && !best_typed) ||
+		    (typed == best_typed && (foreign < best_foreign ||
+					     (foreign == best_foreign && trial.count < best_count)))) {
 			best = sub;
 			best_count = trial.count;
+			best_foreign = foreign;
 			best_typed = typed;
 		}
 	}
