@@ -405,9 +405,16 @@ static void check_string(struct check *c, const struct contract_node *n, const c
 	else if (n->format == CONTRACT_FORMAT_UUID && !is_uuid(s, len))
 		problemf(c, "must be a UUID such as 3ad7dc14-26b8-42ba-bbb6-1d54bab182df");
 	if (n->pattern >= 0 && (size_t)n->pattern < bound.nregex &&
-	    (strlen(s) != len || regexec(&bound.regex[n->pattern], s, 0, NULL, 0) != 0))
-		problemf(c, "'%.*s%s' does not match the pattern %s", quoted_len(s, len), s,
-			 quoted_len(s, len) < (int)len ? "..." : "", c->t->patterns[n->pattern]);
+	    (strlen(s) != len || regexec(&bound.regex[n->pattern], s, 0, NULL, 0) != 0)) {
+		/* The value is quoted back only when it cannot read as text of
+		 * ours: no spaces, quotes or markup (an injection attempt is
+		 * not echoed). */
+		if (strpbrk(s, " '\"<>;`\\"))
+			problemf(c, "does not match the pattern %s", c->t->patterns[n->pattern]);
+		else
+			problemf(c, "'%.*s%s' does not match the pattern %s", quoted_len(s, len), s,
+				 quoted_len(s, len) < (int)len ? "..." : "", c->t->patterns[n->pattern]);
+	}
 }
 
 static void check_number(struct check *c, const struct contract_node *n, double x)
