@@ -1191,7 +1191,10 @@ struct server *server_start_unlistened(const struct config *cfg, const struct ro
 	struct server *srv = calloc(1, sizeof(*srv));
 	char err[256];
 
-	if (!srv || contract_bind(&contract_generated, routes, nroutes, err, sizeof(err)) != 0) {
+	if (!srv)
+		return NULL;
+	if (contract_bind(&contract_generated, routes, nroutes, err, sizeof(err)) != 0) {
+		log_msgf(LOG_ERROR, "%s", err);
 		free(srv);
 		return NULL;
 	}
