@@ -480,7 +480,8 @@ static void check_object(struct check *c, const struct contract_node *n, const j
 		const struct contract_prop *p = &c->t->props[n->prop_first + i];
 		const json_t *m = json_object_get(v, p->name);
 
-		push_name(&c->where, p->name);
+		if (c->errors)   /* a oneOf branch being tried needs no pointer */
+			push_name(&c->where, p->name);
 		if (m)
 			check_value(c, m, p->node);
 		else if (p->required)
@@ -490,7 +491,8 @@ static void check_object(struct check *c, const struct contract_node *n, const j
 	json_object_foreach((json_t *)(uintptr_t)v, name, member) {
 		if (find_prop(c->t, n, name))
 			continue;
-		push_name(&c->where, name);
+		if (c->errors)
+			push_name(&c->where, name);
 		if (n->flags & CONTRACT_CLOSED)
 			problemf(c, "is not a field of this resource");
 		else
@@ -512,7 +514,8 @@ static void check_array(struct check *c, const struct contract_node *n, const js
 		return;
 	}
 	for (size_t i = 0; i < size; i++) {
-		keep(buf_appendf(&c->where, "/%zu", i));
+		if (c->errors)
+			keep(buf_appendf(&c->where, "/%zu", i));
 		check_value(c, json_array_get(v, i), n->items);
 		/* Quadratic, but bounded by maxItems in every unique array of
 		 * the contract; json_equal compares by value, 1 and 1.0 apart. */
@@ -547,6 +550,7 @@ static void check_one_of(struct check *c, const struct contract_node *n, const j
 		json_t *member;
 
 		check_value(&trial, v, sub);
+		buf_release(&trial.where);
 		if (trial.count == 0)
 			matches++;
 		/* Of two objects, the one that declares more of the members
