@@ -1179,6 +1179,7 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 		nanosleep(&pause, NULL);
 	}
 	MHD_stop_daemon(srv.daemon);
+	contract_unbind();
 	log_event(LOG_INFO, "stopped", NULL);
 	return 0;
 }
@@ -1235,5 +1236,6 @@ void server_stop(struct server *srv)
 	if (!srv)
 		return;
 	MHD_stop_daemon(srv->daemon);
+	contract_unbind();
 	free(srv);
 }
