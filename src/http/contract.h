@@ -21,6 +21,8 @@
  *     the request (req->json) and request_json_or_respond hands it out.
  *
  * A request without a query string or body allocates nothing here.
+ * contract.c is pure (unit-tested alone); contract_check.c holds the two
+ * ..._or_respond functions that speak to the request and the response.
  */
 #ifndef EQ_HTTP_CONTRACT_H
 #define EQ_HTTP_CONTRACT_H

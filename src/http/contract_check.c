@@ -31,9 +31,12 @@ static void send_errors(struct response *res, int status, const char *type, cons
 			 json_string_value(json_object_get(e, "parameter")),
 			 json_string_value(json_object_get(e, "detail")));
 	} else {
-		snprintf(detail, sizeof(detail), "The %s has %zu problem%s; %s listed in errors.",
-			 what, count, count == 1 ? "" : "s",
-			 count > CONTRACT_MAX_ERRORS ? "the first 200 are" : "each is");
+		if (count > CONTRACT_MAX_ERRORS)
+			snprintf(detail, sizeof(detail), "The %s has %zu problems; the first %d are listed in errors.",
+				 what, count, CONTRACT_MAX_ERRORS);
+		else
+			snprintf(detail, sizeof(detail), "The %s has %zu problem%s; each is listed in errors.",
+				 what, count, count == 1 ? "" : "s");
 	}
 	problem_send_errors(res, status, type, title, detail, errors);
 }
