@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "config.h"
+#include "http/contract.h"
 #include "http/exchange.h"
 #include "http/waitlist.h"
 #include "util/log.h"
@@ -39,6 +40,7 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 	sigset_t signals;
 	int sig = 0;
 	struct timespec deadline;
+	char err[256];
 
 	if (cfg->listen_addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -48,6 +50,10 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 	stop_signals(&signals);
 	server_block_signals();
 
+	if (contract_bind(&contract_generated, routes, nroutes, err, sizeof(err)) != 0) {
+		log_msgf(LOG_ERROR, "%s", err);
+		return 1;
+	}
 	if (waitlist_init() != 0) {
 		log_msgf(LOG_ERROR, "cannot start the waitlist timer thread");
 		return 1;
@@ -97,6 +103,7 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 		nanosleep(&pause, NULL);
 	}
 	MHD_stop_daemon(srv.daemon);
+	contract_unbind();
 	log_event(LOG_INFO, "stopped", NULL);
 	return 0;
 }
@@ -107,9 +114,15 @@ struct server *server_start_unlistened(const struct config *cfg, const struct ro
 				       size_t nroutes)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
+	char err[256];
 
 	if (!srv)
 		return NULL;
+	if (contract_bind(&contract_generated, routes, nroutes, err, sizeof(err)) != 0) {
+		log_msgf(LOG_ERROR, "%s", err);
+		free(srv);
+		return NULL;
+	}
 	srv->cfg = cfg;
 	srv->routes = routes;
 	srv->nroutes = nroutes;
@@ -117,6 +130,7 @@ struct server *server_start_unlistened(const struct config *cfg, const struct ro
 	 * sanitizer report shows the whole request in one stack. */
 	srv->daemon = daemon_start(srv, MHD_USE_NO_LISTEN_SOCKET | MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0);
 	if (!srv->daemon) {
+		contract_unbind();
 		free(srv);
 		return NULL;
 	}
@@ -147,5 +161,6 @@ void server_stop(struct server *srv)
 	if (!srv)
 		return;
 	MHD_stop_daemon(srv->daemon);
+	contract_unbind();
 	free(srv);
 }

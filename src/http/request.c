@@ -57,6 +57,8 @@ char *request_strdup(struct request *req, const char *s)
 
 void request_free_arena(struct request *req)
 {
+	json_decref(req->json);
+	req->json = NULL;
 	while (req->arena) {
 		struct request_block *next = req->arena->next;
 
@@ -283,6 +285,8 @@ json_t *request_json_or_respond(struct request *req, struct response *res)
 	json_t *body;
 	size_t len;
 
+	if (req->json)
+		return json_incref(req->json);
 	len = ctype ? strcspn(ctype, "; ") : 0;
 	if (!ctype || len != strlen("application/json") ||
 	    strncasecmp(ctype, "application/json", len) != 0) {

@@ -50,6 +50,10 @@ struct request {
 	size_t nheaders;
 	const char *body;
 	size_t body_len;
+	/* The JSON body, parsed and checked against the contract once by
+	 * contract_check_body_or_respond; owned by the request (freed by
+	 * request_free_arena).  NULL without a JSON body. */
+	json_t *json;
 	char request_id[65];
 	const char *client;               /* peer address as text */
 	enum request_format format;
@@ -73,6 +77,7 @@ const char *request_param(const struct request *req, const char *name);
 /* Scratch memory owned by the request (freed after the response). */
 void *request_alloc(struct request *req, size_t size);
 char *request_strdup(struct request *req, const char *s);
+/* Frees the scratch memory and req->json. */
 void request_free_arena(struct request *req);
 
 /*
@@ -110,9 +115,12 @@ int request_page_or_respond(struct request *req, struct response *res, struct pa
 const char *request_cursor_encode(struct request *req, const char *key);
 
 /*
- * The body as a JSON object: 415 unless Content-Type is application/json,
- * 400 for malformed JSON (with line and column), 400 when it is not an
- * object.  The caller owns the result (json_decref).
+ * The body as a JSON object.  On a route of the contract this is the body
+ * the pipeline already parsed and checked against the operation's schema
+ * (req->json): a new reference to it, so every value has the declared type.
+ * Without one (a request built by hand): 415 unless Content-Type is
+ * application/json, 400 for malformed JSON (with line and column), 400 when
+ * it is not an object.  The caller owns the result (json_decref).
  */
 json_t *request_json_or_respond(struct request *req, struct response *res);
 

@@ -42,6 +42,7 @@
 #include "http/auth.h"
 #include "http/write.h"
 #include "http/cache.h"
+#include "http/contract.h"
 #include "http/metrics.h"
 #include "http/query.h"
 #include "http/ratelimit.h"
@@ -232,30 +233,6 @@ static int choose_format(struct exchange *ex)
 	return 0;
 }
 
-static int check_query_names(struct exchange *ex)
-{
-	const struct route *r = ex->req.route;
-	const char *unknown = NULL;
-
-	for (size_t i = 0; i < ex->req.query.n; i++) {
-		const char *name = ex->req.query.items[i].name;
-		bool ok = (r->flags & ROUTE_CSV) && strcmp(name, "format") == 0;
-
-		for (size_t k = 0; !ok && r->query_params && r->query_params[k]; k++)
-			ok = strcmp(name, r->query_params[k]) == 0;
-		if (!ok) {
-			unknown = name;
-			break;
-		}
-	}
-	if (unknown) {
-		problem_send_bad_parameter(&ex->res, unknown,
-			"is not a parameter of this endpoint (see /openapi.yaml)");
-		return -1;
-	}
-	return 0;
-}
-
 
 /*
  * The handler has nothing to say yet (res.wait_ms): park the request until
@@ -366,7 +343,9 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 	ex->req.route = ex->match.route;
 	ex->route_label = ex->req.route->template;
 
-	if (check_query_names(ex) != 0 || choose_format(ex) != 0)
+	/* The contract's checks (http/contract.h): the query before the key
+	 * is looked at, the body once the caller is known. */
+	if (contract_check_query_or_respond(&ex->req, &ex->res) != 0 || choose_format(ex) != 0)
 		return send_response(ex, conn, NULL, 0);
 	if (ex->req.route->scope &&
 	    auth_check_or_respond(&ex->req, &ex->res, ex->req.route->scope) != 0) {
@@ -376,6 +355,13 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 	}
 	if (ex->req.route->scope && ratelimit_key_or_respond(&ex->req, &ex->res) != 0)
 		return send_response(ex, conn, NULL, 0);
+	ex->req.body = ex->body.data;
+	ex->req.body_len = ex->body.len;
+	if (contract_check_body_or_respond(&ex->req, &ex->res) != 0) {
+		if (ex->req.route->flags & ROUTE_WRITE)
+			write_audit_refused(&ex->req, &ex->res);
+		return send_response(ex, conn, NULL, 0);
+	}
 
 	if (is_public_read(ex)) {
 		struct buf key = BUF_INIT;
@@ -400,8 +386,6 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 		buf_release(&key);
 	}
 
-	ex->req.body = ex->body.data;
-	ex->req.body_len = ex->body.len;
 	if (ex->req.route->flags & ROUTE_WRITE) {
 		if (write_begin_or_respond(&ex->req, &ex->res) == 0) {
 			ex->req.route->handler(&ex->req, &ex->res);

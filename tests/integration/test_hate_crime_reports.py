@@ -244,15 +244,28 @@ def test_every_validation_error_at_once(api, openapi, keys):
     assert r.status_code == 422
     assert got["type"] == "urn:equalities:problem:validation-failed"
     pointers = {e["pointer"] for e in got["errors"]}
+    # What the contract states (types, formats, enums, lengths, unknown
+    # fields) is checked before the handler runs, every problem at once ...
     expected = {
-        "/occurred_from", "/occurred_to", "/reported_on", "/location/ward", "/location/street",
+        "/occurred_from", "/occurred_to", "/location/street",
         "/strands/1", "/strands/2", "/other_strand_reason", "/offence_type", "/channel",
-        "/submitter_reference", "/police_reference", "/victim/0/category",
-        "/victim/1/characteristic", "/victim/2", "/victim/3/characteristic", "/suspect",
+        "/submitter_reference", "/police_reference",
+        "/victim/2", "/victim/3/characteristic", "/suspect",
         "/victim_name", "/victim_address",
     }
     assert expected <= pointers, expected - pointers
     assert all(e["detail"] for e in got["errors"])
+    # ... and the rules that need the data (a ward, a category, a date in
+    # the future), every one at once, in a body the contract accepts.
+    r = api.post(LIST, json=body(reported_on="2999-01-01",
+                                 location={"kind": "ward", "ward": "E05099999"},
+                                 victim=[{"characteristic": "religion", "category": "jedi"},
+                                         {"characteristic": "planet", "category": "mars"}]),
+                 headers=auth(keys["centre"]))
+    got = openapi.validate(r, LIST, "post")
+    assert r.status_code == 422
+    assert {e["pointer"] for e in got["errors"]} >= {
+        "/reported_on", "/location/ward", "/victim/0/category", "/victim/1/characteristic"}
 
 
 def test_missing_and_conditional_fields(api, openapi, keys):
@@ -475,11 +488,17 @@ def test_patch_corrects_and_keeps_history(api, openapi, keys):
     got = openapi.validate(r, ONE, "patch")
     assert r.status_code == 422
     assert {e["pointer"] for e in got["errors"]} == {"/occurred_to", "/reported_on"}
+    # An unknown field is the contract's to refuse, before the handler ...
     r = patch(api, keys["centre"], rep["id"], {"victim_name": "x", "strands": ["other"]},
               if_match='"v3"')
     got = openapi.validate(r, ONE, "patch")
     assert r.status_code == 422
-    assert {e["pointer"] for e in got["errors"]} == {"/victim_name", "/other_strand_reason"}
+    assert {e["pointer"] for e in got["errors"]} == {"/victim_name"}
+    # ... a rule of the merged whole the handler's.
+    r = patch(api, keys["centre"], rep["id"], {"strands": ["other"]}, if_match='"v3"')
+    got = openapi.validate(r, ONE, "patch")
+    assert r.status_code == 422
+    assert {e["pointer"] for e in got["errors"]} == {"/other_strand_reason"}
     v = api.get(VERSIONS.replace("{id}", rep["id"]), headers=auth(keys["centre"]))
     versions = openapi.validate(v, VERSIONS, "get")["data"]
     assert [x["version"] for x in versions] == [1, 2, 3]

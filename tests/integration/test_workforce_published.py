@@ -174,10 +174,24 @@ def test_invalid_bodies_list_every_error(api, openapi, keys, db, cleanup):
     r = api.put(path(), json=bad, headers=auth(keys["admin"]))
     body = assert_problem(r, 422, openapi, TEMPLATE, "put")
     pointers = {e["pointer"] for e in body["errors"]}
-    for p in ("/source", "/colour", "/sex/gaps/0/mean_gap", "/sex/gaps/0/median_gap",
-              "/sex/gaps/1/group", "/sex/quartiles/1", "/sex/quartiles/2/martian",
-              "/ethnicity/gaps/1/group", "/ethnicity/gaps/0/bonus_share_group",
-              "/disability/gaps/0/mean_gap", "/disability/gaps/0/median_gap", "/disability/quartiles"):
+    # What the contract states, checked before the handler, all at once ...
+    contract = {"/source", "/colour", "/sex/gaps/0/mean_gap", "/sex/gaps/0/median_gap",
+                "/ethnicity/gaps/0/bonus_share_group", "/disability/gaps/0/mean_gap",
+                "/disability/gaps/0/median_gap", "/disability/quartiles"}
+    for p in contract:
+        assert p in pointers, (p, pointers)
+    # ... and the handler's rules (one row per group, quartiles summing to
+    # 100) in a body the contract accepts, all at once.
+    bad = copy.deepcopy(BODY)
+    bad["sex"]["gaps"].append({"group": "female", "mean_gap": 1, "median_gap": 1})
+    bad["sex"]["quartiles"][1]["female"] = 60.0
+    bad["sex"]["quartiles"][2]["martian"] = 0
+    bad["ethnicity"]["gaps"][1]["group"] = "purple"
+    r = api.put(path(), json=bad, headers=auth(keys["admin"]))
+    body = assert_problem(r, 422, openapi, TEMPLATE, "put")
+    pointers = {e["pointer"] for e in body["errors"]}
+    for p in ("/sex/gaps/1/group", "/sex/quartiles/1", "/sex/quartiles/2/martian",
+              "/ethnicity/gaps/1/group"):
         assert p in pointers, (p, pointers)
     r = api.put(path(), json={"source": "x"}, headers=auth(keys["admin"]))
     assert_problem(r, 422, openapi, TEMPLATE, "put")
