@@ -1,0 +1,138 @@
+/*
+ * edit.c - the versioned edit, written once (see edit.h).
+ */
+#include "api/kit/edit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "api/common.h"
+#include "db/db.h"
+#include "http/request.h"
+#include "http/response.h"
+
+void edit_init(struct edit *e, const struct edit_kind *kind, const char *id)
+{
+	memset(e, 0, sizeof(*e));
+	e->kind = kind;
+	e->id = id;
+}
+
+static void not_found(struct response *res, const struct edit_kind *kind)
+{
+	problem_send(res, 404, "not-found", "Not found", kind->not_found);
+}
+
+int edit_id_or_respond(struct response *res, const struct edit *e)
+{
+	if (uuid_is_valid(e->id))
+		return 0;
+	not_found(res, e->kind);
+	return -1;
+}
+
+/* The answer to a precondition that is not met: common.c words them. */
+static int precondition_or_respond(const struct request *req, struct response *res,
+				   const struct edit *e, enum edit_precondition p)
+{
+	switch (p) {
+	case EDIT_PRECONDITION_MET:
+		return 0;
+	case EDIT_PRECONDITION_REQUIRED:
+		return api_if_match_required_or_respond(req, res);
+	case EDIT_PRECONDITION_FAILED:
+		break;
+	}
+	return api_if_match_or_respond(req, res, e->kind->name, e->version);
+}
+
+int edit_lock_or_respond(struct request *req, struct response *res, struct edit *e,
+			 const char *scope, enum edit_if_match policy)
+{
+	const char *if_match = request_header(req, "If-Match");
+	const char *p[2] = { e->id, scope };
+
+	if (edit_id_or_respond(res, e) ||
+	    precondition_or_respond(req, res, e, edit_precondition_unlocked(policy, if_match != NULL)) ||
+	    api_exec_or_respond(req, res, e->kind->lock, e->kind->scoped ? 2 : 1, p, &e->locked))
+		return -1;
+	if (PQntuples(e->locked) != 1) {
+		not_found(res, e->kind);
+		return -1;
+	}
+	e->version = (long)db_get_ll(e->locked, 0, 0);
+	return precondition_or_respond(req, res, e,
+		edit_precondition_locked(policy, if_match != NULL,
+					 if_match ? request_if_match_version(if_match, e->version) : 0));
+}
+
+const char *edit_column(const struct edit *e, int col)
+{
+	return db_get_text(e->locked, 0, col);
+}
+
+void edit_invalid(struct response *res, struct validation *v)
+{
+	if (v->oom)
+		problem_send_internal(res);
+	else
+		problem_send_invalid(res, validation_take_errors(v));
+}
+
+json_t *edit_merged_or_respond(struct response *res, const struct edit *e, const json_t *patch,
+			       const char *const *fields, struct validation *v)
+{
+	json_t *current = json_loads(edit_column(e, 1) ? edit_column(e, 1) : "", 0, NULL);
+	json_t *merged = NULL;
+
+	if (!current) {
+		problem_send_internal(res);
+		return NULL;
+	}
+	merged = edit_merge_new(current, patch, fields, v);
+	json_decref(current);
+	if (!merged)
+		edit_invalid(res, v);
+	return merged;
+}
+
+int edit_answer(struct request *req, struct response *res, const struct edit_kind *kind,
+		const char *id, int status)
+{
+	const char *p[2] = { id, NULL };
+	PGresult *r = NULL;
+	json_t *body;
+
+	if (api_exec_or_respond(req, res, kind->get, kind->scoped ? 2 : 1, p, &r))
+		return -1;
+	body = PQntuples(r) == 1 ? json_loads(PQgetvalue(r, 0, 0), 0, NULL) : NULL;
+	if (!body) {
+		PQclear(r);
+		problem_send_internal(res);
+		return -1;
+	}
+	response_json(res, status, body);
+	if (res->status == status)   /* not after a 500 for memory */
+		response_version_etag(res, PQgetvalue(r, 0, 1));
+	PQclear(r);
+	return 0;
+}
+
+int edit_finish(struct request *req, struct response *res, const struct edit *e,
+		const char *version_put, int status)
+{
+	const char *p[3] = { e->id, req->auth.key_prefix, req->request_id };
+
+	if ((version_put && api_exec_or_respond(req, res, version_put, 3, p, NULL)) ||
+	    (e->kind->notify && api_exec_or_respond(req, res, e->kind->notify, 0, NULL, NULL)))
+		return -1;
+	return edit_answer(req, res, e->kind, e->id, status);
+}
+
+void edit_release(struct edit *e, struct response *res)
+{
+	PQclear(e->locked);
+	e->locked = NULL;
+	if (uuid_is_valid(e->id))
+		snprintf(res->audit_target, sizeof(res->audit_target), "%s", e->id);
+}

@@ -1,0 +1,128 @@
+/*
+ * edit.h - the versioned edit, written once: lock the record, check
+ * If-Match, merge, validate (the resource's own rule), update, record the
+ * version, tell every instance, read back and answer with the record and
+ * its ETag "v<version>".
+ *
+ * A handler reads as a straight line:
+ *
+ *   struct edit e;
+ *
+ *   edit_init(&e, &report_edit, request_param(req, "id"));
+ *   if (edit_id_or_respond(res, &e) || !(patch = request_json_or_respond(req, res)) ||
+ *       edit_lock_or_respond(req, res, &e, req->auth.org_id, EDIT_IF_MATCH_REQUIRED))
+ *           goto done;
+ *   merged = edit_merged_or_respond(res, &e, patch, fields, &v);
+ *   ... the rule (src/domain/), then edit_invalid when it found problems ...
+ *   ... the resource's UPDATE with api_exec_or_respond ...
+ *   edit_finish(req, res, &e, "x_version_put", 200);
+ * done:
+ *   edit_release(&e, res);
+ *
+ * Each step answers the problem itself and returns -1 (or NULL), so the
+ * handler only jumps to its one exit.  The decisions are pure and tested
+ * in src/domain/versioned_edit.h; the statements are the resource's own.
+ */
+#ifndef EQ_API_KIT_EDIT_H
+#define EQ_API_KIT_EDIT_H
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "domain/validate.h"
+#include "domain/versioned_edit.h"
+
+struct request;
+struct response;
+
+/*
+ * What the kit needs to know of a resource; one static const per resource.
+ *
+ * lock: FOR UPDATE, so that of concurrent edits naming one version exactly
+ * one sees it current.  Parameters (id, scope) when scoped, else (id).
+ * Columns: 0 the version, 1 the representation as JSON text (read by
+ * edit_merged_or_respond only), then whatever the resource's rules need
+ * (edit_column).  No row: the 404 below.
+ * get: the answer.  Parameters (id, NULL) when scoped, else (id).  Columns:
+ * 0 the representation as JSON text, 1 the version.
+ * notify: no parameters; tells every instance the data changed (NULL: none).
+ */
+struct edit_kind {
+	const char *name;        /* in "The <name> is at version 3" (412) */
+	const char *not_found;   /* the whole 404 detail */
+	const char *lock;
+	const char *get;
+	const char *notify;
+	bool scoped;
+};
+
+/* One edit in progress.  Start with edit_init, end with edit_release. */
+struct edit {
+	const struct edit_kind *kind;
+	const char *id;          /* borrowed from the request */
+	PGresult *locked;        /* the locked row, owned; NULL until locked */
+	long version;            /* the version locked */
+};
+
+void edit_init(struct edit *e, const struct edit_kind *kind, const char *id);
+
+/* 0 when the id is a UUID, else the 404 (no record has such an id). */
+__attribute__((warn_unused_result))
+int edit_id_or_respond(struct response *res, const struct edit *e);
+
+/*
+ * The id (404 unless a UUID), then If-Match by policy (428 before any
+ * database work), then the lock (404 for no row: a missing record and
+ * another organisation's answer alike), then If-Match against the locked
+ * version (412 with the current ETag).  scope is the organisation the
+ * record must belong to, NULL for any (unused unless kind->scoped).
+ * 0, or -1 with the problem in res.
+ */
+__attribute__((warn_unused_result))
+int edit_lock_or_respond(struct request *req, struct response *res, struct edit *e,
+			 const char *scope, enum edit_if_match policy);
+
+/* Column col of the locked row (valid until edit_release); NULL for SQL NULL. */
+const char *edit_column(const struct edit *e, int col);
+
+/*
+ * PATCH: patch merged onto the locked representation (edit_merge_new).
+ * Problems already in v are answered with the merge's own (422, or 500
+ * when memory ran out).  A new object the caller owns, or NULL with the
+ * problem in res.
+ */
+__attribute__((warn_unused_result))
+json_t *edit_merged_or_respond(struct response *res, const struct edit *e, const json_t *patch,
+			       const char *const *fields, struct validation *v);
+
+/* 422 with every problem in v (taken from it), or 500 when memory ran out. */
+void edit_invalid(struct response *res, struct validation *v);
+
+/*
+ * After the resource's UPDATE: version_put (NULL: none; parameters id,
+ * key prefix, request id) records the new state as a version, notify tells
+ * every instance, and the record is read back and answered with status and
+ * its ETag.  0, or -1 with the problem in res.
+ */
+__attribute__((warn_unused_result))
+int edit_finish(struct request *req, struct response *res, const struct edit *e,
+		const char *version_put, int status);
+
+/*
+ * Answer with the record id as kind->get reads it, with status and its
+ * ETag (also what a create answers).  0, or -1 with the problem in res
+ * (500 when the record is not there: the caller has just written it).
+ */
+__attribute__((warn_unused_result))
+int edit_answer(struct request *req, struct response *res, const struct edit_kind *kind,
+		const char *id, int status);
+
+/*
+ * Frees the locked row and names the record the attempt was on as the
+ * audit target, refused or not.  Call it last: a problem response clears
+ * the target.
+ */
+void edit_release(struct edit *e, struct response *res);
+
+#endif
