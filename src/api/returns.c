@@ -37,6 +37,7 @@
 
 #include "api/api.h"
 #include "api/common.h"
+#include "api/kit/edit.h"
 #include "config.h"
 #include "db/listener.h"
 #include "domain/apikey.h"
@@ -113,7 +114,7 @@ static const struct db_statement statements[] = {
 	/* A change holds the row until it commits: of concurrent changes
 	 * naming one version exactly one sees it current. */
 	{ "rt_lock",
-	  "SELECT r.version, r.status, w.kind, w.open_date <= " TODAY ", " TODAY " > w.due_date,"
+	  "SELECT r.version, partner_return_json(r)::text, r.status, w.kind, w.open_date <= " TODAY ", " TODAY " > w.due_date,"
 	  " r.window_id, to_char(w.open_date, 'YYYY-MM-DD'), to_char(w.due_date, 'YYYY-MM-DD')"
 	  " FROM partner_returns r JOIN return_windows w ON w.id = r.window_id"
 	  " WHERE r.id = $1 AND ($2::bigint IS NULL OR r.organisation_id = $2) FOR UPDATE OF r", 2 },
@@ -445,52 +446,33 @@ done:
 	json_decref(body);
 }
 
-/* ---- PUT, submit, review: the locked current state ---------------------- */
+/* ---- PUT, submit, review: versioned edits of the locked return ---------- */
 
+static const struct edit_kind return_edit = {
+	.name = "return",
+	.not_found = "There is no return with that id that this key may see.",
+	.lock = "rt_lock",
+	.get = "rt_get",
+	.notify = "rt_notify",
+	.scoped = true,
+};
+
+/* What the rules need of the locked return (rt_lock's columns). */
 struct locked {
-	PGresult *r;
-	long version;
 	const char *status, *kind, *open_date, *due_date;
 	bool open, past_due;
 };
 
-/* Lock the return (own organisation's, or any for org NULL).  0, or -1
- * with the problem in res. */
-static int lock_or_respond(struct request *req, struct response *res, const char *id,
-			   const char *org, struct locked *l)
+static struct locked locked_view(const struct edit *e)
 {
-	const char *p[2] = { id, org };
-
-	memset(l, 0, sizeof(*l));
-	if (!uuid_is_valid(id)) {
-		not_found(res, "return");
-		return -1;
-	}
-	if (api_exec_or_respond(req, res, "rt_lock", 2, p, &l->r))
-		return -1;
-	if (PQntuples(l->r) != 1) {
-		not_found(res, "return");
-		return -1;
-	}
-	l->version = (long)db_get_ll(l->r, 0, 0);
-	l->status = PQgetvalue(l->r, 0, 1);
-	l->kind = PQgetvalue(l->r, 0, 2);
-	l->open = strcmp(PQgetvalue(l->r, 0, 3), "t") == 0;
-	l->past_due = strcmp(PQgetvalue(l->r, 0, 4), "t") == 0;
-	l->open_date = PQgetvalue(l->r, 0, 6);
-	l->due_date = PQgetvalue(l->r, 0, 7);
-	return 0;
-}
-
-/* 0 when If-Match is absent (and optional) or names the current version. */
-static int precondition_or_respond(struct request *req, struct response *res,
-				   const struct locked *l, bool required)
-{
-	if (!request_header(req, "If-Match") && !required)
-		return 0;
-	if (api_if_match_required_or_respond(req, res))
-		return -1;
-	return api_if_match_or_respond(req, res, "return", l->version);
+	return (struct locked){
+		.status = edit_column(e, 2),
+		.kind = edit_column(e, 3),
+		.open = strcmp(edit_column(e, 4), "t") == 0,
+		.past_due = strcmp(edit_column(e, 5), "t") == 0,
+		.open_date = edit_column(e, 7),
+		.due_date = edit_column(e, 8),
+	};
 }
 
 static bool editable(const char *status)
@@ -504,43 +486,22 @@ static void wrong_state(struct response *res, const char *status, const char *ac
 		      "The return is %s; %s.", status, action);
 }
 
-/* Tell every instance, then answer with the representation. */
-static void finish(struct request *req, struct response *res, const char *id, int status)
-{
-	PGresult *r = NULL;
-	const char *p[2] = { id, NULL };
-
-	if (api_exec_or_respond(req, res, "rt_notify", 0, NULL, NULL) ||
-	    api_exec_or_respond(req, res, "rt_get", 2, p, &r))
-		return;
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		problem_send_internal(res);
-		return;
-	}
-	respond_text(res, status, PQgetvalue(r, 0, 0));
-	if (res->status == status)
-		response_version_etag(res, PQgetvalue(r, 0, 1));
-	PQclear(r);
-}
-
 static void return_put(struct request *req, struct response *res)
 {
-	const char *id = request_param(req, "id");
 	json_t *body = NULL;
 	struct validation v;
 	struct catalogue cat = { 0 };
-	struct locked l = { 0 };
+	struct edit e;
+	struct locked l;
 	char total[24];
 	char *lines = NULL;
 
 	validation_init(&v);
+	edit_init(&e, &return_edit, request_param(req, "id"));
 	body = request_json_or_respond(req, res);
-	if (!body)
+	if (!body || edit_lock_or_respond(req, res, &e, req->auth.org_id, EDIT_IF_MATCH_REQUIRED))
 		goto done;
-	if (lock_or_respond(req, res, id, req->auth.org_id, &l) ||
-	    precondition_or_respond(req, res, &l, true))
-		goto done;
+	l = locked_view(&e);
 	if (!editable(l.status)) {
 		wrong_state(res, l.status, "only a draft or a returned return can be changed");
 		goto done;
@@ -552,7 +513,7 @@ static void return_put(struct request *req, struct response *res)
 		validation_add(&v, "", "the return's window is not open yet: it opens on %s", l.open_date);
 	validate_content(&v, body, kind_find(l.kind), &cat);
 	if (!validation_ok(&v)) {
-		send_validation(res, &v);
+		edit_invalid(res, &v);
 		goto done;
 	}
 	snprintf(total, sizeof(total), "%lld", (long long)json_integer_value(json_object_get(body, "total")));
@@ -562,17 +523,15 @@ static void return_put(struct request *req, struct response *res)
 		goto done;
 	}
 	{
-		const char *p[3] = { id, total, lines };
+		const char *p[3] = { e.id, total, lines };
 
-		if (api_exec_or_respond(req, res, "rt_update", 3, p, NULL))
+		if (api_exec_or_respond(req, res, "rt_update", 3, p, NULL) ||
+		    edit_finish(req, res, &e, NULL, 200))
 			goto done;
 	}
-	finish(req, res, id, 200);
 done:
-	if (uuid_is_valid(id))
-		snprintf(res->audit_target, sizeof(res->audit_target), "%s", id);
+	edit_release(&e, res);
 	free(lines);
-	PQclear(l.r);
 	PQclear(cat.rows);
 	validation_release(&v);
 	json_decref(body);
@@ -582,19 +541,18 @@ static const char *const submit_fields[] = { "late_reason", NULL };
 
 static void return_submit(struct request *req, struct response *res)
 {
-	const char *id = request_param(req, "id");
 	json_t *body = NULL;
 	struct validation v;
-	struct locked l = { 0 };
+	struct edit e;
+	struct locked l;
 	const char *reason;
 
 	validation_init(&v);
+	edit_init(&e, &return_edit, request_param(req, "id"));
 	body = request_json_or_respond(req, res);
-	if (!body)
+	if (!body || edit_lock_or_respond(req, res, &e, req->auth.org_id, EDIT_IF_MATCH_OPTIONAL))
 		goto done;
-	if (lock_or_respond(req, res, id, req->auth.org_id, &l) ||
-	    precondition_or_respond(req, res, &l, false))
-		goto done;
+	l = locked_view(&e);
 	if (!editable(l.status)) {
 		wrong_state(res, l.status, "only a draft or a returned return can be submitted");
 		goto done;
@@ -610,23 +568,19 @@ static void return_submit(struct request *req, struct response *res)
 	if (l.past_due && !reason && validation_ok(&v))
 		validation_add(&v, "/late_reason", "is required: the window was due on %s", l.due_date);
 	if (!validation_ok(&v)) {
-		send_validation(res, &v);
+		edit_invalid(res, &v);
 		goto done;
 	}
 	{
 		/* On time: a reason given anyway is not kept. */
-		const char *p[3] = { id, l.past_due ? "true" : "false", l.past_due ? reason : NULL };
-		const char *s[3] = { id, req->auth.key_prefix, req->request_id };
+		const char *p[3] = { e.id, l.past_due ? "true" : "false", l.past_due ? reason : NULL };
 
 		if (api_exec_or_respond(req, res, "rt_submit", 3, p, NULL) ||
-		    api_exec_or_respond(req, res, "rt_submission_put", 3, s, NULL))
+		    edit_finish(req, res, &e, "rt_submission_put", 200))
 			goto done;
 	}
-	finish(req, res, id, 200);
 done:
-	if (uuid_is_valid(id))
-		snprintf(res->audit_target, sizeof(res->audit_target), "%s", id);
-	PQclear(l.r);
+	edit_release(&e, res);
 	validation_release(&v);
 	json_decref(body);
 }
@@ -635,13 +589,13 @@ static const char *const review_fields[] = { "outcome", "note", NULL };
 
 static void return_review(struct request *req, struct response *res)
 {
-	const char *id = request_param(req, "id");
 	json_t *body = NULL;
 	struct validation v;
-	struct locked l = { 0 };
-	const char *outcome, *note;
+	struct edit e;
+	const char *outcome, *note, *status;
 
 	validation_init(&v);
+	edit_init(&e, &return_edit, request_param(req, "id"));
 	body = request_json_or_respond(req, res);
 	if (!body)
 		goto done;
@@ -649,11 +603,11 @@ static void return_review(struct request *req, struct response *res)
 		problem_send(res, 403, "forbidden", "Forbidden", "Only the council reviews returns.");
 		goto done;
 	}
-	if (lock_or_respond(req, res, id, NULL, &l) ||
-	    precondition_or_respond(req, res, &l, false))
+	if (edit_lock_or_respond(req, res, &e, NULL, EDIT_IF_MATCH_OPTIONAL))
 		goto done;
-	if (strcmp(l.status, "submitted") != 0) {
-		wrong_state(res, l.status, "only a submitted return can be reviewed");
+	status = locked_view(&e).status;
+	if (strcmp(status, "submitted") != 0) {
+		wrong_state(res, status, "only a submitted return can be reviewed");
 		goto done;
 	}
 	validate_known_fields(&v, body, "", review_fields);
@@ -666,20 +620,18 @@ static void return_review(struct request *req, struct response *res)
 		validation_add(&v, "/note", "is required when the return goes back for correction");
 	}
 	if (!validation_ok(&v)) {
-		send_validation(res, &v);
+		edit_invalid(res, &v);
 		goto done;
 	}
 	{
-		const char *p[3] = { id, outcome, note };
+		const char *p[3] = { e.id, outcome, note };
 
-		if (api_exec_or_respond(req, res, "rt_review", 3, p, NULL))
+		if (api_exec_or_respond(req, res, "rt_review", 3, p, NULL) ||
+		    edit_finish(req, res, &e, NULL, 200))
 			goto done;
 	}
-	finish(req, res, id, 200);
 done:
-	if (uuid_is_valid(id))
-		snprintf(res->audit_target, sizeof(res->audit_target), "%s", id);
-	PQclear(l.r);
+	edit_release(&e, res);
 	validation_release(&v);
 	json_decref(body);
 }
