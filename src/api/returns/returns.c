@@ -1,0 +1,248 @@
+/*
+ * returns.c - a partner's return for a window: create, list, read, and
+ * every submitted version.
+ *
+ *   POST /v1/returns                 submit:returns (partner), idempotent
+ *   GET  /v1/returns                 submit:returns or review:returns (JSON or CSV)
+ *   GET  /v1/returns/{id}            submit:returns or review:returns
+ *   GET  /v1/returns/{id}/versions   submit:returns or review:returns
+ *
+ * Visibility: a council key with review:returns sees every return; any
+ * other key only its own organisation's (another organisation's return is
+ * 404, never 403).  The rules of a return's content are in
+ * src/domain/partner_return.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/common.h"
+#include "api/returns/returns.h"
+#include "domain/validate.h"
+
+static const char *const create_fields[] = { "window", "total", "lines", NULL };
+static const char *const return_statuses[] = { "draft", "submitted", "accepted", "returned", NULL };
+static const char *const booleans[] = { "true", "false", NULL };
+
+/* The window a new return names, judged into v: its kind, or NULL when
+ * there is none or it is not open.  -1 only for a database problem. */
+static int window_kind_or_respond(struct request *req, struct response *res,
+				  struct validation *v, const char *window,
+				  const struct return_kind **kind)
+{
+	const char *p[1] = { window };
+	PGresult *w = NULL;
+
+	*kind = NULL;
+	if (window && !uuid_is_valid(window)) {
+		validation_add(v, "/window", "must be a return window's id (see /v1/return-windows)");
+		return 0;
+	}
+	if (!window)
+		return 0;
+	if (api_exec_or_respond(req, res, "rt_window", 1, p, &w))
+		return -1;
+	if (PQntuples(w) != 1) {
+		validation_add(v, "/window", "is not a return window (see /v1/return-windows)");
+	} else {
+		*kind = return_kind_find(PQgetvalue(w, 0, 0));
+		if (strcmp(PQgetvalue(w, 0, 1), "t") != 0)
+			validation_add(v, "/window", "is not open yet: it opens on %s", PQgetvalue(w, 0, 2));
+	}
+	PQclear(w);
+	return 0;
+}
+
+/* Insert the return; its id into id (40 bytes), or -1 with the problem. */
+static int return_insert_or_respond(struct request *req, struct response *res,
+				    const char *window, const json_t *body, char *id)
+{
+	char total[24];
+	char *lines = json_dumps(json_object_get(body, "lines"), JSON_COMPACT | JSON_SORT_KEYS);
+	const char *p[4] = { window, req->auth.org_id, total, lines };
+	PGresult *r = NULL;
+	int rc = -1;
+
+	snprintf(total, sizeof(total), "%lld", (long long)json_integer_value(json_object_get(body, "total")));
+	if (!lines) {
+		problem_send_internal(res);
+		return -1;
+	}
+	if (api_exec_or_respond(req, res, "rt_insert", 4, p, &r))
+		goto done;
+	if (PQntuples(r) == 0) {
+		problem_send_errors(res, 409, "duplicate-return", "Duplicate return",
+				    "This organisation already has a return for this window; change it with PUT /v1/returns/{id}.",
+				    json_pack("[{s:s, s:s}]", "pointer", "/window",
+					      "detail", "already has a return from this organisation"));
+		goto done;
+	}
+	snprintf(id, 40, "%s", PQgetvalue(r, 0, 0));
+	rc = 0;
+done:
+	PQclear(r);
+	free(lines);
+	return rc;
+}
+
+void return_create(struct request *req, struct response *res)
+{
+	json_t *body = request_json_or_respond(req, res);
+	struct validation v;
+	struct returns_categories cat = { 0 };
+	const struct return_kind *kind = NULL;
+	const char *window;
+	char id[40], location[64];
+
+	validation_init(&v);
+	if (!body)
+		goto done;
+	if (strcmp(req->auth.org_kind, "partner") != 0) {
+		problem_send(res, 403, "forbidden", "Forbidden",
+			     "Only partner organisations submit returns; this key belongs to another kind of organisation.");
+		goto done;
+	}
+	if (returns_categories_load_or_respond(req, res, &cat))
+		goto done;
+	validate_known_fields(&v, body, "", create_fields);
+	window = validate_string(&v, body, "", "window", true, 36);
+	if (window_kind_or_respond(req, res, &v, window, &kind))
+		goto done;
+	return_validate_content(&v, body, kind, &cat.cat);
+	if (!validation_ok(&v)) {
+		edit_invalid(res, &v);
+		goto done;
+	}
+	if (return_insert_or_respond(req, res, window, body, id))
+		goto done;
+	snprintf(res->audit_target, sizeof(res->audit_target), "%s", id);
+	if (edit_answer(req, res, &return_edit, id, 201) == 0 && res->status == 201) {
+		snprintf(location, sizeof(location), "/v1/returns/%s", id);
+		(void)response_header_add(res, "Location", location);
+	}
+done:
+	returns_categories_release(&cat);
+	validation_release(&v);
+	json_decref(body);
+}
+
+/* ---- reads ------------------------------------------------------------------ */
+
+static const struct csv_column return_csv[] = {
+	{ "id", "/id" },
+	{ "window", "/window/id" },
+	{ "kind", "/window/kind" },
+	{ "period", "/window/period" },
+	{ "organisation", "/organisation" },
+	{ "status", "/status" },
+	{ "total", "/total" },
+	{ "late", "/late" },
+	{ "submitted_at", "/submitted_at" },
+	{ "review_outcome", "/review/outcome" },
+	{ "version", "/version" },
+	{ "created_at", "/created_at" },
+	{ "updated_at", "/updated_at" },
+};
+
+static bool all_digits(const char *s)
+{
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+void return_list(struct request *req, struct response *res)
+{
+	const char *window, *status, *org, *late, *micros = NULL, *after = NULL;
+	struct page page;
+	PGresult *r = NULL;
+
+	if (request_single_or_respond(req, res, "window", &window) ||
+	    request_enum_or_respond(req, res, "status", return_statuses, NULL, &status) ||
+	    request_single_or_respond(req, res, "organisation", &org) ||
+	    request_enum_or_respond(req, res, "late", booleans, NULL, &late) ||
+	    request_page_or_respond(req, res, &page))
+		return;
+	if (window && !uuid_is_valid(window)) {
+		problem_send_bad_parameter(res, "window", "must be a return window's id");
+		return;
+	}
+	if (org && !code_is_valid(org)) {
+		problem_send_bad_parameter(res, "organisation", "must be an organisation's slug such as partner-care");
+		return;
+	}
+	if (page.after && (returns_split_cursor(req, page.after, &micros, &after) != 0 || !all_digits(micros))) {
+		problem_send_bad_parameter(res, "cursor",
+			"is not a cursor this service issued; use links.next from a previous page");
+		return;
+	}
+	if (!request_db_or_respond(req, res))
+		return;
+	{
+		const char *p[8] = { returns_visible_org(req), window, status, org, late, micros, after, page.fetch };
+
+		if (api_exec_or_respond(req, res, "rt_list", 8, p, &r))
+			return;
+	}
+	returns_respond_rows(req, res, r, &page, return_csv, API_COUNT(return_csv));
+	PQclear(r);
+}
+
+void return_get(struct request *req, struct response *res)
+{
+	const char *id = request_param(req, "id");
+	PGresult *r = NULL;
+	const char *p[2] = { id, returns_visible_org(req) };
+
+	if (!uuid_is_valid(id)) {
+		returns_not_found(res, "return");
+		return;
+	}
+	if (!request_db_or_respond(req, res) ||
+	    api_exec_or_respond(req, res, "rt_get", 2, p, &r))
+		return;
+	if (PQntuples(r) != 1)
+		returns_not_found(res, "return");
+	else {
+		returns_respond_text(res, 200, PQgetvalue(r, 0, 0));
+		if (res->status == 200)
+			response_version_etag(res, PQgetvalue(r, 0, 1));
+	}
+	PQclear(r);
+}
+
+void return_versions(struct request *req, struct response *res)
+{
+	const char *id = request_param(req, "id");
+	PGresult *r = NULL;
+	const char *p[2] = { id, returns_visible_org(req) };
+	json_t *data;
+	int n;
+
+	if (!uuid_is_valid(id)) {
+		returns_not_found(res, "return");
+		return;
+	}
+	if (!request_db_or_respond(req, res) ||
+	    api_exec_or_respond(req, res, "rt_exists", 2, p, &r))
+		return;
+	n = PQntuples(r);
+	PQclear(r);
+	r = NULL;
+	if (n != 1) {
+		returns_not_found(res, "return");
+		return;
+	}
+	if (api_exec_or_respond(req, res, "rt_versions", 2, p, &r))
+		return;
+	n = PQntuples(r);
+	data = api_history_json(r, "submission", "submitted_at", "return");
+	PQclear(r);
+	if (!data) {
+		problem_send_internal(res);
+		return;
+	}
+	response_list(req, res, data, json_pack("{s:i}", "count", n), NULL, NULL, 0);
+}
