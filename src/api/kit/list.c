@@ -1,0 +1,105 @@
+/*
+ * list.c - keyset lists: limit and cursor in, a page of rows and the next
+ * cursor out (see list.h).
+ */
+#include "api/kit/list.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "http/request.h"
+#include "http/response.h"
+
+int list_page_or_respond(struct request *req, struct response *res,
+			 const struct cursor_spec *spec, struct list_page *out)
+{
+	struct cursor_keys *keys;
+	const char *token;
+
+	memset(out, 0, sizeof(*out));
+	out->spec = spec;
+	if (request_long_or_respond(req, res, "limit", LIST_LIMIT_DEFAULT, 1, LIST_LIMIT_MAX,
+				    &out->limit) ||
+	    request_single_or_respond(req, res, "cursor", &token))
+		return -1;
+	snprintf(out->fetch, sizeof(out->fetch), "%ld", out->limit + 1);
+	if (!token)
+		return 0;
+	keys = request_alloc(req, sizeof(*keys));
+	if (!keys) {
+		problem_send_internal(res);
+		return -1;
+	}
+	/* Foreign or damaged: one answer, so clients need handle one case. */
+	if (cursor_decode(spec, token, keys) != CURSOR_OK) {
+		problem_send_bad_parameter(res, "cursor",
+			"is not a cursor this service issued for this list; use links.next from a previous page of the same list");
+		return -1;
+	}
+	out->after = keys->key;
+	return 0;
+}
+
+const char *list_after(const struct list_page *page, size_t i)
+{
+	return page->after && i < page->spec->nkeys ? page->after[i] : NULL;
+}
+
+const char *list_cursor_new(struct request *req, const struct list_page *page,
+			    const char *const *keys)
+{
+	char token[CURSOR_TOKEN_MAX + 1];
+
+	if (cursor_encode(page->spec, keys, token, sizeof(token)))
+		return NULL;
+	return request_strdup(req, token);
+}
+
+json_t *list_row_json_text(const PGresult *r, int row)
+{
+	return json_loads(PQgetvalue(r, row, 0), 0, NULL);
+}
+
+void list_respond_result(struct request *req, struct response *res,
+			 const struct list_page *page, const PGresult *r, list_row_fn row_json,
+			 const int *key_cols, json_t *meta,
+			 const struct csv_column *columns, size_t ncolumns)
+{
+	int n = PQntuples(r), shown = n < page->limit ? n : (int)page->limit;
+	const char *keys[CURSOR_MAX_KEYS];
+	json_t *data = json_array();
+
+	for (int i = 0; data && i < shown; i++)
+		if (json_array_append_new(data, row_json(r, i))) {
+			json_decref(data);
+			data = NULL;
+		}
+	if (!data || n <= shown) {
+		list_respond(req, res, page, data, NULL, meta, columns, ncolumns);
+		return;
+	}
+	for (size_t k = 0; k < page->spec->nkeys; k++)
+		keys[k] = PQgetisnull(r, shown - 1, key_cols[k]) ? NULL
+			: PQgetvalue(r, shown - 1, key_cols[k]);
+	list_respond(req, res, page, data, keys, meta, columns, ncolumns);
+}
+
+void list_respond(struct request *req, struct response *res, const struct list_page *page,
+		  json_t *data, const char *const *next_keys, json_t *meta,
+		  const struct csv_column *columns, size_t ncolumns)
+{
+	const char *next = NULL;
+
+	if (!meta)
+		meta = json_object();
+	if (data && next_keys)
+		next = list_cursor_new(req, page, next_keys);
+	if (!data || !meta || (next_keys && !next) ||
+	    json_object_set_new(meta, "count", json_integer((json_int_t)json_array_size(data)))) {
+		json_decref(data);
+		json_decref(meta);
+		problem_send_internal(res);
+		return;
+	}
+	response_list(req, res, data, meta, next, columns, ncolumns);
+}
