@@ -18,6 +18,7 @@
 
 #include "api/api.h"
 #include "api/common.h"
+#include "api/kit/list.h"
 #include "api/returns/returns.h"
 #include "domain/validate.h"
 
@@ -145,25 +146,21 @@ static const struct csv_column return_csv[] = {
 	{ "updated_at", "/updated_at" },
 };
 
-static bool all_digits(const char *s)
-{
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return false;
-	return true;
-}
+static const enum cursor_key return_keys[] = { CURSOR_KEY_INT, CURSOR_KEY_UUID };
+static const struct cursor_spec return_cursor = { "returns", return_keys, 2 };
+static const int return_key_cols[] = { 1, 2 };
 
 void return_list(struct request *req, struct response *res)
 {
-	const char *window, *status, *org, *late, *micros = NULL, *after = NULL;
-	struct page page;
+	const char *window, *status, *org, *late;
+	struct list_page page;
 	PGresult *r = NULL;
 
 	if (request_single_or_respond(req, res, "window", &window) ||
 	    request_enum_or_respond(req, res, "status", return_statuses, NULL, &status) ||
 	    request_single_or_respond(req, res, "organisation", &org) ||
 	    request_enum_or_respond(req, res, "late", booleans, NULL, &late) ||
-	    request_page_or_respond(req, res, &page))
+	    list_page_or_respond(req, res, &return_cursor, &page))
 		return;
 	if (window && !uuid_is_valid(window)) {
 		problem_send_bad_parameter(res, "window", "must be a return window's id");
@@ -173,20 +170,17 @@ void return_list(struct request *req, struct response *res)
 		problem_send_bad_parameter(res, "organisation", "must be an organisation's slug such as partner-care");
 		return;
 	}
-	if (page.after && (returns_split_cursor(req, page.after, &micros, &after) != 0 || !all_digits(micros))) {
-		problem_send_bad_parameter(res, "cursor",
-			"is not a cursor this service issued; use links.next from a previous page");
-		return;
-	}
 	if (!request_db_or_respond(req, res))
 		return;
 	{
-		const char *p[8] = { returns_visible_org(req), window, status, org, late, micros, after, page.fetch };
+		const char *p[8] = { returns_visible_org(req), window, status, org, late,
+				     list_after(&page, 0), list_after(&page, 1), page.fetch };
 
 		if (api_exec_or_respond(req, res, "rt_list", 8, p, &r))
 			return;
 	}
-	returns_respond_rows(req, res, r, &page, return_csv, API_COUNT(return_csv));
+	list_respond_result(req, res, &page, r, list_row_json_text, return_key_cols, NULL,
+			    return_csv, API_COUNT(return_csv));
 	PQclear(r);
 }
 

@@ -56,15 +56,6 @@ int returns_categories_load_or_respond(struct request *req, struct response *res
 				       struct returns_categories *c);
 void returns_categories_release(struct returns_categories *c);
 
-/* "<a>,<b>" (a list cursor's key) into two request-owned strings; b must
- * be a uuid.  0 or -1. */
-int returns_split_cursor(struct request *req, const char *key, const char **a, const char **b);
-
-/* Rows of (JSON text, cursor a, cursor b), limit + 1 of them fetched, as a
- * list response (JSON or CSV with cols), links.next from the last row. */
-void returns_respond_rows(struct request *req, struct response *res, PGresult *r,
-			  const struct page *page, const struct csv_column *cols, size_t ncols);
-
 /* Handlers (module.c routes them). */
 void window_create(struct request *req, struct response *res);
 void window_list(struct request *req, struct response *res);

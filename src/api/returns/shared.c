@@ -9,7 +9,6 @@
 
 #include "api/common.h"
 #include "domain/apikey.h"
-#include "util/buf.h"
 
 const struct edit_kind return_edit = {
 	.name = "return",
@@ -76,59 +75,4 @@ void returns_categories_release(struct returns_categories *c)
 	free(c->rows);
 	PQclear(c->r);
 	memset(c, 0, sizeof(*c));
-}
-
-int returns_split_cursor(struct request *req, const char *key, const char **a, const char **b)
-{
-	const char *comma = key ? strchr(key, ',') : NULL;
-	char *copy;
-	size_t n;
-
-	if (!comma)
-		return -1;
-	n = (size_t)(comma - key);
-	if (n == 0 || n > 19 || !uuid_is_valid(comma + 1))
-		return -1;
-	copy = request_alloc(req, n + 1);
-	if (!copy)
-		return -1;
-	memcpy(copy, key, n);
-	copy[n] = '\0';
-	*a = copy;
-	*b = comma + 1;
-	return 0;
-}
-
-void returns_respond_rows(struct request *req, struct response *res, PGresult *r,
-			  const struct page *page, const struct csv_column *cols, size_t ncols)
-{
-	int n = PQntuples(r);
-	json_t *data = json_array();
-	const char *next = NULL;
-
-	for (int i = 0; i < n && i < page->limit; i++) {
-		json_error_t error;
-		json_t *row = json_loads(PQgetvalue(r, i, 0), 0, &error);
-
-		if (!row || json_array_append_new(data, row)) {
-			json_decref(data);
-			problem_send_internal(res);
-			return;
-		}
-	}
-	if (n > page->limit) {
-		struct buf key = BUF_INIT;
-		int last = (int)page->limit - 1;
-
-		if (buf_appendf(&key, "%s,%s", PQgetvalue(r, last, 1), PQgetvalue(r, last, 2)) == 0)
-			next = request_cursor_encode(req, buf_cstr(&key));
-		buf_release(&key);
-		if (!next) {
-			json_decref(data);
-			problem_send_internal(res);
-			return;
-		}
-	}
-	response_list(req, res, data, json_pack("{s:i}", "count", (int)json_array_size(data)),
-		      next, cols, ncols);
 }

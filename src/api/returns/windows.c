@@ -11,6 +11,7 @@
 
 #include "api/api.h"
 #include "api/common.h"
+#include "api/kit/list.h"
 #include "api/returns/returns.h"
 #include "domain/period.h"
 #include "domain/validate.h"
@@ -124,31 +125,29 @@ static const struct csv_column window_csv[] = {
 	{ "created_at", "/created_at" },
 };
 
+static const enum cursor_key window_keys[] = { CURSOR_KEY_DATE, CURSOR_KEY_UUID };
+static const struct cursor_spec window_cursor = { "return-windows", window_keys, 2 };
+static const int window_key_cols[] = { 1, 2 };
+
 void window_list(struct request *req, struct response *res)
 {
-	const char *kind, *date = NULL, *after = NULL;
-	struct page page;
+	const char *kind;
+	struct list_page page;
 	PGresult *r = NULL;
-	struct date d;
 
 	if (request_enum_or_respond(req, res, "kind", return_kind_names, NULL, &kind) ||
-	    request_page_or_respond(req, res, &page))
-		return;
-	if (page.after && (returns_split_cursor(req, page.after, &date, &after) != 0 ||
-			   date_parse(date, &d) != 0)) {
-		problem_send_bad_parameter(res, "cursor",
-			"is not a cursor this service issued; use links.next from a previous page");
-		return;
-	}
-	if (!request_db_or_respond(req, res))
+	    list_page_or_respond(req, res, &window_cursor, &page) ||
+	    !request_db_or_respond(req, res))
 		return;
 	{
-		const char *p[5] = { returns_visible_org(req), kind, date, after, page.fetch };
+		const char *p[5] = { returns_visible_org(req), kind, list_after(&page, 0),
+				     list_after(&page, 1), page.fetch };
 
 		if (api_exec_or_respond(req, res, "rw_list", 5, p, &r))
 			return;
 	}
-	returns_respond_rows(req, res, r, &page, window_csv, API_COUNT(window_csv));
+	list_respond_result(req, res, &page, r, list_row_json_text, window_key_cols, NULL,
+			    window_csv, API_COUNT(window_csv));
 	PQclear(r);
 }
 
