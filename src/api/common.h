@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "db/db.h"
+#include "domain/codes.h"   /* area_code_is_valid, uuid_is_valid, code_is_valid */
 
 struct request;
 struct response;
@@ -18,12 +19,6 @@ struct response;
  * res and return -1. */
 int api_exec_or_respond(struct request *req, struct response *res, const char *stmt,
 			int nparams, const char *const *values, PGresult **out);
-
-/* GSS codes: a letter for the nation and eight digits, "E05013628". */
-bool area_code_is_valid(const char *code);
-
-/* A UUID in its canonical text form (8-4-4-4-12 hex digits). */
-bool uuid_is_valid(const char *s);
 
 /*
  * The rows of a record's history as JSON objects, from a result whose
@@ -45,8 +40,5 @@ json_t *api_history_json(const PGresult *r, const char *number, const char *at,
 int api_if_match_required_or_respond(const struct request *req, struct response *res);
 int api_if_match_or_respond(const struct request *req, struct response *res, const char *what,
 			    long version);
-
-/* Our slugs and codes: lower-case letters, digits, '_' or '-', 1-64 long. */
-bool code_is_valid(const char *code);
 
 #endif

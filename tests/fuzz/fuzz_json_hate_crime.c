@@ -1,12 +1,14 @@
 /*
- * fuzz_json_hate_crime.c - the hate-crime report validators, reached by
- * including their file (they are static there).  The database look-up
+ * fuzz_json_hate_crime.c - the hate-crime report rules
+ * (src/domain/hate_crime_report.h).  The database look-up
  * (hcr_lookup: today, whether the ward is the borough's, whether each
  * victim/suspect code pair exists) is answered from the input: wards ending
  * in 9 are unknown, characteristics starting with x and categories starting
  * with z do not exist.
  */
-#include "api/hate_crime_reports.c"
+#include <string.h>
+
+#include "domain/hate_crime_report.h"
 
 #include "fuzz_json.h"
 
@@ -20,14 +22,13 @@ static const char current_report[] =
 	"\"victim\":[{\"characteristic\":\"ethnicity\",\"category\":\"asian_indian\"}],"
 	"\"suspect\":[]}";
 
-static void fake_lookup(const json_t *obj, struct lookup *lk)
+static void fake_lookup(const json_t *obj, struct hcr_lookup *lk)
 {
 	const char *ward;
 
-	memset(lk, 0, sizeof(*lk));
+	hcr_lookup_collect(obj, lk);
 	lk->today = (struct date){ 2025, 6, 30 };
-	collect_pairs(obj, lk);
-	ward = lookup_ward(obj);
+	ward = hcr_lookup_ward(obj);
 	lk->ward_known = ward && ward[strlen(ward) - 1] != '9';
 	for (size_t i = 0; i < lk->npairs; i++)
 		lk->verdict[i] = lk->pairs[i].characteristic[0] == 'x' ? 'x'
@@ -37,12 +38,12 @@ static void fake_lookup(const json_t *obj, struct lookup *lk)
 static void validate_report(const json_t *obj)
 {
 	struct validation v;
-	struct lookup lk;
-	struct report_values rv;
+	struct hcr_lookup lk;
+	struct hcr_values rv;
 
 	fake_lookup(obj, &lk);
 	validation_init(&v);
-	report_validate(&v, obj, &lk, &rv);
+	hcr_validate(&v, obj, &lk, &rv);
 	if (validation_ok(&v)) {
 		/* Everything the insert binds. */
 		CHECK(strlen(rv.occurred_from) == 10 && strlen(rv.occurred_to) == 10 &&
@@ -54,7 +55,7 @@ static void validate_report(const json_t *obj)
 		CHECK(strcmp(rv.location, "ward") != 0 || rv.ward);
 	}
 	fuzz_check_validation(&v);
-	report_values_release(&rv);
+	hcr_values_release(&rv);
 	validation_release(&v);
 }
 
@@ -70,15 +71,15 @@ void fuzz_json_hate_crime(const json_t *body)
 
 	/* PATCH: unknown fields, a withdrawal, or an edit merged onto the report. */
 	validation_init(&v);
-	validate_known_fields(&v, body, "", patch_fields);
+	validate_known_fields(&v, body, "", hcr_patch_fields);
 	if (json_object_get(body, "status")) {
-		validate_withdrawal(&v, body, &reason);
+		hcr_validate_withdrawal(&v, body, &reason);
 		if (validation_ok(&v))
 			CHECK(reason != NULL);
 	}
 	fuzz_check_validation(&v);
 	validation_release(&v);
-	merged = validate_merge(current, body, create_fields);
+	merged = validate_merge(current, body, hcr_create_fields);
 	CHECK(merged != NULL);
 	validate_report(merged);
 	json_decref(merged);

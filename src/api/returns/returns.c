@@ -186,25 +186,7 @@ void return_list(struct request *req, struct response *res)
 
 void return_get(struct request *req, struct response *res)
 {
-	const char *id = request_param(req, "id");
-	PGresult *r = NULL;
-	const char *p[2] = { id, returns_visible_org(req) };
-
-	if (!uuid_is_valid(id)) {
-		returns_not_found(res, "return");
-		return;
-	}
-	if (!request_db_or_respond(req, res) ||
-	    api_exec_or_respond(req, res, "rt_get", 2, p, &r))
-		return;
-	if (PQntuples(r) != 1)
-		returns_not_found(res, "return");
-	else {
-		returns_respond_text(res, 200, PQgetvalue(r, 0, 0));
-		if (res->status == 200)
-			response_version_etag(res, PQgetvalue(r, 0, 1));
-	}
-	PQclear(r);
+	edit_read(req, res, &return_edit, request_param(req, "id"), returns_visible_org(req));
 }
 
 void return_versions(struct request *req, struct response *res)
