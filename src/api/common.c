@@ -73,3 +73,38 @@ json_t *api_history_json(const PGresult *r, const char *number, const char *at,
 	}
 	return data;
 }
+
+void api_history_respond(struct request *req, struct response *res, const PGresult *r,
+			 const char *number, const char *at, const char *record)
+{
+	json_t *data = api_history_json(r, number, at, record);
+
+	if (!data) {
+		problem_send_internal(res);
+		return;
+	}
+	response_list(req, res, data, json_pack("{s:i}", "count", PQntuples(r)), NULL, NULL, 0);
+}
+
+int api_insert_or_respond(struct request *req, struct response *res, const char *stmt,
+			  int nparams, const char *const *values, char *id, size_t idlen)
+{
+	PGresult *r = NULL;
+	int rc = 1;
+
+	if (api_exec_or_respond(req, res, stmt, nparams, values, &r))
+		return -1;
+	if (PQntuples(r) == 1) {
+		snprintf(id, idlen, "%s", PQgetvalue(r, 0, 0));
+		rc = 0;
+	}
+	PQclear(r);
+	return rc;
+}
+
+void api_conflict_send(struct response *res, const char *type, const char *title,
+		       const char *detail, const char *pointer, const char *why)
+{
+	problem_send_errors(res, 409, type, title, detail,
+			    json_pack("[{s:s, s:s}]", "pointer", pointer, "detail", why));
+}

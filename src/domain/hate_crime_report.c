@@ -270,12 +270,7 @@ void hcr_validate(struct validation *v, const json_t *obj, const struct hcr_look
 	other = validate_strands(v, obj, rv);
 	given = json_object_get(obj, "other_strand_reason") &&
 		!json_is_null(json_object_get(obj, "other_strand_reason"));
-	reason = validate_string(v, obj, "", "other_strand_reason", false, OTHER_REASON_MAX);
-	if (reason && (reason[0] == '\0' || text_has_control_chars(reason))) {
-		validation_add(v, "/other_strand_reason",
-			       "must be 1 to 200 bytes of text without control characters");
-		reason = NULL;
-	}
+	reason = text_validate(v, obj, "other_strand_reason", OTHER_REASON_MAX);
 	if (other == 1 && !given)
 		validation_add(v, "/other_strand_reason", "is required when strands include other");
 	else if (other == 0 && given)

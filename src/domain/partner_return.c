@@ -4,13 +4,16 @@
  */
 #include "domain/partner_return.h"
 
-#include <stdbool.h>
+#include "domain/text.h"
+
 #include <stdio.h>
 #include <string.h>
 
 /* Categories are at most this deep; a longer chain is a broken catalogue,
  * and stopping keeps a cycle from hanging a request. */
 #define MAX_DEPTH 8
+#define LATE_REASON_MAX 500
+#define NOTE_MAX 1000
 
 static const char *const workforce_chars[] = { "sex", "ethnicity", "disability", "age", NULL };
 static const char *const service_users_chars[] = {
@@ -186,4 +189,58 @@ void return_validate_content(struct validation *v, const json_t *obj,
 			snprintf(ptr, sizeof(ptr), "/lines/%s", kind->characteristics[k]);
 			validation_add(v, ptr, "is required in a %s return", kind->kind);
 		}
+}
+
+bool return_editable(const char *status)
+{
+	return strcmp(status, "draft") == 0 || strcmp(status, "returned") == 0;
+}
+
+static void window_open(struct validation *v, const struct return_state *s)
+{
+	if (!s->open)
+		validation_add(v, "", "the return's window is not open yet: it opens on %s", s->open_date);
+}
+
+void return_validate_replacement(struct validation *v, const json_t *body,
+				 const struct return_state *s, const struct return_catalogue *cat)
+{
+	static const char *const fields[] = { "total", "lines", NULL };
+
+	validate_known_fields(v, body, "", fields);
+	window_open(v, s);
+	return_validate_content(v, body, return_kind_find(s->kind), cat);
+}
+
+void return_validate_submission(struct validation *v, const json_t *body,
+				const struct return_state *s, const char **reason)
+{
+	static const char *const fields[] = { "late_reason", NULL };
+
+	validate_known_fields(v, body, "", fields);
+	*reason = text_validate(v, body, "late_reason", LATE_REASON_MAX);
+	window_open(v, s);
+	/* Asked for only once the rest is right, so a client fixes one thing
+	 * at a time. */
+	if (s->past_due && !*reason && validation_ok(v))
+		validation_add(v, "/late_reason", "is required: the window was due on %s", s->due_date);
+	if (!s->past_due)
+		*reason = NULL;
+}
+
+void return_validate_review(struct validation *v, const json_t *body, const char **outcome,
+			    const char **note)
+{
+	static const char *const fields[] = { "outcome", "note", NULL };
+	static const char *const outcomes[] = { "accepted", "returned", NULL };
+
+	validate_known_fields(v, body, "", fields);
+	*outcome = validate_enum(v, body, "", "outcome", true, outcomes);
+	*note = validate_string(v, body, "", "note", false, NOTE_MAX);
+	if (*note && ((*note)[0] == '\0' || text_has_control_chars(*note))) {
+		validation_add(v, "/note", "must be 1 to %d bytes of text without control characters", NOTE_MAX);
+		*note = NULL;
+	} else if (*outcome && strcmp(*outcome, "returned") == 0 && !*note) {
+		validation_add(v, "/note", "is required when the return goes back for correction");
+	}
 }

@@ -15,6 +15,7 @@
 #define EQ_DOMAIN_PARTNER_RETURN_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "domain/validate.h"
@@ -62,5 +63,33 @@ int return_catalogue_top(const struct return_catalogue *c, int i);
  */
 void return_validate_content(struct validation *v, const json_t *obj,
 			     const struct return_kind *kind, const struct return_catalogue *cat);
+
+/* A return and its window as locked for an edit (strings borrowed). */
+struct return_state {
+	const char *status;            /* draft, submitted, accepted, returned */
+	const char *kind;              /* the window's kind */
+	bool open;                     /* the window has opened */
+	bool past_due;                 /* today is after the window's due date */
+	const char *open_date, *due_date;
+};
+
+/* A draft, or a return sent back for correction, may be changed and
+ * submitted; nothing else may. */
+bool return_editable(const char *status);
+
+/* PUT: {"total", "lines"} replacing the content, once the window is open. */
+void return_validate_replacement(struct validation *v, const json_t *body,
+				 const struct return_state *s, const struct return_catalogue *cat);
+
+/* Submit: {"late_reason"?}, required once the window is past due.
+ * *reason the reason to keep: NULL when on time (one given anyway is not
+ * kept) or invalid. */
+void return_validate_submission(struct validation *v, const json_t *body,
+				const struct return_state *s, const char **reason);
+
+/* Review: {"outcome": "accepted"|"returned", "note"?}; a return sent back
+ * needs a note saying why.  Borrowed strings, NULL when invalid. */
+void return_validate_review(struct validation *v, const json_t *body, const char **outcome,
+			    const char **note);
 
 #endif

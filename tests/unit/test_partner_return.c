@@ -149,6 +149,92 @@ static void test_too_many_categories(void **state)
 	json_decref(body);
 }
 
+/* One of the edit rules on text, with s; the pointers into out.  a and b
+ * borrow from the body, kept until the next call (and freed by main). */
+static json_t *edit_body;
+
+static const char *judge_edit(const char *text, const struct return_state *s, int which,
+			      const char **a, const char **b, char *out, size_t size)
+{
+	struct validation v;
+
+	json_decref(edit_body);
+	edit_body = json_loads(text, 0, NULL);
+	assert_non_null(edit_body);
+	validation_init(&v);
+	if (which == 0)
+		return_validate_replacement(&v, edit_body, s, &cat);
+	else if (which == 1)
+		return_validate_submission(&v, edit_body, s, a);
+	else
+		return_validate_review(&v, edit_body, a, b);
+	pointers(&v, out, size);
+	validation_release(&v);
+	return out;
+}
+
+static void test_editable_states(void **state)
+{
+	(void)state;
+	assert_true(return_editable("draft"));
+	assert_true(return_editable("returned"));
+	assert_false(return_editable("submitted"));
+	assert_false(return_editable("accepted"));
+}
+
+static void test_replacement_needs_an_open_window(void **state)
+{
+	struct return_state open = { "draft", "workforce", true, false, "2025-04-01", "2025-05-01" };
+	struct return_state shut = { "draft", "workforce", false, false, "2025-04-01", "2025-05-01" };
+	char out[512];
+
+	(void)state;
+	assert_string_equal(judge_edit(good, &open, 0, NULL, NULL, out, sizeof(out)), "");
+	assert_string_equal(judge_edit(good, &shut, 0, NULL, NULL, out, sizeof(out)), "/");
+	/* The window is fixed at creation: naming it again is not a field. */
+	assert_string_equal(judge_edit("{\"window\": \"x\", \"total\": 0, \"lines\": {}}", &open, 0,
+				       NULL, NULL, out, sizeof(out)),
+			    "/window /lines/sex /lines/ethnicity /lines/disability /lines/age");
+}
+
+static void test_late_submission_needs_a_reason(void **state)
+{
+	struct return_state on_time = { "draft", "workforce", true, false, "2025-04-01", "2025-05-01" };
+	struct return_state late = { "draft", "workforce", true, true, "2025-04-01", "2025-05-01" };
+	const char *reason = "unset";
+	char out[512];
+
+	(void)state;
+	assert_string_equal(judge_edit("{}", &on_time, 1, &reason, NULL, out, sizeof(out)), "");
+	assert_null(reason);
+	/* On time, a reason given anyway is not kept. */
+	judge_edit("{\"late_reason\": \"Staff away\"}", &on_time, 1, &reason, NULL, out, sizeof(out));
+	assert_null(reason);
+	assert_string_equal(judge_edit("{}", &late, 1, &reason, NULL, out, sizeof(out)), "/late_reason");
+	assert_string_equal(judge_edit("{\"late_reason\": \"\"}", &late, 1, &reason, NULL, out, sizeof(out)),
+			    "/late_reason");
+	assert_string_equal(judge_edit("{\"late_reason\": \"Staff away\"}", &late, 1, &reason, NULL,
+				       out, sizeof(out)), "");
+	assert_string_equal(reason, "Staff away");
+}
+
+static void test_a_return_sent_back_needs_a_note(void **state)
+{
+	const char *outcome, *note;
+	char out[512];
+
+	(void)state;
+	assert_string_equal(judge_edit("{\"outcome\": \"accepted\"}", NULL, 2, &outcome, &note,
+				       out, sizeof(out)), "");
+	assert_string_equal(judge_edit("{\"outcome\": \"returned\"}", NULL, 2, &outcome, &note,
+				       out, sizeof(out)), "/note");
+	assert_string_equal(judge_edit("{\"outcome\": \"returned\", \"note\": \"a\\u0007\"}", NULL, 2,
+				       &outcome, &note, out, sizeof(out)), "/note");
+	assert_null(note);
+	assert_string_equal(judge_edit("{\"outcome\": \"kept\", \"colour\": 1}", NULL, 2, &outcome, &note,
+				       out, sizeof(out)), "/colour /outcome");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,7 +245,14 @@ int main(void)
 		cmocka_unit_test(test_every_problem_with_its_pointer),
 		cmocka_unit_test(test_totals_and_types),
 		cmocka_unit_test(test_too_many_categories),
+		cmocka_unit_test(test_editable_states),
+		cmocka_unit_test(test_replacement_needs_an_open_window),
+		cmocka_unit_test(test_late_submission_needs_a_reason),
+		cmocka_unit_test(test_a_return_sent_back_needs_a_note),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+
+	json_decref(edit_body);
+	return failed;
 }

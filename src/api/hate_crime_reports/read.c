@@ -134,33 +134,20 @@ void report_get(struct request *req, struct response *res)
 void report_versions(struct request *req, struct response *res)
 {
 	const char *id = request_param(req, "id");
+	const char *p[2] = { id, report_visible_org(req) };
 	PGresult *r = NULL;
-	json_t *data;
-	int n;
 
 	if (!uuid_is_valid(id)) {
 		report_not_found(res);
 		return;
 	}
-	if (!request_db_or_respond(req, res))
+	if (!request_db_or_respond(req, res) ||
+	    api_exec_or_respond(req, res, "hcr_versions", 2, p, &r))
 		return;
-	{
-		const char *p[2] = { id, report_visible_org(req) };
-
-		if (api_exec_or_respond(req, res, "hcr_versions", 2, p, &r))
-			return;
-	}
-	n = PQntuples(r);
-	if (n == 0) {
-		PQclear(r);
+	/* Every report has its first version: none is no report. */
+	if (PQntuples(r) == 0)
 		report_not_found(res);
-		return;
-	}
-	data = api_history_json(r, "version", "changed_at", "report");
+	else
+		api_history_respond(req, res, r, "version", "changed_at", "report");
 	PQclear(r);
-	if (!data) {
-		problem_send_internal(res);
-		return;
-	}
-	response_list(req, res, data, json_pack("{s:i}", "count", n), NULL, NULL, 0);
 }

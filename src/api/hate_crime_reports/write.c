@@ -99,12 +99,9 @@ static void values_params(const struct hcr_values *rv, const char **p)
 
 static void duplicate_reference(struct response *res)
 {
-	json_t *errors = json_pack("[{s:s, s:s}]", "pointer", "/submitter_reference",
-				   "detail", "is already used by another report of this organisation");
-
-	problem_send_errors(res, 409, "duplicate-submitter-reference", "Duplicate submitter reference",
-			    "This organisation already has a report with this submitter_reference.",
-			    errors);
+	api_conflict_send(res, "duplicate-submitter-reference", "Duplicate submitter reference",
+			  "This organisation already has a report with this submitter_reference.",
+			  "/submitter_reference", "is already used by another report of this organisation");
 }
 
 /* Insert the report; its id into id (40 bytes), or -1 with the problem. */
@@ -112,20 +109,13 @@ static int insert_or_respond(struct request *req, struct response *res,
 			     const struct hcr_values *rv, char *id)
 {
 	const char *p[14] = { req->auth.org_id };
-	PGresult *r = NULL;
-	int rc = -1;
+	int rc;
 
 	values_params(rv, p + 1);
-	if (api_exec_or_respond(req, res, "hcr_insert", 14, p, &r))
-		return -1;
-	if (PQntuples(r) == 0) {
+	rc = api_insert_or_respond(req, res, "hcr_insert", 14, p, id, 40);
+	if (rc == 1)
 		duplicate_reference(res);
-	} else {
-		snprintf(id, 40, "%s", PQgetvalue(r, 0, 0));
-		rc = 0;
-	}
-	PQclear(r);
-	return rc;
+	return rc == 0 ? 0 : -1;
 }
 
 void report_create(struct request *req, struct response *res)

@@ -16,24 +16,12 @@
 
 #include "api/common.h"
 #include "api/returns/returns.h"
-#include "domain/text.h"
 #include "domain/validate.h"
 
-#define LATE_REASON_MAX 500
-#define NOTE_MAX 1000
-
-static const char *const put_fields[] = { "total", "lines", NULL };
-static const char *const outcomes[] = { "accepted", "returned", NULL };
-
-/* What the rules need of the locked return (rt_lock's columns). */
-struct locked {
-	const char *status, *kind, *open_date, *due_date;
-	bool open, past_due;
-};
-
-static struct locked locked_view(const struct edit *e)
+/* The locked return and its window (rt_lock's columns). */
+static struct return_state locked_state(const struct edit *e)
 {
-	return (struct locked){
+	return (struct return_state){
 		.status = edit_column(e, 2),
 		.kind = edit_column(e, 3),
 		.open = strcmp(edit_column(e, 4), "t") == 0,
@@ -43,15 +31,16 @@ static struct locked locked_view(const struct edit *e)
 	};
 }
 
-static bool editable(const char *status)
+/* 0 when the return is in a state for this (editable, or for a review
+ * submitted), else 409 naming its state and what the action needs. */
+static int state_or_respond(struct response *res, const struct return_state *s, bool review,
+			    const char *action)
 {
-	return strcmp(status, "draft") == 0 || strcmp(status, "returned") == 0;
-}
-
-static void wrong_state(struct response *res, const char *status, const char *action)
-{
+	if (review ? strcmp(s->status, "submitted") == 0 : return_editable(s->status))
+		return 0;
 	problem_sendf(res, 409, "return-state", "Return not in a state for this",
-		      "The return is %s; %s.", status, action);
+		      "The return is %s; %s.", s->status, action);
+	return -1;
 }
 
 void return_put(struct request *req, struct response *res)
@@ -60,38 +49,27 @@ void return_put(struct request *req, struct response *res)
 	struct validation v;
 	struct returns_categories cat = { 0 };
 	struct edit e;
-	struct locked l;
-	char total[24];
-	char *lines = NULL;
+	struct return_state s;
+	struct returns_content c = { 0 };
 
 	validation_init(&v);
 	edit_init(&e, &return_edit, request_param(req, "id"));
 	body = request_json_or_respond(req, res);
 	if (!body || edit_lock_or_respond(req, res, &e, req->auth.org_id, EDIT_IF_MATCH_REQUIRED))
 		goto done;
-	l = locked_view(&e);
-	if (!editable(l.status)) {
-		wrong_state(res, l.status, "only a draft or a returned return can be changed");
+	s = locked_state(&e);
+	if (state_or_respond(res, &s, false, "only a draft or a returned return can be changed") ||
+	    returns_categories_load_or_respond(req, res, &cat))
 		goto done;
-	}
-	if (returns_categories_load_or_respond(req, res, &cat))
-		goto done;
-	validate_known_fields(&v, body, "", put_fields);
-	if (!l.open)
-		validation_add(&v, "", "the return's window is not open yet: it opens on %s", l.open_date);
-	return_validate_content(&v, body, return_kind_find(l.kind), &cat.cat);
+	return_validate_replacement(&v, body, &s, &cat.cat);
 	if (!validation_ok(&v)) {
 		edit_invalid(res, &v);
 		goto done;
 	}
-	snprintf(total, sizeof(total), "%lld", (long long)json_integer_value(json_object_get(body, "total")));
-	lines = json_dumps(json_object_get(body, "lines"), JSON_COMPACT | JSON_SORT_KEYS);
-	if (!lines) {
-		problem_send_internal(res);
+	if (returns_content_or_respond(res, body, &c))
 		goto done;
-	}
 	{
-		const char *p[3] = { e.id, total, lines };
+		const char *p[3] = { e.id, c.total, c.lines };
 
 		if (api_exec_or_respond(req, res, "rt_update", 3, p, NULL) ||
 		    edit_finish(req, res, &e, NULL, 200))
@@ -99,20 +77,28 @@ void return_put(struct request *req, struct response *res)
 	}
 done:
 	edit_release(&e, res);
-	free(lines);
+	returns_content_release(&c);
 	returns_categories_release(&cat);
 	validation_release(&v);
 	json_decref(body);
 }
 
-static const char *const submit_fields[] = { "late_reason", NULL };
+/* Run the change of a submit or a review (p: 3 parameters of stmt) and
+ * answer; version_put records a submission.  0, or -1 with the problem. */
+static int change_or_respond(struct request *req, struct response *res, const struct edit *e,
+			     const char *stmt, const char *const *p, const char *version_put)
+{
+	if (api_exec_or_respond(req, res, stmt, 3, p, NULL))
+		return -1;
+	return edit_finish(req, res, e, version_put, 200);
+}
 
 void return_submit(struct request *req, struct response *res)
 {
 	json_t *body = NULL;
 	struct validation v;
 	struct edit e;
-	struct locked l;
+	struct return_state s;
 	const char *reason;
 
 	validation_init(&v);
@@ -120,31 +106,18 @@ void return_submit(struct request *req, struct response *res)
 	body = request_json_or_respond(req, res);
 	if (!body || edit_lock_or_respond(req, res, &e, req->auth.org_id, EDIT_IF_MATCH_OPTIONAL))
 		goto done;
-	l = locked_view(&e);
-	if (!editable(l.status)) {
-		wrong_state(res, l.status, "only a draft or a returned return can be submitted");
+	s = locked_state(&e);
+	if (state_or_respond(res, &s, false, "only a draft or a returned return can be submitted"))
 		goto done;
-	}
-	validate_known_fields(&v, body, "", submit_fields);
-	reason = validate_string(&v, body, "", "late_reason", false, LATE_REASON_MAX);
-	if (reason && (reason[0] == '\0' || text_has_control_chars(reason))) {
-		validation_add(&v, "/late_reason", "must be 1 to 500 bytes of text without control characters");
-		reason = NULL;
-	}
-	if (!l.open)
-		validation_add(&v, "", "the return's window is not open yet: it opens on %s", l.open_date);
-	if (l.past_due && !reason && validation_ok(&v))
-		validation_add(&v, "/late_reason", "is required: the window was due on %s", l.due_date);
+	return_validate_submission(&v, body, &s, &reason);
 	if (!validation_ok(&v)) {
 		edit_invalid(res, &v);
 		goto done;
 	}
 	{
-		/* On time: a reason given anyway is not kept. */
-		const char *p[3] = { e.id, l.past_due ? "true" : "false", l.past_due ? reason : NULL };
+		const char *p[3] = { e.id, s.past_due ? "true" : "false", reason };
 
-		if (api_exec_or_respond(req, res, "rt_submit", 3, p, NULL) ||
-		    edit_finish(req, res, &e, "rt_submission_put", 200))
+		if (change_or_respond(req, res, &e, "rt_submit", p, "rt_submission_put"))
 			goto done;
 	}
 done:
@@ -153,14 +126,13 @@ done:
 	json_decref(body);
 }
 
-static const char *const review_fields[] = { "outcome", "note", NULL };
-
 void return_review(struct request *req, struct response *res)
 {
 	json_t *body = NULL;
 	struct validation v;
 	struct edit e;
-	const char *outcome, *note, *status;
+	struct return_state s;
+	const char *outcome, *note;
 
 	validation_init(&v);
 	edit_init(&e, &return_edit, request_param(req, "id"));
@@ -173,20 +145,10 @@ void return_review(struct request *req, struct response *res)
 	}
 	if (edit_lock_or_respond(req, res, &e, NULL, EDIT_IF_MATCH_OPTIONAL))
 		goto done;
-	status = locked_view(&e).status;
-	if (strcmp(status, "submitted") != 0) {
-		wrong_state(res, status, "only a submitted return can be reviewed");
+	s = locked_state(&e);
+	if (state_or_respond(res, &s, true, "only a submitted return can be reviewed"))
 		goto done;
-	}
-	validate_known_fields(&v, body, "", review_fields);
-	outcome = validate_enum(&v, body, "", "outcome", true, outcomes);
-	note = validate_string(&v, body, "", "note", false, NOTE_MAX);
-	if (note && (note[0] == '\0' || text_has_control_chars(note))) {
-		validation_add(&v, "/note", "must be 1 to 1000 bytes of text without control characters");
-		note = NULL;
-	} else if (outcome && strcmp(outcome, "returned") == 0 && !note) {
-		validation_add(&v, "/note", "is required when the return goes back for correction");
-	}
+	return_validate_review(&v, body, &outcome, &note);
 	if (!validation_ok(&v)) {
 		edit_invalid(res, &v);
 		goto done;
@@ -194,8 +156,7 @@ void return_review(struct request *req, struct response *res)
 	{
 		const char *p[3] = { e.id, outcome, note };
 
-		if (api_exec_or_respond(req, res, "rt_review", 3, p, NULL) ||
-		    edit_finish(req, res, &e, NULL, 200))
+		if (change_or_respond(req, res, &e, "rt_review", p, NULL))
 			goto done;
 	}
 done:

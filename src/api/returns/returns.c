@@ -59,32 +59,20 @@ static int window_kind_or_respond(struct request *req, struct response *res,
 static int return_insert_or_respond(struct request *req, struct response *res,
 				    const char *window, const json_t *body, char *id)
 {
-	char total[24];
-	char *lines = json_dumps(json_object_get(body, "lines"), JSON_COMPACT | JSON_SORT_KEYS);
-	const char *p[4] = { window, req->auth.org_id, total, lines };
-	PGresult *r = NULL;
+	struct returns_content c = { 0 };
+	const char *p[4] = { window, req->auth.org_id, c.total, NULL };
 	int rc = -1;
 
-	snprintf(total, sizeof(total), "%lld", (long long)json_integer_value(json_object_get(body, "total")));
-	if (!lines) {
-		problem_send_internal(res);
-		return -1;
+	if (returns_content_or_respond(res, body, &c) == 0) {
+		p[3] = c.lines;
+		rc = api_insert_or_respond(req, res, "rt_insert", 4, p, id, 40);
 	}
-	if (api_exec_or_respond(req, res, "rt_insert", 4, p, &r))
-		goto done;
-	if (PQntuples(r) == 0) {
-		problem_send_errors(res, 409, "duplicate-return", "Duplicate return",
-				    "This organisation already has a return for this window; change it with PUT /v1/returns/{id}.",
-				    json_pack("[{s:s, s:s}]", "pointer", "/window",
-					      "detail", "already has a return from this organisation"));
-		goto done;
-	}
-	snprintf(id, 40, "%s", PQgetvalue(r, 0, 0));
-	rc = 0;
-done:
-	PQclear(r);
-	free(lines);
-	return rc;
+	if (rc == 1)
+		api_conflict_send(res, "duplicate-return", "Duplicate return",
+				  "This organisation already has a return for this window; change it with PUT /v1/returns/{id}.",
+				  "/window", "already has a return from this organisation");
+	returns_content_release(&c);
+	return rc == 0 ? 0 : -1;
 }
 
 void return_create(struct request *req, struct response *res)
@@ -194,7 +182,6 @@ void return_versions(struct request *req, struct response *res)
 	const char *id = request_param(req, "id");
 	PGresult *r = NULL;
 	const char *p[2] = { id, returns_visible_org(req) };
-	json_t *data;
 	int n;
 
 	if (!uuid_is_valid(id)) {
@@ -207,18 +194,13 @@ void return_versions(struct request *req, struct response *res)
 	n = PQntuples(r);
 	PQclear(r);
 	r = NULL;
+	/* A draft has no versions yet: the return must be checked apart. */
 	if (n != 1) {
 		returns_not_found(res, "return");
 		return;
 	}
 	if (api_exec_or_respond(req, res, "rt_versions", 2, p, &r))
 		return;
-	n = PQntuples(r);
-	data = api_history_json(r, "submission", "submitted_at", "return");
+	api_history_respond(req, res, r, "submission", "submitted_at", "return");
 	PQclear(r);
-	if (!data) {
-		problem_send_internal(res);
-		return;
-	}
-	response_list(req, res, data, json_pack("{s:i}", "count", n), NULL, NULL, 0);
 }

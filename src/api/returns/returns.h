@@ -56,6 +56,18 @@ int returns_categories_load_or_respond(struct request *req, struct response *res
 				       struct returns_categories *c);
 void returns_categories_release(struct returns_categories *c);
 
+/* A return's content as statement parameters: total as text, lines as
+ * compact JSON text with sorted keys (owned). */
+struct returns_content {
+	char total[24];
+	char *lines;
+};
+
+/* 0, or -1 after a 500 (memory).  Release either way. */
+__attribute__((warn_unused_result))
+int returns_content_or_respond(struct response *res, const json_t *body, struct returns_content *c);
+void returns_content_release(struct returns_content *c);
+
 /* Handlers (module.c routes them). */
 void window_create(struct request *req, struct response *res);
 void window_list(struct request *req, struct response *res);

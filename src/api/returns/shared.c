@@ -4,6 +4,7 @@
  */
 #include "api/returns/returns.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,4 +76,21 @@ void returns_categories_release(struct returns_categories *c)
 	free(c->rows);
 	PQclear(c->r);
 	memset(c, 0, sizeof(*c));
+}
+
+int returns_content_or_respond(struct response *res, const json_t *body, struct returns_content *c)
+{
+	snprintf(c->total, sizeof(c->total), "%lld",
+		 (long long)json_integer_value(json_object_get(body, "total")));
+	c->lines = json_dumps(json_object_get(body, "lines"), JSON_COMPACT | JSON_SORT_KEYS);
+	if (c->lines)
+		return 0;
+	problem_send_internal(res);
+	return -1;
+}
+
+void returns_content_release(struct returns_content *c)
+{
+	free(c->lines);
+	c->lines = NULL;
 }

@@ -58,23 +58,13 @@ static int window_insert_or_respond(struct request *req, struct response *res,
 				    const struct window_values *wv, char *id)
 {
 	const char *p[4] = { wv->kind, wv->label, wv->open, wv->due };
-	PGresult *r = NULL;
-	int rc = -1;
+	int rc = api_insert_or_respond(req, res, "rw_insert", 4, p, id, 40);
 
-	if (api_exec_or_respond(req, res, "rw_insert", 4, p, &r))
-		return -1;
-	if (PQntuples(r) == 0) {
-		json_t *errors = json_pack("[{s:s, s:s}]", "pointer", "/period",
-					   "detail", "already has a return window of this kind");
-
-		problem_send_errors(res, 409, "duplicate-window", "Duplicate return window",
-				    "A return window of this kind for this period exists already.", errors);
-	} else {
-		snprintf(id, 40, "%s", PQgetvalue(r, 0, 0));
-		rc = 0;
-	}
-	PQclear(r);
-	return rc;
+	if (rc == 1)
+		api_conflict_send(res, "duplicate-window", "Duplicate return window",
+				  "A return window of this kind for this period exists already.",
+				  "/period", "already has a return window of this kind");
+	return rc == 0 ? 0 : -1;
 }
 
 void window_create(struct request *req, struct response *res)
