@@ -1,9 +1,11 @@
 /*
  * fuzz_json_returns.c - the partner return rules (src/domain/partner_return.h)
  * against the real category catalogue (data/categories.csv, as the
- * rt_categories statement returns it), for each kind of window.
+ * rt_categories statement returns it), for each kind of window, and the
+ * rules of the edits (PUT, submit, review).
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "domain/partner_return.h"
 
@@ -49,6 +51,30 @@ void fuzz_json_returns(const json_t *body)
 			for (size_t c = 0; kind->characteristics[c]; c++)
 				CHECK(json_is_object(json_object_get(lines, kind->characteristics[c])));
 		}
+		fuzz_check_validation(&v);
+		validation_release(&v);
+	}
+
+	{
+		static const struct return_state late = {
+			"draft", "workforce", true, true, "2025-04-01", "2025-05-01",
+		};
+		const char *a, *b;
+
+		validation_init(&v);
+		return_validate_replacement(&v, body, &late, &cat);
+		fuzz_check_validation(&v);
+		validation_release(&v);
+		validation_init(&v);
+		return_validate_submission(&v, body, &late, &a);
+		if (validation_ok(&v))
+			CHECK(a != NULL);   /* past due: a reason is kept */
+		fuzz_check_validation(&v);
+		validation_release(&v);
+		validation_init(&v);
+		return_validate_review(&v, body, &a, &b);
+		if (validation_ok(&v))
+			CHECK(a && (strcmp(a, "accepted") == 0 || b));
 		fuzz_check_validation(&v);
 		validation_release(&v);
 	}
