@@ -51,48 +51,6 @@ int api_exec_or_respond(struct request *req, struct response *res, const char *s
 	return -1;
 }
 
-bool area_code_is_valid(const char *code)
-{
-	if (!code || strlen(code) != 9 || !strchr("EWSN", code[0]))
-		return false;
-	for (int i = 1; i < 9; i++)
-		if (code[i] < '0' || code[i] > '9')
-			return false;
-	return true;
-}
-
-bool code_is_valid(const char *code)
-{
-	size_t len = code ? strlen(code) : 0;
-
-	if (len == 0 || len > 64)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = code[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
-bool uuid_is_valid(const char *s)
-{
-	static const int dash[] = { 8, 13, 18, 23 };
-
-	if (!s || strlen(s) != 36)
-		return false;
-	for (int i = 0; i < 36; i++) {
-		bool want_dash = i == dash[0] || i == dash[1] || i == dash[2] || i == dash[3];
-		char c = s[i];
-
-		if (want_dash ? c != '-' :
-		    !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')))
-			return false;
-	}
-	return true;
-}
-
 json_t *api_history_json(const PGresult *r, const char *number, const char *at,
 			 const char *record)
 {
@@ -114,4 +72,39 @@ json_t *api_history_json(const PGresult *r, const char *number, const char *at,
 		}
 	}
 	return data;
+}
+
+void api_history_respond(struct request *req, struct response *res, const PGresult *r,
+			 const char *number, const char *at, const char *record)
+{
+	json_t *data = api_history_json(r, number, at, record);
+
+	if (!data) {
+		problem_send_internal(res);
+		return;
+	}
+	response_list(req, res, data, json_pack("{s:i}", "count", PQntuples(r)), NULL, NULL, 0);
+}
+
+int api_insert_or_respond(struct request *req, struct response *res, const char *stmt,
+			  int nparams, const char *const *values, char *id, size_t idlen)
+{
+	PGresult *r = NULL;
+	int rc = 1;
+
+	if (api_exec_or_respond(req, res, stmt, nparams, values, &r))
+		return -1;
+	if (PQntuples(r) == 1) {
+		snprintf(id, idlen, "%s", PQgetvalue(r, 0, 0));
+		rc = 0;
+	}
+	PQclear(r);
+	return rc;
+}
+
+void api_conflict_send(struct response *res, const char *type, const char *title,
+		       const char *detail, const char *pointer, const char *why)
+{
+	problem_send_errors(res, 409, type, title, detail,
+			    json_pack("[{s:s, s:s}]", "pointer", pointer, "detail", why));
 }

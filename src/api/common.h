@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "db/db.h"
+#include "domain/codes.h"   /* area_code_is_valid, uuid_is_valid, code_is_valid */
 
 struct request;
 struct response;
@@ -18,12 +19,6 @@ struct response;
  * res and return -1. */
 int api_exec_or_respond(struct request *req, struct response *res, const char *stmt,
 			int nparams, const char *const *values, PGresult **out);
-
-/* GSS codes: a letter for the nation and eight digits, "E05013628". */
-bool area_code_is_valid(const char *code);
-
-/* A UUID in its canonical text form (8-4-4-4-12 hex digits). */
-bool uuid_is_valid(const char *s);
 
 /*
  * The rows of a record's history as JSON objects, from a result whose
@@ -35,6 +30,25 @@ bool uuid_is_valid(const char *s);
 json_t *api_history_json(const PGresult *r, const char *number, const char *at,
 			 const char *record);
 
+/* Answers with those rows (api_history_json) as a list with meta.count,
+ * or 500.  r stays the caller's. */
+void api_history_respond(struct request *req, struct response *res, const PGresult *r,
+			 const char *number, const char *at, const char *record);
+
+/* 409 naming the member that conflicts: type, title and detail as
+ * problem_send, with errors [{"pointer": pointer, "detail": why}]. */
+void api_conflict_send(struct response *res, const char *type, const char *title,
+		       const char *detail, const char *pointer, const char *why);
+
+/*
+ * Runs an INSERT ... ON CONFLICT DO NOTHING RETURNING id: 0 with the new
+ * id in id (idlen bytes), 1 when it conflicted and nothing was inserted
+ * (the caller answers its 409), -1 with the problem in res.
+ */
+__attribute__((warn_unused_result))
+int api_insert_or_respond(struct request *req, struct response *res, const char *stmt,
+			  int nparams, const char *const *values, char *id, size_t idlen);
+
 /*
  * An edit of a versioned record (ETag "v<version>") must say which version
  * it was made on.  api_if_match_required_or_respond: 0 when If-Match is
@@ -45,8 +59,5 @@ json_t *api_history_json(const PGresult *r, const char *number, const char *at,
 int api_if_match_required_or_respond(const struct request *req, struct response *res);
 int api_if_match_or_respond(const struct request *req, struct response *res, const char *what,
 			    long version);
-
-/* Our slugs and codes: lower-case letters, digits, '_' or '-', 1-64 long. */
-bool code_is_valid(const char *code);
 
 #endif

@@ -96,16 +96,24 @@ json_t *edit_merged_or_respond(struct response *res, const struct edit *e, const
 	return merged;
 }
 
-int edit_answer(struct request *req, struct response *res, const struct edit_kind *kind,
-		const char *id, int status)
+/* kind->get for (id, scope) answered with status and the ETag; no row is
+ * the 404 when missing_is_404, else a 500 (the caller has just written it). */
+static int answer(struct request *req, struct response *res, const struct edit_kind *kind,
+		  const char *id, const char *scope, int status, bool missing_is_404)
 {
-	const char *p[2] = { id, NULL };
+	const char *p[2] = { id, scope };
 	PGresult *r = NULL;
-	json_t *body;
+	json_t *body = NULL;
 
 	if (api_exec_or_respond(req, res, kind->get, kind->scoped ? 2 : 1, p, &r))
 		return -1;
-	body = PQntuples(r) == 1 ? json_loads(PQgetvalue(r, 0, 0), 0, NULL) : NULL;
+	if (PQntuples(r) == 1)
+		body = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+	else if (missing_is_404) {
+		PQclear(r);
+		not_found(res, kind);
+		return -1;
+	}
 	if (!body) {
 		PQclear(r);
 		problem_send_internal(res);
@@ -116,6 +124,23 @@ int edit_answer(struct request *req, struct response *res, const struct edit_kin
 		response_version_etag(res, PQgetvalue(r, 0, 1));
 	PQclear(r);
 	return 0;
+}
+
+int edit_answer(struct request *req, struct response *res, const struct edit_kind *kind,
+		const char *id, int status)
+{
+	return answer(req, res, kind, id, NULL, status, false);
+}
+
+void edit_read(struct request *req, struct response *res, const struct edit_kind *kind,
+	       const char *id, const char *scope)
+{
+	if (!uuid_is_valid(id)) {
+		not_found(res, kind);
+		return;
+	}
+	if (request_db_or_respond(req, res))
+		(void)answer(req, res, kind, id, scope, 200, true);
 }
 
 int edit_finish(struct request *req, struct response *res, const struct edit *e,

@@ -119,6 +119,15 @@ int edit_answer(struct request *req, struct response *res, const struct edit_kin
 		const char *id, int status);
 
 /*
+ * GET of one record: 200 with it and its ETag as kind->get reads it with
+ * (id, scope) (scope NULL: any organisation; unused unless kind->scoped),
+ * or 404 (kind->not_found) when id is not a UUID or no such record is
+ * visible; 503/500 for the database.
+ */
+void edit_read(struct request *req, struct response *res, const struct edit_kind *kind,
+	       const char *id, const char *scope);
+
+/*
  * Frees the locked row and names the record the attempt was on as the
  * audit target, refused or not.  Call it last: a problem response clears
  * the target.

@@ -1,0 +1,153 @@
+/*
+ * read.c - hate-crime reports read: the list (JSON or CSV, keyset pages),
+ * one report with its ETag, and its every version.
+ *
+ * Visibility: a council key sees every organisation's reports, any other
+ * key only its own organisation's; another organisation's report is 404.
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/common.h"
+#include "api/hate_crime_reports/reports.h"
+#include "api/kit/list.h"
+#include "domain/hate_crime_report.h"
+#include "domain/hate_crime_table.h"
+#include "domain/period.h"
+
+/* The organisation whose reports this key may read: NULL for a council
+ * key (all of them), else its own. */
+static const char *report_visible_org(const struct request *req)
+{
+	return strcmp(req->auth.org_kind, "council") == 0 ? NULL : req->auth.org_id;
+}
+
+static void report_not_found(struct response *res)
+{
+	problem_send(res, 404, "not-found", "Not found", report_edit.not_found);
+}
+
+/* ---- GET /v1/hate-crime/reports --------------------------------------------- */
+
+static const struct csv_column csv_columns[] = {
+	{ "id", "/id" },
+	{ "organisation", "/organisation" },
+	{ "submitter_reference", "/submitter_reference" },
+	{ "police_reference", "/police_reference" },
+	{ "occurred_from", "/occurred_from" },
+	{ "occurred_to", "/occurred_to" },
+	{ "reported_on", "/reported_on" },
+	{ "location", "/location/kind" },
+	{ "ward", "/location/ward" },
+	{ "strands", "/strands" },
+	{ "offence_type", "/offence_type" },
+	{ "channel", "/channel" },
+	{ "status", "/status" },
+	{ "version", "/version" },
+	{ "created_at", "/created_at" },
+	{ "updated_at", "/updated_at" },
+};
+
+/* from/to: a month ("2024-04") or a financial year ("2024/25"). */
+static int period_param_or_respond(struct request *req, struct response *res, const char *name,
+				   bool first_day, char *out)
+{
+	const char *text;
+	struct period p;
+
+	out[0] = '\0';
+	if (request_single_or_respond(req, res, name, &text))
+		return -1;
+	if (!text)
+		return 0;
+	if (period_parse_kinds(text, 1u << PERIOD_MONTH | 1u << PERIOD_FINANCIAL_YEAR, &p) != 0) {
+		problem_send_bad_parameter(res, name,
+			"must be a month such as 2024-04 or a financial year such as 2024/25");
+		return -1;
+	}
+	(void)date_format(first_day ? &p.start : &p.end, out, 11);
+	return 0;
+}
+
+static const enum cursor_key report_keys[] = { CURSOR_KEY_INT, CURSOR_KEY_UUID };
+static const struct cursor_spec report_cursor = { "hate-crime-reports", report_keys, 2 };
+static const int report_key_cols[] = { 1, 2 };
+
+/* The filters that are not plain strings: 0, or -1 after a 400. */
+static int filters_or_respond(struct request *req, struct response *res, const char *from,
+			      const char *to, const char *ward, const char *org)
+{
+	if (from[0] && to[0] && strcmp(from, to) > 0) {
+		problem_send_bad_parameter(res, "to", "must not end before from begins");
+		return -1;
+	}
+	if (ward && !area_code_is_valid(ward)) {
+		problem_send_bad_parameter(res, "ward", "must be a ward's GSS code such as E05013628");
+		return -1;
+	}
+	if (org && !code_is_valid(org)) {
+		problem_send_bad_parameter(res, "organisation", "must be an organisation's slug such as police-feed");
+		return -1;
+	}
+	return 0;
+}
+
+void report_list(struct request *req, struct response *res)
+{
+	char from[11], to[11];
+	const char *ward, *strand, *org, *status;
+	struct list_page page;
+	PGresult *r = NULL;
+
+	if (period_param_or_respond(req, res, "from", true, from) ||
+	    period_param_or_respond(req, res, "to", false, to) ||
+	    request_single_or_respond(req, res, "ward", &ward) ||
+	    request_enum_or_respond(req, res, "strand", hc_strands, NULL, &strand) ||
+	    request_single_or_respond(req, res, "organisation", &org) ||
+	    request_enum_or_respond(req, res, "status", hcr_statuses, NULL, &status) ||
+	    list_page_or_respond(req, res, &report_cursor, &page) ||
+	    filters_or_respond(req, res, from, to, ward, org) ||
+	    !request_db_or_respond(req, res))
+		return;
+	{
+		const char *p[10] = {
+			report_visible_org(req), from[0] ? from : NULL, to[0] ? to : NULL, ward, strand,
+			org, status, list_after(&page, 0), list_after(&page, 1), page.fetch,
+		};
+
+		if (api_exec_or_respond(req, res, "hcr_list", 10, p, &r))
+			return;
+	}
+	list_respond_result(req, res, &page, r, list_row_json_text, report_key_cols, NULL,
+			    csv_columns, API_COUNT(csv_columns));
+	PQclear(r);
+}
+
+/* ---- GET /v1/hate-crime/reports/{id} and its versions ------------------------ */
+
+void report_get(struct request *req, struct response *res)
+{
+	edit_read(req, res, &report_edit, request_param(req, "id"), report_visible_org(req));
+}
+
+void report_versions(struct request *req, struct response *res)
+{
+	const char *id = request_param(req, "id");
+	const char *p[2] = { id, report_visible_org(req) };
+	PGresult *r = NULL;
+
+	if (!uuid_is_valid(id)) {
+		report_not_found(res);
+		return;
+	}
+	if (!request_db_or_respond(req, res) ||
+	    api_exec_or_respond(req, res, "hcr_versions", 2, p, &r))
+		return;
+	/* Every report has its first version: none is no report. */
+	if (PQntuples(r) == 0)
+		report_not_found(res);
+	else
+		api_history_respond(req, res, r, "version", "changed_at", "report");
+	PQclear(r);
+}

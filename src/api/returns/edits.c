@@ -1,0 +1,166 @@
+/*
+ * edits.c - the versioned edits of a partner's return, each through the
+ * kit (src/api/kit/edit.h): change a draft, submit it, review it.
+ *
+ *   PUT  /v1/returns/{id}          submit:returns, own organisation, If-Match
+ *   POST /v1/returns/{id}/submit   submit:returns, own organisation, idempotent
+ *   POST /v1/returns/{id}/review   review:returns (council), idempotent
+ *
+ * A return is changed while it is a draft or returned for correction, and
+ * only once its window is open; submitted after the due date it needs a
+ * reason.  Each submission is kept as a version (rt_submission_put).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/common.h"
+#include "api/returns/returns.h"
+#include "domain/validate.h"
+
+/* The locked return and its window (rt_lock's columns). */
+static struct return_state locked_state(const struct edit *e)
+{
+	return (struct return_state){
+		.status = edit_column(e, 2),
+		.kind = edit_column(e, 3),
+		.open = strcmp(edit_column(e, 4), "t") == 0,
+		.past_due = strcmp(edit_column(e, 5), "t") == 0,
+		.open_date = edit_column(e, 7),
+		.due_date = edit_column(e, 8),
+	};
+}
+
+/* 0 when the return is in a state for this (editable, or for a review
+ * submitted), else 409 naming its state and what the action needs. */
+static int state_or_respond(struct response *res, const struct return_state *s, bool review,
+			    const char *action)
+{
+	if (review ? strcmp(s->status, "submitted") == 0 : return_editable(s->status))
+		return 0;
+	problem_sendf(res, 409, "return-state", "Return not in a state for this",
+		      "The return is %s; %s.", s->status, action);
+	return -1;
+}
+
+void return_put(struct request *req, struct response *res)
+{
+	json_t *body = NULL;
+	struct validation v;
+	struct returns_categories cat = { 0 };
+	struct edit e;
+	struct return_state s;
+	struct returns_content c = { 0 };
+
+	validation_init(&v);
+	edit_init(&e, &return_edit, request_param(req, "id"));
+	body = request_json_or_respond(req, res);
+	if (!body || edit_lock_or_respond(req, res, &e, req->auth.org_id, EDIT_IF_MATCH_REQUIRED))
+		goto done;
+	s = locked_state(&e);
+	if (state_or_respond(res, &s, false, "only a draft or a returned return can be changed") ||
+	    returns_categories_load_or_respond(req, res, &cat))
+		goto done;
+	return_validate_replacement(&v, body, &s, &cat.cat);
+	if (!validation_ok(&v)) {
+		edit_invalid(res, &v);
+		goto done;
+	}
+	if (returns_content_or_respond(res, body, &c))
+		goto done;
+	{
+		const char *p[3] = { e.id, c.total, c.lines };
+
+		if (api_exec_or_respond(req, res, "rt_update", 3, p, NULL) ||
+		    edit_finish(req, res, &e, NULL, 200))
+			goto done;
+	}
+done:
+	edit_release(&e, res);
+	returns_content_release(&c);
+	returns_categories_release(&cat);
+	validation_release(&v);
+	json_decref(body);
+}
+
+/* Run the change of a submit or a review (p: 3 parameters of stmt) and
+ * answer; version_put records a submission.  0, or -1 with the problem. */
+static int change_or_respond(struct request *req, struct response *res, const struct edit *e,
+			     const char *stmt, const char *const *p, const char *version_put)
+{
+	if (api_exec_or_respond(req, res, stmt, 3, p, NULL))
+		return -1;
+	return edit_finish(req, res, e, version_put, 200);
+}
+
+void return_submit(struct request *req, struct response *res)
+{
+	json_t *body = NULL;
+	struct validation v;
+	struct edit e;
+	struct return_state s;
+	const char *reason;
+
+	validation_init(&v);
+	edit_init(&e, &return_edit, request_param(req, "id"));
+	body = request_json_or_respond(req, res);
+	if (!body || edit_lock_or_respond(req, res, &e, req->auth.org_id, EDIT_IF_MATCH_OPTIONAL))
+		goto done;
+	s = locked_state(&e);
+	if (state_or_respond(res, &s, false, "only a draft or a returned return can be submitted"))
+		goto done;
+	return_validate_submission(&v, body, &s, &reason);
+	if (!validation_ok(&v)) {
+		edit_invalid(res, &v);
+		goto done;
+	}
+	{
+		const char *p[3] = { e.id, s.past_due ? "true" : "false", reason };
+
+		if (change_or_respond(req, res, &e, "rt_submit", p, "rt_submission_put"))
+			goto done;
+	}
+done:
+	edit_release(&e, res);
+	validation_release(&v);
+	json_decref(body);
+}
+
+void return_review(struct request *req, struct response *res)
+{
+	json_t *body = NULL;
+	struct validation v;
+	struct edit e;
+	struct return_state s;
+	const char *outcome, *note;
+
+	validation_init(&v);
+	edit_init(&e, &return_edit, request_param(req, "id"));
+	body = request_json_or_respond(req, res);
+	if (!body)
+		goto done;
+	if (!returns_reviewer(req)) {
+		problem_send(res, 403, "forbidden", "Forbidden", "Only the council reviews returns.");
+		goto done;
+	}
+	if (edit_lock_or_respond(req, res, &e, NULL, EDIT_IF_MATCH_OPTIONAL))
+		goto done;
+	s = locked_state(&e);
+	if (state_or_respond(res, &s, true, "only a submitted return can be reviewed"))
+		goto done;
+	return_validate_review(&v, body, &outcome, &note);
+	if (!validation_ok(&v)) {
+		edit_invalid(res, &v);
+		goto done;
+	}
+	{
+		const char *p[3] = { e.id, outcome, note };
+
+		if (change_or_respond(req, res, &e, "rt_review", p, NULL))
+			goto done;
+	}
+done:
+	edit_release(&e, res);
+	validation_release(&v);
+	json_decref(body);
+}

@@ -1,0 +1,206 @@
+/*
+ * returns.c - a partner's return for a window: create, list, read, and
+ * every submitted version.
+ *
+ *   POST /v1/returns                 submit:returns (partner), idempotent
+ *   GET  /v1/returns                 submit:returns or review:returns (JSON or CSV)
+ *   GET  /v1/returns/{id}            submit:returns or review:returns
+ *   GET  /v1/returns/{id}/versions   submit:returns or review:returns
+ *
+ * Visibility: a council key with review:returns sees every return; any
+ * other key only its own organisation's (another organisation's return is
+ * 404, never 403).  The rules of a return's content are in
+ * src/domain/partner_return.h.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/common.h"
+#include "api/kit/list.h"
+#include "api/returns/returns.h"
+#include "domain/validate.h"
+
+static const char *const create_fields[] = { "window", "total", "lines", NULL };
+static const char *const return_statuses[] = { "draft", "submitted", "accepted", "returned", NULL };
+static const char *const booleans[] = { "true", "false", NULL };
+
+/* The window a new return names, judged into v: its kind, or NULL when
+ * there is none or it is not open.  -1 only for a database problem. */
+static int window_kind_or_respond(struct request *req, struct response *res,
+				  struct validation *v, const char *window,
+				  const struct return_kind **kind)
+{
+	const char *p[1] = { window };
+	PGresult *w = NULL;
+
+	*kind = NULL;
+	if (window && !uuid_is_valid(window)) {
+		validation_add(v, "/window", "must be a return window's id (see /v1/return-windows)");
+		return 0;
+	}
+	if (!window)
+		return 0;
+	if (api_exec_or_respond(req, res, "rt_window", 1, p, &w))
+		return -1;
+	if (PQntuples(w) != 1) {
+		validation_add(v, "/window", "is not a return window (see /v1/return-windows)");
+	} else {
+		*kind = return_kind_find(PQgetvalue(w, 0, 0));
+		if (strcmp(PQgetvalue(w, 0, 1), "t") != 0)
+			validation_add(v, "/window", "is not open yet: it opens on %s", PQgetvalue(w, 0, 2));
+	}
+	PQclear(w);
+	return 0;
+}
+
+/* Insert the return; its id into id (40 bytes), or -1 with the problem. */
+static int return_insert_or_respond(struct request *req, struct response *res,
+				    const char *window, const json_t *body, char *id)
+{
+	struct returns_content c = { 0 };
+	const char *p[4] = { window, req->auth.org_id, c.total, NULL };
+	int rc = -1;
+
+	if (returns_content_or_respond(res, body, &c) == 0) {
+		p[3] = c.lines;
+		rc = api_insert_or_respond(req, res, "rt_insert", 4, p, id, 40);
+	}
+	if (rc == 1)
+		api_conflict_send(res, "duplicate-return", "Duplicate return",
+				  "This organisation already has a return for this window; change it with PUT /v1/returns/{id}.",
+				  "/window", "already has a return from this organisation");
+	returns_content_release(&c);
+	return rc == 0 ? 0 : -1;
+}
+
+void return_create(struct request *req, struct response *res)
+{
+	json_t *body = request_json_or_respond(req, res);
+	struct validation v;
+	struct returns_categories cat = { 0 };
+	const struct return_kind *kind = NULL;
+	const char *window;
+	char id[40], location[64];
+
+	validation_init(&v);
+	if (!body)
+		goto done;
+	if (strcmp(req->auth.org_kind, "partner") != 0) {
+		problem_send(res, 403, "forbidden", "Forbidden",
+			     "Only partner organisations submit returns; this key belongs to another kind of organisation.");
+		goto done;
+	}
+	if (returns_categories_load_or_respond(req, res, &cat))
+		goto done;
+	validate_known_fields(&v, body, "", create_fields);
+	window = validate_string(&v, body, "", "window", true, 36);
+	if (window_kind_or_respond(req, res, &v, window, &kind))
+		goto done;
+	return_validate_content(&v, body, kind, &cat.cat);
+	if (!validation_ok(&v)) {
+		edit_invalid(res, &v);
+		goto done;
+	}
+	if (return_insert_or_respond(req, res, window, body, id))
+		goto done;
+	snprintf(res->audit_target, sizeof(res->audit_target), "%s", id);
+	if (edit_answer(req, res, &return_edit, id, 201) == 0 && res->status == 201) {
+		snprintf(location, sizeof(location), "/v1/returns/%s", id);
+		(void)response_header_add(res, "Location", location);
+	}
+done:
+	returns_categories_release(&cat);
+	validation_release(&v);
+	json_decref(body);
+}
+
+/* ---- reads ------------------------------------------------------------------ */
+
+static const struct csv_column return_csv[] = {
+	{ "id", "/id" },
+	{ "window", "/window/id" },
+	{ "kind", "/window/kind" },
+	{ "period", "/window/period" },
+	{ "organisation", "/organisation" },
+	{ "status", "/status" },
+	{ "total", "/total" },
+	{ "late", "/late" },
+	{ "submitted_at", "/submitted_at" },
+	{ "review_outcome", "/review/outcome" },
+	{ "version", "/version" },
+	{ "created_at", "/created_at" },
+	{ "updated_at", "/updated_at" },
+};
+
+static const enum cursor_key return_keys[] = { CURSOR_KEY_INT, CURSOR_KEY_UUID };
+static const struct cursor_spec return_cursor = { "returns", return_keys, 2 };
+static const int return_key_cols[] = { 1, 2 };
+
+void return_list(struct request *req, struct response *res)
+{
+	const char *window, *status, *org, *late;
+	struct list_page page;
+	PGresult *r = NULL;
+
+	if (request_single_or_respond(req, res, "window", &window) ||
+	    request_enum_or_respond(req, res, "status", return_statuses, NULL, &status) ||
+	    request_single_or_respond(req, res, "organisation", &org) ||
+	    request_enum_or_respond(req, res, "late", booleans, NULL, &late) ||
+	    list_page_or_respond(req, res, &return_cursor, &page))
+		return;
+	if (window && !uuid_is_valid(window)) {
+		problem_send_bad_parameter(res, "window", "must be a return window's id");
+		return;
+	}
+	if (org && !code_is_valid(org)) {
+		problem_send_bad_parameter(res, "organisation", "must be an organisation's slug such as partner-care");
+		return;
+	}
+	if (!request_db_or_respond(req, res))
+		return;
+	{
+		const char *p[8] = { returns_visible_org(req), window, status, org, late,
+				     list_after(&page, 0), list_after(&page, 1), page.fetch };
+
+		if (api_exec_or_respond(req, res, "rt_list", 8, p, &r))
+			return;
+	}
+	list_respond_result(req, res, &page, r, list_row_json_text, return_key_cols, NULL,
+			    return_csv, API_COUNT(return_csv));
+	PQclear(r);
+}
+
+void return_get(struct request *req, struct response *res)
+{
+	edit_read(req, res, &return_edit, request_param(req, "id"), returns_visible_org(req));
+}
+
+void return_versions(struct request *req, struct response *res)
+{
+	const char *id = request_param(req, "id");
+	PGresult *r = NULL;
+	const char *p[2] = { id, returns_visible_org(req) };
+	int n;
+
+	if (!uuid_is_valid(id)) {
+		returns_not_found(res, "return");
+		return;
+	}
+	if (!request_db_or_respond(req, res) ||
+	    api_exec_or_respond(req, res, "rt_exists", 2, p, &r))
+		return;
+	n = PQntuples(r);
+	PQclear(r);
+	r = NULL;
+	/* A draft has no versions yet: the return must be checked apart. */
+	if (n != 1) {
+		returns_not_found(res, "return");
+		return;
+	}
+	if (api_exec_or_respond(req, res, "rt_versions", 2, p, &r))
+		return;
+	api_history_respond(req, res, r, "submission", "submitted_at", "return");
+	PQclear(r);
+}

@@ -1,0 +1,84 @@
+/*
+ * returns.h - what the files of the returns resource share; included only
+ * by the .c files of src/api/returns/.
+ *
+ *   module.c    the statements and the route table (returns_module)
+ *   windows.c   the council's return windows
+ *   returns.c   a partner's return: create and the reads
+ *   edits.c     PUT, submit and review: versioned edits (src/api/kit/edit.h)
+ *   summary.c   the published, disclosure-controlled summary
+ *   shared.c    the pieces below
+ *
+ * The rules are in src/domain/partner_return.h (what a return must
+ * satisfy) and src/domain/returns_summary.h (the summary and its
+ * suppression).
+ */
+#ifndef EQ_API_RETURNS_RETURNS_H
+#define EQ_API_RETURNS_RETURNS_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "api/kit/edit.h"
+#include "domain/partner_return.h"
+#include "http/request.h"
+#include "http/response.h"
+
+#define TODAY "(now() AT TIME ZONE 'Europe/London')::date"
+
+/* The versioned edits of a return (rt_lock, rt_get, rt_notify). */
+extern const struct edit_kind return_edit;
+
+/* A council key with review:returns: sees and reviews every return. */
+bool returns_reviewer(const struct request *req);
+
+/* The organisation whose returns this key may read: NULL for a reviewer. */
+const char *returns_visible_org(const struct request *req);
+
+/* 404: "There is no <what> with that id that this key may see." */
+void returns_not_found(struct response *res, const char *what);
+
+/* Respond with status and the JSON text the database built (500 if it
+ * does not parse). */
+void returns_respond_text(struct response *res, int status, const char *text);
+
+/* Every category (rt_categories) as a catalogue; rows point into r. */
+struct returns_categories {
+	PGresult *r;
+	struct return_category *rows;
+	struct return_catalogue cat;
+};
+
+/* 0, or -1 with the problem in res.  Release with
+ * returns_categories_release either way. */
+__attribute__((warn_unused_result))
+int returns_categories_load_or_respond(struct request *req, struct response *res,
+				       struct returns_categories *c);
+void returns_categories_release(struct returns_categories *c);
+
+/* A return's content as statement parameters: total as text, lines as
+ * compact JSON text with sorted keys (owned). */
+struct returns_content {
+	char total[24];
+	char *lines;
+};
+
+/* 0, or -1 after a 500 (memory).  Release either way. */
+__attribute__((warn_unused_result))
+int returns_content_or_respond(struct response *res, const json_t *body, struct returns_content *c);
+void returns_content_release(struct returns_content *c);
+
+/* Handlers (module.c routes them). */
+void window_create(struct request *req, struct response *res);
+void window_list(struct request *req, struct response *res);
+void window_get(struct request *req, struct response *res);
+void return_create(struct request *req, struct response *res);
+void return_list(struct request *req, struct response *res);
+void return_get(struct request *req, struct response *res);
+void return_versions(struct request *req, struct response *res);
+void return_put(struct request *req, struct response *res);
+void return_submit(struct request *req, struct response *res);
+void return_review(struct request *req, struct response *res);
+void summary_get(struct request *req, struct response *res);
+
+#endif

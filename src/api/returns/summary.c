@@ -1,0 +1,177 @@
+/*
+ * summary.c - the published summary of a window's accepted returns.
+ *
+ *   GET /v1/returns/summary?window=   public, disclosure-controlled (JSON or CSV)
+ *
+ * The table and its suppression are src/domain/returns_summary.h; this
+ * file reads the window, the accepted returns and the categories, and
+ * writes the rows and the rule that was applied.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "api/api.h"
+#include "api/common.h"
+#include "api/returns/returns.h"
+#include "config.h"
+#include "domain/returns_summary.h"
+
+static const struct csv_column summary_csv[] = {
+	{ "window", "/window" },
+	{ "kind", "/kind" },
+	{ "period", "/period" },
+	{ "characteristic", "/characteristic" },
+	{ "category", "/category" },
+	{ "category_name", "/category_name" },
+	{ "value", "/value" },
+	{ "suppressed", "/suppressed" },
+	{ "partners", "/partners" },
+};
+
+/* What the summary is built from. */
+struct inputs {
+	const char *window;
+	PGresult *w;                  /* kind, period, open_date, due_date */
+	PGresult *acc;                /* total, lines of each accepted return */
+	struct returns_categories cat;
+	json_t **lines;               /* parsed lines of each accepted return */
+	struct accepted_return *accepted;
+	size_t naccepted;
+};
+
+static void inputs_release(struct inputs *in)
+{
+	for (size_t a = 0; in->lines && a < in->naccepted; a++)
+		json_decref(in->lines[a]);
+	free(in->lines);
+	free(in->accepted);
+	PQclear(in->w);
+	PQclear(in->acc);
+	returns_categories_release(&in->cat);
+}
+
+/* The accepted returns as the rule takes them (lines that do not parse
+ * count nothing, as an empty return). */
+static int accepted_parse(struct inputs *in)
+{
+	in->naccepted = (size_t)PQntuples(in->acc);
+	in->lines = calloc(in->naccepted + 1, sizeof(*in->lines));
+	in->accepted = calloc(in->naccepted + 1, sizeof(*in->accepted));
+	if (!in->lines || !in->accepted)
+		return -1;
+	for (size_t a = 0; a < in->naccepted; a++) {
+		in->lines[a] = json_loads(PQgetvalue(in->acc, (int)a, 1), 0, NULL);
+		in->accepted[a] = (struct accepted_return){ db_get_ll(in->acc, (int)a, 0), in->lines[a] };
+	}
+	return 0;
+}
+
+/* 0, or -1 with the problem in res (404 for no such window). */
+static int inputs_load_or_respond(struct request *req, struct response *res, struct inputs *in)
+{
+	const char *p[1] = { in->window };
+
+	if (api_exec_or_respond(req, res, "rs_window", 1, p, &in->w))
+		return -1;
+	if (PQntuples(in->w) != 1) {
+		returns_not_found(res, "return window");
+		return -1;
+	}
+	if (api_exec_or_respond(req, res, "rs_accepted", 1, p, &in->acc) ||
+	    returns_categories_load_or_respond(req, res, &in->cat))
+		return -1;
+	if (accepted_parse(in) != 0) {
+		problem_send_internal(res);
+		return -1;
+	}
+	return 0;
+}
+
+/* One row per characteristic and cell (the total under each). */
+static json_t *rows_new(const struct inputs *in, const struct return_kind *kind,
+			const struct returns_summary *s)
+{
+	json_t *data = json_array();
+
+	for (size_t c = 0; data && kind->characteristics[c]; c++) {
+		for (size_t k = 0; k < s->ncells; k++) {
+			json_t *row;
+
+			if (!returns_summary_in(s, k, kind->characteristics[c]))
+				continue;
+			row = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:b, s:i}",
+					"window", in->window, "kind", kind->kind,
+					"period", PQgetvalue(in->w, 0, 1),
+					"characteristic", kind->characteristics[c],
+					"category", s->cells[k].category, "category_name", s->cells[k].name,
+					"value", s->suppressed[k] ? json_null() : json_integer(s->values[k]),
+					"suppressed", s->suppressed[k], "partners", (int)s->partners);
+			if (!row || json_array_append_new(data, row)) {
+				json_decref(data);
+				return NULL;
+			}
+		}
+	}
+	return data;
+}
+
+static json_t *meta_new(const struct inputs *in, const struct return_kind *kind,
+			const struct returns_summary *s, unsigned threshold, size_t count)
+{
+	char rule[700];
+
+	snprintf(rule, sizeof(rule),
+		 "Nothing is published unless at least %d partners' accepted returns contribute (with fewer, a partner could subtract its own counts and learn another's). Then counts from 1 to %u are withheld (value null, suppressed true), and further cells where needed so that no withheld count can be recovered from the total and the other categories of any characteristic. Zero is published as zero.",
+		 RETURNS_MIN_PARTNERS, threshold - 1);
+	return json_pack("{s:{s:s, s:s, s:s, s:s, s:s}, s:i, s:i, s:{s:s, s:i, s:s}, s:s, s:i}",
+			 "window", "id", in->window, "kind", kind->kind, "period", PQgetvalue(in->w, 0, 1),
+			 "open_date", PQgetvalue(in->w, 0, 2), "due_date", PQgetvalue(in->w, 0, 3),
+			 "partners_contributing", (int)s->partners,
+			 "minimum_partners", RETURNS_MIN_PARTNERS,
+			 "disclosure", "method", "minimum contributors, then primary and secondary cell suppression",
+			 "threshold", (int)threshold, "rule", rule,
+			 "categories", "Accepted returns only, combined by top-level category: a return that gives sub-categories (such as asian_indian) counts towards their parent (asian). Each characteristic's categories add up to its total.",
+			 "count", (int)count);
+}
+
+/* The window parameter: required, a uuid.  0, or -1 with the problem. */
+static int window_param_or_respond(struct request *req, struct response *res, const char **window)
+{
+	if (request_single_or_respond(req, res, "window", window))
+		return -1;
+	if (!*window) {
+		problem_send_bad_parameter(res, "window", "is required: the id of a return window (see /v1/return-windows)");
+		return -1;
+	}
+	if (!uuid_is_valid(*window)) {
+		problem_send_bad_parameter(res, "window", "must be a return window's id");
+		return -1;
+	}
+	return 0;
+}
+
+void summary_get(struct request *req, struct response *res)
+{
+	struct inputs in = { 0 };
+	struct returns_summary s = { 0 };
+	const struct return_kind *kind;
+	unsigned threshold = req->cfg->suppress_below;
+	json_t *data;
+
+	if (window_param_or_respond(req, res, &in.window) || !request_db_or_respond(req, res))
+		return;
+	if (inputs_load_or_respond(req, res, &in))
+		goto done;
+	kind = return_kind_find(PQgetvalue(in.w, 0, 0));
+	if (!kind || returns_summary_build(&s, kind, &in.cat.cat, in.accepted, in.naccepted,
+					   (int)threshold) != 0 ||
+	    !(data = rows_new(&in, kind, &s))) {
+		problem_send_internal(res);
+		goto done;
+	}
+	response_list(req, res, data, meta_new(&in, kind, &s, threshold, json_array_size(data)),
+		      NULL, summary_csv, API_COUNT(summary_csv));
+done:
+	returns_summary_release(&s);
+	inputs_release(&in);
+}

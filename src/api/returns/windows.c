@@ -1,0 +1,162 @@
+/*
+ * windows.c - the council's return windows: a kind of return for a period,
+ * open from one date and due by another.
+ *
+ *   POST /v1/return-windows        review:returns (council), idempotent
+ *   GET  /v1/return-windows        submit:returns or review:returns (JSON or CSV)
+ *   GET  /v1/return-windows/{id}   submit:returns or review:returns
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "api/common.h"
+#include "api/kit/list.h"
+#include "api/returns/returns.h"
+#include "domain/period.h"
+#include "domain/validate.h"
+
+static const char *const window_fields[] = { "kind", "period", "open_date", "due_date", NULL };
+
+/* A new window's body, as statement parameters. */
+struct window_values {
+	const char *kind;
+	char label[24], open[11], due[11];
+};
+
+static void window_validate(struct validation *v, const json_t *body, struct window_values *wv)
+{
+	const char *period_text;
+	struct date open, due;
+	bool have_open, have_due;
+
+	validate_known_fields(v, body, "", window_fields);
+	wv->kind = validate_enum(v, body, "", "kind", true, return_kind_names);
+	period_text = validate_string(v, body, "", "period", true, 20);
+	wv->label[0] = '\0';
+	if (period_text) {
+		struct period p;
+
+		if (period_parse_kinds(period_text, 1u << PERIOD_FINANCIAL_YEAR | 1u << PERIOD_QUARTER, &p) != 0 ||
+		    period_format(&p, wv->label, sizeof(wv->label)) < 0) {
+			validation_add(v, "/period", "must be a financial year such as 2024/25 or a quarter such as 2024/25 Q1");
+			wv->label[0] = '\0';
+		}
+	}
+	have_open = validate_date(v, body, "", "open_date", true, &open);
+	have_due = validate_date(v, body, "", "due_date", true, &due);
+	if (have_open && have_due && date_compare(&due, &open) < 0)
+		validation_add(v, "/due_date", "must not be before open_date");
+	if (validation_ok(v)) {
+		(void)date_format(&open, wv->open, sizeof(wv->open));
+		(void)date_format(&due, wv->due, sizeof(wv->due));
+	}
+}
+
+/* Insert the window; its id into id (40 bytes), or -1 with the problem. */
+static int window_insert_or_respond(struct request *req, struct response *res,
+				    const struct window_values *wv, char *id)
+{
+	const char *p[4] = { wv->kind, wv->label, wv->open, wv->due };
+	int rc = api_insert_or_respond(req, res, "rw_insert", 4, p, id, 40);
+
+	if (rc == 1)
+		api_conflict_send(res, "duplicate-window", "Duplicate return window",
+				  "A return window of this kind for this period exists already.",
+				  "/period", "already has a return window of this kind");
+	return rc == 0 ? 0 : -1;
+}
+
+void window_create(struct request *req, struct response *res)
+{
+	json_t *body = request_json_or_respond(req, res);
+	struct validation v;
+	struct window_values wv;
+	char location[64], id[40];
+	PGresult *r = NULL;
+	const char *p[2] = { id, NULL };
+
+	validation_init(&v);
+	if (!body)
+		goto done;
+	if (!returns_reviewer(req)) {
+		problem_send(res, 403, "forbidden", "Forbidden", "Only the council opens return windows.");
+		goto done;
+	}
+	window_validate(&v, body, &wv);
+	if (!validation_ok(&v)) {
+		edit_invalid(res, &v);
+		goto done;
+	}
+	if (window_insert_or_respond(req, res, &wv, id))
+		goto done;
+	snprintf(res->audit_target, sizeof(res->audit_target), "%s", id);
+	if (api_exec_or_respond(req, res, "rt_notify", 0, NULL, NULL) ||
+	    api_exec_or_respond(req, res, "rw_get", 2, p, &r))
+		goto done;
+	returns_respond_text(res, 201, PQgetvalue(r, 0, 0));
+	if (res->status == 201) {
+		snprintf(location, sizeof(location), "/v1/return-windows/%s", id);
+		(void)response_header_add(res, "Location", location);
+	}
+done:
+	PQclear(r);
+	validation_release(&v);
+	json_decref(body);
+}
+
+static const struct csv_column window_csv[] = {
+	{ "id", "/id" },
+	{ "kind", "/kind" },
+	{ "period", "/period" },
+	{ "open_date", "/open_date" },
+	{ "due_date", "/due_date" },
+	{ "state", "/state" },
+	{ "created_at", "/created_at" },
+};
+
+static const enum cursor_key window_keys[] = { CURSOR_KEY_DATE, CURSOR_KEY_UUID };
+static const struct cursor_spec window_cursor = { "return-windows", window_keys, 2 };
+static const int window_key_cols[] = { 1, 2 };
+
+void window_list(struct request *req, struct response *res)
+{
+	const char *kind;
+	struct list_page page;
+	PGresult *r = NULL;
+
+	if (request_enum_or_respond(req, res, "kind", return_kind_names, NULL, &kind) ||
+	    list_page_or_respond(req, res, &window_cursor, &page) ||
+	    !request_db_or_respond(req, res))
+		return;
+	{
+		const char *p[5] = { returns_visible_org(req), kind, list_after(&page, 0),
+				     list_after(&page, 1), page.fetch };
+
+		if (api_exec_or_respond(req, res, "rw_list", 5, p, &r))
+			return;
+	}
+	list_respond_result(req, res, &page, r, list_row_json_text, window_key_cols, NULL,
+			    window_csv, API_COUNT(window_csv));
+	PQclear(r);
+}
+
+void window_get(struct request *req, struct response *res)
+{
+	const char *id = request_param(req, "id");
+	const char *p[2] = { id, returns_visible_org(req) };
+	PGresult *r = NULL;
+
+	if (!uuid_is_valid(id)) {
+		returns_not_found(res, "return window");
+		return;
+	}
+	if (!request_db_or_respond(req, res) ||
+	    api_exec_or_respond(req, res, "rw_get", 2, p, &r))
+		return;
+	if (PQntuples(r) != 1)
+		returns_not_found(res, "return window");
+	else
+		returns_respond_text(res, 200, PQgetvalue(r, 0, 0));
+	PQclear(r);
+}

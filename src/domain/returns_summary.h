@@ -1,0 +1,67 @@
+/*
+ * returns_summary.h - the published summary of a window's accepted partner
+ * returns, with its disclosure control.
+ *
+ * Cells: the total, then each of the kind's characteristics' top-level
+ * categories (a return that gives a sub-category such as asian_indian
+ * counts towards its parent asian).  Each characteristic's cells add up to
+ * the total: one additive constraint each.
+ *
+ * Nothing is published unless at least RETURNS_MIN_PARTNERS partners
+ * contributed: with one or two, a partner could subtract its own counts
+ * and learn the other's.  Otherwise disclosure_apply decides over the
+ * whole table at once.
+ *
+ * Pure: returns and categories come in as values the caller read.
+ */
+#ifndef EQ_DOMAIN_RETURNS_SUMMARY_H
+#define EQ_DOMAIN_RETURNS_SUMMARY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "domain/partner_return.h"
+
+#define RETURNS_MIN_PARTNERS 3
+
+/* One accepted return: its total and its lines ({characteristic:
+ * {category: count}}, borrowed; NULL counts nothing). */
+struct accepted_return {
+	long long total;
+	const json_t *lines;
+};
+
+struct returns_summary_cell {
+	const char *characteristic;   /* NULL for the total */
+	const char *category, *name;  /* borrowed from the catalogue ("total", "Total") */
+	int row;                      /* catalogue row; -1 for the total */
+};
+
+/* Cell 0 is the total; all arrays ncells long and owned. */
+struct returns_summary {
+	struct returns_summary_cell *cells;
+	int64_t *values;
+	bool *suppressed;
+	size_t ncells;
+	size_t partners;
+};
+
+/*
+ * The summary of naccepted returns of kind, counts from 1 to threshold-1
+ * withheld and whatever else disclosure control needs.  0, or -1 when
+ * memory runs out or a count is out of disclosure_apply's range (s is then
+ * released).  Release with returns_summary_release either way.
+ */
+__attribute__((warn_unused_result))
+int returns_summary_build(struct returns_summary *s, const struct return_kind *kind,
+			  const struct return_catalogue *cat,
+			  const struct accepted_return *accepted, size_t naccepted, int threshold);
+
+/* Is cell k published under characteristic ch (the total is under each)? */
+bool returns_summary_in(const struct returns_summary *s, size_t k, const char *ch);
+
+void returns_summary_release(struct returns_summary *s);
+
+#endif
