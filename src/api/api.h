@@ -30,6 +30,13 @@ struct api_module {
 };
 
 #define API_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+/* The members of a module for its arrays, each with its length taken from
+ * the array itself, so that the two can never disagree:
+ *   const struct api_module x_module = {
+ *           .name = "x", API_ROUTES(routes), API_STATEMENTS(statements),
+ *   };  */
+#define API_ROUTES(a) .routes = (a), .nroutes = API_COUNT(a)
+#define API_STATEMENTS(a) .statements = (a), .nstatements = API_COUNT(a)
 
 extern const struct api_module ops_module;
 extern const struct api_module areas_module;

@@ -93,17 +93,12 @@ static void areas_get(struct request *req, struct response *res)
 	PQclear(r);
 }
 
-static const char *const list_params[] = { "kind", "parent", "limit", "cursor", NULL };
 
 static const struct route routes[] = {
-	{ .method = HTTP_GET, .template = "/v1/areas", .handler = areas_list, .query_params = list_params, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_REFERENCE },
+	{ .method = HTTP_GET, .template = "/v1/areas", .handler = areas_list, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_REFERENCE },
 	{ .method = HTTP_GET, .template = "/v1/areas/{code}", .handler = areas_get, .flags = ROUTE_PUBLIC, .depends = DATA_REFERENCE },
 };
 
 const struct api_module areas_module = {
-	.name = "areas",
-	.routes = routes,
-	.nroutes = API_COUNT(routes),
-	.statements = statements,
-	.nstatements = API_COUNT(statements),
+	.name = "areas", API_ROUTES(routes), API_STATEMENTS(statements),
 };

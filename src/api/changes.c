@@ -484,18 +484,12 @@ static void changes_get(struct request *req, struct response *res)
 	json_decref(c.list);
 }
 
-static const char *const changes_params_allowed[] = { "since", "wait", "areas", NULL };
 
 static const struct route routes[] = {
-	{ .method = HTTP_GET, .template = "/v1/changes", .handler = changes_get,
-	  .query_params = changes_params_allowed },
+	{ .method = HTTP_GET, .template = "/v1/changes", .handler = changes_get },
 };
 
 const struct api_module changes_module = {
-	.name = "changes",
-	.routes = routes,
-	.nroutes = API_COUNT(routes),
-	.statements = statements,
-	.nstatements = API_COUNT(statements),
+	.name = "changes", API_ROUTES(routes), API_STATEMENTS(statements),
 	.routes_ready = changes_routes_ready,
 };

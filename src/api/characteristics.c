@@ -163,17 +163,12 @@ static void characteristics_get(struct request *req, struct response *res)
 	json_decref(list);
 }
 
-static const char *const list_params[] = { "limit", "cursor", NULL };
 
 static const struct route routes[] = {
-	{ .method = HTTP_GET, .template = "/v1/characteristics", .handler = characteristics_list, .query_params = list_params, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_REFERENCE },
+	{ .method = HTTP_GET, .template = "/v1/characteristics", .handler = characteristics_list, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_REFERENCE },
 	{ .method = HTTP_GET, .template = "/v1/characteristics/{code}", .handler = characteristics_get, .flags = ROUTE_PUBLIC, .depends = DATA_REFERENCE },
 };
 
 const struct api_module characteristics_module = {
-	.name = "characteristics",
-	.routes = routes,
-	.nroutes = API_COUNT(routes),
-	.statements = statements,
-	.nstatements = API_COUNT(statements),
+	.name = "characteristics", API_ROUTES(routes), API_STATEMENTS(statements),
 };

@@ -454,22 +454,14 @@ static int demographics_init(const struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-static const char *const datasets_params[] = { "limit", "cursor", NULL };
-static const char *const list_params[] = {
-	"dataset", "characteristic", "area", "area_kind", "category", "limit", "cursor", NULL,
-};
 
 static const struct route routes[] = {
-	{ .method = HTTP_GET, .template = "/v1/demographics/datasets", .handler = datasets_list, .query_params = datasets_params, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_DEMOGRAPHICS | DATA_REFERENCE },
+	{ .method = HTTP_GET, .template = "/v1/demographics/datasets", .handler = datasets_list, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_DEMOGRAPHICS | DATA_REFERENCE },
 	{ .method = HTTP_GET, .template = "/v1/demographics/datasets/{slug}", .handler = datasets_get, .flags = ROUTE_PUBLIC, .depends = DATA_DEMOGRAPHICS | DATA_REFERENCE },
-	{ .method = HTTP_GET, .template = "/v1/demographics", .handler = demographics_list, .query_params = list_params, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_DEMOGRAPHICS | DATA_REFERENCE },
+	{ .method = HTTP_GET, .template = "/v1/demographics", .handler = demographics_list, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_DEMOGRAPHICS | DATA_REFERENCE },
 };
 
 const struct api_module demographics_module = {
-	.name = "demographics",
-	.routes = routes,
-	.nroutes = API_COUNT(routes),
-	.statements = statements,
-	.nstatements = API_COUNT(statements),
+	.name = "demographics", API_ROUTES(routes), API_STATEMENTS(statements),
 	.init = demographics_init,
 };

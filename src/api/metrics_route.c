@@ -229,8 +229,5 @@ static const struct route routes[] = {
 };
 
 const struct api_module metrics_module = {
-	.name = "metrics",
-	.routes = routes,
-	.nroutes = API_COUNT(routes),
-	.init = metrics_route_init,
+	.name = "metrics", API_ROUTES(routes), .init = metrics_route_init,
 };

@@ -86,10 +86,5 @@ static const struct route routes[] = {
 };
 
 const struct api_module ops_module = {
-	.name = "ops",
-	.routes = routes,
-	.nroutes = API_COUNT(routes),
-	.statements = statements,
-	.nstatements = API_COUNT(statements),
-	.init = ops_init,
+	.name = "ops", API_ROUTES(routes), API_STATEMENTS(statements), .init = ops_init,
 };

@@ -135,7 +135,6 @@ static void asset(struct request *req, struct response *res)
 		   NULL);
 }
 
-static const char *const asset_params[] = { "v", NULL };
 
 /*
  * Not ROUTE_PUBLIC: that would put a copy of each file in the response
@@ -146,12 +145,9 @@ static const char *const asset_params[] = { "v", NULL };
 static const struct route routes[] = {
 	{ .method = HTTP_GET, .template = "/docs", .handler = docs_page },
 	{ .method = HTTP_GET, .template = "/dashboard", .handler = dashboard_page },
-	{ .method = HTTP_GET, .template = "/assets/{name}", .handler = asset,
-	  .query_params = asset_params },
+	{ .method = HTTP_GET, .template = "/assets/{name}", .handler = asset },
 };
 
 const struct api_module web_module = {
-	.name = "web",
-	.routes = routes,
-	.nroutes = API_COUNT(routes),
+	.name = "web", API_ROUTES(routes),
 };

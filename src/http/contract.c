@@ -26,124 +26,6 @@
 /* One item of a comma-separated parameter: the whole query is at most 8192. */
 #define QUERY_ITEM_MAX 8192
 
-static struct {
-	const struct contract_table *table;
-	regex_t *regex;
-	size_t nregex;
-	const struct route *routes;
-	size_t nroutes;
-	int *route_op;
-} bound;
-
-void contract_unbind(void)
-{
-	for (size_t i = 0; i < bound.nregex; i++)
-		regfree(&bound.regex[i]);
-	free(bound.regex);
-	free(bound.route_op);
-	memset(&bound, 0, sizeof(bound));
-}
-
-static bool op_has_param(const struct contract_table *t, const struct contract_op *op,
-			 const char *name)
-{
-	for (unsigned k = 0; k < op->nparams; k++)
-		if (strcmp(t->params[op->param_first + k].name, name) == 0)
-			return true;
-	return false;
-}
-
-/* Templates equal up to their placeholders' names: the contract may call
- * a segment {fy_start} where the route calls it {year}. */
-static bool same_template(const char *a, const char *b)
-{
-	while (*a && *b) {
-		if (*a == '{' && *b == '{') {
-			a += strcspn(a, "}");
-			b += strcspn(b, "}");
-			if (!*a || !*b)
-				return false;
-		} else if (*a != *b) {
-			return false;
-		}
-		a++;
-		b++;
-	}
-	return *a == *b;
-}
-
-int contract_bind(const struct contract_table *table, const struct route *routes,
-		  size_t nroutes, char *err, size_t errlen)
-{
-	bool *used = NULL;
-	int rc = -1;
-
-	contract_unbind();
-	bound.table = table;
-	bound.regex = calloc(table->npatterns ? table->npatterns : 1, sizeof(*bound.regex));
-	bound.route_op = calloc(nroutes ? nroutes : 1, sizeof(*bound.route_op));
-	used = calloc(table->nops ? table->nops : 1, sizeof(*used));
-	if (!bound.regex || !bound.route_op || !used) {
-		snprintf(err, errlen, "out of memory");
-		goto done;
-	}
-	for (size_t i = 0; i < table->npatterns; i++) {
-		if (regcomp(&bound.regex[i], table->patterns[i], REG_EXTENDED | REG_NOSUB) != 0) {
-			snprintf(err, errlen, "contract pattern %s does not compile", table->patterns[i]);
-			goto done;
-		}
-		bound.nregex++;
-	}
-	bound.routes = routes;
-	bound.nroutes = nroutes;
-	for (size_t i = 0; i < nroutes; i++) {
-		const struct route *r = &routes[i];
-
-		bound.route_op[i] = -1;
-		for (size_t k = 0; k < table->nops; k++)
-			if (table->ops[k].method == r->method &&
-			    same_template(table->ops[k].path, r->template)) {
-				bound.route_op[i] = (int)k;
-				used[k] = true;
-				break;
-			}
-		if (bound.route_op[i] < 0) {
-			snprintf(err, errlen, "route %s %s is not in the contract (api/openapi.yaml)",
-				 http_method_name(r->method), r->template);
-			goto done;
-		}
-		if ((r->flags & ROUTE_CSV) &&
-		    !op_has_param(table, &table->ops[bound.route_op[i]], "format")) {
-			snprintf(err, errlen, "route %s %s serves CSV but its operation has no format parameter",
-				 http_method_name(r->method), r->template);
-			goto done;
-		}
-	}
-	/* OPTIONS (and HEAD) are the server's own answers on any route's path
-	 * (router.h): their operations need a route of the same path only. */
-	for (size_t k = 0; k < table->nops; k++)
-		if (table->ops[k].method == HTTP_OPTIONS || table->ops[k].method == HTTP_HEAD)
-			for (size_t i = 0; i < nroutes && !used[k]; i++)
-				used[k] = same_template(table->ops[k].path, routes[i].template);
-	for (size_t k = 0; k < table->nops; k++)
-		if (!used[k]) {
-			snprintf(err, errlen, "operation %s %s of the contract has no route",
-				 http_method_name(table->ops[k].method), table->ops[k].path);
-			goto done;
-		}
-	rc = 0;
-done:
-	free(used);
-	if (rc != 0)
-		contract_unbind();
-	return rc;
-}
-
-int contract_op_of_route(size_t i)
-{
-	return bound.route_op && i < bound.nroutes ? bound.route_op[i] : -1;
-}
-
 /* Text for a reply: a failed append (out of memory) only shortens it. */
 static void keep(int rc)
 {
@@ -384,6 +266,7 @@ static int quoted_len(const char *s, size_t len)
 
 static void check_string(struct check *c, const struct contract_node *n, const char *s, size_t len)
 {
+	const regex_t *re;
 	size_t cps;
 
 	if (n->nenum) {
@@ -404,8 +287,8 @@ static void check_string(struct check *c, const struct contract_node *n, const c
 		problemf(c, "must be a date written YYYY-MM-DD");
 	else if (n->format == CONTRACT_FORMAT_UUID && !is_uuid(s, len))
 		problemf(c, "must be a UUID such as 3ad7dc14-26b8-42ba-bbb6-1d54bab182df");
-	if (n->pattern >= 0 && (size_t)n->pattern < bound.nregex &&
-	    (strlen(s) != len || regexec(&bound.regex[n->pattern], s, 0, NULL, 0) != 0)) {
+	if ((re = contract_pattern(n->pattern)) &&
+	    (strlen(s) != len || regexec(re, s, 0, NULL, 0) != 0)) {
 		/* The value is quoted back only when it cannot read as text of
 		 * ours: no spaces, quotes or markup (an injection attempt is
 		 * not echoed). */
@@ -641,7 +524,7 @@ static void check_value(struct check *c, const json_t *v, int node)
 
 size_t contract_validate_json(const json_t *value, int node, json_t *errors)
 {
-	struct check c = { .t = bound.table, .errors = errors, .key = "pointer", .where = BUF_INIT };
+	struct check c = { .t = contract_bound_table(), .errors = errors, .key = "pointer", .where = BUF_INIT };
 
 	if (!c.t)
 		return 0;
@@ -799,27 +682,9 @@ static size_t validate_query(const struct contract_table *t, const struct query 
 
 size_t contract_validate_query(const struct query *q, size_t op, json_t *errors)
 {
-	if (!bound.table || op >= bound.table->nops)
+	const struct contract_table *t = contract_bound_table();
+
+	if (!t || op >= t->nops)
 		return 0;
-	return validate_query(bound.table, q, &bound.table->ops[op], errors);
-}
-
-/* ---- for the pipeline (contract_check.c) ----------------------------------- */
-
-const struct contract_op *contract_op_for(const struct route *route, int *index)
-{
-	size_t i;
-
-	if (!bound.table || !route || route < bound.routes || route >= bound.routes + bound.nroutes)
-		return NULL;
-	i = (size_t)(route - bound.routes);
-	if (bound.route_op[i] < 0)
-		return NULL;
-	*index = bound.route_op[i];
-	return &bound.table->ops[bound.route_op[i]];
-}
-
-const struct contract_table *contract_bound_table(void)
-{
-	return bound.table;
+	return validate_query(t, q, &t->ops[op], errors);
 }

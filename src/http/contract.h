@@ -21,13 +21,15 @@
  *     the request (req->json) and request_json_or_respond hands it out.
  *
  * A request without a query string or body allocates nothing here.
- * contract.c is pure (unit-tested alone); contract_check.c holds the two
+ * contract.c is pure (unit-tested alone); contract_bind.c holds the
+ * binding made at start-up; contract_check.c holds the two
  * ..._or_respond functions that speak to the request and the response.
  */
 #ifndef EQ_HTTP_CONTRACT_H
 #define EQ_HTTP_CONTRACT_H
 
 #include <jansson.h>
+#include <regex.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -162,6 +164,10 @@ int contract_op_of_route(size_t i);
  * with its index; NULL when route is not from the bound table. */
 const struct contract_op *contract_op_for(const struct route *route, int *index);
 const struct contract_table *contract_bound_table(void);
+
+/* Pattern i of the bound table, compiled by contract_bind (owned by the
+ * binding, valid until contract_unbind); NULL for -1 or out of range. */
+const regex_t *contract_pattern(int i);
 
 /* Past this many problems a reply lists the first ones and counts the rest. */
 #define CONTRACT_MAX_ERRORS 200

@@ -31,7 +31,8 @@ enum http_method http_method_parse(const char *text);
 const char *http_method_name(enum http_method m);
 
 /* A handler always leaves a response in res (see response.h). */
-typedef void (*route_handler_fn)(struct request *req, struct response *res);
+typedef void route_handler(struct request *req, struct response *res);
+typedef route_handler *route_handler_fn;
 
 enum route_flags {
 	ROUTE_PUBLIC = 1u << 0,   /* public data: shared cache, ETag, Cache-Control: public */
@@ -45,10 +46,8 @@ struct route {
 	enum http_method method;
 	const char *template;
 	route_handler_fn handler;
-	/* Unused: the query is checked against api/openapi.yaml now
-	 * (http/contract.h).  Kept until the per-route lists in src/api are
-	 * removed, after the merge of the contract pipeline. */
-	const char *const *query_params;
+	/* Its parameters and body are api/openapi.yaml's, checked before the
+	 * handler runs (http/contract.h). */
 	unsigned flags;
 	const char *scope;                /* API-key scope required; NULL: public */
 	const char *action;               /* audit name of a write, "hate_crime_report.create" */

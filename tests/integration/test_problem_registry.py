@@ -28,6 +28,8 @@ CALL = re.compile(
 # and #define BAD_REQUEST(detail) { 400, "bad-request", "Bad request", detail }
 REFUSAL = re.compile(
     r'(?:struct refusal \w+ = |#define \w+\(\w+\) )\{\s*(\d{3}),\s*"([^"]*)",\s*"([^"]*)"', re.S)
+# api_conflict_send(res, "duplicate-window", "Duplicate return window", ...): a 409.
+CONFLICT = re.compile(r'api_conflict_send\s*\(\s*[^,;]+,\s*"([^"]*)"\s*,\s*"([^"]*)"', re.S)
 ENTRY = re.compile(r'\{ "([a-z0-9-]+)", (\d{3}), "([^"]*)",\s*"((?:[^"\\]|\\.)*)" \}')
 
 
@@ -47,6 +49,8 @@ def uses_in_sources() -> list:
         for pattern in (CALL, REFUSAL):
             for status, slug, title in pattern.findall(text):
                 uses.append((rel, status.strip(), slug, title))
+        for slug, title in CONFLICT.findall(text):
+            uses.append((rel, "409", slug, title))
     return uses
 
 

@@ -20,18 +20,14 @@
 #include "api/kit/edit.h"
 #include "domain/validate.h"
 
+#include "http/router.h"
+
 struct request;
 struct response;
 
-void plan_list(struct request *req, struct response *res);
-void plan_create(struct request *req, struct response *res);
-void plan_get(struct request *req, struct response *res);
-void plan_summary(struct request *req, struct response *res);
-void action_list(struct request *req, struct response *res);
-void action_create(struct request *req, struct response *res);
-void action_get(struct request *req, struct response *res);
-void action_patch(struct request *req, struct response *res);
-void update_create(struct request *req, struct response *res);
+/* The handlers (module.c routes them). */
+route_handler plan_list, plan_create, plan_get, plan_summary, action_list,
+	action_create, action_get, action_patch, update_create;
 
 /* The database id (as text, into out of 24 bytes) of the plan named by
  * id (a slug or "current"), or -1 with a 404 or 503 in res. */

@@ -96,10 +96,6 @@ static const struct db_statement statements[] = {
 	{ "ap_notify", "SELECT pg_notify('" LISTENER_CHANNEL "', 'action_plan')", 0 },
 };
 
-static const char *const plan_list_params[] = { "status", "limit", "cursor", NULL };
-static const char *const action_list_params[] = {
-	"status", "rag", "outcome", "lead", "overdue", "sort", "limit", "cursor", NULL,
-};
 
 #define AP_DEPENDS (DATA_ACTION_PLAN | DATA_REFERENCE)
 #define AP_WRITE .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY, \
@@ -107,13 +103,13 @@ static const char *const action_list_params[] = {
 
 static const struct route routes[] = {
 	{ .method = HTTP_GET, .template = "/v1/action-plans", .handler = plan_list,
-	  .query_params = plan_list_params, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = AP_DEPENDS },
+	  .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = AP_DEPENDS },
 	{ .method = HTTP_POST, .template = "/v1/action-plans", .handler = plan_create,
 	  AP_WRITE, .action = "action_plan.create" },
 	{ .method = HTTP_GET, .template = "/v1/action-plans/{id}", .handler = plan_get,
 	  .flags = ROUTE_PUBLIC, .depends = AP_DEPENDS },
 	{ .method = HTTP_GET, .template = "/v1/action-plans/{id}/actions", .handler = action_list,
-	  .query_params = action_list_params, .flags = ROUTE_PUBLIC | ROUTE_CSV,
+	  .flags = ROUTE_PUBLIC | ROUTE_CSV,
 	  .depends = AP_DEPENDS },
 	{ .method = HTTP_POST, .template = "/v1/action-plans/{id}/actions", .handler = action_create,
 	  AP_WRITE, .action = "action.create" },
@@ -129,9 +125,5 @@ static const struct route routes[] = {
 };
 
 const struct api_module action_plan_module = {
-	.name = "action_plan",
-	.routes = routes,
-	.nroutes = API_COUNT(routes),
-	.statements = statements,
-	.nstatements = API_COUNT(statements),
+	.name = "action_plan", API_ROUTES(routes), API_STATEMENTS(statements),
 };

@@ -102,16 +102,13 @@ static const struct db_statement statements[] = {
 
 /* ---- the route table ---------------------------------------------------------- */
 
-static const char *const list_params[] = {
-	"from", "to", "ward", "strand", "organisation", "status", "limit", "cursor", NULL,
-};
 
 static const struct route routes[] = {
 	{ .method = HTTP_POST, .template = "/v1/hate-crime/reports", .handler = report_create,
 	  .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY, .scope = "submit:hate-crime",
 	  .action = "hate_crime_report.create", .depends = DATA_HATE_CRIME },
 	{ .method = HTTP_GET, .template = "/v1/hate-crime/reports", .handler = report_list,
-	  .query_params = list_params, .flags = ROUTE_CSV, .scope = "read:hate-crime" },
+	  .flags = ROUTE_CSV, .scope = "read:hate-crime" },
 	{ .method = HTTP_GET, .template = "/v1/hate-crime/reports/{id}", .handler = report_get,
 	  .scope = "read:hate-crime" },
 	{ .method = HTTP_PATCH, .template = "/v1/hate-crime/reports/{id}", .handler = report_patch,
@@ -122,9 +119,5 @@ static const struct route routes[] = {
 };
 
 const struct api_module hate_crime_reports_module = {
-	.name = "hate_crime_reports",
-	.routes = routes,
-	.nroutes = API_COUNT(routes),
-	.statements = statements,
-	.nstatements = API_COUNT(statements),
+	.name = "hate_crime_reports", API_ROUTES(routes), API_STATEMENTS(statements),
 };

@@ -20,10 +20,7 @@
  * 404 is the one every handler of the resource answers. */
 extern const struct edit_kind report_edit;
 
-void report_create(struct request *req, struct response *res);
-void report_patch(struct request *req, struct response *res);
-void report_list(struct request *req, struct response *res);
-void report_get(struct request *req, struct response *res);
-void report_versions(struct request *req, struct response *res);
+/* The handlers (module.c routes them). */
+route_handler report_create, report_patch, report_list, report_get, report_versions;
 
 #endif

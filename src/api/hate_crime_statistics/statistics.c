@@ -555,20 +555,14 @@ done:
 	hcs_snapshot_release(&ref);
 }
 
-static const char *const statistics_params[] = {
-	"from", "to", "group_by", "ward", "strand", "offence_type", "channel", "compare", NULL,
-};
 
 static const struct route routes[] = {
 	{ .method = HTTP_GET, .template = "/v1/hate-crime/statistics", .handler = statistics_get,
-	  .query_params = statistics_params, .flags = ROUTE_PUBLIC | ROUTE_CSV,
+	  .flags = ROUTE_PUBLIC | ROUTE_CSV,
 	  .depends = STATISTICS_DEPENDS },
 };
 
 const struct api_module hate_crime_statistics_module = {
-	.name = "hate_crime_statistics",
-	.routes = routes,
-	.nroutes = API_COUNT(routes),
-	.statements = hcs_statements,
-	.nstatements = HCS_NSTATEMENTS,
+	.name = "hate_crime_statistics", API_ROUTES(routes),
+	.statements = hcs_statements, .nstatements = HCS_NSTATEMENTS,
 };

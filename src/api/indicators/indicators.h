@@ -25,14 +25,13 @@
 #include "domain/indicator_rag.h"
 #include "domain/indicator_value.h"
 
+#include "http/router.h"
+
 struct request;
 struct response;
 
-void indicators_list(struct request *req, struct response *res);
-void indicators_get(struct request *req, struct response *res);
-void values_list(struct request *req, struct response *res);
-void value_put(struct request *req, struct response *res);
-void scorecard(struct request *req, struct response *res);
+/* The handlers (module.c routes them). */
+route_handler indicators_list, indicators_get, values_list, value_put, scorecard;
 
 /* The columns of ind_all and ind_values. */
 enum { IC_CODE, IC_TITLE, IC_DEFINITION, IC_UNIT, IC_POLARITY, IC_FREQUENCY, IC_OUTCOME,

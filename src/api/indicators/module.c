@@ -72,11 +72,6 @@ static const struct db_statement statements[] = {
 	  " WHERE p.status = 'current'", 0 },
 };
 
-static const char *const list_params[] = {
-	"outcome", "frequency", "rag", "limit", "cursor", "format", NULL,
-};
-static const char *const values_params[] = { "from", "to", "limit", "cursor", "format", NULL };
-static const char *const scorecard_params[] = { "period", NULL };
 
 #define IND_DEPENDS (DATA_INDICATORS | DATA_REFERENCE)
 #define IND_PUT .flags = ROUTE_WRITE | ROUTE_BODY, .scope = "manage:indicators", \
@@ -84,24 +79,20 @@ static const char *const scorecard_params[] = { "period", NULL };
 
 static const struct route routes[] = {
 	{ .method = HTTP_GET, .template = "/v1/indicators", .handler = indicators_list,
-	  .query_params = list_params, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = IND_DEPENDS },
+	  .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = IND_DEPENDS },
 	{ .method = HTTP_GET, .template = "/v1/indicators/{code}", .handler = indicators_get,
 	  .flags = ROUTE_PUBLIC, .depends = IND_DEPENDS },
 	{ .method = HTTP_GET, .template = "/v1/indicators/{code}/values", .handler = values_list,
-	  .query_params = values_params, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = IND_DEPENDS },
+	  .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = IND_DEPENDS },
 	{ .method = HTTP_PUT, .template = "/v1/indicators/{code}/values/{period}",
 	  .handler = value_put, IND_PUT },
 	{ .method = HTTP_PUT, .template = "/v1/indicators/{code}/values/{year}/{period}",
 	  .handler = value_put, IND_PUT },
 	{ .method = HTTP_GET, .template = "/v1/scorecard", .handler = scorecard,
-	  .query_params = scorecard_params, .flags = ROUTE_PUBLIC,
+	  .flags = ROUTE_PUBLIC,
 	  .depends = IND_DEPENDS | DATA_ACTION_PLAN },
 };
 
 const struct api_module indicators_module = {
-	.name = "indicators",
-	.routes = routes,
-	.nroutes = API_COUNT(routes),
-	.statements = statements,
-	.nstatements = API_COUNT(statements),
+	.name = "indicators", API_ROUTES(routes), API_STATEMENTS(statements),
 };

@@ -109,27 +109,22 @@ static const struct db_statement statements[] = {
 /* Either scope: a partner reads its own, a reviewer every organisation's. */
 #define READ_SCOPES "submit:returns,review:returns"
 
-static const char *const list_params[] = {
-	"window", "status", "organisation", "late", "limit", "cursor", NULL,
-};
-static const char *const window_params[] = { "kind", "limit", "cursor", NULL };
-static const char *const summary_params[] = { "window", NULL };
 
 static const struct route routes[] = {
 	{ .method = HTTP_POST, .template = "/v1/return-windows", .handler = window_create,
 	  .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY, .scope = "review:returns",
 	  .action = "return_window.create", .depends = DATA_RETURNS },
 	{ .method = HTTP_GET, .template = "/v1/return-windows", .handler = window_list,
-	  .query_params = window_params, .flags = ROUTE_CSV, .scope = READ_SCOPES },
+	  .flags = ROUTE_CSV, .scope = READ_SCOPES },
 	{ .method = HTTP_GET, .template = "/v1/return-windows/{id}", .handler = window_get,
 	  .scope = READ_SCOPES },
 	{ .method = HTTP_POST, .template = "/v1/returns", .handler = return_create,
 	  .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY, .scope = "submit:returns",
 	  .action = "partner_return.create", .depends = DATA_RETURNS },
 	{ .method = HTTP_GET, .template = "/v1/returns", .handler = return_list,
-	  .query_params = list_params, .flags = ROUTE_CSV, .scope = READ_SCOPES },
+	  .flags = ROUTE_CSV, .scope = READ_SCOPES },
 	{ .method = HTTP_GET, .template = "/v1/returns/summary", .handler = summary_get,
-	  .query_params = summary_params, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_RETURNS | DATA_REFERENCE },
+	  .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_RETURNS | DATA_REFERENCE },
 	{ .method = HTTP_GET, .template = "/v1/returns/{id}", .handler = return_get,
 	  .scope = READ_SCOPES },
 	{ .method = HTTP_PUT, .template = "/v1/returns/{id}", .handler = return_put,
@@ -146,9 +141,5 @@ static const struct route routes[] = {
 };
 
 const struct api_module returns_module = {
-	.name = "returns",
-	.routes = routes,
-	.nroutes = API_COUNT(routes),
-	.statements = statements,
-	.nstatements = API_COUNT(statements),
+	.name = "returns", API_ROUTES(routes), API_STATEMENTS(statements),
 };

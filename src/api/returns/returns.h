@@ -69,16 +69,7 @@ int returns_content_or_respond(struct response *res, const json_t *body, struct 
 void returns_content_release(struct returns_content *c);
 
 /* Handlers (module.c routes them). */
-void window_create(struct request *req, struct response *res);
-void window_list(struct request *req, struct response *res);
-void window_get(struct request *req, struct response *res);
-void return_create(struct request *req, struct response *res);
-void return_list(struct request *req, struct response *res);
-void return_get(struct request *req, struct response *res);
-void return_versions(struct request *req, struct response *res);
-void return_put(struct request *req, struct response *res);
-void return_submit(struct request *req, struct response *res);
-void return_review(struct request *req, struct response *res);
-void summary_get(struct request *req, struct response *res);
+route_handler window_create, window_list, window_get, return_create, return_list,
+	return_get, return_versions, return_put, return_submit, return_review, summary_get;
 
 #endif

@@ -41,35 +41,25 @@ static int workforce_init(const struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-static const char *const snapshots_params[] = { NULL };
-static const char *const create_params[] = { "as_of", NULL };
-static const char *const profile_params[] = {
-	"as_of", "characteristic", "directorate", "grade_band", "group_by", "compare", NULL,
-};
-static const char *const paygap_params[] = { "as_of", "characteristic", "compare", NULL };
-static const char *const repr_params[] = { "as_of", "characteristic", "dataset", NULL };
 
 static const struct route routes[] = {
 	{ .method = HTTP_GET, .template = "/v1/workforce/snapshots", .handler = wf_snapshots_get,
-	  .query_params = snapshots_params, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = WF_DEPENDS },
+	  .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = WF_DEPENDS },
 	{ .method = HTTP_POST, .template = "/v1/workforce/snapshots", .handler = wf_snapshot_create,
-	  .query_params = create_params, .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY,
+	  .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY,
 	  .scope = "admin", .action = "workforce_snapshot.load", .depends = DATA_WORKFORCE },
 	{ .method = HTTP_PUT, .template = "/v1/workforce/snapshots/{as_of}/pay-gaps", .handler = wf_paygaps_put,
-	  .query_params = snapshots_params, .flags = ROUTE_WRITE | ROUTE_BODY,
+	  .flags = ROUTE_WRITE | ROUTE_BODY,
 	  .scope = "admin", .action = "workforce_pay_gaps.publish", .depends = DATA_WORKFORCE },
 	{ .method = HTTP_GET, .template = "/v1/workforce/profile", .handler = wf_profile_get,
-	  .query_params = profile_params, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = WF_DEPENDS },
+	  .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = WF_DEPENDS },
 	{ .method = HTTP_GET, .template = "/v1/workforce/pay-gaps", .handler = wf_paygaps_get,
-	  .query_params = paygap_params, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = WF_DEPENDS },
+	  .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = WF_DEPENDS },
 	{ .method = HTTP_GET, .template = "/v1/workforce/representation", .handler = wf_representation_get,
-	  .query_params = repr_params, .flags = ROUTE_PUBLIC | ROUTE_CSV,
+	  .flags = ROUTE_PUBLIC | ROUTE_CSV,
 	  .depends = WF_DEPENDS | DATA_DEMOGRAPHICS },
 };
 
 const struct api_module workforce_module = {
-	.name = "workforce",
-	.routes = routes,
-	.nroutes = API_COUNT(routes),
-	.init = workforce_init,
+	.name = "workforce", API_ROUTES(routes), .init = workforce_init,
 };

@@ -25,6 +25,8 @@
 #include "domain/workforce_table.h"
 #include "import/workforce.h"
 
+#include "http/router.h"
+
 struct request;
 struct response;
 
@@ -97,11 +99,7 @@ json_t *wf_grade_bands_json(const struct wf_state *st);
 extern const char *const wf_compare_choices[];   /* "previous" */
 
 /* The handlers (one file each, by resource). */
-void wf_snapshots_get(struct request *req, struct response *res);
-void wf_snapshot_create(struct request *req, struct response *res);
-void wf_profile_get(struct request *req, struct response *res);
-void wf_paygaps_get(struct request *req, struct response *res);
-void wf_paygaps_put(struct request *req, struct response *res);
-void wf_representation_get(struct request *req, struct response *res);
+route_handler wf_snapshots_get, wf_snapshot_create, wf_profile_get, wf_paygaps_get,
+	wf_paygaps_put, wf_representation_get;
 
 #endif
