@@ -96,76 +96,61 @@ static const struct seed_file reference_files[] = {
 	  NULL, NULL },
 };
 
-static const char *const census_manifest_columns[] = { "file", "dataset" };
-
 /* Each Census file through the importer a council uses for the real
  * tables (it has its own transaction per file). */
-static int seed_census(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen)
+static int census_row(PGconn *pg, const char *root, const char *const *v, const char *where,
+		      size_t *changed, char *err, size_t errlen)
 {
-	struct seed_csv manifest;
+	struct census_import_result result;
 	struct buf path = BUF_INIT;
-	const char *v[2];
-	int rc = -1, more;
+	int rc = -1;
 
-	if (seed_csv_open(&manifest, root, "census/manifest.csv", census_manifest_columns, 2,
-			  err, errlen))
-		goto done;
-	while ((more = seed_csv_next(&manifest, v, err, errlen)) > 0) {
-		struct census_import_result result;
-
-		if (!v[0] || !v[1] || strchr(v[0], '/')) {
-			snprintf(err, errlen, "%s: not file,dataset", manifest.where);
-			goto done;
-		}
-		buf_reset(&path);
-		if (buf_appendf(&path, "%s/data/census/%s", root, v[0]) ||
-		    census_import_file(pg, buf_cstr(&path), v[1], &result, err, errlen))
-			goto done;
+	if (!v[0] || !v[1] || strchr(v[0], '/'))
+		snprintf(err, errlen, "%s: not file,dataset", where);
+	else if (buf_appendf(&path, "%s/data/census/%s", root, v[0]))
+		snprintf(err, errlen, "out of memory");
+	else if (census_import_file(pg, buf_cstr(&path), v[1], &result, err, errlen) == 0) {
 		*changed += result.cells_changed;
 		log_msgf(LOG_INFO, "seed: %s: %s, %zu areas, %zu cells changed", v[0],
 			 result.characteristic, result.rows_loaded, result.cells_changed);
+		rc = 0;
 	}
-	rc = more < 0 ? -1 : 0;
-done:
-	seed_csv_close(&manifest);
 	buf_release(&path);
 	return rc;
 }
-
-static const char *const workforce_manifest_columns[] = { "file", "as_of", "notes" };
 
 /* Each snapshot through the council's own workforce importer. */
-static int seed_workforce(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen)
+static int workforce_row(PGconn *pg, const char *root, const char *const *v, const char *where,
+			 size_t *changed, char *err, size_t errlen)
 {
-	struct seed_csv manifest;
 	struct buf path = BUF_INIT;
-	const char *v[3];
-	int rc = -1, more;
+	char outcome[32];
+	int rc = -1;
 
-	if (seed_csv_open(&manifest, root, "workforce/manifest.csv", workforce_manifest_columns, 3,
-			  err, errlen))
-		goto done;
-	while ((more = seed_csv_next(&manifest, v, err, errlen)) > 0) {
-		char outcome[32];
-
-		if (!v[0] || !v[1] || strchr(v[0], '/')) {
-			snprintf(err, errlen, "%s: not file,as_of,notes", manifest.where);
-			goto done;
-		}
-		buf_reset(&path);
-		if (buf_appendf(&path, "%s/data/workforce/%s", root, v[0]) ||
-		    workforce_import_file(pg, buf_cstr(&path), v[1], "demo", v[2] ? v[2] : "",
-					  outcome, sizeof(outcome), err, errlen))
-			goto done;
-		if (strcmp(outcome, "unchanged") != 0)
-			(*changed)++;
+	if (!v[0] || !v[1] || strchr(v[0], '/'))
+		snprintf(err, errlen, "%s: not file,as_of,notes", where);
+	else if (buf_appendf(&path, "%s/data/workforce/%s", root, v[0]))
+		snprintf(err, errlen, "out of memory");
+	else if (workforce_import_file(pg, buf_cstr(&path), v[1], "demo", v[2] ? v[2] : "",
+				       outcome, sizeof(outcome), err, errlen) == 0) {
+		*changed += strcmp(outcome, "unchanged") != 0;
+		rc = 0;
 	}
-	rc = more < 0 ? -1 : 0;
-done:
-	seed_csv_close(&manifest);
 	buf_release(&path);
 	return rc;
 }
+
+static const char *const census_columns[] = { "file", "dataset" };
+static const char *const workforce_columns[] = { "file", "as_of", "notes" };
+
+/* Manifests: each row names a file for an importer that makes its own
+ * transactions, so they are loaded outside seed_csv_load_all's. */
+static const struct seed_file census_manifest = {
+	"census/manifest.csv", census_columns, N(census_columns), NULL, census_row, NULL,
+};
+static const struct seed_file workforce_manifest = {
+	"workforce/manifest.csv", workforce_columns, N(workforce_columns), NULL, workforce_row, NULL,
+};
 
 int seed_run(PGconn *pg, const char *root, char *err, size_t errlen)
 {
@@ -173,12 +158,12 @@ int seed_run(PGconn *pg, const char *root, char *err, size_t errlen)
 
 	if (seed_csv_load_all(pg, root, "reference", reference_files, N(reference_files),
 			      &changed, err, errlen) ||
-	    seed_census(pg, root, &changed, err, errlen) ||
+	    seed_csv_load(pg, root, &census_manifest, &changed, err, errlen) ||
 	    seed_hate_crime(pg, root, &changed, err, errlen) ||
 	    seed_returns(pg, root, &changed, err, errlen) ||
 	    seed_action_plan(pg, root, &changed, err, errlen) ||
 	    seed_indicators(pg, root, &changed, err, errlen) ||
-	    seed_workforce(pg, root, &changed, err, errlen))
+	    seed_csv_load(pg, root, &workforce_manifest, &changed, err, errlen))
 		return -1;
 	log_msgf(LOG_INFO, "seed complete: %zu rows changed", changed);
 	return 0;

@@ -92,13 +92,14 @@ int seed_exec(PGconn *pg, const char *where, const char *sql, int nparams,
 	return -1;
 }
 
-static int exec_row(PGconn *pg, const struct seed_file *file, const char *const *values,
-		    const char *where, size_t *inserted, char *err, size_t errlen)
+static int exec_row(PGconn *pg, const char *root, const struct seed_file *file,
+		    const char *const *values, const char *where, size_t *inserted,
+		    char *err, size_t errlen)
 {
 	PGresult *res = NULL;
 
 	if (file->row)
-		return file->row(pg, values, where, inserted, err, errlen);
+		return file->row(pg, root, values, where, inserted, err, errlen);
 	if (seed_exec(pg, where, file->sql, (int)file->ncolumns, values, &res, err, errlen))
 		return -1;
 	/* Rows inserted or updated (an upsert that changed nothing: 0). */
@@ -131,7 +132,7 @@ int seed_csv_load(PGconn *pg, const char *root, const struct seed_file *file,
 		while ((more = seed_csv_next(&f, values, err, errlen)) > 0) {
 			if (parent >= 0 && (pass == 0) != (values[parent] == NULL))
 				continue;
-			if (exec_row(pg, file, values, f.where, inserted, err, errlen))
+			if (exec_row(pg, root, file, values, f.where, inserted, err, errlen))
 				goto done;
 		}
 		if (more < 0)

@@ -57,10 +57,11 @@ int seed_exec(PGconn *pg, const char *where, const char *sql, int nparams,
 /*
  * A row loader: write values (one per column of its file) with pg; add the
  * rows it created to *inserted; 0, or -1 with a reason in err (where names
- * the file and line).
+ * the file and line).  root is the folder holding data/, for a row that
+ * names another file (a manifest).
  */
-typedef int (*seed_row_fn)(PGconn *pg, const char *const *values, const char *where,
-			   size_t *inserted, char *err, size_t errlen);
+typedef int (*seed_row_fn)(PGconn *pg, const char *root, const char *const *values,
+			   const char *where, size_t *inserted, char *err, size_t errlen);
 
 struct seed_file {
 	const char *name;                /* below data/ */

@@ -55,8 +55,8 @@ static int check_organisation(PGconn *pg, const char *slug, const char *where,
 	return 0;
 }
 
-static int load_row(PGconn *pg, const char *const *values, const char *where,
-		    size_t *inserted, char *err, size_t errlen)
+static int load_row(PGconn *pg, const char *root, const char *const *values,
+		    const char *where, size_t *inserted, char *err, size_t errlen)
 {
 	PGresult *r = NULL;
 	char id[40];

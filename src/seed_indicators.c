@@ -37,8 +37,8 @@ static const char revision_sql[] =
 	" SELECT indicator_code, period, revision, target, actual, commentary, published_on,"
 	" updated_at, NULL, 'seed' FROM indicator_values WHERE indicator_code = $1 AND period = $2";
 
-static int value_row(PGconn *pg, const char *const *values, const char *where,
-		     size_t *inserted, char *err, size_t errlen)
+static int value_row(PGconn *pg, const char *root, const char *const *values,
+		     const char *where, size_t *inserted, char *err, size_t errlen)
 {
 	PGresult *r = NULL;
 	struct period p;

@@ -46,8 +46,8 @@ static const char review_sql[] =
 	" reviewed_at = submitted_at + interval '1 day', version = version + 1,"
 	" updated_at = submitted_at + interval '1 day' WHERE id = $1";
 
-static int load_return(PGconn *pg, const char *const *v, const char *where,
-		       size_t *inserted, char *err, size_t errlen)
+static int load_return(PGconn *pg, const char *root, const char *const *v,
+		       const char *where, size_t *inserted, char *err, size_t errlen)
 {
 	PGresult *r = NULL;
 	char id[40];
