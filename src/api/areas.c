@@ -93,7 +93,6 @@ static void areas_get(struct request *req, struct response *res)
 	PQclear(r);
 }
 
-
 static const struct route routes[] = {
 	{ .method = HTTP_GET, .template = "/v1/areas", .handler = areas_list, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_REFERENCE },
 	{ .method = HTTP_GET, .template = "/v1/areas/{code}", .handler = areas_get, .flags = ROUTE_PUBLIC, .depends = DATA_REFERENCE },

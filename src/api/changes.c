@@ -484,7 +484,6 @@ static void changes_get(struct request *req, struct response *res)
 	json_decref(c.list);
 }
 
-
 static const struct route routes[] = {
 	{ .method = HTTP_GET, .template = "/v1/changes", .handler = changes_get },
 };

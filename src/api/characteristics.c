@@ -163,7 +163,6 @@ static void characteristics_get(struct request *req, struct response *res)
 	json_decref(list);
 }
 
-
 static const struct route routes[] = {
 	{ .method = HTTP_GET, .template = "/v1/characteristics", .handler = characteristics_list, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_REFERENCE },
 	{ .method = HTTP_GET, .template = "/v1/characteristics/{code}", .handler = characteristics_get, .flags = ROUTE_PUBLIC, .depends = DATA_REFERENCE },

@@ -454,7 +454,6 @@ static int demographics_init(const struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-
 static const struct route routes[] = {
 	{ .method = HTTP_GET, .template = "/v1/demographics/datasets", .handler = datasets_list, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_DEMOGRAPHICS | DATA_REFERENCE },
 	{ .method = HTTP_GET, .template = "/v1/demographics/datasets/{slug}", .handler = datasets_get, .flags = ROUTE_PUBLIC, .depends = DATA_DEMOGRAPHICS | DATA_REFERENCE },

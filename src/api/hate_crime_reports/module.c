@@ -102,7 +102,6 @@ static const struct db_statement statements[] = {
 
 /* ---- the route table ---------------------------------------------------------- */
 
-
 static const struct route routes[] = {
 	{ .method = HTTP_POST, .template = "/v1/hate-crime/reports", .handler = report_create,
 	  .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY, .scope = "submit:hate-crime",

@@ -555,7 +555,6 @@ done:
 	hcs_snapshot_release(&ref);
 }
 
-
 static const struct route routes[] = {
 	{ .method = HTTP_GET, .template = "/v1/hate-crime/statistics", .handler = statistics_get,
 	  .flags = ROUTE_PUBLIC | ROUTE_CSV,

@@ -109,7 +109,6 @@ static const struct db_statement statements[] = {
 /* Either scope: a partner reads its own, a reviewer every organisation's. */
 #define READ_SCOPES "submit:returns,review:returns"
 
-
 static const struct route routes[] = {
 	{ .method = HTTP_POST, .template = "/v1/return-windows", .handler = window_create,
 	  .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY, .scope = "review:returns",

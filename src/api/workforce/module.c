@@ -41,7 +41,6 @@ static int workforce_init(const struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-
 static const struct route routes[] = {
 	{ .method = HTTP_GET, .template = "/v1/workforce/snapshots", .handler = wf_snapshots_get,
 	  .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = WF_DEPENDS },
