@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "api/common.h"
+#include "api/kit/list.h"
 #include "http/cache.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -95,42 +96,54 @@ static json_t *flatten(json_t *list)
 	return rows;
 }
 
+/* Pages by characteristic code: a page holds whole characteristics, each
+ * with all of its categories, so the statement limits characteristics,
+ * not rows, and the kit's row-per-item answer does not fit. */
+static const enum cursor_key characteristic_keys[] = { CURSOR_KEY_TEXT };
+static const struct cursor_spec characteristic_keyset = {
+	"characteristics", characteristic_keys, 1,
+};
+
 static void characteristics_list(struct request *req, struct response *res)
 {
-	struct page page;
+	struct list_page page;
 	PGresult *r = NULL;
 	json_t *data;
-	const char *next = NULL;
+	const char *last = NULL;
 	int nchars = 0;
 
-	if (request_page_or_respond(req, res, &page) || !request_db_or_respond(req, res))
+	if (list_page_or_respond(req, res, &characteristic_keyset, &page) ||
+	    !request_db_or_respond(req, res))
 		return;
 	{
-		const char *params[2] = { page.after, page.fetch };
+		const char *params[2] = { list_after(&page, 0), page.fetch };
 
 		if (api_exec_or_respond(req, res, "characteristics_list", 2, params, &r))
 			return;
 	}
 	data = fold(r, (int)page.limit, &nchars);
 	if (data && nchars == page.limit) {
-		/* Is there a characteristic beyond this page? */
-		const char *last = json_string_value(json_object_get(json_array_get(data, (size_t)nchars - 1), "code"));
+		/* Is there a characteristic beyond this page?  The key is
+		 * copied: flattening for CSV frees the object it is in. */
+		const char *code = json_string_value(json_object_get(json_array_get(data, (size_t)nchars - 1), "code"));
 
-		for (int i = 0; last && i < PQntuples(r); i++)
-			if (strcmp(PQgetvalue(r, i, 0), last) > 0) {
-				next = request_cursor_encode(req, last);
+		for (int i = 0; code && i < PQntuples(r); i++)
+			if (strcmp(PQgetvalue(r, i, 0), code) > 0) {
+				last = request_strdup(req, code);
+				if (!last) {
+					json_decref(data);
+					data = NULL;
+				}
 				break;
 			}
 	}
 	PQclear(r);
-	if (!data) {
-		problem_send_internal(res);
-		return;
-	}
-	if (req->format == FORMAT_CSV)
+	if (data && req->format == FORMAT_CSV)
 		data = flatten(data);
-	response_list(req, res, data, json_pack("{s:i}", "count", nchars), next,
-		      csv_columns, API_COUNT(csv_columns));
+	/* CSV has no meta, so the count list_respond puts there is the
+	 * number of characteristics (JSON) whatever the CSV rows are. */
+	list_respond(req, res, &page, data, last ? &last : NULL, NULL,
+		     csv_columns, API_COUNT(csv_columns));
 }
 
 static void characteristics_get(struct request *req, struct response *res)
