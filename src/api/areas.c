@@ -1,6 +1,7 @@
 /*
  * areas.c - GET /v1/areas and /v1/areas/{code}: the borough and its wards.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -63,21 +64,14 @@ static void areas_list(struct request *req, struct response *res)
 static void areas_get(struct request *req, struct response *res)
 {
 	const char *code = request_param(req, "code");
-	PGresult *r = NULL;
+	char missing[160];
+	PGresult *r;
 
-	if (!area_code_is_valid(code)) {
-		problem_send(res, 404, "not-found", "Not found",
-			     "There is no area with that code; codes look like E05013628.");
+	snprintf(missing, sizeof(missing), "There is no area %s.", code);
+	if (api_found_or_respond(req, res, "areas_get", code, area_code_is_valid(code),
+				 "There is no area with that code; codes look like E05013628.",
+				 missing, &r))
 		return;
-	}
-	if (!request_db_or_respond(req, res) ||
-	    api_exec_or_respond(req, res, "areas_get", 1, &code, &r))
-		return;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		problem_sendf(res, 404, "not-found", "Not found", "There is no area %s.", code);
-		return;
-	}
 	response_json(res, 200, area_json(r, 0));
 	PQclear(r);
 }

@@ -3,6 +3,7 @@
  * the protected characteristics of the Equality Act 2010 and the categories
  * (after the ONS Census 2021 classifications) in which they are counted.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -149,27 +150,21 @@ static void characteristics_list(struct request *req, struct response *res)
 static void characteristics_get(struct request *req, struct response *res)
 {
 	const char *code = request_param(req, "code");
-	PGresult *r = NULL;
+	char missing[160];
+	PGresult *r;
 	json_t *list;
 	int n = 0;
 
-	if (!code_is_valid(code)) {
-		problem_send(res, 404, "not-found", "Not found", "There is no characteristic with that code.");
+	snprintf(missing, sizeof(missing),
+		 "There is no characteristic '%s'; see /v1/characteristics.", code);
+	if (api_found_or_respond(req, res, "characteristics_get", code, code_is_valid(code),
+				 "There is no characteristic with that code.", missing, &r))
 		return;
-	}
-	if (!request_db_or_respond(req, res) ||
-	    api_exec_or_respond(req, res, "characteristics_get", 1, &code, &r))
-		return;
+	/* The statement's LEFT JOIN gives a row even with no categories. */
 	list = fold(r, 1, &n);
 	PQclear(r);
 	if (!list) {
 		problem_send_internal(res);
-		return;
-	}
-	if (n == 0) {
-		json_decref(list);
-		problem_sendf(res, 404, "not-found", "Not found",
-			      "There is no characteristic '%s'; see /v1/characteristics.", code);
 		return;
 	}
 	response_json(res, 200, json_incref(json_array_get(list, 0)));

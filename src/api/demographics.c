@@ -92,21 +92,14 @@ static void datasets_list(struct request *req, struct response *res)
 static void datasets_get(struct request *req, struct response *res)
 {
 	const char *slug = request_param(req, "slug");
-	PGresult *r = NULL;
+	char missing[160];
+	PGresult *r;
 
-	if (!code_is_valid(slug)) {
-		problem_send(res, 404, "not-found", "Not found", "There is no data set with that name.");
+	snprintf(missing, sizeof(missing),
+		 "There is no data set '%s'; see /v1/demographics/datasets.", slug);
+	if (api_found_or_respond(req, res, "demographics_dataset", slug, code_is_valid(slug),
+				 "There is no data set with that name.", missing, &r))
 		return;
-	}
-	if (!request_db_or_respond(req, res) ||
-	    api_exec_or_respond(req, res, "demographics_dataset", 1, &slug, &r))
-		return;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		problem_sendf(res, 404, "not-found", "Not found",
-			      "There is no data set '%s'; see /v1/demographics/datasets.", slug);
-		return;
-	}
 	response_json(res, 200, dataset_json(r, 0));
 	PQclear(r);
 }
