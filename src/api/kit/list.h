@@ -1,5 +1,5 @@
 /*
- * list.h - a keyset list in four steps, the same for every resource.
+ * list.h - keyset lists, the same for every resource.
  *
  * A list declares its keyset once, beside its SQL:
  *
@@ -29,9 +29,9 @@
  * the page before some check of its own (so that which 400 comes first
  * stays as it was) calls list_page_or_respond and then list_run_page.
  *
- * Underneath, list_respond_result shows the first `limit` rows and, when the statement
- * returned the extra row, a links.next (a Link header in CSV) whose cursor
- * is the key of the last row shown.  JSON and CSV are made from the same
+ * Underneath, list_respond_result shows the first `limit` rows and, when
+ * the statement returned the extra row, a links.next (a Link header in
+ * CSV) whose cursor is the key of the last row shown.  JSON and CSV are made from the same
  * rows by response_list.  A list computed in C (filters SQL cannot do)
  * builds its own array and calls list_respond with the last shown row's
  * keys instead.
