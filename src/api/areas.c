@@ -1,10 +1,12 @@
 /*
  * areas.c - GET /v1/areas and /v1/areas/{code}: the borough and its wards.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "api/common.h"
+#include "api/kit/list.h"
 #include "http/cache.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -35,60 +37,41 @@ static json_t *area_json(const PGresult *r, int row)
 
 static const char *const kinds[] = { "borough", "ward", NULL };
 
+/* By code. */
+static const enum cursor_key area_keys[] = { CURSOR_KEY_TEXT };
+static const struct cursor_spec area_keyset = { "areas", area_keys, 1 };
+static const int area_key_cols[] = { 0 };
+static const struct list_query area_query = {
+	&area_keyset, "areas_list", area_key_cols, area_json, csv_columns, API_COUNT(csv_columns),
+};
+
 static void areas_list(struct request *req, struct response *res)
 {
-	const char *kind, *parent;
-	struct page page;
-	PGresult *r = NULL;
-	json_t *data;
-	const char *next = NULL;
-	int n;
+	const char *filters[2];
+	struct list_page page;
 
-	if (request_enum_or_respond(req, res, "kind", kinds, NULL, &kind) ||
-	    request_single_or_respond(req, res, "parent", &parent) ||
-	    request_page_or_respond(req, res, &page))
+	if (request_enum_or_respond(req, res, "kind", kinds, NULL, &filters[0]) ||
+	    request_single_or_respond(req, res, "parent", &filters[1]) ||
+	    list_page_or_respond(req, res, &area_keyset, &page))
 		return;
-	if (parent && !area_code_is_valid(parent)) {
+	if (filters[1] && !area_code_is_valid(filters[1])) {
 		problem_send_bad_parameter(res, "parent", "must be a GSS area code such as E09000003");
 		return;
 	}
-	if (!request_db_or_respond(req, res))
-		return;
-	{
-		const char *params[4] = { kind, parent, page.after, page.fetch };
-
-		if (api_exec_or_respond(req, res, "areas_list", 4, params, &r))
-			return;
-	}
-	n = PQntuples(r);
-	data = json_array();
-	for (int i = 0; i < n && i < page.limit; i++)
-		json_array_append_new(data, area_json(r, i));
-	if (n > page.limit)
-		next = request_cursor_encode(req, PQgetvalue(r, (int)page.limit - 1, 0));
-	PQclear(r);
-	response_list(req, res, data, json_pack("{s:i}", "count", (int)json_array_size(data)),
-		      next, csv_columns, API_COUNT(csv_columns));
+	list_run_page(req, res, &area_query, &page, filters, 2, NULL);
 }
 
 static void areas_get(struct request *req, struct response *res)
 {
 	const char *code = request_param(req, "code");
-	PGresult *r = NULL;
+	char missing[160];
+	PGresult *r;
 
-	if (!area_code_is_valid(code)) {
-		problem_send(res, 404, "not-found", "Not found",
-			     "There is no area with that code; codes look like E05013628.");
+	snprintf(missing, sizeof(missing), "There is no area %s.", code);
+	if (api_found_or_respond(req, res, "areas_get", code, area_code_is_valid(code),
+				 "There is no area with that code; codes look like E05013628.",
+				 missing, &r))
 		return;
-	}
-	if (!request_db_or_respond(req, res) ||
-	    api_exec_or_respond(req, res, "areas_get", 1, &code, &r))
-		return;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		problem_sendf(res, 404, "not-found", "Not found", "There is no area %s.", code);
-		return;
-	}
 	response_json(res, 200, area_json(r, 0));
 	PQclear(r);
 }

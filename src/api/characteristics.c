@@ -3,10 +3,12 @@
  * the protected characteristics of the Equality Act 2010 and the categories
  * (after the ONS Census 2021 classifications) in which they are counted.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "api/common.h"
+#include "api/kit/list.h"
 #include "http/cache.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -95,68 +97,74 @@ static json_t *flatten(json_t *list)
 	return rows;
 }
 
+/* Pages by characteristic code: a page holds whole characteristics, each
+ * with all of its categories, so the statement limits characteristics,
+ * not rows, and the kit's row-per-item answer does not fit. */
+static const enum cursor_key characteristic_keys[] = { CURSOR_KEY_TEXT };
+static const struct cursor_spec characteristic_keyset = {
+	"characteristics", characteristic_keys, 1,
+};
+
 static void characteristics_list(struct request *req, struct response *res)
 {
-	struct page page;
+	struct list_page page;
 	PGresult *r = NULL;
 	json_t *data;
-	const char *next = NULL;
+	const char *last = NULL;
 	int nchars = 0;
 
-	if (request_page_or_respond(req, res, &page) || !request_db_or_respond(req, res))
+	if (list_page_or_respond(req, res, &characteristic_keyset, &page) ||
+	    !request_db_or_respond(req, res))
 		return;
 	{
-		const char *params[2] = { page.after, page.fetch };
+		const char *params[2] = { list_after(&page, 0), page.fetch };
 
 		if (api_exec_or_respond(req, res, "characteristics_list", 2, params, &r))
 			return;
 	}
 	data = fold(r, (int)page.limit, &nchars);
 	if (data && nchars == page.limit) {
-		/* Is there a characteristic beyond this page? */
-		const char *last = json_string_value(json_object_get(json_array_get(data, (size_t)nchars - 1), "code"));
+		/* Is there a characteristic beyond this page?  The key is
+		 * copied: flattening for CSV frees the object it is in. */
+		const char *code = json_string_value(json_object_get(json_array_get(data, (size_t)nchars - 1), "code"));
 
-		for (int i = 0; last && i < PQntuples(r); i++)
-			if (strcmp(PQgetvalue(r, i, 0), last) > 0) {
-				next = request_cursor_encode(req, last);
+		for (int i = 0; code && i < PQntuples(r); i++)
+			if (strcmp(PQgetvalue(r, i, 0), code) > 0) {
+				last = request_strdup(req, code);
+				if (!last) {
+					json_decref(data);
+					data = NULL;
+				}
 				break;
 			}
 	}
 	PQclear(r);
-	if (!data) {
-		problem_send_internal(res);
-		return;
-	}
-	if (req->format == FORMAT_CSV)
+	if (data && req->format == FORMAT_CSV)
 		data = flatten(data);
-	response_list(req, res, data, json_pack("{s:i}", "count", nchars), next,
-		      csv_columns, API_COUNT(csv_columns));
+	/* CSV has no meta, so the count list_respond puts there is the
+	 * number of characteristics (JSON) whatever the CSV rows are. */
+	list_respond(req, res, &page, data, last ? &last : NULL, NULL,
+		     csv_columns, API_COUNT(csv_columns));
 }
 
 static void characteristics_get(struct request *req, struct response *res)
 {
 	const char *code = request_param(req, "code");
-	PGresult *r = NULL;
+	char missing[160];
+	PGresult *r;
 	json_t *list;
 	int n = 0;
 
-	if (!code_is_valid(code)) {
-		problem_send(res, 404, "not-found", "Not found", "There is no characteristic with that code.");
+	snprintf(missing, sizeof(missing),
+		 "There is no characteristic '%s'; see /v1/characteristics.", code);
+	if (api_found_or_respond(req, res, "characteristics_get", code, code_is_valid(code),
+				 "There is no characteristic with that code.", missing, &r))
 		return;
-	}
-	if (!request_db_or_respond(req, res) ||
-	    api_exec_or_respond(req, res, "characteristics_get", 1, &code, &r))
-		return;
+	/* The statement's LEFT JOIN gives a row even with no categories. */
 	list = fold(r, 1, &n);
 	PQclear(r);
 	if (!list) {
 		problem_send_internal(res);
-		return;
-	}
-	if (n == 0) {
-		json_decref(list);
-		problem_sendf(res, 404, "not-found", "Not found",
-			      "There is no characteristic '%s'; see /v1/characteristics.", code);
 		return;
 	}
 	response_json(res, 200, json_incref(json_array_get(list, 0)));

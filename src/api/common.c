@@ -51,6 +51,26 @@ int api_exec_or_respond(struct request *req, struct response *res, const char *s
 	return -1;
 }
 
+int api_found_or_respond(struct request *req, struct response *res, const char *stmt,
+			 const char *key, bool valid, const char *bad_form, const char *missing,
+			 PGresult **out)
+{
+	*out = NULL;
+	if (!valid) {
+		problem_send(res, 404, "not-found", "Not found", bad_form);
+		return -1;
+	}
+	if (!request_db_or_respond(req, res) || api_exec_or_respond(req, res, stmt, 1, &key, out))
+		return -1;
+	if (PQntuples(*out) == 0) {
+		PQclear(*out);
+		*out = NULL;
+		problem_send(res, 404, "not-found", "Not found", missing);
+		return -1;
+	}
+	return 0;
+}
+
 json_t *api_history_json(const PGresult *r, const char *number, const char *at,
 			 const char *record)
 {

@@ -21,6 +21,17 @@ int api_exec_or_respond(struct request *req, struct response *res, const char *s
 			int nparams, const char *const *values, PGresult **out);
 
 /*
+ * The rows stmt finds for key (a path parameter, the statement's one
+ * parameter) in *out, at least one; the caller PQclears it.  0, or -1 with
+ * a 404 in res when the key is not of its form (valid false: bad_form, the
+ * database not asked) or stmt finds nothing (missing), or with a 5xx.
+ */
+__attribute__((warn_unused_result))
+int api_found_or_respond(struct request *req, struct response *res, const char *stmt,
+			 const char *key, bool valid, const char *bad_form, const char *missing,
+			 PGresult **out);
+
+/*
  * The rows of a record's history as JSON objects, from a result whose
  * columns are: number, timestamp, key prefix (may be NULL), request id, and
  * the record as it was (JSON text).  names gives the member names of the

@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "api/common.h"
 #include "api/kit/demo_tables.h"
+#include "api/kit/list.h"
 #include "config.h"
 #include "domain/disclosure.h"
 #include "http/cache.h"
@@ -74,51 +75,31 @@ static const struct csv_column dataset_csv[] = {
 	{ "licence", "/licence" },
 };
 
+/* By slug. */
+static const enum cursor_key dataset_keys[] = { CURSOR_KEY_TEXT };
+static const struct cursor_spec dataset_keyset = { "datasets", dataset_keys, 1 };
+static const int dataset_key_cols[] = { D_SLUG };
+static const struct list_query dataset_query = {
+	&dataset_keyset, "demographics_datasets", dataset_key_cols, dataset_json,
+	dataset_csv, API_COUNT(dataset_csv),
+};
+
 static void datasets_list(struct request *req, struct response *res)
 {
-	struct page page;
-	PGresult *r = NULL;
-	json_t *data;
-	const char *next = NULL;
-	int n;
-
-	if (request_page_or_respond(req, res, &page) || !request_db_or_respond(req, res))
-		return;
-	{
-		const char *params[2] = { page.after, page.fetch };
-
-		if (api_exec_or_respond(req, res, "demographics_datasets", 2, params, &r))
-			return;
-	}
-	n = PQntuples(r);
-	data = json_array();
-	for (int i = 0; i < n && i < page.limit; i++)
-		json_array_append_new(data, dataset_json(r, i));
-	if (n > page.limit)
-		next = request_cursor_encode(req, PQgetvalue(r, (int)page.limit - 1, D_SLUG));
-	PQclear(r);
-	response_list(req, res, data, json_pack("{s:i}", "count", (int)json_array_size(data)),
-		      next, dataset_csv, API_COUNT(dataset_csv));
+	list_run(req, res, &dataset_query, NULL, 0);
 }
 
 static void datasets_get(struct request *req, struct response *res)
 {
 	const char *slug = request_param(req, "slug");
-	PGresult *r = NULL;
+	char missing[160];
+	PGresult *r;
 
-	if (!code_is_valid(slug)) {
-		problem_send(res, 404, "not-found", "Not found", "There is no data set with that name.");
+	snprintf(missing, sizeof(missing),
+		 "There is no data set '%s'; see /v1/demographics/datasets.", slug);
+	if (api_found_or_respond(req, res, "demographics_dataset", slug, code_is_valid(slug),
+				 "There is no data set with that name.", missing, &r))
 		return;
-	}
-	if (!request_db_or_respond(req, res) ||
-	    api_exec_or_respond(req, res, "demographics_dataset", 1, &slug, &r))
-		return;
-	if (PQntuples(r) == 0) {
-		PQclear(r);
-		problem_sendf(res, 404, "not-found", "Not found",
-			      "There is no data set '%s'; see /v1/demographics/datasets.", slug);
-		return;
-	}
 	response_json(res, 200, dataset_json(r, 0));
 	PQclear(r);
 }
@@ -143,7 +124,7 @@ struct demo_query {
 	const char *area_kind;
 	const char **categories;
 	size_t ncategories;
-	struct page page;
+	struct list_page page;
 	/* Cursor position: characteristic, area code, category index. */
 	char after_char[65], after_area[16];
 	long after_cat;
@@ -156,9 +137,16 @@ struct demo_page {
 	const char *universe;
 	json_t *data;
 	size_t count;
-	const char *next;          /* cursor of the next page, once full */
-	char key[128];             /* the last row sent */
+	bool full;                 /* a row beyond the page exists */
+	/* The last row sent: characteristic, area code, category index. */
+	char key_char[65], key_area[16], key_cat[24];
 };
+
+/* Rows are in order of (characteristic, area code, category index). */
+static const enum cursor_key observation_keys[] = {
+	CURSOR_KEY_TEXT, CURSOR_KEY_TEXT, CURSOR_KEY_INT,
+};
+static const struct cursor_spec observation_keyset = { "demographics", observation_keys, 3 };
 
 /* Is code one of the items of a comma-separated list? */
 static bool in_csv_list(const char *list, const char *code)
@@ -220,30 +208,23 @@ static json_t *observation_json(const struct demo_table *t, size_t a, size_t c,
 		"value", value, "share", share_json, "suppressed", suppressed);
 }
 
+/* The codec checked the keys' kinds; what is left is whether they fit. */
 static int parse_cursor(struct response *res, struct demo_query *q)
 {
-	const char *k = q->page.after;
-	const char *bar1, *bar2;
-	char *end;
+	const char *ch = list_after(&q->page, 0), *area = list_after(&q->page, 1);
 
-	if (!k)
+	if (!ch)
 		return 0;
-	bar1 = strchr(k, '|');
-	bar2 = bar1 ? strchr(bar1 + 1, '|') : NULL;
-	if (!bar1 || !bar2 || (size_t)(bar1 - k) >= sizeof(q->after_char) ||
-	    (size_t)(bar2 - bar1 - 1) >= sizeof(q->after_area))
+	if (strlen(ch) >= sizeof(q->after_char) || strlen(area) >= sizeof(q->after_area))
 		goto bad;
-	memcpy(q->after_char, k, (size_t)(bar1 - k));
-	q->after_char[bar1 - k] = '\0';
-	memcpy(q->after_area, bar1 + 1, (size_t)(bar2 - bar1 - 1));
-	q->after_area[bar2 - bar1 - 1] = '\0';
-	q->after_cat = strtol(bar2 + 1, &end, 10);
-	if (*end || q->after_cat < 0)
+	strcpy(q->after_char, ch);
+	strcpy(q->after_area, area);
+	q->after_cat = strtol(list_after(&q->page, 2), NULL, 10);
+	if (q->after_cat < 0)
 		goto bad;
 	return 0;
 bad:
-	problem_send_bad_parameter(res, "cursor",
-		"is not a cursor this service issued; use links.next from a previous page");
+	list_cursor_refuse(res);
 	return -1;
 }
 
@@ -259,7 +240,7 @@ static int query_or_respond(struct request *req, struct response *res, struct de
 	    request_list_or_respond(req, res, "area", 100, &q->areas, &q->nareas) ||
 	    request_enum_or_respond(req, res, "area_kind", area_kinds, NULL, &q->area_kind) ||
 	    request_list_or_respond(req, res, "category", 100, &q->categories, &q->ncategories) ||
-	    request_page_or_respond(req, res, &q->page) || parse_cursor(res, q))
+	    list_page_or_respond(req, res, &observation_keyset, &q->page) || parse_cursor(res, q))
 		return -1;
 	if (q->dataset && !code_is_valid(q->dataset))
 		return problem_send_bad_parameter(res, "dataset", "must be a data set slug such as census-2021-demo"), -1;
@@ -354,7 +335,7 @@ static void append_rows(struct request *req, struct demo_page *pg, const struct 
 {
 	const struct demo_query *q = pg->q;
 
-	for (size_t a = 0; a < t->nareas && !pg->next; a++) {
+	for (size_t a = 0; a < t->nareas && !pg->full; a++) {
 		if ((q->nareas && !in_list(q->areas, q->nareas, t->areas[a].code)) ||
 		    (q->area_kind && strcmp(t->areas[a].kind, q->area_kind) != 0))
 			continue;
@@ -366,12 +347,14 @@ static void append_rows(struct request *req, struct demo_page *pg, const struct 
 			if (pg->count == (size_t)q->page.limit) {
 				/* The page is full and another row exists: the
 				 * cursor points at the last row sent. */
-				pg->next = request_cursor_encode(req, pg->key);
+				pg->full = true;
 				break;
 			}
 			json_array_append_new(pg->data, observation_json(t, a, c, PQgetvalue(pg->ds, 0, D_SLUG),
 									   pg->universe, PQgetvalue(pg->ds, 0, D_REFERENCE)));
-			snprintf(pg->key, sizeof(pg->key), "%s|%s|%zu", t->characteristic, t->areas[a].code, c);
+			snprintf(pg->key_char, sizeof(pg->key_char), "%s", t->characteristic);
+			snprintf(pg->key_area, sizeof(pg->key_area), "%s", t->areas[a].code);
+			snprintf(pg->key_cat, sizeof(pg->key_cat), "%zu", c);
 			pg->count++;
 		}
 	}
@@ -427,15 +410,21 @@ static void demographics_list(struct request *req, struct response *res)
 	}
 	pg.ds = ds;
 	pg.data = json_array();
-	for (char *ch = strtok_r(char_list, ",", &save); ch && !pg.next; ch = strtok_r(NULL, ",", &save)) {
+	for (char *ch = strtok_r(char_list, ",", &save); ch && !pg.full; ch = strtok_r(NULL, ",", &save)) {
 		if ((q.characteristic && strcmp(ch, q.characteristic) != 0) ||
 		    (q.page.after && strcmp(ch, q.after_char) < 0))
 			continue;
 		if (append_characteristic(req, res, &pg, universes, ch) != 0)
 			goto done;
 	}
-	response_list(req, res, pg.data, list_meta(ds, req->cfg->suppress_below, pg.count), pg.next,
-		      observation_csv, API_COUNT(observation_csv));
+	{
+		const char *next[3] = { pg.key_char, pg.key_area, pg.key_cat };
+
+		/* list_respond sets meta's count to the rows shown, pg.count. */
+		list_respond(req, res, &q.page, pg.data, pg.full ? next : NULL,
+			     list_meta(ds, req->cfg->suppress_below, pg.count),
+			     observation_csv, API_COUNT(observation_csv));
+	}
 	pg.data = NULL;
 done:
 	json_decref(pg.data);

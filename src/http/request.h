@@ -102,18 +102,6 @@ int request_list_or_respond(struct request *req, struct response *res,
 int request_single_or_respond(struct request *req, struct response *res,
 			      const char *name, const char **out);
 
-struct page {
-	long limit;          /* 1..500, default 50 */
-	const char *after;   /* decoded cursor key, NULL for the first page */
-	/* limit + 1 as text, the LIMIT parameter of a keyset query: the extra
-	 * row tells whether there is a next page. */
-	char fetch[24];
-};
-int request_page_or_respond(struct request *req, struct response *res, struct page *out);
-
-/* The opaque cursor for a key (request-owned string). */
-const char *request_cursor_encode(struct request *req, const char *key);
-
 /*
  * The body as a JSON object.  On a route of the contract this is the body
  * the pipeline already parsed and checked against the operation's schema

@@ -214,6 +214,11 @@ static const enum cursor_key action_keys[] = {
 static const struct cursor_spec by_due_date = { "actions.due_date", action_keys, 3 };
 static const struct cursor_spec by_reference = { "actions.reference", action_keys, 3 };
 static const int action_key_cols[] = { 1, 2, 3 };
+/* The spec here is by_due_date; the page read says which order is used. */
+static const struct list_query action_query = {
+	&by_due_date, "ap_actions", action_key_cols, NULL, action_columns,
+	API_COUNT(action_columns),
+};
 
 struct action_filters {
 	const char *status, *rag, *outcome, *lead, *overdue, *sort;
@@ -243,7 +248,6 @@ void action_list(struct request *req, struct response *res)
 {
 	struct action_filters f;
 	struct list_page page;
-	PGresult *r = NULL;
 	char plan_id[24];
 
 	if (filters_or_respond(req, res, &f) ||
@@ -252,18 +256,12 @@ void action_list(struct request *req, struct response *res)
 	    ap_plan_id_or_respond(req, res, request_param(req, "id"), plan_id))
 		return;
 	{
-		const char *p[11] = {
-			plan_id, f.status, f.rag, f.outcome, f.lead, f.overdue, f.sort,
-			list_after(&page, 0), list_after(&page, 1), list_after(&page, 2), page.fetch,
-		};
+		const char *filters[7] = { plan_id, f.status, f.rag, f.outcome, f.lead, f.overdue,
+					   f.sort };
 
-		if (api_exec_or_respond(req, res, "ap_actions", 11, p, &r))
-			return;
+		list_run_page(req, res, &action_query, &page, filters, 7,
+			      json_pack("{s:s}", "sort", f.sort));
 	}
-	list_respond_result(req, res, &page, r, list_row_json_text, action_key_cols,
-			    json_pack("{s:s}", "sort", f.sort), action_columns,
-			    API_COUNT(action_columns));
-	PQclear(r);
 }
 
 /* ---- PATCH /v1/actions/{id} ---------------------------------------------------- */

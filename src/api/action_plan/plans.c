@@ -158,26 +158,17 @@ static const struct csv_column plan_columns[] = {
 static const enum cursor_key plan_keys[] = { CURSOR_KEY_DATE, CURSOR_KEY_INT };
 static const struct cursor_spec plan_keyset = { "action-plans", plan_keys, 2 };
 static const int plan_key_cols[] = { 1, 2 };
+static const struct list_query plan_query = {
+	&plan_keyset, "ap_plan_list", plan_key_cols, NULL, plan_columns, API_COUNT(plan_columns),
+};
 
 void plan_list(struct request *req, struct response *res)
 {
 	const char *status;
-	struct list_page page;
-	PGresult *r = NULL;
 
-	if (request_enum_or_respond(req, res, "status", action_plan_statuses, NULL, &status) ||
-	    list_page_or_respond(req, res, &plan_keyset, &page) ||
-	    !request_db_or_respond(req, res))
+	if (request_enum_or_respond(req, res, "status", action_plan_statuses, NULL, &status))
 		return;
-	{
-		const char *p[4] = { status, list_after(&page, 0), list_after(&page, 1), page.fetch };
-
-		if (api_exec_or_respond(req, res, "ap_plan_list", 4, p, &r))
-			return;
-	}
-	list_respond_result(req, res, &page, r, list_row_json_text, plan_key_cols, NULL,
-			    plan_columns, API_COUNT(plan_columns));
-	PQclear(r);
+	list_run(req, res, &plan_query, &status, 1);
 }
 
 void plan_get(struct request *req, struct response *res)

@@ -73,6 +73,9 @@ static int period_param_or_respond(struct request *req, struct response *res, co
 static const enum cursor_key report_keys[] = { CURSOR_KEY_INT, CURSOR_KEY_UUID };
 static const struct cursor_spec report_cursor = { "hate-crime-reports", report_keys, 2 };
 static const int report_key_cols[] = { 1, 2 };
+static const struct list_query report_query = {
+	&report_cursor, "hcr_list", report_key_cols, NULL, csv_columns, API_COUNT(csv_columns),
+};
 
 /* The filters that are not plain strings: 0, or -1 after a 400. */
 static int filters_or_respond(struct request *req, struct response *res, const char *from,
@@ -98,7 +101,6 @@ void report_list(struct request *req, struct response *res)
 	char from[11], to[11];
 	const char *ward, *strand, *org, *status;
 	struct list_page page;
-	PGresult *r = NULL;
 
 	if (period_param_or_respond(req, res, "from", true, from) ||
 	    period_param_or_respond(req, res, "to", false, to) ||
@@ -107,21 +109,16 @@ void report_list(struct request *req, struct response *res)
 	    request_single_or_respond(req, res, "organisation", &org) ||
 	    request_enum_or_respond(req, res, "status", hcr_statuses, NULL, &status) ||
 	    list_page_or_respond(req, res, &report_cursor, &page) ||
-	    filters_or_respond(req, res, from, to, ward, org) ||
-	    !request_db_or_respond(req, res))
+	    filters_or_respond(req, res, from, to, ward, org))
 		return;
 	{
-		const char *p[10] = {
+		const char *filters[7] = {
 			report_visible_org(req), from[0] ? from : NULL, to[0] ? to : NULL, ward, strand,
-			org, status, list_after(&page, 0), list_after(&page, 1), page.fetch,
+			org, status,
 		};
 
-		if (api_exec_or_respond(req, res, "hcr_list", 10, p, &r))
-			return;
+		list_run_page(req, res, &report_query, &page, filters, 7, NULL);
 	}
-	list_respond_result(req, res, &page, r, list_row_json_text, report_key_cols, NULL,
-			    csv_columns, API_COUNT(csv_columns));
-	PQclear(r);
 }
 
 /* ---- GET /v1/hate-crime/reports/{id} and its versions ------------------------ */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "api/common.h"
 #include "http/request.h"
 #include "http/response.h"
 
@@ -30,14 +31,19 @@ int list_page_or_respond(struct request *req, struct response *res,
 		problem_send_internal(res);
 		return -1;
 	}
-	/* Foreign or damaged: one answer, so clients need handle one case. */
 	if (cursor_decode(spec, token, keys) != CURSOR_OK) {
-		problem_send_bad_parameter(res, "cursor",
-			"is not a cursor this service issued for this list; use links.next from a previous page of the same list");
+		list_cursor_refuse(res);
 		return -1;
 	}
 	out->after = keys->key;
 	return 0;
+}
+
+/* Foreign or damaged: one answer, so clients need handle one case. */
+void list_cursor_refuse(struct response *res)
+{
+	problem_send_bad_parameter(res, "cursor",
+		"is not a cursor this service issued for this list; use links.next from a previous page of the same list");
 }
 
 const char *list_after(const struct list_page *page, size_t i)
@@ -102,4 +108,44 @@ void list_respond(struct request *req, struct response *res, const struct list_p
 		return;
 	}
 	response_list(req, res, data, meta, next, columns, ncolumns);
+}
+
+void list_run(struct request *req, struct response *res, const struct list_query *q,
+	      const char *const *filters, size_t nfilters)
+{
+	struct list_page page;
+
+	if (list_page_or_respond(req, res, q->spec, &page))
+		return;
+	list_run_page(req, res, q, &page, filters, nfilters, NULL);
+}
+
+void list_run_page(struct request *req, struct response *res, const struct list_query *q,
+		   const struct list_page *page, const char *const *filters, size_t nfilters,
+		   json_t *meta)
+{
+	const char *p[LIST_FILTERS_MAX + CURSOR_MAX_KEYS + 1];
+	size_t n = 0;
+	PGresult *r = NULL;
+
+	/* A list that outgrows the array is a programming error: a 500,
+	 * never a write past its end. */
+	if (nfilters > LIST_FILTERS_MAX || page->spec->nkeys > CURSOR_MAX_KEYS) {
+		json_decref(meta);
+		problem_send_internal(res);
+		return;
+	}
+	for (size_t i = 0; i < nfilters; i++)
+		p[n++] = filters[i];
+	for (size_t i = 0; i < page->spec->nkeys; i++)
+		p[n++] = list_after(page, i);
+	p[n++] = page->fetch;
+	if (!request_db_or_respond(req, res) ||
+	    api_exec_or_respond(req, res, q->statement, (int)n, p, &r)) {
+		json_decref(meta);
+		return;
+	}
+	list_respond_result(req, res, page, r, q->row ? q->row : list_row_json_text, q->key_cols,
+			    meta, q->columns, q->ncolumns);
+	PQclear(r);
 }

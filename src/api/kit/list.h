@@ -1,5 +1,5 @@
 /*
- * list.h - a keyset list in four steps, the same for every resource.
+ * list.h - keyset lists, the same for every resource.
  *
  * A list declares its keyset once, beside its SQL:
  *
@@ -11,20 +11,27 @@
  *     ... WHERE ($2::date IS NULL OR (p.starts_on, p.id) > ($2::date, $3::bigint))
  *         ORDER BY p.starts_on, p.id LIMIT $4
  *
- * Then the handler is a straight line:
+ * and the whole list - statement, keyset, key columns, rows and CSV - is
+ * one constant:
  *
- *     struct list_page page;
+ *     static const struct list_query plan_query = {
+ *         &plans, "ap_plan_list", plan_key_cols, NULL, plan_columns, 7 };
  *
- *     if (list_page_or_respond(req, res, &plans, &page))     1. limit, cursor
+ * Then the handler reads its own filters (typed, checked) and hands them
+ * to the kit in the statement's parameter order:
+ *
+ *     if (request_enum_or_respond(req, res, "status", ..., &status))
  *         return;
- *     p = { status, list_after(&page, 0), list_after(&page, 1), page.fetch };
- *     ... run the statement into r ...                       2. bind, fetch
- *     list_respond_result(req, res, &page, r, list_row_json_text,
- *                         key_cols, meta, columns, ncolumns);   3. answer
+ *     list_run(req, res, &plan_query, &status, 1);
  *
- * list_respond_result shows the first `limit` rows and, when the statement
- * returned the extra row, a links.next (a Link header in CSV) whose cursor
- * is the key of the last row shown.  JSON and CSV are made from the same
+ * which reads limit and cursor, binds [filters..., the cursor's keys...,
+ * limit + 1], runs the statement and answers.  A handler that must read
+ * the page before some check of its own (so that which 400 comes first
+ * stays as it was) calls list_page_or_respond and then list_run_page.
+ *
+ * Underneath, list_respond_result shows the first `limit` rows and, when
+ * the statement returned the extra row, a links.next (a Link header in
+ * CSV) whose cursor is the key of the last row shown.  JSON and CSV are made from the same
  * rows by response_list.  A list computed in C (filters SQL cannot do)
  * builds its own array and calls list_respond with the last shown row's
  * keys instead.
@@ -69,6 +76,13 @@ __attribute__((warn_unused_result))
 int list_page_or_respond(struct request *req, struct response *res,
 			 const struct cursor_spec *spec, struct list_page *out);
 
+/*
+ * The 400 for a cursor this list did not issue, into res: for a list whose
+ * keys decode but do not name a position it can have (list_page_or_respond
+ * sends it for every other bad cursor).
+ */
+void list_cursor_refuse(struct response *res);
+
 /* The i-th key of the cursor, or NULL on the first page: a statement
  * parameter that is NULL exactly when there is no cursor. */
 const char *list_after(const struct list_page *page, size_t i);
@@ -99,6 +113,44 @@ void list_respond_result(struct request *req, struct response *res,
 			 const struct list_page *page, const PGresult *r, list_row_fn row_json,
 			 const int *key_cols, json_t *meta,
 			 const struct csv_column *columns, size_t ncolumns);
+
+/*
+ * A keyset list served by one prepared statement: its parameters are the
+ * list's filters, then the cursor's spec->nkeys keys (NULL on the first
+ * page), then the LIMIT (limit + 1).  Lives as long as the program (a
+ * static const beside the statement).
+ */
+struct list_query {
+	const struct cursor_spec *spec;
+	const char *statement;           /* the prepared statement's name */
+	const int *key_cols;             /* spec->nkeys result columns: a row's keys */
+	list_row_fn row;                 /* a row as JSON; NULL: list_row_json_text */
+	const struct csv_column *columns;
+	size_t ncolumns;
+};
+
+/* The most filters a list_query statement takes before its keys. */
+#define LIST_FILTERS_MAX 16
+
+/*
+ * The whole list: reads limit and cursor for q->spec, then list_run_page.
+ * filters: nfilters statement parameters (NULL for an absent filter), the
+ * caller's, only read.  Every outcome,
+ * 400, 500 or 503 included, is answered in res.
+ */
+void list_run(struct request *req, struct response *res, const struct list_query *q,
+	      const char *const *filters, size_t nfilters);
+
+/*
+ * The list for a page already read by list_page_or_respond (page->spec is
+ * the spec to use: a list with several orders has a query per order, or
+ * shares one whose spec it overrides this way): takes a database
+ * connection, runs q->statement with [filters..., the cursor's keys...,
+ * page->fetch] and answers with list_respond_result (meta as there).
+ */
+void list_run_page(struct request *req, struct response *res, const struct list_query *q,
+		   const struct list_page *page, const char *const *filters, size_t nfilters,
+		   json_t *meta);
 
 /*
  * Answers with data (stolen: at most page->limit rows) built in C.

@@ -137,12 +137,14 @@ static const struct csv_column return_csv[] = {
 static const enum cursor_key return_keys[] = { CURSOR_KEY_INT, CURSOR_KEY_UUID };
 static const struct cursor_spec return_cursor = { "returns", return_keys, 2 };
 static const int return_key_cols[] = { 1, 2 };
+static const struct list_query return_query = {
+	&return_cursor, "rt_list", return_key_cols, NULL, return_csv, API_COUNT(return_csv),
+};
 
 void return_list(struct request *req, struct response *res)
 {
 	const char *window, *status, *org, *late;
 	struct list_page page;
-	PGresult *r = NULL;
 
 	if (request_single_or_respond(req, res, "window", &window) ||
 	    request_enum_or_respond(req, res, "status", return_statuses, NULL, &status) ||
@@ -158,18 +160,11 @@ void return_list(struct request *req, struct response *res)
 		problem_send_bad_parameter(res, "organisation", "must be an organisation's slug such as partner-care");
 		return;
 	}
-	if (!request_db_or_respond(req, res))
-		return;
 	{
-		const char *p[8] = { returns_visible_org(req), window, status, org, late,
-				     list_after(&page, 0), list_after(&page, 1), page.fetch };
+		const char *filters[5] = { returns_visible_org(req), window, status, org, late };
 
-		if (api_exec_or_respond(req, res, "rt_list", 8, p, &r))
-			return;
+		list_run_page(req, res, &return_query, &page, filters, 5, NULL);
 	}
-	list_respond_result(req, res, &page, r, list_row_json_text, return_key_cols, NULL,
-			    return_csv, API_COUNT(return_csv));
-	PQclear(r);
 }
 
 void return_get(struct request *req, struct response *res)

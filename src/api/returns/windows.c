@@ -118,27 +118,17 @@ static const struct csv_column window_csv[] = {
 static const enum cursor_key window_keys[] = { CURSOR_KEY_DATE, CURSOR_KEY_UUID };
 static const struct cursor_spec window_cursor = { "return-windows", window_keys, 2 };
 static const int window_key_cols[] = { 1, 2 };
+static const struct list_query window_query = {
+	&window_cursor, "rw_list", window_key_cols, NULL, window_csv, API_COUNT(window_csv),
+};
 
 void window_list(struct request *req, struct response *res)
 {
-	const char *kind;
-	struct list_page page;
-	PGresult *r = NULL;
+	const char *filters[2] = { returns_visible_org(req), NULL };
 
-	if (request_enum_or_respond(req, res, "kind", return_kind_names, NULL, &kind) ||
-	    list_page_or_respond(req, res, &window_cursor, &page) ||
-	    !request_db_or_respond(req, res))
+	if (request_enum_or_respond(req, res, "kind", return_kind_names, NULL, &filters[1]))
 		return;
-	{
-		const char *p[5] = { returns_visible_org(req), kind, list_after(&page, 0),
-				     list_after(&page, 1), page.fetch };
-
-		if (api_exec_or_respond(req, res, "rw_list", 5, p, &r))
-			return;
-	}
-	list_respond_result(req, res, &page, r, list_row_json_text, window_key_cols, NULL,
-			    window_csv, API_COUNT(window_csv));
-	PQclear(r);
+	list_run(req, res, &window_query, filters, 2);
 }
 
 void window_get(struct request *req, struct response *res)
