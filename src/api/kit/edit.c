@@ -104,7 +104,11 @@ static int answer(struct request *req, struct response *res, const struct edit_k
 	const char *p[2] = { id, scope };
 	PGresult *r = NULL;
 	json_t *body = NULL;
+	char location[128];
 
+	/* A create: the record now exists (a problem below clears it again). */
+	if (status == 201)
+		snprintf(res->audit_target, sizeof(res->audit_target), "%s", id);
 	if (api_exec_or_respond(req, res, kind->get, kind->scoped ? 2 : 1, p, &r))
 		return -1;
 	if (PQntuples(r) == 1)
@@ -120,8 +124,13 @@ static int answer(struct request *req, struct response *res, const struct edit_k
 		return -1;
 	}
 	response_json(res, status, body);
-	if (res->status == status)   /* not after a 500 for memory */
+	if (res->status == status) {   /* not after a 500 for memory */
 		response_version_etag(res, PQgetvalue(r, 0, 1));
+		if (status == 201 && kind->location) {
+			snprintf(location, sizeof(location), "%s%s", kind->location, id);
+			(void)response_header_add(res, "Location", location);
+		}
+	}
 	PQclear(r);
 	return 0;
 }

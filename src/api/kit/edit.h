@@ -47,6 +47,8 @@ struct response;
  * get: the answer.  Parameters (id, NULL) when scoped, else (id).  Columns:
  * 0 the representation as JSON text, 1 the version.
  * notify: no parameters; tells every instance the data changed (NULL: none).
+ * location: the path a new record is at, less its id ("/v1/returns/");
+ * NULL when the resource answers its creates itself.
  */
 struct edit_kind {
 	const char *name;        /* in "The <name> is at version 3" (412) */
@@ -54,6 +56,7 @@ struct edit_kind {
 	const char *lock;
 	const char *get;
 	const char *notify;
+	const char *location;
 	bool scoped;
 };
 
@@ -111,8 +114,10 @@ int edit_finish(struct request *req, struct response *res, const struct edit *e,
 
 /*
  * Answer with the record id as kind->get reads it, with status and its
- * ETag (also what a create answers).  0, or -1 with the problem in res
- * (500 when the record is not there: the caller has just written it).
+ * ETag.  Status 201 is a create's answer: id is named the audit target
+ * and the answer carries Location: kind->location + id.  0, or -1 with
+ * the problem in res (500 when the record is not there: the caller has
+ * just written it).
  */
 __attribute__((warn_unused_result))
 int edit_answer(struct request *req, struct response *res, const struct edit_kind *kind,

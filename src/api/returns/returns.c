@@ -82,7 +82,7 @@ void return_create(struct request *req, struct response *res)
 	struct returns_categories cat = { 0 };
 	const struct return_kind *kind = NULL;
 	const char *window;
-	char id[40], location[64];
+	char id[40];
 
 	validation_init(&v);
 	if (!body)
@@ -103,13 +103,11 @@ void return_create(struct request *req, struct response *res)
 		edit_invalid(res, &v);
 		goto done;
 	}
-	if (return_insert_or_respond(req, res, window, body, id))
+	/* 201 with the return, its ETag and Location; the kit names it the
+	 * audit target. */
+	if (return_insert_or_respond(req, res, window, body, id) ||
+	    edit_answer(req, res, &return_edit, id, 201))
 		goto done;
-	snprintf(res->audit_target, sizeof(res->audit_target), "%s", id);
-	if (edit_answer(req, res, &return_edit, id, 201) == 0 && res->status == 201) {
-		snprintf(location, sizeof(location), "/v1/returns/%s", id);
-		(void)response_header_add(res, "Location", location);
-	}
 done:
 	returns_categories_release(&cat);
 	validation_release(&v);
