@@ -80,10 +80,7 @@ static int validate_or_respond(struct request *req, struct response *res, const 
 	if (lookup_or_respond(req, res, obj, &lk))
 		return -1;
 	hcr_validate(v, obj, &lk, rv);
-	if (validation_ok(v))
-		return 0;
-	edit_invalid(res, v);
-	return -1;
+	return edit_valid_or_respond(res, v);
 }
 
 /* The 13 values of hcr_insert ($2..$14) and hcr_update ($2..$14). */
@@ -151,10 +148,8 @@ static int withdraw_or_respond(struct request *req, struct response *res, const 
 	const char *reason = NULL;
 
 	hcr_validate_withdrawal(v, patch, &reason);
-	if (!validation_ok(v)) {
-		edit_invalid(res, v);
+	if (edit_valid_or_respond(res, v))
 		return -1;
-	}
 	{
 		const char *p[3] = { e->id, reason, req->auth.org_id };
 

@@ -79,6 +79,14 @@ void edit_invalid(struct response *res, struct validation *v)
 		problem_send_invalid(res, validation_take_errors(v));
 }
 
+int edit_valid_or_respond(struct response *res, struct validation *v)
+{
+	if (validation_ok(v))
+		return 0;
+	edit_invalid(res, v);
+	return -1;
+}
+
 json_t *edit_merged_or_respond(struct response *res, const struct edit *e, const json_t *patch,
 			       const char *const *fields, struct validation *v)
 {
@@ -150,6 +158,40 @@ void edit_read(struct request *req, struct response *res, const struct edit_kind
 	}
 	if (request_db_or_respond(req, res))
 		(void)answer(req, res, kind, id, scope, 200, true);
+}
+
+void edit_versions(struct request *req, struct response *res, const struct edit_kind *kind,
+		   const struct edit_history *h, const char *id, const char *scope)
+{
+	const char *p[2] = { id, scope };
+	int np = kind->scoped ? 2 : 1;
+	PGresult *r = NULL;
+	bool visible;
+
+	if (!uuid_is_valid(id)) {
+		not_found(res, kind);
+		return;
+	}
+	if (!request_db_or_respond(req, res))
+		return;
+	if (h->exists) {
+		if (api_exec_or_respond(req, res, h->exists, np, p, &r))
+			return;
+		visible = PQntuples(r) == 1;
+		PQclear(r);
+		r = NULL;
+		if (!visible) {
+			not_found(res, kind);
+			return;
+		}
+	}
+	if (api_exec_or_respond(req, res, h->versions, np, p, &r))
+		return;
+	if (!h->exists && PQntuples(r) == 0)
+		not_found(res, kind);
+	else
+		api_history_respond(req, res, r, h->number, h->at, h->record);
+	PQclear(r);
 }
 
 int edit_finish(struct request *req, struct response *res, const struct edit *e,
