@@ -128,3 +128,15 @@ void api_conflict_send(struct response *res, const char *type, const char *title
 	problem_send_errors(res, 409, type, title, detail,
 			    json_pack("[{s:s, s:s}]", "pointer", pointer, "detail", why));
 }
+
+json_t *api_period_json(const struct period *p)
+{
+	char label[32], start[11], end[11];
+
+	if (period_format(p, label, sizeof(label)) < 0 ||
+	    date_format(&p->start, start, sizeof(start)) < 0 ||
+	    date_format(&p->end, end, sizeof(end)) < 0)
+		return NULL;
+	return json_pack("{s:s, s:s, s:s, s:s}", "label", label, "kind", period_kind_name(p->kind),
+			 "start", start, "end", end);
+}

@@ -10,6 +10,7 @@
 
 #include "db/db.h"
 #include "domain/codes.h"   /* area_code_is_valid, uuid_is_valid, code_is_valid */
+#include "domain/period.h"
 
 struct request;
 struct response;
@@ -70,5 +71,9 @@ int api_insert_or_respond(struct request *req, struct response *res, const char 
 int api_if_match_required_or_respond(const struct request *req, struct response *res);
 int api_if_match_or_respond(const struct request *req, struct response *res, const char *what,
 			    long version);
+
+/* A period as the API shows it: {"label", "kind", "start", "end"}.  A new
+ * reference, or NULL when memory runs out. */
+json_t *api_period_json(const struct period *p);
 
 #endif

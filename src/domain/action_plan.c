@@ -7,6 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "domain/codes.h"
+#include "domain/text.h"
+
 const char *const action_plan_statuses[] = { "draft", "current", "closed", NULL };
 const char *const action_statuses[] = {
 	"not_started", "in_progress", "complete", "cancelled", "deferred", NULL,
@@ -45,49 +48,6 @@ bool action_reference_is_valid(const char *s)
 	       strspn(s, LOWER UPPER DIGITS ".-") == n;
 }
 
-/* Our codes: lower-case letters, digits, '_' and '-', 1-64 long. */
-static bool is_code(const char *s)
-{
-	size_t n = s ? strlen(s) : 0;
-
-	return n >= 1 && n <= 64 && strspn(s, LOWER DIGITS "_-") == n;
-}
-
-static bool has_control_chars(const char *s, bool multiline)
-{
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (multiline && (c == '\n' || c == '\r' || c == '\t'))
-			continue;
-		if (c < 0x20 || c == 0x7f)
-			return true;
-	}
-	return false;
-}
-
-/* Text of 1..max bytes, without control characters (but line breaks and
- * tabs in long text). */
-static const char *text_member(struct validation *v, const json_t *obj, const char *name,
-			       bool required, size_t max, bool multiline)
-{
-	const char *s = validate_string(v, obj, "", name, required, max);
-	char ptr[48];
-
-	if (!s)
-		return NULL;
-	snprintf(ptr, sizeof(ptr), "/%s", name);
-	if (s[0] == '\0') {
-		validation_add(v, ptr, "must not be empty");
-		return NULL;
-	}
-	if (has_control_chars(s, multiline)) {
-		validation_add(v, ptr, "must not contain control characters");
-		return NULL;
-	}
-	return s;
-}
-
 static const char *code_member(struct validation *v, const json_t *obj, const char *name,
 			       const char *example)
 {
@@ -96,7 +56,7 @@ static const char *code_member(struct validation *v, const json_t *obj, const ch
 
 	if (!s)
 		return NULL;
-	if (!is_code(s)) {
+	if (!code_is_valid(s)) {
 		snprintf(ptr, sizeof(ptr), "/%s", name);
 		validation_add(v, ptr, "must be a code of lower-case letters, digits, - or _ such as %s",
 			       example);
@@ -174,7 +134,7 @@ static void indicators_member(struct validation *v, const json_t *obj, struct ac
 		bool repeated = false;
 
 		snprintf(ptr, sizeof(ptr), "/indicators/%zu", i);
-		if (!is_code(s)) {
+		if (!code_is_valid(s)) {
 			validation_add(v, ptr, "must be an indicator code such as hate-crime-reported");
 			continue;
 		}

@@ -39,27 +39,6 @@ void hcr_values_release(struct hcr_values *rv)
 	rv->victim = rv->suspect = NULL;
 }
 
-/* A reference: 1..64 bytes, no control characters. */
-static const char *validate_reference(struct validation *v, const json_t *obj,
-				      const char *name, bool required)
-{
-	const char *s = validate_string(v, obj, "", name, required, REF_MAX);
-	char ptr[48];
-
-	if (!s)
-		return NULL;
-	snprintf(ptr, sizeof(ptr), "/%s", name);
-	if (s[0] == '\0') {
-		validation_add(v, ptr, "must not be empty");
-		return NULL;
-	}
-	if (text_has_control_chars(s)) {
-		validation_add(v, ptr, "must not contain control characters");
-		return NULL;
-	}
-	return s;
-}
-
 /* The pairs of victim and suspect worth a database look-up: items whose
  * two codes are well-formed.  Malformed items are reported by validation. */
 void hcr_lookup_collect(const json_t *obj, struct hcr_lookup *lk)
@@ -279,8 +258,8 @@ void hcr_validate(struct validation *v, const json_t *obj, const struct hcr_look
 
 	rv->offence_type = validate_enum(v, obj, "", "offence_type", true, hc_offence_types);
 	rv->channel = validate_enum(v, obj, "", "channel", true, hc_channels);
-	rv->submitter_reference = validate_reference(v, obj, "submitter_reference", true);
-	rv->police_reference = validate_reference(v, obj, "police_reference", false);
+	rv->submitter_reference = text_member(v, obj, "submitter_reference", true, REF_MAX, false);
+	rv->police_reference = text_member(v, obj, "police_reference", false, REF_MAX, false);
 	rv->victim = validate_people(v, obj, "victim", lk);
 	rv->suspect = validate_people(v, obj, "suspect", lk);
 }

@@ -65,20 +65,26 @@ const char *indicator_direction_name(enum indicator_direction d)
 	return "not_comparable";
 }
 
+/* 1 + the index of text in names (n of them), or 0 when it is none of them:
+ * the enums below number their members from 1 in the order named. */
+static int parse_name(const char *text, const char *const *names, int n)
+{
+	for (int i = 0; text && i < n; i++)
+		if (strcmp(text, names[i]) == 0)
+			return i + 1;
+	return 0;
+}
+
 enum indicator_polarity indicator_polarity_parse(const char *text)
 {
-	if (text && strcmp(text, "higher_is_better") == 0)
-		return POLARITY_HIGHER_IS_BETTER;
-	if (text && strcmp(text, "lower_is_better") == 0)
-		return POLARITY_LOWER_IS_BETTER;
-	return 0;
+	static const char *const names[] = { "higher_is_better", "lower_is_better" };
+
+	return (enum indicator_polarity)parse_name(text, names, 2);
 }
 
 enum tolerance_kind indicator_tolerance_kind_parse(const char *text)
 {
-	if (text && strcmp(text, "absolute") == 0)
-		return TOLERANCE_ABSOLUTE;
-	if (text && strcmp(text, "percent") == 0)
-		return TOLERANCE_PERCENT;
-	return 0;
+	static const char *const names[] = { "absolute", "percent" };
+
+	return (enum tolerance_kind)parse_name(text, names, 2);
 }

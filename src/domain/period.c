@@ -192,6 +192,13 @@ int period_format(const struct period *p, char *buf, size_t size)
 	return n;
 }
 
+const char *period_kind_name(enum period_kind kind)
+{
+	static const char *const names[] = { "", "month", "quarter", "financial_year" };
+
+	return kind >= PERIOD_MONTH && kind <= PERIOD_FINANCIAL_YEAR ? names[kind] : "";
+}
+
 int date_format(const struct date *d, char *buf, size_t size)
 {
 	int n;

@@ -51,6 +51,10 @@ int period_parse_kinds(const char *text, unsigned kinds_mask, struct period *out
  */
 int period_format(const struct period *p, char *buf, size_t size);
 
+/* The kind's name in the API: "month", "quarter", "financial_year" ("" for
+ * none of them).  A static string. */
+const char *period_kind_name(enum period_kind kind);
+
 /* "YYYY-MM-DD" into buf (size >= 11).  Returns 10 or -1. */
 int date_format(const struct date *d, char *buf, size_t size);
 

@@ -138,19 +138,30 @@ static json_t *member(struct validation *v, const json_t *obj, const char *base,
 	return m;
 }
 
+/* member, and of JSON type type: else NULL after recording "must be <what>". */
+static json_t *typed_member(struct validation *v, const json_t *obj, const char *base,
+			    const char *name, bool required, json_type type, const char *what,
+			    char *ptr, size_t ptrlen)
+{
+	json_t *m = member(v, obj, base, name, required, ptr, ptrlen);
+
+	if (m && json_typeof(m) != type) {
+		validation_add(v, ptr, "must be %s", what);
+		return NULL;
+	}
+	return m;
+}
+
 const char *validate_string(struct validation *v, const json_t *obj, const char *base,
 			    const char *name, bool required, size_t max_len)
 {
 	char ptr[160];
-	json_t *m = member(v, obj, base, name, required, ptr, sizeof(ptr));
+	json_t *m = typed_member(v, obj, base, name, required, JSON_STRING, "a string", ptr,
+				 sizeof(ptr));
 	const char *s;
 
 	if (!m)
 		return NULL;
-	if (!json_is_string(m)) {
-		validation_add(v, ptr, "must be a string");
-		return NULL;
-	}
 	s = json_string_value(m);
 	if (json_string_length(m) != strlen(s)) {
 		validation_add(v, ptr, "must not contain NUL characters");
@@ -223,14 +234,11 @@ const json_t *validate_array(struct validation *v, const json_t *obj, const char
 			     const char *name, bool required, size_t min, size_t max)
 {
 	char ptr[160];
-	json_t *m = member(v, obj, base, name, required, ptr, sizeof(ptr));
+	json_t *m = typed_member(v, obj, base, name, required, JSON_ARRAY, "an array", ptr,
+				 sizeof(ptr));
 
 	if (!m)
 		return NULL;
-	if (!json_is_array(m)) {
-		validation_add(v, ptr, "must be an array");
-		return NULL;
-	}
 	if (json_array_size(m) < min || json_array_size(m) > max) {
 		validation_add(v, ptr, "must have from %zu to %zu items", min, max);
 		return NULL;
@@ -242,15 +250,8 @@ const json_t *validate_object(struct validation *v, const json_t *obj, const cha
 			      const char *name, bool required)
 {
 	char ptr[160];
-	json_t *m = member(v, obj, base, name, required, ptr, sizeof(ptr));
 
-	if (!m)
-		return NULL;
-	if (!json_is_object(m)) {
-		validation_add(v, ptr, "must be an object");
-		return NULL;
-	}
-	return m;
+	return typed_member(v, obj, base, name, required, JSON_OBJECT, "an object", ptr, sizeof(ptr));
 }
 
 json_t *validate_merge(const json_t *current, const json_t *patch, const char *const *fields)

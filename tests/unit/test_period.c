@@ -397,6 +397,15 @@ static void test_year_earlier(void **state)
 	assert_span(&q, "2024-01-01", "2024-03-31");
 }
 
+static void test_kind_name(void **state)
+{
+	(void)state;
+	assert_string_equal(period_kind_name(PERIOD_MONTH), "month");
+	assert_string_equal(period_kind_name(PERIOD_QUARTER), "quarter");
+	assert_string_equal(period_kind_name(PERIOD_FINANCIAL_YEAR), "financial_year");
+	assert_string_equal(period_kind_name((enum period_kind)0), "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +423,7 @@ int main(void)
 		cmocka_unit_test(test_previous_next),
 		cmocka_unit_test(test_next_previous_spans),
 		cmocka_unit_test(test_year_earlier),
+		cmocka_unit_test(test_kind_name),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -44,8 +44,4 @@ enum { AP_LOCK_STATUS = 2, AP_LOCK_PLAN = 3, AP_LOCK_LAST_UPDATE = 4 /* "" when 
  * Location. */
 void ap_notify_and_respond(struct request *req, struct response *res, const char *id, int status);
 
-/* 0 when v holds no errors, else -1 after a 422 listing them (500 when
- * memory ran out). */
-int ap_valid_or_respond(struct validation *v, struct response *res);
-
 #endif

@@ -174,7 +174,7 @@ void action_create(struct request *req, struct response *res)
 	if (!body || ap_plan_id_or_respond(req, res, request_param(req, "id"), plan_id))
 		goto done;
 	action_validate(&v, body, &av);
-	if (ap_valid_or_respond(&v, res) ||
+	if (edit_valid_or_respond(res, &v) ||
 	    action_insert_or_respond(req, res, plan_id, &av, id))
 		goto done;
 	snprintf(res->audit_target, sizeof(res->audit_target), "%s", id);
@@ -308,7 +308,7 @@ void action_patch(struct request *req, struct response *res)
 	    !(merged = edit_merged_or_respond(res, &e, patch, action_fields, &v)))
 		goto done;
 	action_patch_validate(&v, patch, merged, &av);
-	if (ap_valid_or_respond(&v, res) == 0 &&
+	if (edit_valid_or_respond(res, &v) == 0 &&
 	    action_update_or_respond(req, res, e.id, edit_column(&e, AP_LOCK_PLAN), &av) == 0)
 		ap_notify_and_respond(req, res, e.id, 200);
 done:

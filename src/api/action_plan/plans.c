@@ -31,14 +31,6 @@ static void respond_text(struct response *res, int status, const char *text)
 	response_json(res, status, body);
 }
 
-int ap_valid_or_respond(struct validation *v, struct response *res)
-{
-	if (validation_ok(v))
-		return 0;
-	edit_invalid(res, v);
-	return -1;
-}
-
 /* The one row of a plan statement (ap_plan_get, ap_summary) for id. */
 static int plan_row_or_respond(struct request *req, struct response *res, const char *stmt,
 			       const char *id, PGresult **out)
@@ -231,7 +223,7 @@ void plan_create(struct request *req, struct response *res)
 	if (!body)
 		goto done;
 	action_plan_validate(&v, body, &pv);
-	if (ap_valid_or_respond(&v, res) || current_free_or_respond(req, res, pv.status) ||
+	if (edit_valid_or_respond(res, &v) || current_free_or_respond(req, res, pv.status) ||
 	    plan_insert_or_respond(req, res, &pv))
 		goto done;
 	snprintf(res->audit_target, sizeof(res->audit_target), "%s", pv.slug);

@@ -23,11 +23,6 @@ static const char *report_visible_org(const struct request *req)
 	return strcmp(req->auth.org_kind, "council") == 0 ? NULL : req->auth.org_id;
 }
 
-static void report_not_found(struct response *res)
-{
-	problem_send(res, 404, "not-found", "Not found", report_edit.not_found);
-}
-
 /* ---- GET /v1/hate-crime/reports --------------------------------------------- */
 
 static const struct csv_column csv_columns[] = {
@@ -130,21 +125,10 @@ void report_get(struct request *req, struct response *res)
 
 void report_versions(struct request *req, struct response *res)
 {
-	const char *id = request_param(req, "id");
-	const char *p[2] = { id, report_visible_org(req) };
-	PGresult *r = NULL;
+	static const struct edit_history history = {
+		.versions = "hcr_versions", .number = "version", .at = "changed_at", .record = "report",
+	};
 
-	if (!uuid_is_valid(id)) {
-		report_not_found(res);
-		return;
-	}
-	if (!request_db_or_respond(req, res) ||
-	    api_exec_or_respond(req, res, "hcr_versions", 2, p, &r))
-		return;
-	/* Every report has its first version: none is no report. */
-	if (PQntuples(r) == 0)
-		report_not_found(res);
-	else
-		api_history_respond(req, res, r, "version", "changed_at", "report");
-	PQclear(r);
+	edit_versions(req, res, &report_edit, &history, request_param(req, "id"),
+		      report_visible_org(req));
 }

@@ -20,6 +20,7 @@ const struct edit_kind report_edit = {
 	.lock = "hcr_lock",
 	.get = "hcr_get",
 	.notify = "hcr_notify",
+	.location = "/v1/hate-crime/reports/",
 	.scoped = true,
 };
 
@@ -79,10 +80,7 @@ static int validate_or_respond(struct request *req, struct response *res, const 
 	if (lookup_or_respond(req, res, obj, &lk))
 		return -1;
 	hcr_validate(v, obj, &lk, rv);
-	if (validation_ok(v))
-		return 0;
-	edit_invalid(res, v);
-	return -1;
+	return edit_valid_or_respond(res, v);
 }
 
 /* The 13 values of hcr_insert ($2..$14) and hcr_update ($2..$14). */
@@ -124,19 +122,17 @@ void report_create(struct request *req, struct response *res)
 	struct validation v;
 	struct hcr_values rv = { 0 };
 	struct edit e;
-	char id[40], location[64];
+	char id[40];
 
 	validation_init(&v);
 	edit_init(&e, &report_edit, id);
 	id[0] = '\0';
+	/* Each step answers its own problem; the last answers 201 with the
+	 * report, its ETag and Location, and names it the audit target. */
 	if (!body || validate_or_respond(req, res, body, &v, &rv) ||
-	    insert_or_respond(req, res, &rv, id))
+	    insert_or_respond(req, res, &rv, id) ||
+	    edit_finish(req, res, &e, "hcr_version_put", 201))
 		goto done;
-	snprintf(res->audit_target, sizeof(res->audit_target), "%s", id);
-	if (edit_finish(req, res, &e, "hcr_version_put", 201) == 0 && res->status == 201) {
-		snprintf(location, sizeof(location), "/v1/hate-crime/reports/%s", id);
-		(void)response_header_add(res, "Location", location);
-	}
 done:
 	/* No edit_release: nothing was locked, and the target is named only
 	 * once the report exists. */
@@ -152,10 +148,8 @@ static int withdraw_or_respond(struct request *req, struct response *res, const 
 	const char *reason = NULL;
 
 	hcr_validate_withdrawal(v, patch, &reason);
-	if (!validation_ok(v)) {
-		edit_invalid(res, v);
+	if (edit_valid_or_respond(res, v))
 		return -1;
-	}
 	{
 		const char *p[3] = { e->id, reason, req->auth.org_id };
 

@@ -212,37 +212,25 @@ static int load_sources(struct hcs_snapshot *s, const PGresult *r)
 	return 0;
 }
 
-/* Load and suppress everything.  NULL after a problem in res. */
+/* Load and suppress everything (results: hcs_wards, hcs_groups,
+ * hcs_coverage).  -1 when memory ran out. */
+static int snapshot_load(void *table, PGresult **r, unsigned threshold)
+{
+	struct hcs_snapshot *s = table;
+
+	s->threshold = threshold;
+	return load_wards(s, r[0]) || load_groups(s, r[1]) || load_sources(s, r[2]) ? -1 : 0;
+}
+
 static void *snapshot_build(struct request *req, struct response *res, void *arg)
 {
-	struct hcs_snapshot *s = calloc(1, sizeof(*s));
-	PGresult *wards = NULL, *groups = NULL, *cov = NULL;
+	static const char *const stmts[] = { "hcs_wards", "hcs_groups", "hcs_coverage" };
+	static const struct table_loader loader = {
+		sizeof(struct hcs_snapshot), stmts, 3, snapshot_load, snapshot_free,
+	};
 
 	(void)arg;
-	if (!s) {
-		problem_send_internal(res);
-		return NULL;
-	}
-	s->threshold = req->cfg->suppress_below;
-	if (!request_db_or_respond(req, res) ||
-	    api_exec_or_respond(req, res, "hcs_wards", 0, NULL, &wards) ||
-	    api_exec_or_respond(req, res, "hcs_groups", 0, NULL, &groups) ||
-	    api_exec_or_respond(req, res, "hcs_coverage", 0, NULL, &cov))
-		goto fail;
-	if (load_wards(s, wards) != 0 || load_groups(s, groups) != 0 || load_sources(s, cov) != 0) {
-		problem_send_internal(res);
-		goto fail;
-	}
-	PQclear(wards);
-	PQclear(groups);
-	PQclear(cov);
-	return s;
-fail:
-	PQclear(wards);
-	PQclear(groups);
-	PQclear(cov);
-	snapshot_free(s);
-	return NULL;
+	return table_load_or_respond(req, res, &loader);
 }
 
 int hcs_snapshot_get_or_respond(struct request *req, struct response *res, struct memo_ref *ref)

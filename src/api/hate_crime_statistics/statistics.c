@@ -42,8 +42,6 @@ struct hcs_query {
 	struct date start, end;            /* whole months */
 };
 
-static const char *const grain_names[] = { "", "month", "quarter", "financial_year" };
-
 static bool dims_valid(const bool *used)
 {
 	int n = 0;
@@ -71,7 +69,7 @@ static int parse_group_by(struct request *req, struct response *res, struct hcs_
 		int grain = 0, slot = -1;
 
 		for (int g = 1; g <= 3; g++)
-			if (strcmp(items[i], grain_names[g]) == 0)
+			if (strcmp(items[i], period_kind_name((enum period_kind)g)) == 0)
 				grain = g;
 		for (int d = 0; d < NSLOTS; d++)
 			if (strcmp(items[i], slot_names[d]) == 0)
@@ -173,18 +171,6 @@ static bool canonical_range(const struct date *start, const struct date *end, st
 
 /* ---- rows -------------------------------------------------------------- */
 
-static json_t *period_json(const struct period *p)
-{
-	char label[32], start[11], end[11];
-
-	if (period_format(p, label, sizeof(label)) < 0 ||
-	    date_format(&p->start, start, sizeof(start)) < 0 ||
-	    date_format(&p->end, end, sizeof(end)) < 0)
-		return NULL;
-	return json_pack("{s:s, s:s, s:s, s:s}", "label", label, "kind", grain_names[p->kind],
-			 "start", start, "end", end);
-}
-
 static json_t *row_json(const struct hcs_snapshot *s, const struct period *p, const struct hcs_cell *c,
 			bool compare)
 {
@@ -195,7 +181,7 @@ static json_t *row_json(const struct hcs_snapshot *s, const struct period *p, co
 	hcs_cell_value(s, p, c, &v, &supp);
 	row = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s}",
 		"measure", c->flags ? "strand_flags" : "reports",
-		"period", period_json(p),
+		"period", api_period_json(p),
 		"ward", c->ward >= 0 ? json_pack("{s:s, s:s}", "code", s->wards[c->ward].code,
 						 "name", s->wards[c->ward].name) : json_null(),
 		"strand", c->strand >= 0 ? json_string(hc_strands[c->strand]) : json_null(),
@@ -220,7 +206,7 @@ static json_t *row_json(const struct hcs_snapshot *s, const struct period *p, co
 		comparable = strcmp(cov, "complete") == 0 && strcmp(pcov, "complete") == 0;
 		hcs_cell_value(s, &pp, c, &pv, &psupp);
 		json_object_set_new(row, "previous_year", json_pack("{s:o, s:o, s:b, s:s, s:o}",
-			"period", period_json(&pp),
+			"period", api_period_json(&pp),
 			"value", absent || psupp ? json_null() : json_integer(pv),
 			"suppressed", !absent && psupp,
 			"coverage", pcov,
@@ -410,7 +396,7 @@ static int grain_periods_or_respond(struct response *res, const struct hcs_query
 
 		snprintf(detail, sizeof(detail),
 			 "with group_by=%s the range must be made of whole %s: %s",
-			 grain_names[q->grain],
+			 period_kind_name(q->grain),
 			 q->grain == PERIOD_QUARTER ? "financial quarters" :
 			 q->grain == PERIOD_FINANCIAL_YEAR ? "financial years" : "months",
 			 bad_from ? "from does not start one" : "to does not end one");

@@ -73,13 +73,12 @@ struct indicator_number set_number_col(const PGresult *r, int row, int col);
 enum indicator_rag set_point_rag(const struct indicator *ind, const struct indicator_point *pt);
 
 /*
- * Representations, each a new reference or NULL when memory runs out:
- * a period; text or null; what every value shows (period, target, actual,
+ * Representations, each a new reference or NULL when memory runs out
+ * (a period is api_period_json's): text or null; what every value shows (period, target, actual,
  * RAG, direction of travel and what it was compared with); a value as GET
  * .../values shows it (rev: ind_revisions of the indicator); an indicator
  * with its latest value.
  */
-json_t *set_period_json(const struct period *p);
 json_t *set_text_json(const PGresult *r, int row, int col);
 json_t *set_value_core_json(const struct indicator *ind, const struct indicator_point *pt);
 json_t *set_value_json(const struct indicator_set *s, const struct indicator *ind,

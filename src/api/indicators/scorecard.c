@@ -12,7 +12,7 @@
 static json_t *no_value_json(const struct period *p)
 {
 	return json_pack("{s:o, s:n, s:n, s:n, s:{s:s, s:s}, s:n, s:n, s:b}",
-			 "period", set_period_json(p), "target", "actual", "rag",
+			 "period", api_period_json(p), "target", "actual", "rag",
 			 "direction", "previous_period", "not_comparable",
 			 "year_earlier", "not_comparable",
 			 "compared_with", "commentary", "revised", 0);
@@ -129,7 +129,7 @@ void scorecard(struct request *req, struct response *res)
 		return;
 	}
 	body = json_pack("{s:o, s:o, s:{s:i, s:i, s:i, s:i}, s:o}",
-			 "period", set_period_json(&quarter),
+			 "period", api_period_json(&quarter),
 			 "indicators", rows,
 			 "rag_counts", "green", (int)counts[RAG_GREEN], "amber", (int)counts[RAG_AMBER],
 			 "red", (int)counts[RAG_RED], "none", (int)counts[RAG_NONE],

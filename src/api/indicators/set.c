@@ -127,20 +127,6 @@ json_t *set_text_json(const PGresult *r, int row, int col)
 	return t ? json_string(t) : json_null();
 }
 
-static const char *const kind_names[] = { "", "month", "quarter", "financial_year" };
-
-json_t *set_period_json(const struct period *p)
-{
-	char label[32], start[11], end[11];
-
-	if (period_format(p, label, sizeof(label)) < 0 ||
-	    date_format(&p->start, start, sizeof(start)) < 0 ||
-	    date_format(&p->end, end, sizeof(end)) < 0)
-		return NULL;
-	return json_pack("{s:s, s:s, s:s, s:s}", "label", label, "kind", kind_names[p->kind],
-			 "start", start, "end", end);
-}
-
 static json_t *rag_json(enum indicator_rag rag)
 {
 	const char *name = indicator_rag_name(rag);
@@ -177,7 +163,7 @@ json_t *set_value_core_json(const struct indicator *ind, const struct indicator_
 	cprev = comparison_json(ind, pt, &prev, &dprev);
 	cyear = comparison_json(ind, pt, &year, &dyear);
 	return json_pack("{s:o, s:o, s:o, s:o, s:{s:s, s:s}, s:{s:o, s:o}}",
-			 "period", set_period_json(&pt->period),
+			 "period", api_period_json(&pt->period),
 			 "target", number_json(pt->target),
 			 "actual", number_json(pt->actual),
 			 "rag", rag_json(set_point_rag(ind, pt)),

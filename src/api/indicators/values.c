@@ -263,15 +263,6 @@ static int precondition_or_respond(struct request *req, struct response *res, co
 	return p == EDIT_PRECONDITION_MET ? 0 : -1;
 }
 
-/* 0 when v holds no errors, else -1 after a 422 listing them. */
-static int valid_or_respond(struct validation *v, struct response *res)
-{
-	if (validation_ok(v))
-		return 0;
-	edit_invalid(res, v);
-	return -1;
-}
-
 static const char *thousandths_text(struct indicator_number n, char *buf, size_t size)
 {
 	if (!n.present)
@@ -349,7 +340,7 @@ void value_put(struct request *req, struct response *res)
 		goto done;
 	indicator_value_validate(&v, body, &period, &in);
 	p[1] = label;
-	if (valid_or_respond(&v, res) ||
+	if (edit_valid_or_respond(res, &v) ||
 	    api_exec_or_respond(req, res, "ind_value_lock", 2, p, &lock) ||
 	    precondition_or_respond(req, res, lock))
 		goto done;

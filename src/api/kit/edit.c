@@ -79,6 +79,14 @@ void edit_invalid(struct response *res, struct validation *v)
 		problem_send_invalid(res, validation_take_errors(v));
 }
 
+int edit_valid_or_respond(struct response *res, struct validation *v)
+{
+	if (validation_ok(v))
+		return 0;
+	edit_invalid(res, v);
+	return -1;
+}
+
 json_t *edit_merged_or_respond(struct response *res, const struct edit *e, const json_t *patch,
 			       const char *const *fields, struct validation *v)
 {
@@ -104,7 +112,11 @@ static int answer(struct request *req, struct response *res, const struct edit_k
 	const char *p[2] = { id, scope };
 	PGresult *r = NULL;
 	json_t *body = NULL;
+	char location[128];
 
+	/* A create: the record now exists (a problem below clears it again). */
+	if (status == 201)
+		snprintf(res->audit_target, sizeof(res->audit_target), "%s", id);
 	if (api_exec_or_respond(req, res, kind->get, kind->scoped ? 2 : 1, p, &r))
 		return -1;
 	if (PQntuples(r) == 1)
@@ -120,8 +132,13 @@ static int answer(struct request *req, struct response *res, const struct edit_k
 		return -1;
 	}
 	response_json(res, status, body);
-	if (res->status == status)   /* not after a 500 for memory */
+	if (res->status == status) {   /* not after a 500 for memory */
 		response_version_etag(res, PQgetvalue(r, 0, 1));
+		if (status == 201 && kind->location) {
+			snprintf(location, sizeof(location), "%s%s", kind->location, id);
+			(void)response_header_add(res, "Location", location);
+		}
+	}
 	PQclear(r);
 	return 0;
 }
@@ -141,6 +158,40 @@ void edit_read(struct request *req, struct response *res, const struct edit_kind
 	}
 	if (request_db_or_respond(req, res))
 		(void)answer(req, res, kind, id, scope, 200, true);
+}
+
+void edit_versions(struct request *req, struct response *res, const struct edit_kind *kind,
+		   const struct edit_history *h, const char *id, const char *scope)
+{
+	const char *p[2] = { id, scope };
+	int np = kind->scoped ? 2 : 1;
+	PGresult *r = NULL;
+	bool visible;
+
+	if (!uuid_is_valid(id)) {
+		not_found(res, kind);
+		return;
+	}
+	if (!request_db_or_respond(req, res))
+		return;
+	if (h->exists) {
+		if (api_exec_or_respond(req, res, h->exists, np, p, &r))
+			return;
+		visible = PQntuples(r) == 1;
+		PQclear(r);
+		r = NULL;
+		if (!visible) {
+			not_found(res, kind);
+			return;
+		}
+	}
+	if (api_exec_or_respond(req, res, h->versions, np, p, &r))
+		return;
+	if (!h->exists && PQntuples(r) == 0)
+		not_found(res, kind);
+	else
+		api_history_respond(req, res, r, h->number, h->at, h->record);
+	PQclear(r);
 }
 
 int edit_finish(struct request *req, struct response *res, const struct edit *e,

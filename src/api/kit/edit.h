@@ -47,6 +47,8 @@ struct response;
  * get: the answer.  Parameters (id, NULL) when scoped, else (id).  Columns:
  * 0 the representation as JSON text, 1 the version.
  * notify: no parameters; tells every instance the data changed (NULL: none).
+ * location: the path a new record is at, less its id ("/v1/returns/");
+ * NULL when the resource answers its creates itself.
  */
 struct edit_kind {
 	const char *name;        /* in "The <name> is at version 3" (412) */
@@ -54,6 +56,7 @@ struct edit_kind {
 	const char *lock;
 	const char *get;
 	const char *notify;
+	const char *location;
 	bool scoped;
 };
 
@@ -99,6 +102,10 @@ json_t *edit_merged_or_respond(struct response *res, const struct edit *e, const
 /* 422 with every problem in v (taken from it), or 500 when memory ran out. */
 void edit_invalid(struct response *res, struct validation *v);
 
+/* 0 when v holds no problems, else -1 after edit_invalid. */
+__attribute__((warn_unused_result))
+int edit_valid_or_respond(struct response *res, struct validation *v);
+
 /*
  * After the resource's UPDATE: version_put (NULL: none; parameters id,
  * key prefix, request id) records the new state as a version, notify tells
@@ -111,8 +118,10 @@ int edit_finish(struct request *req, struct response *res, const struct edit *e,
 
 /*
  * Answer with the record id as kind->get reads it, with status and its
- * ETag (also what a create answers).  0, or -1 with the problem in res
- * (500 when the record is not there: the caller has just written it).
+ * ETag.  Status 201 is a create's answer: id is named the audit target
+ * and the answer carries Location: kind->location + id.  0, or -1 with
+ * the problem in res (500 when the record is not there: the caller has
+ * just written it).
  */
 __attribute__((warn_unused_result))
 int edit_answer(struct request *req, struct response *res, const struct edit_kind *kind,
@@ -126,6 +135,26 @@ int edit_answer(struct request *req, struct response *res, const struct edit_kin
  */
 void edit_read(struct request *req, struct response *res, const struct edit_kind *kind,
 	       const char *id, const char *scope);
+
+/*
+ * A record's versions: the statements (parameters id, scope as kind->get)
+ * and the member names api_history_respond gives them.  exists has a row
+ * when the record is visible, for records that may have no version yet;
+ * NULL: every record has one, so no versions is no record.
+ */
+struct edit_history {
+	const char *exists;
+	const char *versions;
+	const char *number, *at, *record;   /* "version", "changed_at", "report" */
+};
+
+/*
+ * GET of a record's versions: 200 with them (api_history_respond), or 404
+ * (kind->not_found) when id is not a UUID or no such record is visible;
+ * 503/500 for the database.
+ */
+void edit_versions(struct request *req, struct response *res, const struct edit_kind *kind,
+		   const struct edit_history *h, const char *id, const char *scope);
 
 /*
  * Frees the locked row and names the record the attempt was on as the

@@ -4,7 +4,9 @@
 #include "api/kit/table_memo.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "api/common.h"
 #include "config.h"
 #include "http/cache.h"
 #include "http/request.h"
@@ -39,4 +41,34 @@ int table_memo_get_or_respond(struct memo *m, struct request *req, struct respon
 	if (res->status == 0)
 		problem_send_internal(res);
 	return -1;
+}
+
+void *table_load_or_respond(struct request *req, struct response *res,
+			    const struct table_loader *l)
+{
+	PGresult *r[TABLE_LOADER_MAX_STMTS] = { NULL };
+	void *table = NULL;
+	size_t i;
+
+	if (l->nstmts > TABLE_LOADER_MAX_STMTS || !(table = calloc(1, l->size))) {
+		problem_send_internal(res);
+		return NULL;
+	}
+	if (!request_db_or_respond(req, res))
+		goto fail;
+	for (i = 0; i < l->nstmts; i++)
+		if (api_exec_or_respond(req, res, l->stmts[i], 0, NULL, &r[i]))
+			goto fail;
+	if (l->load(table, r, req->cfg->suppress_below) != 0) {
+		problem_send_internal(res);
+		goto fail;
+	}
+	for (i = 0; i < l->nstmts; i++)
+		PQclear(r[i]);
+	return table;
+fail:
+	for (i = 0; i < l->nstmts; i++)
+		PQclear(r[i]);
+	l->free_table(table);
+	return NULL;
 }

@@ -11,6 +11,9 @@
 #ifndef EQ_API_KIT_TABLE_MEMO_H
 #define EQ_API_KIT_TABLE_MEMO_H
 
+#include <libpq-fe.h>
+#include <stddef.h>
+
 #include "api/kit/memo.h"
 
 struct request;
@@ -29,5 +32,27 @@ __attribute__((warn_unused_result))
 int table_memo_get_or_respond(struct memo *m, struct request *req, struct response *res,
 			      unsigned depends, const char *name, table_build_fn build, void *arg,
 			      struct memo_ref *ref);
+
+/*
+ * The usual build: a zeroed table of size bytes filled by load from the
+ * results of nstmts statements without parameters (stmts), run on the
+ * request's connection.  load gets the disclosure threshold too; it may
+ * keep a result by taking it (setting it NULL); the others are cleared
+ * after it.  It returns 0, or -1 when memory ran out.
+ */
+struct table_loader {
+	size_t size;
+	const char *const *stmts;
+	size_t nstmts;
+	int (*load)(void *table, PGresult **results, unsigned threshold);
+	void (*free_table)(void *table);   /* frees a table load failed on */
+};
+
+#define TABLE_LOADER_MAX_STMTS 8
+
+/* The table loader l builds for req, or NULL after a problem in res
+ * (503/500 for the database, 500 when memory ran out). */
+void *table_load_or_respond(struct request *req, struct response *res,
+			    const struct table_loader *l);
 
 #endif

@@ -62,10 +62,8 @@ void return_put(struct request *req, struct response *res)
 	    returns_categories_load_or_respond(req, res, &cat))
 		goto done;
 	return_validate_replacement(&v, body, &s, &cat.cat);
-	if (!validation_ok(&v)) {
-		edit_invalid(res, &v);
+	if (edit_valid_or_respond(res, &v))
 		goto done;
-	}
 	if (returns_content_or_respond(res, body, &c))
 		goto done;
 	{
@@ -81,6 +79,19 @@ done:
 	returns_categories_release(&cat);
 	validation_release(&v);
 	json_decref(body);
+}
+
+/* A submit or a review (If-Match optional: both are idempotent): the
+ * return locked (scope: its organisation, NULL for any) into *s and in a
+ * state for it.  0, or -1 with the problem in res. */
+static int lock_in_state_or_respond(struct request *req, struct response *res, struct edit *e,
+				    const char *scope, bool review, const char *action,
+				    struct return_state *s)
+{
+	if (edit_lock_or_respond(req, res, e, scope, EDIT_IF_MATCH_OPTIONAL))
+		return -1;
+	*s = locked_state(e);
+	return state_or_respond(res, s, review, action);
 }
 
 /* Run the change of a submit or a review (p: 3 parameters of stmt) and
@@ -104,16 +115,12 @@ void return_submit(struct request *req, struct response *res)
 	validation_init(&v);
 	edit_init(&e, &return_edit, request_param(req, "id"));
 	body = request_json_or_respond(req, res);
-	if (!body || edit_lock_or_respond(req, res, &e, req->auth.org_id, EDIT_IF_MATCH_OPTIONAL))
-		goto done;
-	s = locked_state(&e);
-	if (state_or_respond(res, &s, false, "only a draft or a returned return can be submitted"))
+	if (!body || lock_in_state_or_respond(req, res, &e, req->auth.org_id, false,
+					      "only a draft or a returned return can be submitted", &s))
 		goto done;
 	return_validate_submission(&v, body, &s, &reason);
-	if (!validation_ok(&v)) {
-		edit_invalid(res, &v);
+	if (edit_valid_or_respond(res, &v))
 		goto done;
-	}
 	{
 		const char *p[3] = { e.id, s.past_due ? "true" : "false", reason };
 
@@ -143,16 +150,12 @@ void return_review(struct request *req, struct response *res)
 		problem_send(res, 403, "forbidden", "Forbidden", "Only the council reviews returns.");
 		goto done;
 	}
-	if (edit_lock_or_respond(req, res, &e, NULL, EDIT_IF_MATCH_OPTIONAL))
-		goto done;
-	s = locked_state(&e);
-	if (state_or_respond(res, &s, true, "only a submitted return can be reviewed"))
+	if (lock_in_state_or_respond(req, res, &e, NULL, true,
+				     "only a submitted return can be reviewed", &s))
 		goto done;
 	return_validate_review(&v, body, &outcome, &note);
-	if (!validation_ok(&v)) {
-		edit_invalid(res, &v);
+	if (edit_valid_or_respond(res, &v))
 		goto done;
-	}
 	{
 		const char *p[3] = { e.id, outcome, note };
 

@@ -82,7 +82,7 @@ void return_create(struct request *req, struct response *res)
 	struct returns_categories cat = { 0 };
 	const struct return_kind *kind = NULL;
 	const char *window;
-	char id[40], location[64];
+	char id[40];
 
 	validation_init(&v);
 	if (!body)
@@ -99,17 +99,13 @@ void return_create(struct request *req, struct response *res)
 	if (window_kind_or_respond(req, res, &v, window, &kind))
 		goto done;
 	return_validate_content(&v, body, kind, &cat.cat);
-	if (!validation_ok(&v)) {
-		edit_invalid(res, &v);
+	if (edit_valid_or_respond(res, &v))
 		goto done;
-	}
-	if (return_insert_or_respond(req, res, window, body, id))
+	/* 201 with the return, its ETag and Location; the kit names it the
+	 * audit target. */
+	if (return_insert_or_respond(req, res, window, body, id) ||
+	    edit_answer(req, res, &return_edit, id, 201))
 		goto done;
-	snprintf(res->audit_target, sizeof(res->audit_target), "%s", id);
-	if (edit_answer(req, res, &return_edit, id, 201) == 0 && res->status == 201) {
-		snprintf(location, sizeof(location), "/v1/returns/%s", id);
-		(void)response_header_add(res, "Location", location);
-	}
 done:
 	returns_categories_release(&cat);
 	validation_release(&v);
@@ -174,28 +170,12 @@ void return_get(struct request *req, struct response *res)
 
 void return_versions(struct request *req, struct response *res)
 {
-	const char *id = request_param(req, "id");
-	PGresult *r = NULL;
-	const char *p[2] = { id, returns_visible_org(req) };
-	int n;
+	/* A draft has no versions yet: the return is checked apart. */
+	static const struct edit_history history = {
+		.exists = "rt_exists", .versions = "rt_versions",
+		.number = "submission", .at = "submitted_at", .record = "return",
+	};
 
-	if (!uuid_is_valid(id)) {
-		returns_not_found(res, "return");
-		return;
-	}
-	if (!request_db_or_respond(req, res) ||
-	    api_exec_or_respond(req, res, "rt_exists", 2, p, &r))
-		return;
-	n = PQntuples(r);
-	PQclear(r);
-	r = NULL;
-	/* A draft has no versions yet: the return must be checked apart. */
-	if (n != 1) {
-		returns_not_found(res, "return");
-		return;
-	}
-	if (api_exec_or_respond(req, res, "rt_versions", 2, p, &r))
-		return;
-	api_history_respond(req, res, r, "submission", "submitted_at", "return");
-	PQclear(r);
+	edit_versions(req, res, &return_edit, &history, request_param(req, "id"),
+		      returns_visible_org(req));
 }

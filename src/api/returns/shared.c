@@ -17,6 +17,7 @@ const struct edit_kind return_edit = {
 	.lock = "rt_lock",
 	.get = "rt_get",
 	.notify = "rt_notify",
+	.location = "/v1/returns/",
 	.scoped = true,
 };
 

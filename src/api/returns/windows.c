@@ -84,10 +84,8 @@ void window_create(struct request *req, struct response *res)
 		goto done;
 	}
 	window_validate(&v, body, &wv);
-	if (!validation_ok(&v)) {
-		edit_invalid(res, &v);
+	if (edit_valid_or_respond(res, &v))
 		goto done;
-	}
 	if (window_insert_or_respond(req, res, &wv, id))
 		goto done;
 	snprintf(res->audit_target, sizeof(res->audit_target), "%s", id);

@@ -243,35 +243,30 @@ static int load_snaps(struct wf_state *st, const PGresult *snaps, const PGresult
 	return 0;
 }
 
+/* results: wf_snapshots, wf_counts, wf_grade_bands and wf_top_categories,
+ * which the state keeps (its strings are the category names).  -1 when
+ * memory ran out. */
+static int state_load(void *table, PGresult **r, unsigned threshold)
+{
+	struct wf_state *st = table;
+
+	st->threshold = threshold;
+	st->cat_rows = r[3];
+	r[3] = NULL;
+	return load_grades(st, r[2]) != 0 || load_snaps(st, r[0], r[1]) != 0 ? -1 : 0;
+}
+
 static void *state_build(struct request *req, struct response *res, void *arg)
 {
-	struct wf_state *st = calloc(1, sizeof(*st));
-	PGresult *snaps = NULL, *counts = NULL, *grades = NULL;
+	static const char *const stmts[] = {
+		"wf_snapshots", "wf_counts", "wf_grade_bands", "wf_top_categories",
+	};
+	static const struct table_loader loader = {
+		sizeof(struct wf_state), stmts, 4, state_load, state_free,
+	};
 
 	(void)arg;
-	if (!st)
-		goto oom;
-	st->threshold = req->cfg->suppress_below;
-	if (!request_db_or_respond(req, res) ||
-	    api_exec_or_respond(req, res, "wf_snapshots", 0, NULL, &snaps) ||
-	    api_exec_or_respond(req, res, "wf_counts", 0, NULL, &counts) ||
-	    api_exec_or_respond(req, res, "wf_grade_bands", 0, NULL, &grades) ||
-	    api_exec_or_respond(req, res, "wf_top_categories", 0, NULL, &st->cat_rows))
-		goto fail;
-	if (load_grades(st, grades) != 0 || load_snaps(st, snaps, counts) != 0)
-		goto oom;
-	PQclear(snaps);
-	PQclear(counts);
-	PQclear(grades);
-	return st;
-oom:
-	problem_send_internal(res);
-fail:
-	PQclear(snaps);
-	PQclear(counts);
-	PQclear(grades);
-	state_free(st);
-	return NULL;
+	return table_load_or_respond(req, res, &loader);
 }
 
 int wf_state_get_or_respond(struct request *req, struct response *res, struct memo_ref *ref)
