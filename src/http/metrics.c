@@ -271,20 +271,17 @@ int metrics_render(struct buf *out)
 
 	if (render_requests(out, slots, n) != 0 || render_latency(out, slots, n) != 0)
 		return -1;
-	if (prom_family(out, "equalities_api_http_requests_in_flight", "gauge",
-			"Requests received and not yet answered (a scrape counts itself).") != 0 ||
-	    prom_sample(out, "equalities_api_http_requests_in_flight", NULL, 0,
-			(double)atomic_load(&inflight)) != 0)
+	if (prom_gauge(out, "equalities_api_http_requests_in_flight",
+		       "Requests received and not yet answered (a scrape counts itself).",
+		       (double)atomic_load(&inflight)) != 0 ||
+	    prom_gauge(out, "equalities_api_http_connections_open", "Client connections open now.",
+		       (double)atomic_load(&connections_open)) != 0)
 		return -1;
-	if (prom_family(out, "equalities_api_http_connections_open", "gauge",
-			"Client connections open now.") != 0 ||
-	    prom_sample(out, "equalities_api_http_connections_open", NULL, 0,
-			(double)atomic_load(&connections_open)) != 0)
-		return -1;
-	if (prom_family(out, "equalities_api_http_connections_total", "counter",
-			"Client connections accepted.") != 0 ||
-	    prom_sample_u64(out, "equalities_api_http_connections_total", NULL, 0,
-			    atomic_load(&connections_total)) != 0)
+	const struct prom_scalar total = {
+		"equalities_api_http_connections_total", "counter", "Client connections accepted.",
+		atomic_load(&connections_total),
+	};
+	if (prom_scalars(out, &total, 1) != 0)
 		return -1;
 	return 0;
 }
