@@ -3,6 +3,7 @@
  */
 #include "keys_cli.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,14 +50,54 @@ static void scopes_literal(unsigned mask, char *out, size_t size)
 	snprintf(out + used, size - used, "}");
 }
 
+/*
+ * A key change and its audit event in one statement: change is an UPDATE
+ * or INSERT on api_keys returning organisation_id and prefix, action the
+ * audit name.  One row back when a key changed, none when none did.
+ */
+#define AUDITED(change, action) \
+	"WITH k AS (" change " RETURNING organisation_id, prefix)" \
+	" INSERT INTO audit_events (organisation_id, key_prefix, request_id, action, target, outcome, status)" \
+	" SELECT organisation_id, prefix, 'cli', '" action "', prefix, 'success', 0 FROM k" \
+	" RETURNING key_prefix"
+
+/*
+ * Run an AUDITED statement: 0 when it changed a key, else 1 after saying
+ * why on stderr (the database's message, or missing_fmt when it matched no
+ * key).
+ */
+__attribute__((format(printf, 5, 6)))
+static int audited_change(PGconn *pg, const char *sql, int nparams, const char *const *params,
+			  const char *missing_fmt, ...)
+{
+	char err[512];
+	PGresult *r;
+	int rows;
+	va_list ap;
+
+	if (db_direct_exec(pg, sql, nparams, params, &r, err, sizeof(err))) {
+		fprintf(stderr, "equalities-api: %s\n", err);
+		return 1;
+	}
+	rows = PQntuples(r);
+	PQclear(r);
+	if (rows == 1)
+		return 0;
+	fputs("equalities-api: ", stderr);
+	va_start(ap, missing_fmt);
+	vfprintf(stderr, missing_fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 1;
+}
+
 static int keys_create(PGconn *pg, int argc, char **argv)
 {
 	const char *org = option(argc, argv, "--org");
 	const char *scope_text = option(argc, argv, "--scopes");
 	char bad[64], scopes[256], hex_prefix[13], secret[49], key[APIKEY_LEN + 1];
-	char prefix[APIKEY_PREFIX_LEN + 1], hash[SHA256_HEX_LEN + 1], err[512];
+	char prefix[APIKEY_PREFIX_LEN + 1], hash[SHA256_HEX_LEN + 1];
 	unsigned mask;
-	PGresult *r = NULL;
 
 	if (!org || !scope_text)
 		return usage("keys create needs --org and --scopes");
@@ -75,24 +116,14 @@ static int keys_create(PGconn *pg, int argc, char **argv)
 	{
 		const char *p[4] = { org, prefix, hash, scopes };
 
-		if (db_direct_exec(pg,
-			"WITH k AS (INSERT INTO api_keys (organisation_id, prefix, key_hash, scopes)"
-			"  SELECT id, $2, $3, $4::text[] FROM organisations WHERE slug = $1"
-			"  RETURNING organisation_id, prefix)"
-			" INSERT INTO audit_events (organisation_id, key_prefix, request_id, action, target, outcome, status)"
-			" SELECT organisation_id, prefix, 'cli', 'api_key.create', prefix, 'success', 0 FROM k"
-			" RETURNING organisation_id",
-			4, p, &r, err, sizeof(err))) {
-			fprintf(stderr, "equalities-api: %s\n", err);
+		if (audited_change(pg, AUDITED("INSERT INTO api_keys (organisation_id, prefix, key_hash, scopes)"
+					       "  SELECT id, $2, $3, $4::text[] FROM organisations WHERE slug = $1",
+					       "api_key.create"),
+				   4, p,
+				   "unknown organisation '%s' (organisations are loaded by seed from data/organisations.csv)",
+				   org))
 			return 1;
-		}
 	}
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		fprintf(stderr, "equalities-api: unknown organisation '%s' (organisations are loaded by seed from data/organisations.csv)\n", org);
-		return 1;
-	}
-	PQclear(r);
 	fprintf(stderr, "created key %s for %s with scopes %s; it is shown once, below, and only its hash is stored\n",
 		prefix, org, scopes);
 	printf("%s\n", key);
@@ -129,8 +160,6 @@ static int keys_list(PGconn *pg, int argc, char **argv)
 static int keys_revoke(PGconn *pg, int argc, char **argv)
 {
 	const char *prefix = argc > 2 ? argv[2] : NULL;
-	char err[512];
-	PGresult *r;
 
 	if (!prefix || argc > 3)
 		return usage("keys revoke takes one PREFIX");
@@ -138,22 +167,11 @@ static int keys_revoke(PGconn *pg, int argc, char **argv)
 		fprintf(stderr, "equalities-api: '%s' is not a key prefix (eq_ and 12 hex digits)\n", prefix);
 		return 2;
 	}
-	if (db_direct_exec(pg,
-		"WITH k AS (UPDATE api_keys SET revoked_at = now()"
-		"  WHERE prefix = $1 AND revoked_at IS NULL RETURNING organisation_id, prefix)"
-		" INSERT INTO audit_events (organisation_id, key_prefix, request_id, action, target, outcome, status)"
-		" SELECT organisation_id, prefix, 'cli', 'api_key.revoke', prefix, 'success', 0 FROM k"
-		" RETURNING key_prefix",
-		1, (const char *const *)&prefix, &r, err, sizeof(err))) {
-		fprintf(stderr, "equalities-api: %s\n", err);
+	if (audited_change(pg, AUDITED("UPDATE api_keys SET revoked_at = now()"
+				       "  WHERE prefix = $1 AND revoked_at IS NULL",
+				       "api_key.revoke"),
+			   1, &prefix, "no active key %s", prefix))
 		return 1;
-	}
-	if (PQntuples(r) != 1) {
-		PQclear(r);
-		fprintf(stderr, "equalities-api: no active key %s\n", prefix);
-		return 1;
-	}
-	PQclear(r);
 	fprintf(stderr, "revoked %s: it stops working on its next request\n", prefix);
 	return 0;
 }

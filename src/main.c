@@ -119,6 +119,16 @@ static PGconn *connect_cli(const struct config *cfg)
 	return pg;
 }
 
+/* The end of a subcommand's work on pg, which it closes: 0 when the work
+ * succeeded (failed 0), else 1 after "equalities-api: what: err". */
+static int cli_done(PGconn *pg, int failed, const char *what, const char *err)
+{
+	if (failed)
+		fprintf(stderr, "equalities-api: %s: %s\n", what, err);
+	PQfinish(pg);
+	return failed ? 1 : 0;
+}
+
 static int cmd_migrate(const struct config *cfg)
 {
 	struct migration_set set;
@@ -136,13 +146,11 @@ static int cmd_migrate(const struct config *cfg)
 	buf_release(&dir);
 	pg = connect_cli(cfg);
 	if (pg) {
-		if (migrate_apply(pg, &set, err, sizeof(err)) == 0) {
+		int failed = migrate_apply(pg, &set, err, sizeof(err));
+
+		if (!failed)
 			log_msgf(LOG_INFO, "migrations current (%zu files)", set.n);
-			rc = 0;
-		} else {
-			fprintf(stderr, "equalities-api: migrate: %s\n", err);
-		}
-		PQfinish(pg);
+		rc = cli_done(pg, failed, "migrate", err);
 	}
 	migration_set_release(&set);
 	return rc;
@@ -152,16 +160,10 @@ static int cmd_seed(const struct config *cfg)
 {
 	char err[768];
 	PGconn *pg = connect_cli(cfg);
-	int rc = 1;
 
 	if (!pg)
 		return 1;
-	if (seed_run(pg, cfg->root, err, sizeof(err)) == 0)
-		rc = 0;
-	else
-		fprintf(stderr, "equalities-api: seed: %s\n", err);
-	PQfinish(pg);
-	return rc;
+	return cli_done(pg, seed_run(pg, cfg->root, err, sizeof(err)), "seed", err);
 }
 
 /* The arguments after "import KIND": one FILE and "OPTION VALUE" or
@@ -190,7 +192,7 @@ static int cmd_import_workforce(const struct config *cfg, int argc, char **argv)
 	const char *file = NULL, *as_of = NULL;
 	char err[2048], outcome[32];
 	PGconn *pg;
-	int rc = 1;
+	int failed;
 
 	if (file_and_option(argc, argv, "--as-of", &file, &as_of) != 0)
 		return usage_error("import workforce takes FILE --as-of DATE");
@@ -207,14 +209,11 @@ static int cmd_import_workforce(const struct config *cfg, int argc, char **argv)
 	pg = connect_cli(cfg);
 	if (!pg)
 		return 1;
-	if (workforce_import_file(pg, file, as_of, "import", "", outcome, sizeof(outcome), err, sizeof(err)) == 0) {
+	failed = workforce_import_file(pg, file, as_of, "import", "", outcome, sizeof(outcome), err,
+				       sizeof(err));
+	if (!failed)
 		printf("imported %s as the workforce snapshot of %s: %s\n", file, as_of, outcome);
-		rc = 0;
-	} else {
-		fprintf(stderr, "equalities-api: import: %s\n", err);
-	}
-	PQfinish(pg);
-	return rc;
+	return cli_done(pg, failed, "import", err);
 }
 
 static int cmd_import(const struct config *cfg, int argc, char **argv)
@@ -223,7 +222,7 @@ static int cmd_import(const struct config *cfg, int argc, char **argv)
 	struct census_import_result result;
 	char err[768];
 	PGconn *pg;
-	int rc = 1;
+	int failed;
 
 	if (argc >= 3 && strcmp(argv[2], "workforce") == 0)
 		return cmd_import_workforce(cfg, argc, argv);
@@ -236,16 +235,12 @@ static int cmd_import(const struct config *cfg, int argc, char **argv)
 	pg = connect_cli(cfg);
 	if (!pg)
 		return 1;
-	if (census_import_file(pg, file, dataset, &result, err, sizeof(err)) == 0) {
+	failed = census_import_file(pg, file, dataset, &result, err, sizeof(err));
+	if (!failed)
 		printf("imported %s into %s: %s for %zu areas (%zu rows for other areas skipped, %zu counts changed)\n",
 		       file, dataset, result.characteristic, result.rows_loaded, result.rows_skipped,
 		       result.cells_changed);
-		rc = 0;
-	} else {
-		fprintf(stderr, "equalities-api: import: %s\n", err);
-	}
-	PQfinish(pg);
-	return rc;
+	return cli_done(pg, failed, "import", err);
 }
 
 static int cmd_keys(const struct config *cfg, int argc, char **argv)

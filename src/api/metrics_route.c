@@ -42,21 +42,6 @@ static int metrics_route_init(const struct config *cfg, char *err, size_t errlen
 	return 0;
 }
 
-static int gauge(struct buf *b, const char *name, const char *help, double value)
-{
-	if (prom_family(b, name, "gauge", help) != 0 || prom_sample(b, name, NULL, 0, value) != 0)
-		return -1;
-	return 0;
-}
-
-static int counter(struct buf *b, const char *name, const char *help, uint64_t value)
-{
-	if (prom_family(b, name, "counter", help) != 0 ||
-	    prom_sample_u64(b, name, NULL, 0, value) != 0)
-		return -1;
-	return 0;
-}
-
 static int render_db_errors(struct buf *b, const struct db_pool_stats *s)
 {
 	static const char name[] = "equalities_api_db_errors_total";
@@ -85,21 +70,24 @@ static int render_db(struct buf *b)
 	struct db_pool_stats s;
 
 	db_pool_stats(&s);
-	if (gauge(b, "equalities_api_db_pool_size", "Connections the pool may hold (EQ_DB_POOL_SIZE).",
-		  s.size) != 0 ||
-	    gauge(b, "equalities_api_db_connections_in_use", "Pool connections handed out to requests now.",
-		  s.in_use) != 0 ||
-	    gauge(b, "equalities_api_db_connections_waiting",
-		  "Requests waiting for a free pool connection now.", s.waiting) != 0 ||
-	    counter(b, "equalities_api_db_acquire_timeouts_total",
-		    "Waits for a pool connection that gave up (the request got 503).",
-		    s.acquire_timeouts) != 0 ||
-	    counter(b, "equalities_api_db_connections_opened_total",
-		    "Pool connections opened, the first ones included.", s.connects) != 0 ||
-	    counter(b, "equalities_api_db_reconnects_total",
-		    "Pool connections opened again after the one before was lost.", s.reconnects) != 0 ||
-	    counter(b, "equalities_api_db_connect_failures_total",
-		    "Attempts to open a pool connection that failed.", s.connect_failures) != 0)
+	const struct prom_scalar list[] = {
+		{ "equalities_api_db_pool_size", "gauge",
+		  "Connections the pool may hold (EQ_DB_POOL_SIZE).", s.size },
+		{ "equalities_api_db_connections_in_use", "gauge",
+		  "Pool connections handed out to requests now.", s.in_use },
+		{ "equalities_api_db_connections_waiting", "gauge",
+		  "Requests waiting for a free pool connection now.", s.waiting },
+		{ "equalities_api_db_acquire_timeouts_total", "counter",
+		  "Waits for a pool connection that gave up (the request got 503).", s.acquire_timeouts },
+		{ "equalities_api_db_connections_opened_total", "counter",
+		  "Pool connections opened, the first ones included.", s.connects },
+		{ "equalities_api_db_reconnects_total", "counter",
+		  "Pool connections opened again after the one before was lost.", s.reconnects },
+		{ "equalities_api_db_connect_failures_total", "counter",
+		  "Attempts to open a pool connection that failed.", s.connect_failures },
+	};
+
+	if (prom_scalars(b, list, API_COUNT(list)) != 0)
 		return -1;
 	return render_db_errors(b, &s);
 }
@@ -109,20 +97,22 @@ static int render_cache(struct buf *b)
 	struct cache_stats s;
 
 	cache_stats(&s);
-	if (counter(b, "equalities_api_response_cache_hits_total",
-		    "Public GETs answered with a stored body, without running the handler.", s.hits) != 0 ||
-	    counter(b, "equalities_api_response_cache_not_modified_total",
-		    "Public GETs answered 304 from a stored ETag, without running the handler.",
-		    s.not_modified) != 0 ||
-	    counter(b, "equalities_api_response_cache_misses_total",
-		    "Public GETs the cache could not answer (the handler ran).", s.misses) != 0 ||
-	    counter(b, "equalities_api_response_cache_stores_total",
-		    "Responses stored in the cache.", s.stores) != 0 ||
-	    gauge(b, "equalities_api_response_cache_enabled",
+	const struct prom_scalar list[] = {
+		{ "equalities_api_response_cache_hits_total", "counter",
+		  "Public GETs answered with a stored body, without running the handler.", s.hits },
+		{ "equalities_api_response_cache_not_modified_total", "counter",
+		  "Public GETs answered 304 from a stored ETag, without running the handler.",
+		  s.not_modified },
+		{ "equalities_api_response_cache_misses_total", "counter",
+		  "Public GETs the cache could not answer (the handler ran).", s.misses },
+		{ "equalities_api_response_cache_stores_total", "counter",
+		  "Responses stored in the cache.", s.stores },
+		{ "equalities_api_response_cache_enabled", "gauge",
 		  "1 while the cache is on (it is off while the change listener is disconnected).",
-		  s.enabled) != 0)
-		return -1;
-	return 0;
+		  s.enabled },
+	};
+
+	return prom_scalars(b, list, API_COUNT(list));
 }
 
 static int render_listener(struct buf *b)
@@ -130,15 +120,16 @@ static int render_listener(struct buf *b)
 	struct listener_stats s;
 
 	listener_stats(&s);
-	if (gauge(b, "equalities_api_change_listener_connected",
-		  "1 while the LISTEN connection for data changes is up.", s.connected) != 0 ||
-	    counter(b, "equalities_api_change_listener_reconnects_total",
-		    "LISTEN connections made again after the first.",
-		    s.connects ? s.connects - 1 : 0) != 0 ||
-	    counter(b, "equalities_api_change_listener_notifications_total",
-		    "Data-change notifications received.", s.notifications) != 0)
-		return -1;
-	return 0;
+	const struct prom_scalar list[] = {
+		{ "equalities_api_change_listener_connected", "gauge",
+		  "1 while the LISTEN connection for data changes is up.", s.connected },
+		{ "equalities_api_change_listener_reconnects_total", "counter",
+		  "LISTEN connections made again after the first.", s.connects ? s.connects - 1 : 0 },
+		{ "equalities_api_change_listener_notifications_total", "counter",
+		  "Data-change notifications received.", s.notifications },
+	};
+
+	return prom_scalars(b, list, API_COUNT(list));
 }
 
 /* The standard process metrics, where the kernel tells them. */
@@ -149,7 +140,7 @@ static int render_process(struct buf *b)
 	FILE *statm;
 	DIR *fds;
 
-	if (gauge(b, "process_start_time_seconds",
+	if (prom_gauge(b, "process_start_time_seconds",
 		  "Start time of the process since the Unix epoch, in seconds.", started_at) != 0)
 		return -1;
 	if (getrusage(RUSAGE_SELF, &ru) == 0 &&
@@ -166,7 +157,7 @@ static int render_process(struct buf *b)
 
 		fclose(statm);
 		if (got == 2 &&
-		    gauge(b, "process_resident_memory_bytes", "Resident memory size, in bytes.",
+		    prom_gauge(b, "process_resident_memory_bytes", "Resident memory size, in bytes.",
 			  (double)resident * (double)sysconf(_SC_PAGESIZE)) != 0)
 			return -1;
 	}
@@ -179,11 +170,11 @@ static int render_process(struct buf *b)
 			n += d->d_name[0] != '.';
 		closedir(fds);
 		/* Less the one opendir itself held. */
-		if (gauge(b, "process_open_fds", "Open file descriptors.", (double)(n ? n - 1 : 0)) != 0)
+		if (prom_gauge(b, "process_open_fds", "Open file descriptors.", (double)(n ? n - 1 : 0)) != 0)
 			return -1;
 	}
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    gauge(b, "process_max_fds", "Limit on open file descriptors.", (double)rl.rlim_cur) != 0)
+	    prom_gauge(b, "process_max_fds", "Limit on open file descriptors.", (double)rl.rlim_cur) != 0)
 		return -1;
 	return 0;
 }

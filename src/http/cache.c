@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/fnv.h"
+
 #define CACHE_SLOTS 2048
 #define CACHE_STRIPES 64
 #define CACHE_MAX_BODY (256 * 1024)
@@ -136,17 +138,6 @@ void cache_invalidate(unsigned areas)
 			atomic_fetch_add(&area_counter[i], 1);
 }
 
-static uint64_t hash_key(const char *key)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *key; key++) {
-		h ^= (unsigned char)*key;
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /* Compare one entity tag from a header against ours, ignoring W/. */
 bool cache_etag_matches(const char *inm, const char *etag)
 {
@@ -192,7 +183,7 @@ enum cache_result cache_lookup(const char *key, uint64_t gen,
 		atomic_fetch_add_explicit(&stat_misses, 1, memory_order_relaxed);
 		return CACHE_MISS;
 	}
-	h = hash_key(key);
+	h = fnv1a64(key, 0);
 	e = &slots[h % CACHE_SLOTS];
 	lock = &stripes[h % CACHE_STRIPES];
 	pthread_mutex_lock(lock);
@@ -233,7 +224,7 @@ void cache_store(const char *key, uint64_t gen, const char *body, size_t len,
 
 	if (gen == 0 || len > CACHE_MAX_BODY)
 		return;
-	h = hash_key(key);
+	h = fnv1a64(key, 0);
 	fresh.hash = h;
 	fresh.generation = gen;
 	fresh.key = strdup(key);

@@ -6,9 +6,8 @@
 #include "http/contract.h"
 
 #include <stdio.h>
-#include <string.h>
-#include <strings.h>
 
+#include "http/json_body.h"
 #include "http/query.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -71,21 +70,10 @@ int contract_check_query_or_respond(struct request *req, struct response *res)
 	return -1;
 }
 
-static bool is_json_type(const char *ctype)
-{
-	size_t len = ctype ? strcspn(ctype, "; ") : 0;
-
-	return ctype && len == strlen("application/json") &&
-	       strncasecmp(ctype, "application/json", len) == 0;
-}
-
 int contract_check_body_or_respond(struct request *req, struct response *res)
 {
 	int index = -1;
 	const struct contract_op *op = op_for(req, &index);
-	const char *ctype = request_header(req, "Content-Type");
-	const struct contract_node *root;
-	json_error_t error;
 	json_t *body, *errors;
 	size_t count;
 
@@ -95,33 +83,13 @@ int contract_check_body_or_respond(struct request *req, struct response *res)
 	}
 	if (op->body < 0 || (!op->body_required && req->body_len == 0))
 		return 0;
-	if (!is_json_type(ctype)) {
-		if (op->body_other_types)
-			return 0;   /* the handler reads text/csv, and refuses the rest */
-		problem_send(res, 415, "unsupported-media-type", "Unsupported media type",
-			     "Send the body as JSON with Content-Type: application/json.");
+	/* The handler reads text/csv, and refuses the rest itself. */
+	if (op->body_other_types && !json_body_is_json_type(request_header(req, "Content-Type")))
+		return 0;
+	body = request_body_json_or_respond(req, res,
+		(contract_bound_table()->nodes[op->body].types & CONTRACT_OBJECT) != 0);
+	if (!body)
 		return -1;
-	}
-	/* Duplicate keys would make "which value counts" ambiguous.  A NUL
-	 * (\u0000) and a lone surrogate (\ud800) are refused by jansson here,
-	 * as malformed: 400. */
-	body = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &error);
-	if (!body) {
-		/* jansson quotes the input near the error, cut to fit its
-		 * buffer: a character cut in two would make the reply
-		 * unbuildable. */
-		query_utf8_repair(error.text);
-		problem_sendf(res, 400, "malformed-json", "Malformed JSON",
-			      "The body is not valid JSON: %s (line %d, column %d).",
-			      error.text, error.line, error.column);
-		return -1;
-	}
-	root = &contract_bound_table()->nodes[op->body];
-	if ((root->types & CONTRACT_OBJECT) && !json_is_object(body)) {
-		json_decref(body);
-		problem_send(res, 400, "malformed-json", "Malformed JSON", "The body must be a JSON object.");
-		return -1;
-	}
 	errors = json_array();
 	if (!errors) {
 		json_decref(body);

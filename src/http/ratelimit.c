@@ -26,6 +26,7 @@
 #include "domain/token_bucket.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "util/fnv.h"
 #include "util/log.h"
 #include "util/random.h"
 
@@ -45,6 +46,9 @@ struct shard {
 
 struct limit {
 	const char *what;           /* for the log */
+	/* For the 429: "The limit <name> (<count> <unit>, bursts of <burst>)
+	 * is used up<consequence>". */
+	const char *name, *unit, *consequence;
 	bool on;
 	unsigned long count, per_seconds, burst;
 	struct token_bucket_rule rule;
@@ -52,9 +56,19 @@ struct limit {
 	atomic_ulong forgiven;      /* clients evicted before their bucket refilled */
 };
 
-static struct limit per_ip = { .what = "per client address" };
-static struct limit per_key = { .what = "per API key" };
-static struct limit auth_failures = { .what = "failed authentications per client address" };
+static struct limit per_ip = {
+	.what = "per client address", .name = "per client address",
+	.unit = "requests a second", .consequence = "",
+};
+static struct limit per_key = {
+	.what = "per API key", .name = "per API key",
+	.unit = "requests a second", .consequence = "",
+};
+static struct limit auth_failures = {
+	.what = "failed authentications per client address",
+	.name = "on failed authentications per client address", .unit = "an hour",
+	.consequence = ": requests from this address with an Authorization header are refused until it refills",
+};
 static uint64_t hash_seed;
 
 static uint64_t now_ns(void)
@@ -69,13 +83,9 @@ static uint64_t now_ns(void)
  * shard from outside. */
 static uint64_t hash_of(const char *who)
 {
-	uint64_t h = 1469598103934665603ULL ^ hash_seed;
+	uint64_t h = fnv1a64(who, hash_seed);
 
-	for (const unsigned char *p = (const unsigned char *)who; *p; p++) {
-		h ^= *p;
-		h *= 1099511628211ULL;
-	}
-	return h ? h : 1;
+	return h ? h : 1;   /* 0 marks a slot never used */
 }
 
 static int limit_init(struct limit *l, unsigned long count, unsigned long per_seconds,
@@ -129,11 +139,6 @@ void ratelimit_shutdown(void)
 	limit_free(&auth_failures);
 }
 
-/*
- * Take a token from who's bucket (take) or only look (!take).  true when
- * there was one; otherwise *wait_ns says how long until there is.  A client
- * without a bucket has a full one: looking does not make it one.
- */
 /* Where a newcomer goes, best first: never used, full again (forgetting it
  * changes nothing), then the rest, the nearest to full first. */
 static bool better_victim(const struct slot *s, const struct slot *than, uint64_t now)
@@ -225,60 +230,47 @@ static void client_key(const char *client, char out[WHO_LEN])
 		snprintf(out, WHO_LEN, "%s/64", text);
 }
 
-/* 429 with Retry-After; which: "The limit per API key (50 requests a
- * second, bursts of 100)" and the like. */
-static void too_many(struct response *res, uint64_t wait_ns, const char *which)
+/*
+ * Take a token from who's bucket in l (take), or only look (!take): 0 when
+ * there was one, else -1 after a 429 with Retry-After that names the limit.
+ */
+static int limit_or_respond(struct limit *l, const char *who, bool take, struct response *res)
 {
 	char seconds[24];
-	unsigned long retry = token_bucket_retry_after_s(wait_ns);
+	uint64_t wait = 0;
+	unsigned long retry;
 
+	if (limit_use(l, who, take, &wait))
+		return 0;
+	retry = token_bucket_retry_after_s(wait);
 	problem_sendf(res, 429, "rate-limited", "Too many requests",
-		      "%s; retry after %lu s.", which, retry);
+		      "The limit %s (%lu %s, bursts of %lu) is used up%s; retry after %lu s.",
+		      l->name, l->count, l->unit, l->burst, l->consequence, retry);
 	snprintf(seconds, sizeof(seconds), "%lu", retry);
 	(void)response_header_add(res, "Retry-After", seconds);
+	return -1;
 }
 
 int ratelimit_client_or_respond(const struct request *req, struct response *res)
 {
-	char who[WHO_LEN], which[224];
-	uint64_t wait = 0;
+	char who[WHO_LEN];
 
 	if (!per_ip.on && !auth_failures.on)
 		return 0;
 	client_key(req->client, who);
-	if (per_ip.on && !limit_use(&per_ip, who, true, &wait)) {
-		snprintf(which, sizeof(which),
-			 "The limit per client address (%lu requests a second, bursts of %lu) is used up",
-			 per_ip.count, per_ip.burst);
-		too_many(res, wait, which);
+	if (per_ip.on && limit_or_respond(&per_ip, who, true, res))
 		return -1;
-	}
 	if (auth_failures.on && request_header(req, "Authorization") &&
-	    !limit_use(&auth_failures, who, false, &wait)) {
-		snprintf(which, sizeof(which),
-			 "The limit on failed authentications per client address (%lu an hour, bursts of %lu) is used up: requests from this address with an Authorization header are refused until it refills",
-			 auth_failures.count, auth_failures.burst);
-		too_many(res, wait, which);
+	    limit_or_respond(&auth_failures, who, false, res))
 		return -1;
-	}
 	return 0;
 }
 
 int ratelimit_key_or_respond(const struct request *req, struct response *res)
 {
-	char which[160];
-	uint64_t wait = 0;
-
 	if (!per_key.on || !req->auth.key_prefix[0])
 		return 0;
-	if (!limit_use(&per_key, req->auth.key_prefix, true, &wait)) {
-		snprintf(which, sizeof(which),
-			 "The limit per API key (%lu requests a second, bursts of %lu) is used up",
-			 per_key.count, per_key.burst);
-		too_many(res, wait, which);
-		return -1;
-	}
-	return 0;
+	return limit_or_respond(&per_key, req->auth.key_prefix, true, res);
 }
 
 void ratelimit_auth_failed(const char *client)

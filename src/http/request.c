@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "db/db.h"
+#include "http/json_body.h"
 #include "http/response.h"
 #include "util/buf.h"
 
@@ -185,40 +186,27 @@ struct db_conn *request_db_or_respond(struct request *req, struct response *res)
 	return req->db;
 }
 
-json_t *request_json_or_respond(struct request *req, struct response *res)
+json_t *request_body_json_or_respond(struct request *req, struct response *res, bool object)
 {
-	const char *ctype = request_header(req, "Content-Type");
-	json_error_t error;
+	char detail[JSON_BODY_DETAIL_MAX];
 	json_t *body;
-	size_t len;
 
-	if (req->json)
-		return json_incref(req->json);
-	len = ctype ? strcspn(ctype, "; ") : 0;
-	if (!ctype || len != strlen("application/json") ||
-	    strncasecmp(ctype, "application/json", len) != 0) {
+	if (!json_body_is_json_type(request_header(req, "Content-Type"))) {
 		problem_send(res, 415, "unsupported-media-type", "Unsupported media type",
 			     "Send the body as JSON with Content-Type: application/json.");
 		return NULL;
 	}
-	/* Duplicate keys would make "which value counts" ambiguous. */
-	body = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES, &error);
-	if (!body) {
-		/* jansson quotes the input near the error, cut to fit its
-		 * buffer: raw bytes or a character cut in two would make the
-		 * problem+json unbuildable, a 500 (found by tests/fuzz). */
-		query_utf8_repair(error.text);
-		problem_sendf(res, 400, "malformed-json", "Malformed JSON",
-			      "The body is not valid JSON: %s (line %d, column %d).",
-			      error.text, error.line, error.column);
-		return NULL;
-	}
-	if (!json_is_object(body)) {
-		json_decref(body);
-		problem_send(res, 400, "malformed-json", "Malformed JSON", "The body must be a JSON object.");
-		return NULL;
-	}
+	body = json_body_parse_new(req->body, req->body_len, object, detail);
+	if (!body)
+		problem_send(res, 400, "malformed-json", "Malformed JSON", detail);
 	return body;
+}
+
+json_t *request_json_or_respond(struct request *req, struct response *res)
+{
+	if (req->json)
+		return json_incref(req->json);
+	return request_body_json_or_respond(req, res, true);
 }
 
 int request_if_match_version(const char *header, long current)

@@ -113,6 +113,15 @@ int request_single_or_respond(struct request *req, struct response *res,
 json_t *request_json_or_respond(struct request *req, struct response *res);
 
 /*
+ * The body parsed as JSON, whatever req->json holds: 415 unless Content-Type
+ * is application/json, 400 for malformed JSON (with line and column) or,
+ * when object, for anything but an object.  The one parse behind both the
+ * contract's body check and request_json_or_respond.  The caller owns the
+ * result (json_decref); NULL after the problem was put into res.
+ */
+json_t *request_body_json_or_respond(struct request *req, struct response *res, bool object);
+
+/*
  * Versioned records carry ETag "v<version>".  Does an If-Match header name
  * version `current`?  1 when it does, 0 when it names other versions, -1
  * when it names none ("*", weak or malformed tags).

@@ -35,6 +35,26 @@ static void catalogue_release(struct catalogue *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/*
+ * Run sql, an upsert of one count that changes nothing when the stored
+ * count is the same, with count as its last parameter (params[nparams - 1]
+ * is set here); the rows it did change are added to *changed.
+ */
+static int store_count(PGconn *pg, const char *sql, int nparams, const char **params,
+		       int64_t count, size_t *changed, char *err, size_t errlen)
+{
+	char num[32];
+	PGresult *res;
+
+	snprintf(num, sizeof(num), "%lld", (long long)count);
+	params[nparams - 1] = num;
+	if (db_direct_exec(pg, sql, nparams, params, &res, err, errlen))
+		return -1;
+	*changed += (size_t)atol(PQcmdTuples(res));
+	PQclear(res);
+	return 0;
+}
+
 static int catalogue_load(PGconn *pg, struct catalogue *c, char *err, size_t errlen)
 {
 	int nchars, ncats;
@@ -217,40 +237,30 @@ int census_import_file(PGconn *pg, const char *path, const char *dataset_slug,
 			goto done;
 		}
 		{
-			char num[32];
-			const char *p[4] = { dataset_id, code, cc->characteristic, num };
+			const char *p[4] = { dataset_id, code, cc->characteristic, NULL };
 
-			snprintf(num, sizeof(num), "%lld", (long long)total);
-			if (db_direct_exec(pg,
+			if (store_count(pg,
 				"INSERT INTO demographic_totals (dataset_id, area_code, characteristic_code, count)"
 				" VALUES ($1, $2, $3, $4)"
 				" ON CONFLICT (dataset_id, characteristic_code, area_code)"
 				" DO UPDATE SET count = EXCLUDED.count"
 				" WHERE demographic_totals.count IS DISTINCT FROM EXCLUDED.count",
-				4, p, &res, err, errlen))
+				4, p, total, &changed, err, errlen))
 				goto done;
-			changed += (size_t)atol(PQcmdTuples(res));
-			PQclear(res);
-			res = NULL;
 		}
 		for (size_t c = 0; c < cc->ncats; c++) {
-			char num[32];
-			const char *p[5] = { dataset_id, code, cc->characteristic, cc->cats[c].code, num };
+			const char *p[5] = { dataset_id, code, cc->characteristic, cc->cats[c].code, NULL };
 
 			if (counts[c] < 0)
 				continue;
-			snprintf(num, sizeof(num), "%lld", (long long)counts[c]);
-			if (db_direct_exec(pg,
+			if (store_count(pg,
 				"INSERT INTO demographic_counts (dataset_id, area_code, characteristic_code, category_code, count)"
 				" VALUES ($1, $2, $3, $4, $5)"
 				" ON CONFLICT (dataset_id, characteristic_code, area_code, category_code)"
 				" DO UPDATE SET count = EXCLUDED.count"
 				" WHERE demographic_counts.count IS DISTINCT FROM EXCLUDED.count",
-				5, p, &res, err, errlen))
+				5, p, counts[c], &changed, err, errlen))
 				goto done;
-			changed += (size_t)atol(PQcmdTuples(res));
-			PQclear(res);
-			res = NULL;
 		}
 		result->rows_loaded++;
 	}

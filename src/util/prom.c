@@ -123,6 +123,22 @@ int prom_sample_u64(struct buf *b, const char *name, const struct prom_label *la
 	return buf_appendf(b, "%" PRIu64 "\n", value);
 }
 
+int prom_gauge(struct buf *b, const char *name, const char *help, double value)
+{
+	if (prom_family(b, name, "gauge", help) != 0 || prom_sample(b, name, NULL, 0, value) != 0)
+		return -1;
+	return 0;
+}
+
+int prom_scalars(struct buf *b, const struct prom_scalar *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (prom_family(b, list[i].name, list[i].type, list[i].help) != 0 ||
+		    prom_sample_u64(b, list[i].name, NULL, 0, list[i].value) != 0)
+			return -1;
+	return 0;
+}
+
 size_t prom_bucket_index(const uint64_t *bounds, size_t nbounds, uint64_t value)
 {
 	size_t i = 0;

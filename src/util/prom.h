@@ -48,6 +48,23 @@ __attribute__((warn_unused_result))
 int prom_sample_u64(struct buf *b, const char *name, const struct prom_label *labels,
 		    size_t nlabels, uint64_t value);
 
+/* A family of one unlabelled sample, "# HELP", "# TYPE" and "name value":
+ * a gauge (any double) ... */
+__attribute__((warn_unused_result))
+int prom_gauge(struct buf *b, const char *name, const char *help, double value);
+
+/* ... or one of a table of such families, each a whole number written
+ * exactly (a counter must stay exact past 2^53; a whole-number gauge, a
+ * size or a 0/1, reads the same as prom_gauge would write it). */
+struct prom_scalar {
+	const char *name;
+	const char *type;   /* "counter" or "gauge" */
+	const char *help;
+	uint64_t value;
+};
+__attribute__((warn_unused_result))
+int prom_scalars(struct buf *b, const struct prom_scalar *list, size_t n);
+
 /*
  * The bucket a value falls in: the first i with value <= bounds[i] (bounds
  * ascending, the histogram's upper bounds), or nbounds for the implicit

@@ -92,6 +92,25 @@ static void test_samples(void **state)
 	buf_release(&out);
 }
 
+static void test_scalars_and_gauge(void **state)
+{
+	struct buf out = BUF_INIT;
+	const struct prom_scalar table[] = {
+		{ "a_total", "counter", "Big.", 18446744073709551615ULL },
+		{ "b", "gauge", "Flag.", 1 },
+	};
+
+	(void)state;
+	assert_int_equal(prom_scalars(&out, table, 2), 0);
+	assert_int_equal(prom_gauge(&out, "c", "Half.", 0.5), 0);
+	assert_int_equal(prom_scalars(&out, table, 0), 0);
+	assert_string_equal(buf_cstr(&out),
+			    "# HELP a_total Big.\n# TYPE a_total counter\na_total 18446744073709551615\n"
+			    "# HELP b Flag.\n# TYPE b gauge\nb 1\n"
+			    "# HELP c Half.\n# TYPE c gauge\nc 0.5\n");
+	buf_release(&out);
+}
+
 static void test_bucket_index(void **state)
 {
 	static const uint64_t bounds[] = { 10, 20, 50 };
@@ -142,6 +161,7 @@ int main(void)
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_family_header_escapes_help),
 		cmocka_unit_test(test_samples),
+		cmocka_unit_test(test_scalars_and_gauge),
 		cmocka_unit_test(test_bucket_index),
 		cmocka_unit_test(test_histogram_is_cumulative_and_counts_match),
 	};
