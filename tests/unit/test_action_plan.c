@@ -13,29 +13,7 @@
 #include <string.h>
 
 #include "domain/action_plan.h"
-
-static json_t *body(const char *text)
-{
-	json_error_t e;
-	json_t *b = json_loads(text, JSON_DECODE_ANY, &e);
-
-	if (!b)
-		fail_msg("fixture is not JSON: %s", e.text);
-	return b;
-}
-
-/* How many errors v holds at pointer. */
-static int errors_at(const struct validation *v, const char *pointer)
-{
-	size_t i;
-	json_t *e;
-	int n = 0;
-
-	json_array_foreach(v->errors, i, e)
-		if (strcmp(json_string_value(json_object_get(e, "pointer")), pointer) == 0)
-			n++;
-	return n;
-}
+#include "json_fixture.h"
 
 #define ACTION "\"reference\":\"A3.2\",\"title\":\"Publish the profile\",\"outcome\":\"equal-access\"," \
 	"\"lead\":\"adults-and-health\",\"start_date\":\"2024-04-01\",\"due_date\":\"2025-03-31\""

@@ -13,28 +13,7 @@
 #include <string.h>
 
 #include "domain/indicator_value.h"
-
-static json_t *body(const char *text)
-{
-	json_error_t e;
-	json_t *b = json_loads(text, JSON_DECODE_ANY, &e);
-
-	if (!b)
-		fail_msg("fixture is not JSON: %s", e.text);
-	return b;
-}
-
-static int errors_at(const struct validation *v, const char *pointer)
-{
-	size_t i;
-	json_t *e;
-	int n = 0;
-
-	json_array_foreach(v->errors, i, e)
-		if (strcmp(json_string_value(json_object_get(e, "pointer")), pointer) == 0)
-			n++;
-	return n;
-}
+#include "json_fixture.h"
 
 static struct period period_of(const char *label)
 {
