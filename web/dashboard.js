@@ -6,11 +6,21 @@
  *   /v1/hate-crime/statistics           reports by month, with the year before
  *   /v1/areas, /v1/demographics         the area picker and its populations
  *
- * Refreshing: every second each source is asked again with the ETag of the
- * copy we hold (If-None-Match, and cache: 'no-store' so that the browser's
- * own cache never answers for the server).  An unchanged source costs the
- * server a 304 and us nothing; a changed one is drawn again.  Only what
- * changed is redrawn, so a screen left open for days stays light.
+ * Refreshing: the page follows /v1/changes as an event stream
+ * (EventSource) and asks its sources again only when the service says that
+ * what they show has changed, each with the ETag of the copy we hold
+ * (If-None-Match, and cache: 'no-store' so that the browser's own cache
+ * never answers for the server).  An unchanged source costs a 304; a
+ * changed one is drawn again.  While the stream is down (a proxy that
+ * buffers it, the service restarting) the page falls back to asking every
+ * few seconds, and it looks once a minute anyway, so an idle screen left
+ * open for days costs the service one open stream and a few 304s.  Many
+ * screens behind one address stay far below the per-address rate limit.
+ *
+ * Honesty: a banner says so whenever any figure shown is illustrative
+ * (demo data); "Figures for" names the period of the data, never the time
+ * we fetched it; a withheld cell is written "withheld" on the chart as in
+ * the table, never drawn as an empty (zero-looking) bar.
  *
  * Accessibility: RAG and direction are words, not only colours and arrows;
  * every chart has its figures in a <table> (visually hidden until asked
@@ -20,8 +30,10 @@
 'use strict';
 
 (function () {
-  const POLL_MS = 1000;
-  const AREAS_EVERY = 60;       // polls between two looks at the list of areas
+  const FALLBACK_POLL_MS = 3000;   // while the change stream is down
+  const SAFETY_POLL_MS = 60000;    // while it is up: a missed event costs a minute at most
+  // The change-log areas whose data the page shows (GET /v1/changes?areas=).
+  const CHANGE_AREAS = 'indicators,action_plan,hate_crime,demographics,reference';
   const BOROUGH_KIND = 'borough';
 
   const numberFormat = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 2 });
@@ -63,6 +75,27 @@
     const data = await r.json();
     held.set(url, { etag: r.headers.get('ETag'), data });
     return { changed: true, data };
+  }
+
+  // Whether a response says its figures are illustrative (demo data), in
+  // any of the places the API says it: the response's status, or its data
+  // set's.
+  function isIllustrative(body) {
+    const meta = (body && body.meta) || {};
+    const ds = meta.dataset || {};
+    return [body && body.status, meta.status, ds.status].includes('illustrative') ||
+      meta.illustrative === true || ds.official === false;
+  }
+
+  // The banner is shown while any figure on the page comes from an
+  // illustrative response.
+  const illustrative = new Map();   // source -> bool
+  function noteIllustrative(source, body) {
+    illustrative.set(source, isIllustrative(body));
+    const any = [...illustrative.values()].some(Boolean);
+    const banner = $('illustrative-banner');
+    banner.hidden = !any;
+    document.documentElement.dataset.illustrative = String(any);
   }
 
   /* ---- small DOM helpers ----------------------------------------------- */
@@ -218,14 +251,16 @@
       el('li', { 'data-rag': k }, ragBadge(k), ' ',
         el('strong', { 'data-value': byRag[k] ?? 0 }, formatNumber(byRag[k] ?? 0)))));
 
+    // data-label: on a phone each outcome is a card of labelled lines.
+    const cell = (label, text) => el('td', { class: 'num', 'data-label': label }, text);
     replaceRows($('plan-outcomes').tBodies[0], (summary.outcomes || []).map((o) => el('tr', { 'data-outcome': o.outcome },
       el('th', { scope: 'row' }, humanise(o.outcome)),
-      el('td', { class: 'num' }, formatNumber(o.total)),
-      el('td', { class: 'num' }, formatShare(o.complete_share, true)),
-      el('td', { class: 'num' }, formatNumber(o.overdue)),
-      el('td', { class: 'num' }, formatNumber((o.by_rag || {}).red ?? 0)),
-      el('td', { class: 'num' }, formatNumber((o.by_rag || {}).amber ?? 0)),
-      el('td', { class: 'num' }, formatNumber((o.by_rag || {}).green ?? 0)))));
+      cell('Actions', formatNumber(o.total)),
+      cell('Complete', formatShare(o.complete_share, true)),
+      cell('Overdue', formatNumber(o.overdue)),
+      cell('Red', formatNumber((o.by_rag || {}).red ?? 0)),
+      cell('Amber', formatNumber((o.by_rag || {}).amber ?? 0)),
+      cell('Green', formatNumber((o.by_rag || {}).green ?? 0)))));
   }
 
   /* ---- charts ------------------------------------------------------------ */
@@ -233,9 +268,71 @@
   const charts = {};
   const reduceMotion = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 
+  // What each chart's categories say instead of a bar ('' for a bar):
+  // canvas id -> ['', 'withheld', ...].  Kept on the canvas as
+  // data-withheld too, for anyone inspecting the page.
+  const withheldCells = {};
+
+  // Writes "withheld" where a cell is withheld, at the bar's base, so that
+  // a withheld cell never reads as a zero.
+  const withheldPlugin = {
+    id: 'eqWithheld',
+    afterDatasetsDraw(chart) {
+      const cells = withheldCells[chart.canvas.id] || [];
+      const horizontal = chart.options.indexAxis === 'y';
+      const index = horizontal ? chart.scales.y : chart.scales.x;
+      const value = horizontal ? chart.scales.x : chart.scales.y;
+      if (!index || !value)
+        return;
+      const ctx = chart.ctx;
+      const base = value.getPixelForValue(0);
+      ctx.save();
+      ctx.fillStyle = CHART_GREY;
+      ctx.font = 'italic 12px ' + window.Chart.defaults.font.family;
+      ctx.textBaseline = 'middle';
+      ctx.textAlign = 'left';
+      cells.forEach((text, i) => {
+        if (!text)
+          return;
+        const at = index.getPixelForValue(i);
+        if (horizontal) {
+          ctx.fillText(text, base + 4, at);
+        } else {
+          ctx.save();
+          ctx.translate(at, base - 4);
+          ctx.rotate(-Math.PI / 2);
+          ctx.fillText(text, 0, 0);
+          ctx.restore();
+        }
+      });
+      ctx.restore();
+    },
+  };
+
   if (window.Chart) {
     window.Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
     window.Chart.defaults.color = '#1b1b1b';
+    window.Chart.register(withheldPlugin);
+  }
+
+  function markWithheld(id, cells) {
+    withheldCells[id] = cells;
+    $(id).dataset.withheld = JSON.stringify(cells);
+  }
+
+  // Bars need room for their labels: a horizontal bar chart is as tall as
+  // its labels' lines, so that no two labels overlap however narrow the
+  // screen (Chart.js would squeeze them into a fixed height).
+  const TICK_LINE_PX = 15;
+  function fitHeight(id, labels) {
+    const lines = labels.map((l) => (Array.isArray(l) ? l.length : 1));
+    const band = Math.max(...lines, 1) * TICK_LINE_PX + 8;
+    $(id).parentElement.style.height = (labels.length * band + 64) + 'px';
+  }
+
+  // Characters a label may take on a line: fewer on a phone.
+  function labelWidth() {
+    return window.innerWidth < 480 ? 16 : 22;
   }
 
   // Create the chart on first use, then only swap its data: no flicker on a wall screen.
@@ -288,6 +385,7 @@
         pointRadius: 4,
         order: 1,
       });
+    markWithheld('chart-hate-crime', rows.map((r) => (r.suppressed ? 'withheld' : '')));
     drawChart('chart-hate-crime', {
       data: { labels: rows.map((r) => monthLabel(r.period)), datasets },
       options: {
@@ -320,10 +418,13 @@
     const title = kind === 'ethnicity' ? 'By ethnic group' : 'By religion';
     $(kind + '-title').textContent = title + (total && total.value !== null ? ' (' + formatNumber(total.value) + ' residents)' : '');
 
+    const labels = top.map((r) => wrapLabel(r.category.name, labelWidth()));
+    fitHeight('chart-' + kind, labels);
+    markWithheld('chart-' + kind, top.map((r) => (r.suppressed ? 'withheld' : '')));
     drawChart('chart-' + kind, {
       type: 'bar',
       data: {
-        labels: top.map((r) => wrapLabel(r.category.name, 22)),
+        labels,
         datasets: [{ label: 'Share of residents in ' + areaName + ' (%)', data: top.map((r) => (r.share === null ? null : r.share * 100)), backgroundColor: CHART_BLUE }],
       },
       options: {
@@ -378,8 +479,6 @@
 
   const statusEl = $('status');
   const updatedEl = $('updated');
-  let lastChange = null;
-  let polls = 0;
   let state = '';
 
   function setState(next, text) {
@@ -390,33 +489,45 @@
     statusEl.textContent = text;
   }
 
+  // What period each panel's figures are for (the data's own dates, never
+  // the time we fetched them): source -> text.
+  const periods = new Map();
+  function notePeriod(source, text) {
+    if (text)
+      periods.set(source, text);
+    else
+      periods.delete(source);
+    $('data-period').textContent = periods.size ? 'Figures for: ' + [...periods.values()].join('; ') + '.' : '';
+  }
+
   function markUpdated(changed) {
-    const now = new Date();
-    if (changed) {
-      lastChange = now;
+    if (changed)
       document.documentElement.dataset.renders = String(Number(document.documentElement.dataset.renders || 0) + 1);
-    }
-    updatedEl.textContent = (lastChange ? 'Data as of ' + timeFormat.format(lastChange) + '. ' : '') +
-      'Checked ' + timeFormat.format(now) + '.';
+    updatedEl.textContent = 'Checked ' + timeFormat.format(new Date()) + '.';
   }
 
   async function refreshScorecard() {
     const r = await getJSON('/v1/scorecard');
-    if (r.changed)
+    if (r.changed) {
       drawScorecard(r.data);
+      noteIllustrative('scorecard', r.data);
+      notePeriod('scorecard', r.data.period ? 'indicators ' + r.data.period.label : '');
+    }
     return r.changed;
   }
 
   async function refreshHateCrime() {
     const r = await getJSON('/v1/hate-crime/statistics?group_by=month&compare=previous_year');
-    if (r.changed)
+    if (r.changed) {
       drawHateCrime(r.data);
+      noteIllustrative('hate-crime', r.data);
+      const range = (r.data.meta || {}).range;
+      notePeriod('hate-crime', range ? 'hate crime ' + range.from + ' to ' + range.to : '');
+    }
     return r.changed;
   }
 
-  async function refreshAreas(force) {
-    if (!force && areas.length && polls % AREAS_EVERY !== 0)
-      return false;
+  async function refreshAreas() {
     const r = await getJSON('/v1/areas?limit=500');
     if (r.changed)
       drawAreas(r.data.data || []);
@@ -424,6 +535,16 @@
   }
 
   let drawnArea = null;
+  let lastPopulation = null;   // { eth, rel, name }: drawn again when the width changes the labels
+
+  let drawnWidth = labelWidth();
+  window.addEventListener('resize', () => {
+    if (!lastPopulation || labelWidth() === drawnWidth)
+      return;
+    drawnWidth = labelWidth();
+    drawPopulation('ethnicity', lastPopulation.eth, lastPopulation.name);
+    drawPopulation('religion', lastPopulation.rel, lastPopulation.name);
+  });
 
   async function refreshArea() {
     const area = selectedArea();
@@ -437,7 +558,10 @@
     if (rel.changed || moved)
       drawPopulation('religion', rel.data, area.name);
     if (moved || eth.changed || rel.changed) {
+      lastPopulation = { eth: eth.data, rel: rel.data, name: area.name };
+      noteIllustrative('population', eth.data);
       const ds = (eth.data.meta || {}).dataset;
+      notePeriod('population', ds && ds.reference_date ? 'residents ' + (ds.title || ds.slug) + ' on ' + ds.reference_date : '');
       $('ward-source').textContent = ds ? 'Source: ' + (ds.title || ds.slug) +
         (ds.reference_date ? ', ' + ds.reference_date : '') + (ds.official === false ? ' (illustrative, not official statistics)' : '') : '';
     }
@@ -445,24 +569,42 @@
     return moved || eth.changed || rel.changed;
   }
 
+  /* When to look: on each event of /v1/changes, and on a timer only as a
+   * fallback.  One refresh at a time; an event that arrives during one
+   * asks for another after it, so a change committed mid-fetch is never
+   * missed. */
   let timer = null;
+  let dueAt = Infinity;
   let running = false;
+  let again = false;
+  let streamUp = false;
 
-  async function poll() {
-    clearTimeout(timer);
-    if (running)
+  // Look again in ms, unless a look is already due sooner.
+  function schedule(ms) {
+    const at = Date.now() + ms;
+    if (timer !== null && dueAt <= at)
       return;
+    clearTimeout(timer);
+    dueAt = at;
+    timer = setTimeout(() => { timer = null; dueAt = Infinity; refresh(); }, ms);
+  }
+
+  async function refresh() {
+    if (running) {
+      again = true;
+      return;
+    }
     running = true;
     try {
       if (!document.hidden) {
         const changed = (await Promise.all([
           refreshScorecard(),
           refreshHateCrime(),
-          refreshAreas(false).then((c) => refreshArea().then((d) => c || d)),
+          refreshAreas().then((c) => refreshArea().then((d) => c || d)),
         ])).some(Boolean);
         markUpdated(changed);
-        setState('live', 'Live: checking for changes every second.');
-        polls++;
+        setState(streamUp ? 'live' : 'polling', streamUp ? 'Live: updated as soon as the data changes.'
+          : 'Live: checking for changes every few seconds.');
       }
     } catch (e) {
       setState('error', 'Cannot reach the service; retrying. Showing the last figures received.');
@@ -470,13 +612,34 @@
         console.warn('dashboard refresh failed:', e.message);
     } finally {
       running = false;
-      timer = setTimeout(poll, POLL_MS);
+      if (again) {
+        again = false;
+        refresh();
+      } else {
+        schedule(streamUp ? SAFETY_POLL_MS : FALLBACK_POLL_MS);
+      }
     }
+  }
+
+  // The change feed: an event names what changed; EventSource reconnects
+  // by itself (resuming from the last event), and while it is down the
+  // timer above looks every few seconds instead.
+  function follow() {
+    if (!window.EventSource)
+      return;
+    const feed = new EventSource('/v1/changes?areas=' + CHANGE_AREAS);
+    feed.onopen = () => { streamUp = true; };
+    feed.addEventListener('ready', () => refresh());
+    feed.addEventListener('changes', () => refresh());
+    feed.onerror = () => {
+      streamUp = false;
+      schedule(FALLBACK_POLL_MS);
+    };
   }
 
   picker.addEventListener('change', () => {
     history.replaceState(null, '', '#area=' + encodeURIComponent(picker.value));
-    poll();
+    refresh();
   });
 
   // "Show the figures as a table": the table is always there for screen
@@ -493,8 +656,9 @@
 
   document.addEventListener('visibilitychange', () => {
     if (!document.hidden)
-      poll();
+      refresh();
   });
 
-  poll();
+  follow();
+  refresh();
 })();

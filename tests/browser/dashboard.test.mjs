@@ -1,9 +1,12 @@
 // dashboard.test.mjs - /dashboard in headless Chromium against the real
 // service: the scorecard, the action plan and the charts show the API's own
 // numbers, the area picker redraws the population charts, an idle page
-// costs the service 304s only, a value PUT through the API appears on the
-// open page within two seconds without a reload, the page fits a phone and
-// fills a wall screen, and nothing is asked of any other origin.
+// costs the service nothing but its change stream, a value PUT through the
+// API appears on the open page within two seconds without a reload (the
+// change feed tells it), the page fits a phone and fills a wall screen with
+// no overlapping labels and no horizontal scroll, illustrative figures carry
+// a banner, withheld cells read "withheld" on the charts, and nothing is
+// asked of any other origin.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -191,16 +194,21 @@ test('the area picker lists the areas and redraws the population charts', async 
   assert.equal(await page.evaluate(() => location.hash), `#area=${wards[9].code}`);
 });
 
-test('an idle page costs the service 304s only', async () => {
+test('an idle page costs the service nothing but its change stream', async () => {
+  // The page follows /v1/changes as an event stream...
+  assert.ok(apiCalls.some((c) => c.path.startsWith('/v1/changes?') && c.status === 200), 'no change stream opened');
   await page.waitForTimeout(1200);      // let the picker's first fetches settle
   const from = Date.now();
   await page.waitForTimeout(2600);
+  // ...so while nothing changes it asks nothing (no polling every second).
   const idle = apiCalls.filter((c) => c.at >= from);
-  const paths = new Set(idle.map((c) => c.path.split('?')[0]));
-  assert.ok(idle.length >= 8, `${idle.length} requests in 2.6 s: is it polling every second?`);
-  for (const p of ['/v1/scorecard', '/v1/hate-crime/statistics', '/v1/demographics'])
-    assert.ok(paths.has(p), `${p} not polled`);
-  assert.deepEqual(idle.filter((c) => c.status !== 304), [], 'an unchanged source answered other than 304');
+  assert.deepEqual(idle, [], 'an idle page asked the service for something');
+  assert.match(await page.locator('#status').innerText(), /as soon as the data changes/);
+  // "Figures for" names the data's periods, never the time of a fetch.
+  const card = await getJSON('/v1/scorecard');
+  const shown = await page.locator('#data-period').innerText();
+  assert.ok(shown.startsWith('Figures for:') && shown.includes(card.period.label), shown);
+  assert.doesNotMatch(shown, /\d\d:\d\d:\d\d/);
 });
 
 async function putActual(code, period, current, actual, key) {
@@ -289,6 +297,92 @@ test('a wall screen puts the panels side by side; a phone gets one column', asyn
   await page.screenshot({ path: artifact('dashboard-phone.png'), fullPage: true });
   await page.setViewportSize({ width: 1400, height: 900 });
 });
+
+// Where the labels of a chart's category axis sit and how much room each
+// needs: overlapping labels are a failure, however narrow the screen.
+function labelRoom(id) {
+  return page.evaluate((canvasId) => {
+    const chart = window.Chart.getChart(document.getElementById(canvasId));
+    const axis = chart.options.indexAxis === 'y' ? chart.scales.y : chart.scales.x;
+    const font = window.Chart.defaults.font;
+    const line = font.size * 1.2;
+    const ctx = chart.ctx;
+    ctx.save();
+    ctx.font = `${font.size}px ${font.family}`;
+    const lines = (l) => (Array.isArray(l) ? l : [l]);
+    const ticks = axis.ticks.map((t, i) => {
+      const text = lines(axis.getLabelForValue(t.value) ?? t.label);
+      const raw = lines(chart.data.labels[t.value]);
+      return {
+        at: axis.getPixelForTick(i),
+        lines: raw.length,
+        width: Math.max(...raw.map((s) => ctx.measureText(String(s)).width)),
+        text: String(text),
+      };
+    });
+    ctx.restore();
+    return { vertical: chart.options.indexAxis === 'y', rotation: axis.labelRotation || 0, line, ticks };
+  }, id);
+}
+
+function assertNoOverlap(room, what) {
+  for (let i = 1; i < room.ticks.length; i++) {
+    const a = room.ticks[i - 1];
+    const b = room.ticks[i];
+    const gap = Math.abs(b.at - a.at);
+    let need;
+    if (room.vertical)
+      need = ((a.lines + b.lines) / 2) * room.line;        // lines stacked: heights
+    else if (room.rotation > 1)
+      need = room.line / Math.sin((room.rotation * Math.PI) / 180);   // slanted strips
+    else
+      need = (a.width + b.width) / 2;                       // side by side: widths
+    assert.ok(gap + 0.5 >= need, `${what}: labels "${a.text}" and "${b.text}" are ${gap.toFixed(1)}px apart and need ${need.toFixed(1)}px`);
+  }
+}
+
+for (const [width, height] of [[390, 844], [1366, 768]]) {
+  test(`at ${width}x${height}: no overlapping labels, no horizontal scroll, the banner, withheld shown as withheld`, async () => {
+    await page.setViewportSize({ width, height });
+    // Garden Suburb: religion has withheld categories in the demo data.
+    const ward = (await getJSON('/v1/areas?limit=500')).data.find((a) => a.code === 'E05013641');
+    await page.selectOption('#ward-picker', ward.code);
+    const { rel } = await expectArea(ward.code);
+    await page.waitForTimeout(400);       // Chart.js redraws on resize
+
+    // No horizontal scroll: neither the page nor any table shown.
+    const overflow = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      view: window.innerWidth,
+      boxes: [...document.querySelectorAll('.table-wrap:not(.visually-hidden)')]
+        .filter((w) => w.scrollWidth > w.clientWidth + 1)
+        .map((w) => `${w.querySelector('table').id}: ${w.scrollWidth} > ${w.clientWidth}`),
+    }));
+    assert.ok(overflow.page <= overflow.view, `the page is ${overflow.page}px wide at ${overflow.view}px`);
+    assert.deepEqual(overflow.boxes, [], 'a table scrolls sideways');
+
+    for (const id of ['chart-hate-crime', 'chart-ethnicity', 'chart-religion'])
+      assertNoOverlap(await labelRoom(id), `${id} at ${width}px`);
+
+    // The banner: the demo data is illustrative, and the page says so.
+    const banner = page.locator('#illustrative-banner');
+    assert.ok(await banner.isVisible(), 'no banner over illustrative figures');
+    assert.match(await banner.innerText(), /illustrative/i);
+    assert.ok((await banner.boundingBox()).y < height, 'the banner is not on the first screen');
+    assert.match(await page.locator('header').innerText(), /London Borough of Barnet/);
+
+    // Withheld is written on the chart (not an empty bar) and in the table.
+    const top = rel.data.filter((r) => r.category.code !== 'total' && !r.category.parent);
+    const want = top.map((r) => (r.suppressed ? 'withheld' : ''));
+    assert.ok(want.includes('withheld'), 'the test needs a withheld category');
+    const marked = JSON.parse(await page.getAttribute('#chart-religion', 'data-withheld'));
+    assert.deepEqual(marked, want);
+    assert.ok(await page.evaluate(() => Boolean(window.Chart.registry.plugins.get('eqWithheld'))));
+    for (const r of top.filter((c) => c.suppressed))
+      assert.equal(await page.locator(`#table-religion tr[data-category="${r.category.code}"] td`).first().innerText(), 'withheld');
+    await page.screenshot({ path: artifact(`dashboard-${width}x${height}.png`), fullPage: true });
+  });
+}
 
 test('the page asked nothing of another origin, and nothing was refused', async () => {
   assertClean(assert, browser.record, '/dashboard');
