@@ -179,7 +179,7 @@
   function direction(name) {
     const [arrow, text] = DIRECTION[name] || ['', humanise(name || 'not_comparable')];
     return el('span', { class: 'direction direction-' + (name || 'none') },
-      el('span', { class: 'direction-arrow', 'aria-hidden': 'true' }, arrow), ' ', text);
+      el('span', { class: 'direction-arrow', 'aria-hidden': 'true' }, arrow), '\u00a0', text);
   }
 
   /* ---- the scorecard and the action plan ------------------------------- */
@@ -537,13 +537,21 @@
   let drawnArea = null;
   let lastPopulation = null;   // { eth, rel, name }: drawn again when the width changes the labels
 
+  // Once the window has settled on a width (a rotated phone, a resized
+  // window): labels wrapped for it, and every chart sized to its box again
+  // (Chart.js can keep a size it read mid-change, wider than the page).
   let drawnWidth = labelWidth();
+  let resizing = null;
   window.addEventListener('resize', () => {
-    if (!lastPopulation || labelWidth() === drawnWidth)
-      return;
-    drawnWidth = labelWidth();
-    drawPopulation('ethnicity', lastPopulation.eth, lastPopulation.name);
-    drawPopulation('religion', lastPopulation.rel, lastPopulation.name);
+    clearTimeout(resizing);
+    resizing = setTimeout(() => {
+      if (lastPopulation && labelWidth() !== drawnWidth) {
+        drawnWidth = labelWidth();
+        drawPopulation('ethnicity', lastPopulation.eth, lastPopulation.name);
+        drawPopulation('religion', lastPopulation.rel, lastPopulation.name);
+      }
+      Object.values(charts).forEach((chart) => chart.resize());
+    }, 150);
   });
 
   async function refreshArea() {
