@@ -219,6 +219,22 @@ class Gen:
                             " (or an array of them)")
         return p
 
+    def scopes(self, op, where):
+        """The scopes of the operation's security requirement, comma-separated
+        in the order written ("a,b": any one will do), or None for a public
+        operation (security: []).  The binder holds the route table to it."""
+        security = op.get("security", self.doc.get("security"))
+        if security is None:
+            fail(where, "every operation states its security ([] for public)")
+        if not security:
+            return None
+        if len(security) != 1 or list(security[0]) != ["apiKey"]:
+            fail(where, "security must be [] or one requirement of the apiKey scheme")
+        scopes = security[0]["apiKey"]
+        if not scopes:
+            fail(where, "a keyed operation lists its scopes: security: [{apiKey: [scope, ...]}]")
+        return ",".join(scopes)
+
     def run(self):
         for path, item in self.doc.get("paths", {}).items():
             common = item.get("parameters", [])
@@ -248,7 +264,8 @@ class Gen:
                 self.ops.append({"method": "HTTP_" + method.upper(), "path": path,
                                  "param_first": len(self.params), "nparams": len(entries),
                                  "body": body, "body_required": required,
-                                 "body_other_types": other})
+                                 "body_other_types": other,
+                                 "scopes": self.scopes(op, where)})
                 self.params.extend(entries)
 
     def emit(self, out):
@@ -287,9 +304,10 @@ class Gen:
         w("\t{ NULL, false, false, false, -1, -1, -1 },\n};\n\n"
           "static const struct contract_op ops[] = {\n")
         for o in self.ops:
-            w("\t{ %s, %s, %d, %d, %d, %s, %s },\n" % (
+            w("\t{ %s, %s, %d, %d, %d, %s, %s, %s },\n" % (
                 o["method"], cstr(o["path"]), o["param_first"], o["nparams"], o["body"],
-                bool_c(o["body_required"]), bool_c(o["body_other_types"])))
+                bool_c(o["body_required"]), bool_c(o["body_other_types"]),
+                cstr(o["scopes"]) if o["scopes"] else "NULL"))
         w("};\n\nconst struct contract_table contract_generated = {\n"
           "\t.nodes = nodes,\n\t.nnodes = %d,\n\t.props = props,\n\t.values = values,\n"
           "\t.subs = subs,\n\t.patterns = patterns,\n\t.npatterns = %d,\n"

@@ -109,6 +109,8 @@ struct contract_op {
 	int body;                  /* node of the JSON body, -1: no JSON body */
 	bool body_required;
 	bool body_other_types;     /* also takes a body that is not JSON (text/csv) */
+	const char *scopes;        /* its security requirement's scopes, "a,b" (any one
+				    * will do); NULL: public.  Must equal its route's. */
 };
 
 struct contract_table {
@@ -131,7 +133,9 @@ extern const struct contract_table contract_generated;
  * Compile the table's patterns and bind routes[i] to its operation (method
  * and template equal).  0, or -1 with a sentence in err: a pattern that does
  * not compile, a route with no operation, an operation with no route, a
- * CSV route whose operation has no format parameter.  Binding again
+ * CSV route whose operation has no format parameter, a route whose scope is
+ * not its operation's (the contract's security requirement is what clients
+ * read, so it must be what the service enforces).  Binding again
  * replaces the previous binding.  table and routes must outlive it; not
  * thread-safe (call it before serving).
  */

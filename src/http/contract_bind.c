@@ -40,6 +40,15 @@ static bool op_has_param(const struct contract_table *t, const struct contract_o
 
 /* Templates equal up to their placeholders' names: the contract may call
  * a segment {fy_start} where the route calls it {year}. */
+/* A route's scope and its operation's: both public (NULL or ""), or the
+ * same list in the same order. */
+static bool same_scopes(const char *route, const char *op)
+{
+	if (!route || !*route)
+		return !op || !*op;
+	return op && strcmp(route, op) == 0;
+}
+
 static bool same_template(const char *a, const char *b)
 {
 	while (*a && *b) {
@@ -95,6 +104,13 @@ int contract_bind(const struct contract_table *table, const struct route *routes
 		if (bound.route_op[i] < 0) {
 			snprintf(err, errlen, "route %s %s is not in the contract (api/openapi.yaml)",
 				 http_method_name(r->method), r->template);
+			goto done;
+		}
+		if (!same_scopes(r->scope, table->ops[bound.route_op[i]].scopes)) {
+			snprintf(err, errlen, "route %s %s needs scope %s but its operation says %s",
+				 http_method_name(r->method), r->template, r->scope ? r->scope : "(none)",
+				 table->ops[bound.route_op[i]].scopes ? table->ops[bound.route_op[i]].scopes
+								      : "(public)");
 			goto done;
 		}
 		if ((r->flags & ROUTE_CSV) &&

@@ -11,7 +11,9 @@ import { artifact, assertClean, BASE, env, openBrowser } from './lib.mjs';
 
 // [{ id, method, path, parameters: [name...] }] from api/openapi.yaml, read by
 // the pytest side (Python has a YAML parser; this folder has none).
-const expected = JSON.parse(fs.readFileSync(env('EQ_BROWSER_EXPECT'), 'utf8'));
+const documented = JSON.parse(fs.readFileSync(env('EQ_BROWSER_EXPECT'), 'utf8'));
+const expected = documented.filter((op) => !op.hidden);
+const preflights = documented.filter((op) => op.hidden);
 
 let browser;
 let page;
@@ -57,6 +59,16 @@ test('every documented operation is rendered with its path and parameters', asyn
     return out;
   }, expected);
   assert.deepEqual(missing, []);
+});
+
+test('CORS preflights are not listed one by one (one tag, described once)', async () => {
+  assert.ok(preflights.length > 20, `${preflights.length} preflights in the document?`);
+  assert.ok(preflights.every((op) => op.method === 'options'));
+  const shown = await page.evaluate((ops) => ops.filter((op) =>
+    document.getElementById(`tag/${op.tag}/operation/${op.id}`)).map((op) => op.id), preflights);
+  assert.deepEqual(shown, []);
+  const menu = await page.locator('.menu-content').innerText();
+  assert.doesNotMatch(menu, /CORS preflight|Allowed methods/);
 });
 
 test('the scorecard operation shows its parameter, example, samples and (a click away) its response', async () => {

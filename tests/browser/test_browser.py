@@ -38,8 +38,10 @@ def documented_operations() -> list[dict]:
             if method not in ("get", "put", "post", "patch", "delete", "options", "head"):
                 continue
             names = [spec.deref(p)["name"] for p in shared + op.get("parameters", [])]
+            # CORS preflights are in the document for tools, not listed in /docs.
             ops.append({"tag": op["tags"][0], "id": op["operationId"], "method": method,
-                        "path": path, "parameters": sorted(set(names))})
+                        "path": path, "parameters": sorted(set(names)),
+                        "hidden": op["tags"][0] == "cors-preflight"})
     return ops
 
 

@@ -629,8 +629,24 @@ class OpenApi:
             schema = media_spec.get("schema")
             if schema is not None:
                 self.validate_body(parsed, schema, what)
+                if 200 <= status < 300:
+                    _record_example(method, path_template, status, media, parsed)
             return parsed
         return response.text
+
+
+# EQ_RECORD_EXAMPLES=FILE: every validated 2xx JSON body is appended to FILE
+# (one JSON line: method, path, status, media type, body), so that
+# tools/contract_examples.py can give each operation a real success example
+# taken from the suite's own traffic.  Off unless asked for.
+def _record_example(method: str, path: str, status: int, media: str, body: Any) -> None:
+    target = os.environ.get("EQ_RECORD_EXAMPLES")
+    if not target:
+        return
+    line = json.dumps({"method": method, "path": path, "status": status,
+                       "media": media, "body": body}, ensure_ascii=False)
+    with open(target, "a", encoding="utf-8") as f:
+        f.write(line + "\n")
 
 
 def load_openapi(source: "os.PathLike | str | dict" = OPENAPI_PATH) -> OpenApi:

@@ -83,10 +83,10 @@ static const struct contract_param params[] = {
 };
 
 static const struct contract_op ops[] = {
-	{ HTTP_GET, "/things", 0, 5, -1, false, false },
-	{ HTTP_POST, "/things/{id}", 0, 0, N_ROOT, true, false },
-	{ HTTP_GET, "/needs", 5, 1, -1, false, false },
-	{ HTTP_OPTIONS, "/things", 0, 0, -1, false, false },
+	{ HTTP_GET, "/things", 0, 5, -1, false, false, NULL },
+	{ HTTP_POST, "/things/{id}", 0, 0, N_ROOT, true, false, "manage:things,admin" },
+	{ HTTP_GET, "/needs", 5, 1, -1, false, false, NULL },
+	{ HTTP_OPTIONS, "/things", 0, 0, -1, false, false, NULL },
 };
 
 static const struct contract_table table = {
@@ -97,7 +97,7 @@ static const struct contract_table table = {
 
 static const struct route routes[] = {
 	{ .method = HTTP_GET, .template = "/things", .flags = ROUTE_CSV },
-	{ .method = HTTP_POST, .template = "/things/{thing}" },
+	{ .method = HTTP_POST, .template = "/things/{thing}", .scope = "manage:things,admin" },
 	{ .method = HTTP_GET, .template = "/needs" },
 };
 
@@ -300,14 +300,31 @@ static void test_binding(void **state)
 {
 	static const struct route missing_op[] = {
 		{ .method = HTTP_GET, .template = "/things", .flags = ROUTE_CSV },
-		{ .method = HTTP_POST, .template = "/things/{id}" },
+		{ .method = HTTP_POST, .template = "/things/{id}", .scope = "manage:things,admin" },
 		{ .method = HTTP_GET, .template = "/needs" },
 		{ .method = HTTP_DELETE, .template = "/things/{id}" },
 	};
 	static const struct route no_format[] = {
 		{ .method = HTTP_GET, .template = "/things" },
-		{ .method = HTTP_POST, .template = "/things/{id}" },
+		{ .method = HTTP_POST, .template = "/things/{id}", .scope = "manage:things,admin" },
 		{ .method = HTTP_GET, .template = "/needs", .flags = ROUTE_CSV },
+	};
+	/* The contract's security requirement is what clients read: a route
+	 * that enforces another scope, or none, is refused at start-up. */
+	static const struct route other_scope[] = {
+		{ .method = HTTP_GET, .template = "/things", .flags = ROUTE_CSV },
+		{ .method = HTTP_POST, .template = "/things/{id}", .scope = "manage:things" },
+		{ .method = HTTP_GET, .template = "/needs" },
+	};
+	static const struct route no_scope[] = {
+		{ .method = HTTP_GET, .template = "/things", .flags = ROUTE_CSV },
+		{ .method = HTTP_POST, .template = "/things/{id}" },
+		{ .method = HTTP_GET, .template = "/needs" },
+	};
+	static const struct route scope_on_public[] = {
+		{ .method = HTTP_GET, .template = "/things", .flags = ROUTE_CSV, .scope = "admin" },
+		{ .method = HTTP_POST, .template = "/things/{id}", .scope = "manage:things,admin" },
+		{ .method = HTTP_GET, .template = "/needs" },
 	};
 	char err[160];
 
@@ -320,6 +337,12 @@ static void test_binding(void **state)
 	assert_non_null(strstr(err, "GET /needs of the contract has no route"));
 	assert_int_equal(contract_bind(&table, no_format, 3, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "no format parameter"));
+	assert_int_equal(contract_bind(&table, other_scope, 3, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "needs scope manage:things but its operation says manage:things,admin"));
+	assert_int_equal(contract_bind(&table, no_scope, 3, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "needs scope (none)"));
+	assert_int_equal(contract_bind(&table, scope_on_public, 3, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "its operation says (public)"));
 	assert_int_equal(contract_bind(&table, routes, 3, err, sizeof(err)), 0);
 	{
 		int index = -1;
