@@ -229,3 +229,18 @@ def test_messages_give_the_next_step(api, openapi, keys):
     r = api.put(ONE.replace("{id}", ret["id"]), json={"total": 100, "lines": lines()},
                 headers=auth(keys["care"], **{"If-Match": "*"}))
     assert openapi.validate(r, ONE, "put")["version"] == 2
+
+
+def test_a_poll_sees_a_change_at_once(api, openapi, keys):
+    """Cache-Control: public, no-cache - a dashboard revalidates with its
+    ETag every time: 304 while nothing changed, the new figures at once
+    after a change (no max-age window of stale reads)."""
+    r = api.get(PUBLIC, params={"limit": 500})
+    openapi.validate(r, PUBLIC)
+    assert r.headers["Cache-Control"] == "public, no-cache"
+    etag = r.headers["ETag"]
+    again = api.get(PUBLIC, params={"limit": 500}, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.headers["Cache-Control"] == "public, no-cache"
+    fresh_window(api, openapi, keys)
+    changed = api.get(PUBLIC, params={"limit": 500}, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
