@@ -244,3 +244,11 @@ def test_a_poll_sees_a_change_at_once(api, openapi, keys):
     fresh_window(api, openapi, keys)
     changed = api.get(PUBLIC, params={"limit": 500}, headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def test_every_operation_declares_429(openapi):
+    """The rate limit applies before routing (a crawler pays like anyone),
+    so every operation may answer 429, and the contract says so on each."""
+    missing = [f"{m.upper()} {p}" for p, ops in openapi.doc["paths"].items()
+               for m, op in ops.items() if m != "parameters" and "429" not in op["responses"]]
+    assert missing == []
