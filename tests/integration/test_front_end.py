@@ -53,3 +53,22 @@ def test_several_characteristics_per_call(api, openapi):
     assert_problem(r, 400, openapi, DEMO)
     r = api.get(DEMO, params={"characteristic": "ethnicity,pets"})
     assert "pets" in assert_problem(r, 400, openapi, DEMO)["detail"] + str(r.json().get("errors"))
+
+
+def test_codes_have_display_labels(api, openapi):
+    r = api.get("/v1/codes")
+    body = openapi.validate(r, "/v1/codes")
+    labels = {(x["kind"], x["code"]): x["label"] for x in body["data"]}
+    assert labels[("offence_type", "violence_against_the_person")] == "Violence against the person"
+    assert labels[("strand", "transgender_identity")] == "Transgender identity"
+    assert labels[("channel", "third_party_centre")] == "Third-party reporting centre"
+    assert any(k == "outcome" for k, _ in labels)
+    # Every code the contract allows in a statistic has a label.
+    params = {p["name"]: p for p in openapi.doc["paths"][STATS]["get"]["parameters"] if "name" in p}
+    for kind in ("strand", "offence_type", "channel"):
+        allowed = params[kind]["schema"]["items"]["pattern"].split("(,")[0].strip("^()$").split("|")
+        assert {c for c in allowed} <= {c for k, c in labels if k == kind}, kind
+    r = api.get("/v1/codes", params={"kind": "channel", "format": "csv"})
+    openapi.validate(r, "/v1/codes")
+    assert r.text.splitlines()[0] == "kind,code,label" and len(r.text.splitlines()) == 8
+    assert_problem(api.get("/v1/codes", params={"kind": "colour"}), 400, openapi, "/v1/codes")
