@@ -189,7 +189,7 @@ static const struct number_setting numbers[] = {
 	/* Not 1: that would publish every small count; refuse it rather than
 	 * switch disclosure control off through a typo. */
 	{ "EQ_SUPPRESS_BELOW", 5, 2, 1000, "", "", FIELD(suppress_below) },
-	{ "EQ_CACHE_MAX_AGE", 60, 0, 86400, " of seconds", "", FIELD(cache_max_age_s) },
+	{ "EQ_CACHE_MAX_AGE", 0, 0, 86400, " of seconds", "", FIELD(cache_max_age_s) },
 };
 
 static void number_store(struct config *cfg, const struct number_setting *n, unsigned long v)

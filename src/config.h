@@ -36,7 +36,7 @@ struct config {
 	unsigned auth_failures_per_hour; /* EQ_AUTH_FAILURES_PER_HOUR, per client address, default 20 */
 	unsigned auth_failure_burst;     /* EQ_AUTH_FAILURE_BURST, default 10 */
 	unsigned suppress_below;     /* EQ_SUPPRESS_BELOW, default 5 */
-	unsigned cache_max_age_s;    /* EQ_CACHE_MAX_AGE, public Cache-Control max-age, default 60 */
+	unsigned cache_max_age_s;    /* EQ_CACHE_MAX_AGE, public Cache-Control max-age; 0 (default): no-cache */
 	bool response_cache;         /* EQ_RESPONSE_CACHE, on unless "off" */
 	char *root;                  /* EQ_ROOT: folder holding api/, migrations/, data/ */
 	int log_level;               /* EQ_LOG_LEVEL, enum log_level */

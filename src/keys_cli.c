@@ -12,15 +12,44 @@
 #include "util/random.h"
 #include "util/sha256.h"
 
+static const char keys_usage[] =
+	"usage: equalities-api keys create --org SLUG --scopes SCOPE[,SCOPE...]\n"
+	"       equalities-api keys list [--org SLUG]\n"
+	"       equalities-api keys revoke PREFIX\n"
+	"scopes: submit:returns review:returns submit:hate-crime read:hate-crime\n"
+	"        manage:action-plan manage:indicators admin\n"
+	"--org is an organisation's slug from data/organisations.csv (loaded by seed),\n"
+	"        such as barnet-council or partner-care\n";
+
+void keys_cli_usage(FILE *out)
+{
+	fputs(keys_usage, out);
+}
+
+bool keys_cli_is_help(int argc, char **argv)
+{
+	return argc >= 3 && (strcmp(argv[2], "--help") == 0 || strcmp(argv[2], "-h") == 0 ||
+	       strcmp(argv[2], "help") == 0);
+}
+
 static int usage(const char *what)
 {
-	fprintf(stderr, "equalities-api: %s\n"
-		"usage: equalities-api keys create --org SLUG --scopes SCOPE[,SCOPE...]\n"
-		"       equalities-api keys list [--org SLUG]\n"
-		"       equalities-api keys revoke PREFIX\n"
-		"scopes: submit:returns review:returns submit:hate-crime read:hate-crime\n"
-		"        manage:action-plan manage:indicators admin\n", what);
+	fprintf(stderr, "equalities-api: %s\n%s", what, keys_usage);
 	return 2;
+}
+
+/* After an unknown organisation: the slugs there are, on stderr. */
+static void organisations_list(PGconn *pg)
+{
+	char err[256];
+	PGresult *r;
+
+	if (db_direct_exec(pg, "SELECT string_agg(slug, ' ' ORDER BY slug) FROM organisations", 0, NULL,
+			   &r, err, sizeof(err)))
+		return;
+	if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0))
+		fprintf(stderr, "organisations: %s\n", PQgetvalue(r, 0, 0));
+	PQclear(r);
 }
 
 static const char *option(int argc, char **argv, const char *name)
@@ -121,8 +150,10 @@ static int keys_create(PGconn *pg, int argc, char **argv)
 					       "api_key.create"),
 				   4, p,
 				   "unknown organisation '%s' (organisations are loaded by seed from data/organisations.csv)",
-				   org))
+				   org)) {
+			organisations_list(pg);
 			return 1;
+		}
 	}
 	fprintf(stderr, "created key %s for %s with scopes %s; it is shown once, below, and only its hash is stored\n",
 		prefix, org, scopes);

@@ -109,14 +109,41 @@ static int apply_flags(int argc, char **argv)
 	return out;
 }
 
+/* The private cluster scripts/run and scripts/pg start (scripts/lib.sh:
+ * role and database equalities, port EQ_PGPORT or 55432). */
+static void private_cluster_url(char *out, size_t size)
+{
+	const char *port = getenv("EQ_PGPORT");
+
+	snprintf(out, size, "postgresql://equalities@127.0.0.1:%s/equalities?connect_timeout=3",
+		 port && *port && strlen(port) <= 5 && strspn(port, "0123456789") == strlen(port)
+			 ? port : "55432");
+}
+
+/* The subcommands' database: EQ_DATABASE_URL, or when it is unset the
+ * private cluster if it is running, so that the README's commands work in
+ * a second terminal after scripts/run. */
 static PGconn *connect_cli(const struct config *cfg)
 {
-	char err[512];
-	PGconn *pg = db_connect_direct(cfg->database_url, err, sizeof(err));
+	char err[512], other[512], url[160];
+	PGconn *pg;
 
-	if (!pg)
-		fprintf(stderr, "equalities-api: %s\n", err);
-	return pg;
+	if (*cfg->database_url) {
+		pg = db_connect_direct(cfg->database_url, err, sizeof(err));
+		if (!pg)
+			fprintf(stderr, "equalities-api: %s\n", err);
+		return pg;
+	}
+	private_cluster_url(url, sizeof(url));
+	pg = db_connect_direct(url, err, sizeof(err));
+	if (!pg)   /* libpq's own defaults (PGHOST, PGPORT, ... or its socket) */
+		pg = db_connect_direct("", other, sizeof(other));
+	if (pg)
+		return pg;
+	fprintf(stderr, "equalities-api: EQ_DATABASE_URL is not set and the private cluster is not running at %s (%s).\n"
+		"Start it with scripts/run (or scripts/pg start), or set EQ_DATABASE_URL to your database.\n",
+		url, err);
+	return NULL;
 }
 
 /* The end of a subcommand's work on pg, which it closes: 0 when the work
@@ -348,6 +375,11 @@ int main(int argc, char **argv)
 		return usage_error("unknown command");
 	if (strcmp(cmd, "import") != 0 && strcmp(cmd, "keys") != 0 && argc > 2)
 		return usage_error("unexpected argument");
+	/* Help needs no database (nor any configuration). */
+	if (strcmp(cmd, "keys") == 0 && keys_cli_is_help(argc, argv)) {
+		keys_cli_usage(stdout);
+		return 0;
+	}
 
 	if (config_load(&cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "equalities-api: %s\n", err);

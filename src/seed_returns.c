@@ -12,8 +12,9 @@
 
 static const char *const window_columns[] = { "kind", "period", "open_date", "due_date" };
 static const char window_sql[] =
-	"INSERT INTO return_windows (kind, period, open_date, due_date, created_at)"
-	" VALUES ($1, $2, $3::date, $4::date, $3::date)"
+	"INSERT INTO return_windows (kind, period, open_date, due_date, created_at, universe)"
+	" VALUES ($1, $2, $3::date, $4::date, $3::date,"
+	"         CASE $1 WHEN 'workforce' THEN 'adults' ELSE 'everyone' END)"
 	" ON CONFLICT (kind, period) DO NOTHING RETURNING id";
 
 static const char *const return_columns[] = {

@@ -10,11 +10,12 @@ lint that every operation has one that validates.
       scripts/test runs this beside the Redocly lint.
 
   tools/contract_examples.py fill RECORDINGS [SPEC]
-      give every operation that lacks one a real example: the first body
-      the integration suite received for it (recorded by
+      give every operation that lacks one, or whose inline example no
+      longer validates, a real example: the first body the integration
+      suite received for it (recorded by
       tests/integration/harness.py when EQ_RECORD_EXAMPLES=FILE is set),
       its lists cut to two items where that still validates.  Only
-      operations without an example are touched; the YAML text is edited
+      operations without a valid example are touched; the YAML text is edited
       in place (comments and layout kept), so the diff is the examples.
 
 Examples are real responses of the real binary on the demo data, so they
@@ -164,6 +165,9 @@ def insert_under(lines, chain, example) -> bool:
             return False
         lo, hi = at + 1, block_end(lines, at, indent)
     pad = chain[-1][1] + 2
+    old = find_line(lines, lo, hi, r"example:(\s.*)?", pad)
+    if old is not None:                      # a stale example: replaced
+        del lines[old:block_end(lines, old, pad)]
     text = yaml.safe_dump(example, sort_keys=False, allow_unicode=True, width=1000,
                           default_flow_style=False)
     block = [" " * pad + "example:"] + [" " * (pad + 2) + l for l in text.rstrip("\n").split("\n")]
@@ -185,6 +189,14 @@ def insert_shared_example(lines, name, media, example) -> bool:
                                 ("content", 6), (re.escape(media), 8)], example)
 
 
+def valid(api, spec) -> bool:
+    try:
+        api.validate_body(spec["example"], spec.get("schema") or {})
+        return True
+    except AssertionError:
+        return False
+
+
 def fill(recordings: Path, spec_path: Path) -> int:
     api = harness.OpenApi.load(spec_path)
     seen: dict[tuple, list] = {}
@@ -196,7 +208,7 @@ def fill(recordings: Path, spec_path: Path) -> int:
     added, missing, done = [], [], set()
     for path, method, op in operations(api):
         todo = [(st, md, sp, raw) for st, md, sp, raw in success_responses(api, op)
-                if not examples_of(sp)]
+                if not examples_of(sp) or ("example" in sp and not valid(api, sp))]
         for status, media, spec, raw in todo:
             what = f"{method.upper()} {path} {status}"
             example = choose(api, spec, seen.get((method, path, status, media), []))

@@ -49,6 +49,7 @@ extern const struct api_module workforce_module;
 extern const struct api_module action_plan_module;
 extern const struct api_module indicators_module;
 extern const struct api_module changes_module;
+extern const struct api_module codes_module;
 extern const struct api_module metrics_module;
 extern const struct api_module web_module;
 

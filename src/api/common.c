@@ -21,13 +21,19 @@ int api_if_match_required_or_respond(const struct request *req, struct response 
 int api_if_match_or_respond(const struct request *req, struct response *res, const char *what,
 			    long version)
 {
+	const char *if_match = request_header(req, "If-Match");
 	char v[24];
 
-	if (request_if_match_version(request_header(req, "If-Match"), version) == 1)
+	if (request_if_match_version(if_match, version) == 1)
 		return 0;
-	problem_sendf(res, 412, "precondition-failed", "Precondition failed",
-		      "The %s is at version %ld; If-Match does not name it. Fetch it again and re-apply the change.",
-		      what, version);
+	if (if_match && !strchr(if_match, '"') && !strchr(if_match, '*'))
+		problem_sendf(res, 412, "precondition-failed", "Precondition failed",
+			      "If-Match must be quoted as the ETag header gives it, such as If-Match: \"v1\" (with the quotes); the %s is at version %ld.",
+			      what, version);
+	else
+		problem_sendf(res, 412, "precondition-failed", "Precondition failed",
+			      "The %s is at version %ld; If-Match does not name it. Fetch it again and re-apply the change.",
+			      what, version);
 	snprintf(v, sizeof(v), "%ld", version);
 	response_version_etag(res, v);
 	return -1;

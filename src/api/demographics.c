@@ -118,7 +118,9 @@ static const struct csv_column observation_csv[] = {
 };
 
 struct demo_query {
-	const char *dataset, *characteristic;
+	const char *dataset;
+	const char **characteristics;      /* characteristic=ethnicity,religion */
+	size_t ncharacteristics;
 	const char **areas;
 	size_t nareas;
 	const char *area_kind;
@@ -236,7 +238,7 @@ static int query_or_respond(struct request *req, struct response *res, struct de
 	char detail[192];
 
 	if (request_single_or_respond(req, res, "dataset", &q->dataset) ||
-	    request_single_or_respond(req, res, "characteristic", &q->characteristic) ||
+	    request_list_or_respond(req, res, "characteristic", 20, &q->characteristics, &q->ncharacteristics) ||
 	    request_list_or_respond(req, res, "area", 100, &q->areas, &q->nareas) ||
 	    request_enum_or_respond(req, res, "area_kind", area_kinds, NULL, &q->area_kind) ||
 	    request_list_or_respond(req, res, "category", 100, &q->categories, &q->ncategories) ||
@@ -244,16 +246,17 @@ static int query_or_respond(struct request *req, struct response *res, struct de
 		return -1;
 	if (q->dataset && !code_is_valid(q->dataset))
 		return problem_send_bad_parameter(res, "dataset", "must be a data set slug such as census-2021-demo"), -1;
-	if (q->characteristic && !code_is_valid(q->characteristic))
-		return problem_send_bad_parameter(res, "characteristic", "must be a characteristic code such as ethnicity"), -1;
+	for (size_t i = 0; i < q->ncharacteristics; i++)
+		if (!code_is_valid(q->characteristics[i]))
+			return problem_send_bad_parameter(res, "characteristic", "must be characteristic codes such as ethnicity,religion"), -1;
 	for (size_t i = 0; i < q->nareas; i++)
 		if (!area_code_is_valid(q->areas[i])) {
 			snprintf(detail, sizeof(detail), "'%.20s' is not a GSS area code such as E05013628", q->areas[i]);
 			return problem_send_bad_parameter(res, "area", detail), -1;
 		}
-	if (q->ncategories && !q->characteristic)
+	if (q->ncategories && q->ncharacteristics != 1)
 		return problem_send_bad_parameter(res, "category",
-			"needs a characteristic: category codes belong to one characteristic"), -1;
+			"needs exactly one characteristic: category codes belong to one characteristic"), -1;
 	for (size_t i = 0; i < q->ncategories; i++)
 		if (!code_is_valid(q->categories[i]))
 			return problem_send_bad_parameter(res, "category", "must be category codes from /v1/characteristics"), -1;
@@ -284,13 +287,14 @@ static PGresult *dataset_or_respond(struct request *req, struct response *res, c
 	}
 	slug = PQgetvalue(ds, 0, D_SLUG);
 	chars = db_get_text(ds, 0, D_CHARACTERISTICS);
-	if (q->characteristic && !in_csv_list(chars ? chars : "", q->characteristic)) {
-		snprintf(detail, sizeof(detail), "data set '%s' has no characteristic '%s'; /v1/demographics/datasets/%s lists its characteristics",
-			 slug, q->characteristic, slug);
-		problem_send_bad_parameter(res, "characteristic", detail);
-		PQclear(ds);
-		return NULL;
-	}
+	for (size_t i = 0; i < q->ncharacteristics; i++)
+		if (!in_csv_list(chars ? chars : "", q->characteristics[i])) {
+			snprintf(detail, sizeof(detail), "data set '%s' has no characteristic '%.64s'; /v1/demographics/datasets/%s lists its characteristics",
+				 slug, q->characteristics[i], slug);
+			problem_send_bad_parameter(res, "characteristic", detail);
+			PQclear(ds);
+			return NULL;
+		}
 	return ds;
 }
 
@@ -411,7 +415,7 @@ static void demographics_list(struct request *req, struct response *res)
 	pg.ds = ds;
 	pg.data = json_array();
 	for (char *ch = strtok_r(char_list, ",", &save); ch && !pg.full; ch = strtok_r(NULL, ",", &save)) {
-		if ((q.characteristic && strcmp(ch, q.characteristic) != 0) ||
+		if ((q.ncharacteristics && !in_list(q.characteristics, q.ncharacteristics, ch)) ||
 		    (q.page.after && strcmp(ch, q.after_char) < 0))
 			continue;
 		if (append_characteristic(req, res, &pg, universes, ch) != 0)

@@ -2,10 +2,15 @@
  * returns_summary.h - the published summary of a window's accepted partner
  * returns, with its disclosure control.
  *
- * Cells: the total, then each of the kind's characteristics' top-level
- * categories (a return that gives a sub-category such as asian_indian
- * counts towards its parent asian).  Each characteristic's cells add up to
- * the total: one additive constraint each.
+ * Cells: the total (and the adult total, where an adult-only measure is
+ * asked in a universe with children), then for each of the kind's
+ * characteristics its top-level categories (a return that gives a
+ * sub-category such as asian_indian counts towards its parent asian; age
+ * in HR bands when the window takes them), then prefer_not_to_say and
+ * not_known.  Each characteristic's cells add up to its base - the total,
+ * or the adult total for an adult-only measure: one additive constraint
+ * each.  The undeclared cells are part of that sum, so a share computed
+ * as a cell over its base counts everyone, declared or not.
  *
  * Nothing is published unless at least RETURNS_MIN_PARTNERS partners
  * contributed: with one or two, a partner could subtract its own counts
@@ -26,26 +31,31 @@
 
 #define RETURNS_MIN_PARTNERS 3
 
-/* One accepted return: its total and its lines ({characteristic:
- * {category: count}}, borrowed; NULL counts nothing). */
+/* One accepted return: its total, adult total (the total when it gave
+ * none) and its lines ({characteristic: {category: count}}, borrowed;
+ * NULL counts nothing). */
 struct accepted_return {
 	long long total;
 	const json_t *lines;
+	long long adult_total;
 };
 
 struct returns_summary_cell {
-	const char *characteristic;   /* NULL for the total */
-	const char *category, *name;  /* borrowed from the catalogue ("total", "Total") */
-	int row;                      /* catalogue row; -1 for the total */
+	const char *characteristic;   /* NULL for the total and the adult total */
+	const char *category, *name;  /* borrowed ("total", "Total"; "adult_total", ...) */
+	int row;                      /* catalogue row; -1 for the others */
 };
 
-/* Cell 0 is the total; all arrays ncells long and owned. */
+/* Cell 0 is the total, cell adult_cell (when not 0) the adult total; all
+ * arrays ncells long and owned. */
 struct returns_summary {
 	struct returns_summary_cell *cells;
 	int64_t *values;
 	bool *suppressed;
 	size_t ncells;
 	size_t partners;
+	size_t adult_cell;
+	const struct return_rules *rules;   /* borrowed from the caller */
 };
 
 /*
@@ -55,11 +65,15 @@ struct returns_summary {
  * released).  Release with returns_summary_release either way.
  */
 __attribute__((warn_unused_result))
-int returns_summary_build(struct returns_summary *s, const struct return_kind *kind,
+int returns_summary_build(struct returns_summary *s, const struct return_rules *rules,
 			  const struct return_catalogue *cat,
 			  const struct accepted_return *accepted, size_t naccepted, int threshold);
 
-/* Is cell k published under characteristic ch (the total is under each)? */
+/* The cell characteristic ch's cells add up to: 0 (the total), or the
+ * adult total's. */
+size_t returns_summary_base(const struct returns_summary *s, const char *ch);
+
+/* Is cell k published under characteristic ch (its base is under it)? */
 bool returns_summary_in(const struct returns_summary *s, size_t k, const char *ch);
 
 void returns_summary_release(struct returns_summary *s);

@@ -21,8 +21,8 @@ enum edit_precondition edit_precondition_locked(enum edit_if_match policy, bool 
 	if (!present)
 		return policy == EDIT_IF_MATCH_REQUIRED ? EDIT_PRECONDITION_REQUIRED
 							: EDIT_PRECONDITION_MET;
-	/* "*", weak tags and malformed ones never match: an edit must name
-	 * the version it was made on. */
+	/* Weak tags and malformed ones never match: an edit names the
+	 * version it was made on, or "*" for whatever is current. */
 	return names == 1 ? EDIT_PRECONDITION_MET : EDIT_PRECONDITION_FAILED;
 }
 

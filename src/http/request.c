@@ -222,6 +222,10 @@ int request_if_match_version(const char *header, long current)
 			p++;
 		if (!*p)
 			break;
+		/* RFC 9110 13.1.1: "*" matches any current representation, and
+		 * a version is asked about only when the record exists. */
+		if (*p == '*' && (p[1] == '\0' || p[1] == ' ' || p[1] == ','))
+			return 1;
 		if (strncmp(p, "\"v", 2) == 0 && p[2] >= '0' && p[2] <= '9') {
 			n = strtol(p + 2, &end, 10);
 			if (*end == '"') {

@@ -123,8 +123,9 @@ json_t *request_body_json_or_respond(struct request *req, struct response *res, 
 
 /*
  * Versioned records carry ETag "v<version>".  Does an If-Match header name
- * version `current`?  1 when it does, 0 when it names other versions, -1
- * when it names none ("*", weak or malformed tags).
+ * version `current` of a record that exists?  1 when it does or is "*"
+ * (RFC 9110 13.1.1: any current representation), 0 when it names other
+ * versions, -1 when it names none (weak or malformed tags).
  */
 int request_if_match_version(const char *header, long current);
 

@@ -62,7 +62,13 @@ static void cache_control(struct exchange *ex, struct MHD_Response *resp, int st
 	if (ex->res.cache_control && (status == 200 || status == 304)) {
 		MHD_add_response_header(resp, "Cache-Control", ex->res.cache_control);
 	} else if (is_public_read(ex) && (status == 200 || status == 304) && !ex->res.no_store) {
-		snprintf(value, sizeof(value), "public, max-age=%u", ex->srv->cfg->cache_max_age_s);
+		/* 0 (the default): every read revalidates with its ETag, so a
+		 * dashboard's plain fetch() sees a change at once and an
+		 * unchanged answer costs a 304. */
+		if (ex->srv->cfg->cache_max_age_s == 0)
+			snprintf(value, sizeof(value), "public, no-cache");
+		else
+			snprintf(value, sizeof(value), "public, max-age=%u", ex->srv->cfg->cache_max_age_s);
 		MHD_add_response_header(resp, "Cache-Control", value);
 	} else if (ex->req.route && ex->req.route->scope) {
 		MHD_add_response_header(resp, "Cache-Control", "private, no-store");

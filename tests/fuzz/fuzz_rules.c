@@ -129,14 +129,14 @@ static int run(unsigned rule, const json_t *body)
 		break;
 	}
 	case 5: {
-		const struct return_kind *kind = return_kind_find("workforce");
+		struct return_rules rules = return_rules_of("service_users", "hr", NULL);
 
-		CHECK(kind != NULL);
-		return_validate_content(&v, body, kind, &catalogue);
+		CHECK(rules.kind != NULL);
+		return_validate_content(&v, body, &rules, &catalogue);
 		break;
 	}
 	case 6: {
-		struct return_state s = { "submitted", "workforce", true, true, "2025-04-01", "2025-05-01" };
+		struct return_state s = { "submitted", "workforce", true, true, "2025-04-01", "2025-05-01", NULL, NULL, false };
 		const char *outcome = NULL, *note = NULL, *reason = NULL;
 
 		return_validate_review(&v, body, &outcome, &note);
@@ -150,7 +150,7 @@ static int run(unsigned rule, const json_t *body)
 		break;
 	}
 	case 7: {
-		struct return_state s = { "draft", "service_users", true, false, "2025-04-01", "2025-05-01" };
+		struct return_state s = { "draft", "service_users", true, false, "2025-04-01", "2025-05-01", NULL, NULL, false };
 
 		return_validate_replacement(&v, body, &s, &catalogue);
 		break;

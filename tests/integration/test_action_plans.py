@@ -611,12 +611,15 @@ def test_patch_preconditions_and_fields(api, openapi, keys, target):
     a = new_action(api, openapi, keys, plan["id"], reference="P1.%d" % random.randint(100, 999),
                    description="First words.")
     assert_problem(patch(api, keys["manage"], a["id"], {"title": "x"}, None), 428, openapi, ACTION, "patch")
-    for stale in ('"v2"', '"v0"', "*", 'W/"v1"', "v1"):
+    for stale in ('"v2"', '"v0"', 'W/"v1"', "v1"):
         r = patch(api, keys["manage"], a["id"], {"title": "x"}, stale)
-        assert_problem(r, 412, openapi, ACTION, "patch")
+        got = assert_problem(r, 412, openapi, ACTION, "patch")
         assert r.headers["ETag"] == '"v1"'
+        # An unquoted tag is told the next step: quote it.
+        assert ("quoted" in got["detail"]) == (stale == "v1"), got["detail"]
+    # RFC 9110 13.1.1: "*" matches whatever version is current.
     r = patch(api, keys["manage"], a["id"], {"title": "Better title", "description": None,
-                                             "indicators": ["hate-crime-reported"]})
+                                             "indicators": ["hate-crime-reported"]}, "*")
     got = openapi.validate(r, ACTION, "patch")
     assert r.status_code == 200 and r.headers["ETag"] == '"v2"'
     assert got["version"] == 2 and got["title"] == "Better title" and got["description"] is None

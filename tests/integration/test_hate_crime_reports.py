@@ -511,7 +511,7 @@ def test_patch_preconditions(api, openapi, keys):
     rid = rep["id"]
     r = patch(api, keys["centre"], rid, {"channel": "telephone"}, if_match=None)
     assert openapi.validate(r, ONE, "patch")["status"] == 428
-    for stale in ('"v2"', '"v0"', '*', 'W/"v1"', 'v1', '"1"'):
+    for stale in ('"v2"', '"v0"', 'W/"v1"', 'v1', '"1"'):
         r = patch(api, keys["centre"], rid, {"channel": "telephone"}, if_match=stale)
         openapi.validate(r, ONE, "patch")
         assert r.status_code == 412, stale

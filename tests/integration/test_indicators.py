@@ -21,6 +21,7 @@ import pytest
 
 import harness
 from harness import make_key
+from checks import assert_problem
 
 LIST = "/v1/indicators"
 ONE = "/v1/indicators/{code}"
@@ -514,3 +515,28 @@ def test_etags_follow_the_data(api, openapi, keys):
         assert r.headers["ETag"] == before[name], f"{name}: ETag changed though its data did not"
         r = api.get(path, headers={"If-None-Match": before[name]})
         assert r.status_code == 304
+
+
+def test_a_value_url_answers_get_with_its_etag_and_if_match_star(api, openapi, keys):
+    """GET on the URL a PUT replaces (not 405): the value and the ETag to
+    send as If-Match; If-Match: * matches the current revision (RFC 9110
+    13.1.1) but not a value that does not exist."""
+    code = "t-" + secrets.token_hex(4)
+    create_indicator(code, "tests")
+    m = keys["manager"]
+    template, path = put_path(code, "2024/25 Q3")
+    r = api.get(path)
+    assert_problem(r, 404, openapi, template, "get")
+    assert "PUT" in r.json()["detail"]
+    put(api, openapi, m, code, "2024/25 Q3", {"actual": 1}, if_match="*", expect=412)
+    put(api, openapi, m, code, "2024/25 Q3", {"target": 75, "actual": 70}, expect=201)
+    r = api.get(path)
+    got = openapi.validate(r, template, "get")
+    assert r.status_code == 200 and r.headers["ETag"] == '"v1"'
+    assert got["period"]["label"] == "2024/25 Q3" and got["actual"] == 70.0
+    got, r = put(api, openapi, m, code, "2024/25 Q3", {"target": 75, "actual": 72}, if_match="*",
+                 expect=200)
+    assert r.headers["ETag"] == '"v2"'
+    assert api.get(path).headers["ETag"] == '"v2"'
+    assert_problem(api.get(put_path("no-such-" + secrets.token_hex(3), "2024/25 Q3")[1]), 404,
+                   openapi, template, "get")

@@ -43,18 +43,26 @@ static const char *pointers(const struct validation *v, char *out, size_t size)
 	return out;
 }
 
-static const char *judge(const char *text, const char *kind, char *out, size_t size)
+/* judge under a window's age bands and universe (NULL: the defaults). */
+static const char *judge_in(const char *text, const char *kind, const char *bands,
+			    const char *universe, char *out, size_t size)
 {
 	json_t *body = json_loads(text, 0, NULL);
+	struct return_rules rules = return_rules_of(kind, bands, universe);
 	struct validation v;
 
 	assert_non_null(body);
 	validation_init(&v);
-	return_validate_content(&v, body, return_kind_find(kind), &cat);
+	return_validate_content(&v, body, &rules, &cat);
 	pointers(&v, out, size);
 	validation_release(&v);
 	json_decref(body);
 	return out;
+}
+
+static const char *judge(const char *text, const char *kind, char *out, size_t size)
+{
+	return judge_in(text, kind, NULL, NULL, out, size);
 }
 
 static void test_kinds(void **state)
@@ -93,7 +101,7 @@ static void test_service_users_need_more_characteristics(void **state)
 
 	(void)state;
 	assert_string_equal(judge(good, "service_users", out, sizeof(out)),
-			    "/lines/religion /lines/sexual_orientation");
+			    "/adult_total /lines/religion /lines/sexual_orientation");
 }
 
 static void test_every_problem_with_its_pointer(void **state)
@@ -130,6 +138,7 @@ static void test_too_many_categories(void **state)
 	json_t *body = json_pack("{s:i, s:{s:{}}}", "total", 0, "lines", "sex");
 	json_t *sex = json_object_get(json_object_get(body, "lines"), "sex");
 	struct validation v;
+	struct return_rules rules = return_rules_of("workforce", NULL, NULL);
 	char out[512];
 
 	(void)state;
@@ -140,7 +149,7 @@ static void test_too_many_categories(void **state)
 		json_object_set_new(sex, code, json_integer(0));
 	}
 	validation_init(&v);
-	return_validate_content(&v, body, return_kind_find("workforce"), &cat);
+	return_validate_content(&v, body, &rules, &cat);
 	assert_string_equal(pointers(&v, out, sizeof(out)),
 			    "/lines/sex /lines/ethnicity /lines/disability /lines/age");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(v.errors, 0), "detail")),
@@ -184,8 +193,8 @@ static void test_editable_states(void **state)
 
 static void test_replacement_needs_an_open_window(void **state)
 {
-	struct return_state open = { "draft", "workforce", true, false, "2025-04-01", "2025-05-01" };
-	struct return_state shut = { "draft", "workforce", false, false, "2025-04-01", "2025-05-01" };
+	struct return_state open = { "draft", "workforce", true, false, "2025-04-01", "2025-05-01", NULL, NULL, false };
+	struct return_state shut = { "draft", "workforce", false, false, "2025-04-01", "2025-05-01", NULL, NULL, false };
 	char out[512];
 
 	(void)state;
@@ -199,8 +208,8 @@ static void test_replacement_needs_an_open_window(void **state)
 
 static void test_late_submission_needs_a_reason(void **state)
 {
-	struct return_state on_time = { "draft", "workforce", true, false, "2025-04-01", "2025-05-01" };
-	struct return_state late = { "draft", "workforce", true, true, "2025-04-01", "2025-05-01" };
+	struct return_state on_time = { "draft", "workforce", true, false, "2025-04-01", "2025-05-01", NULL, NULL, false };
+	struct return_state late = { "draft", "workforce", true, true, "2025-04-01", "2025-05-01", NULL, NULL, false };
 	const char *reason = "unset";
 	char out[512];
 
@@ -235,6 +244,101 @@ static void test_a_return_sent_back_needs_a_note(void **state)
 				       out, sizeof(out)), "/colour /outcome");
 }
 
+static void test_undeclared_people_are_counted(void **state)
+{
+	char out[512];
+
+	(void)state;
+	/* Every characteristic takes prefer_not_to_say and not_known, and
+	 * they count towards the total. */
+	assert_string_equal(judge("{\"total\": 10, \"lines\": {\"sex\": {\"female\": 6, \"prefer_not_to_say\": 4},"
+				  " \"ethnicity\": {\"white\": 7, \"not_known\": 3},"
+				  " \"disability\": {\"not_known\": 10},"
+				  " \"age\": {\"age_20_24\": 5, \"prefer_not_to_say\": 5}}}",
+				  "workforce", out, sizeof(out)), "");
+	assert_string_equal(judge("{\"total\": 10, \"lines\": {\"sex\": {\"female\": 6, \"unknown\": 4},"
+				  " \"ethnicity\": {\"white\": 7, \"not_known\": 2},"
+				  " \"disability\": {\"not_known\": 10},"
+				  " \"age\": {\"age_20_24\": 10}}}",
+				  "workforce", out, sizeof(out)), "/lines/sex/unknown /lines/ethnicity");
+}
+
+static void test_age_bands_follow_the_window(void **state)
+{
+	static const char *const hr =
+		"{\"total\": 10, \"lines\": {\"sex\": {\"female\": 10}, \"ethnicity\": {\"white\": 10},"
+		" \"disability\": {\"disabled\": 10}, \"age\": {\"age_16_24\": 4, \"age_65_plus\": 5,"
+		" \"not_known\": 1}}}";
+	char out[512];
+
+	(void)state;
+	assert_string_equal(judge_in(hr, "workforce", "hr", NULL, out, sizeof(out)), "");
+	/* A census window refuses HR bands, and an HR window census bands. */
+	assert_string_equal(judge_in(hr, "workforce", "census", NULL, out, sizeof(out)),
+			    "/lines/age/age_16_24 /lines/age/age_65_plus");
+	assert_string_equal(judge_in(good, "workforce", "hr", NULL, out, sizeof(out)),
+			    "/lines/age/age_20_24 /lines/age/age_25_29");
+}
+
+static void test_adult_only_measures_add_up_to_the_adult_total(void **state)
+{
+	static const char *const users =
+		"{\"total\": 10, \"adult_total\": 6, \"lines\": {\"sex\": {\"female\": 10},"
+		" \"ethnicity\": {\"white\": 10}, \"disability\": {\"disabled\": 10},"
+		" \"age\": {\"age_20_24\": 10}, \"religion\": {\"female\": 10},"
+		" \"sexual_orientation\": {\"prefer_not_to_say\": 6}}}";
+	char out[512];
+
+	(void)state;
+	assert_string_equal(judge(users, "service_users", out, sizeof(out)), "");
+	/* Adults only: the adult total is the total, so 6 is wrong twice. */
+	assert_string_equal(judge_in(users, "service_users", NULL, "adults", out, sizeof(out)),
+			    "/adult_total /lines/sexual_orientation");
+	assert_string_equal(judge("{\"total\": 1, \"adult_total\": 2, \"lines\": {}}", "service_users",
+				  out, sizeof(out)),
+			    "/adult_total /lines/sex /lines/ethnicity /lines/disability /lines/age"
+			    " /lines/religion /lines/sexual_orientation");
+	assert_true(return_needs_adult_total(&(struct return_rules){ return_kind_find("service_users"), false, false }));
+	assert_false(return_needs_adult_total(&(struct return_rules){ return_kind_find("workforce"), false, false }));
+}
+
+static void test_lateness_of_a_correction(void **state)
+{
+	struct return_state s = { "returned", "workforce", true, true, "2025-04-01", "2025-05-01",
+				  NULL, NULL, false };
+	const char *reason = "unset";
+	char out[512];
+
+	(void)state;
+	/* First submitted on time, sent back, corrected after the due date:
+	 * not late, no reason asked for. */
+	assert_false(return_submission_late(&s));
+	assert_string_equal(judge_edit("{}", &s, 1, &reason, NULL, out, sizeof(out)), "");
+	s.was_late = true;
+	assert_true(return_submission_late(&s));
+	s.status = "draft";
+	s.was_late = false;
+	assert_true(return_submission_late(&s));
+	s.past_due = false;
+	assert_false(return_submission_late(&s));
+	/* A reason may run over several lines. */
+	s.past_due = true;
+	assert_string_equal(judge_edit("{\"late_reason\": \"Staff away.\\nBack on Monday.\"}", &s, 1,
+				       &reason, NULL, out, sizeof(out)), "");
+	assert_string_equal(reason, "Staff away.\nBack on Monday.");
+}
+
+static void test_recall_and_next_steps(void **state)
+{
+	(void)state;
+	assert_true(return_recallable("submitted"));
+	assert_false(return_recallable("accepted"));
+	assert_false(return_recallable("draft"));
+	assert_non_null(strstr(return_next_step("submitted"), "/recall"));
+	assert_non_null(strstr(return_next_step("draft"), "PUT"));
+	assert_non_null(strstr(return_next_step("accepted"), "final"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -249,6 +353,11 @@ int main(void)
 		cmocka_unit_test(test_replacement_needs_an_open_window),
 		cmocka_unit_test(test_late_submission_needs_a_reason),
 		cmocka_unit_test(test_a_return_sent_back_needs_a_note),
+		cmocka_unit_test(test_undeclared_people_are_counted),
+		cmocka_unit_test(test_age_bands_follow_the_window),
+		cmocka_unit_test(test_adult_only_measures_add_up_to_the_adult_total),
+		cmocka_unit_test(test_lateness_of_a_correction),
+		cmocka_unit_test(test_recall_and_next_steps),
 	};
 
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,10 +36,13 @@ static json_t *lines_new(int white, int asian_indian)
 			 "age", "age_20_24", white + asian_indian);
 }
 
+static struct return_rules workforce;
+
 static size_t cell(const struct returns_summary *s, const char *ch, const char *code)
 {
 	for (size_t k = 1; k < s->ncells; k++)
-		if (strcmp(s->cells[k].characteristic, ch) == 0 && strcmp(s->cells[k].category, code) == 0)
+		if (s->cells[k].characteristic && strcmp(s->cells[k].characteristic, ch) == 0 &&
+		    strcmp(s->cells[k].category, code) == 0)
 			return k;
 	fail_msg("no cell %s/%s", ch, code);
 	return 0;
@@ -50,10 +53,13 @@ static void test_cells_are_the_total_and_top_level_categories(void **state)
 	struct returns_summary s;
 
 	(void)state;
-	assert_int_equal(returns_summary_build(&s, return_kind_find("workforce"), &cat, NULL, 0, 10), 0);
-	/* total + 2 sex + 2 ethnicity (asian_indian is not a cell) + 2 + 2;
+	assert_int_equal(returns_summary_build(&s, &workforce, &cat, NULL, 0, 10), 0);
+	/* total + 2 sex + 2 ethnicity (asian_indian is not a cell) + 2 + 2,
+	 * and prefer_not_to_say and not_known for each of the four;
 	 * religion is not asked of a workforce return. */
-	assert_int_equal(s.ncells, 9);
+	assert_int_equal(s.ncells, 17);
+	assert_string_equal(s.cells[cell(&s, "sex", "prefer_not_to_say")].name, "Prefer not to say");
+	assert_int_equal(s.adult_cell, 0);
 	assert_null(s.cells[0].characteristic);
 	assert_string_equal(s.cells[0].category, "total");
 	assert_string_equal(s.cells[cell(&s, "ethnicity", "asian")].name, "Asian");
@@ -66,11 +72,11 @@ static void test_cells_are_the_total_and_top_level_categories(void **state)
 static void test_fewer_than_three_partners_publish_nothing(void **state)
 {
 	json_t *a = lines_new(100, 50), *b = lines_new(200, 80);
-	struct accepted_return acc[] = { { 150, a }, { 280, b } };
+	struct accepted_return acc[] = { { 150, a, 150 }, { 280, b, 280 } };
 	struct returns_summary s;
 
 	(void)state;
-	assert_int_equal(returns_summary_build(&s, return_kind_find("workforce"), &cat, acc, 2, 10), 0);
+	assert_int_equal(returns_summary_build(&s, &workforce, &cat, acc, 2, 10), 0);
 	assert_int_equal(s.partners, 2);
 	assert_int_equal(s.values[0], 430);
 	for (size_t k = 0; k < s.ncells; k++)
@@ -83,11 +89,11 @@ static void test_fewer_than_three_partners_publish_nothing(void **state)
 static void test_sums_by_parent_and_suppresses_small_counts(void **state)
 {
 	json_t *a = lines_new(100, 2), *b = lines_new(200, 3), *c = lines_new(300, 0);
-	struct accepted_return acc[] = { { 102, a }, { 203, b }, { 300, c } };
+	struct accepted_return acc[] = { { 102, a, 102 }, { 203, b, 203 }, { 300, c, 300 } };
 	struct returns_summary s;
 
 	(void)state;
-	assert_int_equal(returns_summary_build(&s, return_kind_find("workforce"), &cat, acc, 3, 10), 0);
+	assert_int_equal(returns_summary_build(&s, &workforce, &cat, acc, 3, 10), 0);
 	assert_int_equal(s.values[0], 605);
 	assert_int_equal(s.values[cell(&s, "ethnicity", "asian")], 5);
 	assert_int_equal(s.values[cell(&s, "ethnicity", "white")], 600);
@@ -107,11 +113,11 @@ static void test_sums_by_parent_and_suppresses_small_counts(void **state)
 static void test_unknown_categories_and_missing_lines_count_nothing(void **state)
 {
 	json_t *odd = json_pack("{s:{s:i}}", "sex", "purple", 7);
-	struct accepted_return acc[] = { { 7, odd }, { 1, NULL }, { 2, NULL } };
+	struct accepted_return acc[] = { { 7, odd, 7 }, { 1, NULL, 1 }, { 2, NULL, 2 } };
 	struct returns_summary s;
 
 	(void)state;
-	assert_int_equal(returns_summary_build(&s, return_kind_find("workforce"), &cat, acc, 3, 10), 0);
+	assert_int_equal(returns_summary_build(&s, &workforce, &cat, acc, 3, 10), 0);
 	assert_int_equal(s.values[0], 10);
 	for (size_t k = 1; k < s.ncells; k++)
 		assert_int_equal(s.values[k], 0);
@@ -119,13 +125,44 @@ static void test_unknown_categories_and_missing_lines_count_nothing(void **state
 	json_decref(odd);
 }
 
+static void test_undeclared_hr_bands_and_the_adult_total(void **state)
+{
+	struct return_rules users = return_rules_of("service_users", "hr", NULL);
+	json_t *l = json_pack("{s:{s:i, s:i}, s:{s:i, s:i}, s:{s:i}}",
+			      "sex", "female", 20, "prefer_not_to_say", 10,
+			      "age", "age_16_24", 25, "not_known", 5,
+			      "sexual_orientation", "not_known", 18);
+	struct accepted_return acc[] = { { 30, l, 18 }, { 30, l, 18 }, { 30, l, 18 } };
+	struct returns_summary s;
+
+	(void)state;
+	assert_int_equal(returns_summary_build(&s, &users, &cat, acc, 3, 10), 0);
+	assert_int_not_equal(s.adult_cell, 0);
+	assert_string_equal(s.cells[s.adult_cell].category, "adult_total");
+	assert_int_equal(s.values[s.adult_cell], 54);
+	assert_int_equal(s.values[cell(&s, "sex", "prefer_not_to_say")], 30);
+	assert_int_equal(s.values[cell(&s, "age", "age_16_24")], 75);
+	assert_int_equal(s.values[cell(&s, "age", "not_known")], 15);
+	assert_int_equal(s.values[cell(&s, "sexual_orientation", "not_known")], 54);
+	/* Sexual orientation sits under the adult total, the rest under the total. */
+	assert_int_equal(returns_summary_base(&s, "sexual_orientation"), s.adult_cell);
+	assert_int_equal(returns_summary_base(&s, "sex"), 0);
+	assert_true(returns_summary_in(&s, s.adult_cell, "sexual_orientation"));
+	assert_false(returns_summary_in(&s, 0, "sexual_orientation"));
+	assert_false(returns_summary_in(&s, s.adult_cell, "sex"));
+	returns_summary_release(&s);
+	json_decref(l);
+}
+
 int main(void)
 {
+	workforce = return_rules_of("workforce", NULL, NULL);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cells_are_the_total_and_top_level_categories),
 		cmocka_unit_test(test_fewer_than_three_partners_publish_nothing),
 		cmocka_unit_test(test_sums_by_parent_and_suppresses_small_counts),
 		cmocka_unit_test(test_unknown_categories_and_missing_lines_count_nothing),
+		cmocka_unit_test(test_undeclared_hr_bands_and_the_adult_total),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -39,6 +39,7 @@ struct hcs_query {
 	const char **filter[NSLOTS];       /* request-owned strings */
 	size_t nfilter[NSLOTS];
 	bool compare;
+	bool latest_complete;              /* period=latest-complete */
 	struct date start, end;            /* whole months */
 };
 
@@ -113,6 +114,10 @@ static int parse_filters(struct request *req, struct response *res, struct hcs_q
 	memcpy(used, q->grouped, sizeof(used));
 	for (int d = 0; d < NSLOTS; d++) {
 		if (request_list_or_respond(req, res, slot_names[d], 50, &q->filter[d], &q->nfilter[d]))
+			return -1;
+		/* area= is the name every other statistic uses; ward= stays. */
+		if (d == SLOT_WARD && !q->nfilter[d] &&
+		    request_list_or_respond(req, res, "area", 50, &q->filter[d], &q->nfilter[d]))
 			return -1;
 		for (size_t i = 0; lists[d] && i < q->nfilter[d]; i++)
 			if (hc_code_index(lists[d], q->filter[d][i]) < 0) {
@@ -319,18 +324,47 @@ static const struct csv_column statistics_csv[] = {
 };
 
 static const char *const compare_choices[] = { "previous_year", NULL };
+static const char *const period_choices[] = { "latest-complete", NULL };
 
 static int query_or_respond(struct request *req, struct response *res, struct hcs_query *q)
 {
-	const char *compare = NULL;
+	const char *compare = NULL, *period = NULL;
 
 	if (parse_period_param(req, res, "from", &q->from, &q->has_from) ||
 	    parse_period_param(req, res, "to", &q->to, &q->has_to) ||
 	    parse_group_by(req, res, q) || parse_filters(req, res, q) ||
-	    request_enum_or_respond(req, res, "compare", compare_choices, NULL, &compare))
+	    request_enum_or_respond(req, res, "compare", compare_choices, NULL, &compare) ||
+	    request_enum_or_respond(req, res, "period", period_choices, NULL, &period))
 		return -1;
 	q->compare = compare != NULL;
+	q->latest_complete = period != NULL;
+	if (q->latest_complete && (q->has_from || q->has_to)) {
+		problem_send_bad_parameter(res, "period", "names the range itself: leave out from and to");
+		return -1;
+	}
 	return 0;
+}
+
+/* The latest period of kind (a financial year unless grouped by month or
+ * quarter) that every source has supplied in full: into q's range.  -1
+ * after a 404 when there is none. */
+static int latest_complete_or_respond(struct response *res, struct hcs_query *q,
+				      const struct hcs_snapshot *s)
+{
+	enum period_kind kind = q->grain ? q->grain : PERIOD_FINANCIAL_YEAR;
+	struct date last = { s->fy_max + 1, 3, 31 };
+	struct period p;
+
+	period_containing(kind, &last, &p);
+	for (int i = 0; s->any && i < MAX_MONTHS; i++, period_previous(&p, &p))
+		if (strcmp(hcs_period_coverage(s, &p), "complete") == 0) {
+			q->from = q->to = p;
+			q->has_from = q->has_to = true;
+			return 0;
+		}
+	problem_send(res, 404, "not-found", "Not found",
+		     "No period of this kind has been supplied in full by every source yet: ask for one with from and to.");
+	return -1;
 }
 
 /* Wards are checked against the data, so a typo is not a quiet zero. */
@@ -353,6 +387,8 @@ static int wards_known_or_respond(struct response *res, const struct hcs_query *
 /* The range: whole months; by default the latest financial year with data. */
 static int range_or_respond(struct response *res, struct hcs_query *q, const struct hcs_snapshot *s)
 {
+	if (q->latest_complete && latest_complete_or_respond(res, q, s))
+		return -1;
 	if (!q->has_from && !q->has_to) {
 		time_t now = time(NULL);
 		struct tm tm;

@@ -31,7 +31,7 @@ struct request;
 struct response;
 
 /* The handlers (module.c routes them). */
-route_handler indicators_list, indicators_get, values_list, value_put, scorecard;
+route_handler indicators_list, indicators_get, values_list, value_put, value_get, scorecard;
 
 /* The columns of ind_all and ind_values. */
 enum { IC_CODE, IC_TITLE, IC_DEFINITION, IC_UNIT, IC_POLARITY, IC_FREQUENCY, IC_OUTCOME,

@@ -178,7 +178,12 @@ static void respond_value(struct request *req, struct response *res, const char 
 	if (values_load_or_respond(req, res, code, &s, &rev))
 		return;
 	pt = indicator_point_find(s.items[0].points, s.items[0].npoints, period);
-	body = pt ? set_value_json(&s, &s.items[0], pt, rev) : NULL;
+	if (!pt) {
+		problem_send(res, 404, "not-found", "Not found",
+			     "This indicator has no value for this period yet; the first one is sent with PUT, without If-Match.");
+		goto done;
+	}
+	body = set_value_json(&s, &s.items[0], pt, rev);
 	if (!body) {
 		problem_send_internal(res);
 		goto done;
@@ -315,6 +320,19 @@ static struct indicator_value_input stored_value(const PGresult *lock)
 	};
 
 	return in;
+}
+
+/* GET: the one value a PUT would replace, with the ETag its If-Match
+ * names (not a shared cache's validator: the route is not ROUTE_PUBLIC). */
+void value_get(struct request *req, struct response *res)
+{
+	const char *code = request_param(req, "code");
+	struct period period;
+	char label[32];
+
+	if (!request_db_or_respond(req, res) || period_or_respond(req, res, code, &period, label))
+		return;
+	respond_value(req, res, code, &period, 200);
 }
 
 void value_put(struct request *req, struct response *res)

@@ -8,12 +8,14 @@
  *   POST /v1/return-windows              review:returns (council), idempotent
  *   GET  /v1/return-windows              submit:returns or review:returns
  *   GET  /v1/return-windows/{id}         submit:returns or review:returns
+ *   GET  /v1/return-windows/public       public: title, dates, characteristics; no partner's state
  *   POST /v1/returns                     submit:returns (partner), idempotent
  *   GET  /v1/returns                     submit:returns or review:returns (JSON or CSV)
  *   GET  /v1/returns/{id}                submit:returns or review:returns
  *   GET  /v1/returns/{id}/versions       submit:returns or review:returns
  *   PUT  /v1/returns/{id}                submit:returns, own organisation, If-Match
  *   POST /v1/returns/{id}/submit         submit:returns, own organisation, idempotent
+ *   POST /v1/returns/{id}/recall         submit:returns, own organisation, idempotent
  *   POST /v1/returns/{id}/review         review:returns (council), idempotent
  *   GET  /v1/returns/summary?window=     public, disclosure-controlled (JSON or CSV)
  *
@@ -30,8 +32,8 @@
 
 static const struct db_statement statements[] = {
 	{ "rw_insert",
-	  "INSERT INTO return_windows (kind, period, open_date, due_date)"
-	  " VALUES ($1, $2, $3::date, $4::date) ON CONFLICT (kind, period) DO NOTHING RETURNING id", 4 },
+	  "INSERT INTO return_windows (kind, period, open_date, due_date, age_bands, universe)"
+	  " VALUES ($1, $2, $3::date, $4::date, $5, $6) ON CONFLICT (kind, period) DO NOTHING RETURNING id", 6 },
 	{ "rw_get",
 	  "SELECT return_window_json(w, $2::bigint, " TODAY ")::text FROM return_windows w WHERE w.id = $1", 2 },
 	/* Keyset on (open_date, id): windows.c's window_cursor. */
@@ -40,17 +42,25 @@ static const struct db_statement statements[] = {
 	  " FROM return_windows w WHERE ($2::text IS NULL OR w.kind = $2)"
 	  "   AND ($3::date IS NULL OR (w.open_date, w.id) > ($3::date, $4::uuid))"
 	  " ORDER BY w.open_date, w.id LIMIT $5", 5 },
+	/* The public view: no partner's state.  Keyset as rw_list. */
+	{ "rw_public_list",
+	  "SELECT return_window_public_json(w, " TODAY ")::text, to_char(w.open_date, 'YYYY-MM-DD'), w.id"
+	  " FROM return_windows w WHERE ($1::text IS NULL OR w.kind = $1)"
+	  "   AND ($2::date IS NULL OR (w.open_date, w.id) > ($2::date, $3::uuid))"
+	  " ORDER BY w.open_date, w.id LIMIT $4", 4 },
 	/* What a return's validation needs about its window. */
 	{ "rt_window",
-	  "SELECT w.kind, w.open_date <= " TODAY ", to_char(w.open_date, 'YYYY-MM-DD')"
+	  "SELECT w.kind, w.open_date <= " TODAY ", to_char(w.open_date, 'YYYY-MM-DD'), w.age_bands, w.universe"
 	  " FROM return_windows w WHERE w.id = $1", 1 },
+	{ "rt_existing",
+	  "SELECT r.id FROM partner_returns r WHERE r.window_id = $1 AND r.organisation_id = $2", 2 },
 	{ "rt_categories",
 	  "SELECT characteristic_code, code, parent_code, name FROM categories"
 	  " ORDER BY characteristic_code, sort_order, code", 0 },
 	{ "rt_insert",
-	  "INSERT INTO partner_returns (window_id, organisation_id, total, lines)"
-	  " VALUES ($1, $2, $3::integer, $4::jsonb)"
-	  " ON CONFLICT (window_id, organisation_id) DO NOTHING RETURNING id", 4 },
+	  "INSERT INTO partner_returns (window_id, organisation_id, total, lines, adult_total, notes)"
+	  " VALUES ($1, $2, $3::integer, $4::jsonb, $5::integer, $6)"
+	  " ON CONFLICT (window_id, organisation_id) DO NOTHING RETURNING id", 6 },
 	{ "rt_get",
 	  "SELECT partner_return_json(r)::text, r.version FROM partner_returns r"
 	  " WHERE r.id = $1 AND ($2::bigint IS NULL OR r.organisation_id = $2)", 2 },
@@ -58,12 +68,19 @@ static const struct db_statement statements[] = {
 	 * naming one version exactly one sees it current. */
 	{ "rt_lock",
 	  "SELECT r.version, partner_return_json(r)::text, r.status, w.kind, w.open_date <= " TODAY ", " TODAY " > w.due_date,"
-	  " r.window_id, to_char(w.open_date, 'YYYY-MM-DD'), to_char(w.due_date, 'YYYY-MM-DD')"
+	  " r.window_id, to_char(w.open_date, 'YYYY-MM-DD'), to_char(w.due_date, 'YYYY-MM-DD'),"
+	  " w.age_bands, w.universe, r.late"
 	  " FROM partner_returns r JOIN return_windows w ON w.id = r.window_id"
 	  " WHERE r.id = $1 AND ($2::bigint IS NULL OR r.organisation_id = $2) FOR UPDATE OF r", 2 },
 	{ "rt_update",
 	  "UPDATE partner_returns SET total = $2::integer, lines = $3::jsonb,"
-	  " version = version + 1, updated_at = now() WHERE id = $1", 3 },
+	  " adult_total = $4::integer, notes = $5,"
+	  " version = version + 1, updated_at = now() WHERE id = $1", 5 },
+	/* Back to a draft before review; the lateness is judged again at the
+	 * next submission. */
+	{ "rt_recall",
+	  "UPDATE partner_returns SET status = 'draft', late = false, late_reason = NULL,"
+	  " version = version + 1, updated_at = now() WHERE id = $1", 1 },
 	{ "rt_submit",
 	  "UPDATE partner_returns SET status = 'submitted', late = $2::boolean, late_reason = $3,"
 	  " submitted_at = now(), submissions = submissions + 1, version = version + 1,"
@@ -97,10 +114,10 @@ static const struct db_statement statements[] = {
 	  "SELECT 1 FROM partner_returns r WHERE r.id = $1 AND ($2::bigint IS NULL OR r.organisation_id = $2)", 2 },
 	{ "rt_notify", "SELECT pg_notify('" LISTENER_CHANNEL "', 'returns')", 0 },
 	{ "rs_window",
-	  "SELECT w.kind, w.period, to_char(w.open_date, 'YYYY-MM-DD'), to_char(w.due_date, 'YYYY-MM-DD')"
-	  " FROM return_windows w WHERE w.id = $1", 1 },
+	  "SELECT w.kind, w.period, to_char(w.open_date, 'YYYY-MM-DD'), to_char(w.due_date, 'YYYY-MM-DD'),"
+	  " w.age_bands, w.universe FROM return_windows w WHERE w.id = $1", 1 },
 	{ "rs_accepted",
-	  "SELECT r.total, r.lines::text FROM partner_returns r"
+	  "SELECT r.total, r.lines::text, coalesce(r.adult_total, r.total) FROM partner_returns r"
 	  " WHERE r.window_id = $1 AND r.status = 'accepted' ORDER BY r.id", 1 },
 };
 
@@ -117,6 +134,8 @@ static const struct route routes[] = {
 	  .flags = ROUTE_CSV, .scope = READ_SCOPES },
 	{ .method = HTTP_GET, .template = "/v1/return-windows/{id}", .handler = window_get,
 	  .scope = READ_SCOPES },
+	{ .method = HTTP_GET, .template = "/v1/return-windows/public", .handler = window_public_list,
+	  .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_RETURNS },
 	{ .method = HTTP_POST, .template = "/v1/returns", .handler = return_create,
 	  .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY, .scope = "submit:returns",
 	  .action = "partner_return.create", .depends = DATA_RETURNS },
@@ -134,6 +153,9 @@ static const struct route routes[] = {
 	{ .method = HTTP_POST, .template = "/v1/returns/{id}/submit", .handler = return_submit,
 	  .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY, .scope = "submit:returns",
 	  .action = "partner_return.submit", .depends = DATA_RETURNS },
+	{ .method = HTTP_POST, .template = "/v1/returns/{id}/recall", .handler = return_recall,
+	  .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY, .scope = "submit:returns",
+	  .action = "partner_return.recall", .depends = DATA_RETURNS },
 	{ .method = HTTP_POST, .template = "/v1/returns/{id}/review", .handler = return_review,
 	  .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY, .scope = "review:returns",
 	  .action = "partner_return.review", .depends = DATA_RETURNS },

@@ -22,20 +22,22 @@
 #include "api/returns/returns.h"
 #include "domain/validate.h"
 
-static const char *const create_fields[] = { "window", "total", "lines", NULL };
+static const char *const create_fields[] = {
+	"window", "total", "adult_total", "notes", "lines", NULL,
+};
 static const char *const return_statuses[] = { "draft", "submitted", "accepted", "returned", NULL };
 static const char *const booleans[] = { "true", "false", NULL };
 
-/* The window a new return names, judged into v: its kind, or NULL when
- * there is none or it is not open.  -1 only for a database problem. */
-static int window_kind_or_respond(struct request *req, struct response *res,
-				  struct validation *v, const char *window,
-				  const struct return_kind **kind)
+/* The window a new return names, judged into v: its rules (kind NULL when
+ * there is none or it is not open).  -1 only for a database problem. */
+static int window_rules_or_respond(struct request *req, struct response *res,
+				   struct validation *v, const char *window,
+				   struct return_rules *rules)
 {
 	const char *p[1] = { window };
 	PGresult *w = NULL;
 
-	*kind = NULL;
+	*rules = (struct return_rules){ 0 };
 	if (window && !uuid_is_valid(window)) {
 		validation_add(v, "/window", "must be a return window's id (see /v1/return-windows)");
 		return 0;
@@ -47,7 +49,7 @@ static int window_kind_or_respond(struct request *req, struct response *res,
 	if (PQntuples(w) != 1) {
 		validation_add(v, "/window", "is not a return window (see /v1/return-windows)");
 	} else {
-		*kind = return_kind_find(PQgetvalue(w, 0, 0));
+		*rules = return_rules_of(PQgetvalue(w, 0, 0), PQgetvalue(w, 0, 3), PQgetvalue(w, 0, 4));
 		if (strcmp(PQgetvalue(w, 0, 1), "t") != 0)
 			validation_add(v, "/window", "is not open yet: it opens on %s", PQgetvalue(w, 0, 2));
 	}
@@ -55,22 +57,41 @@ static int window_kind_or_respond(struct request *req, struct response *res,
 	return 0;
 }
 
+/* The 409 for a second return to one window, naming the one there is. */
+static void duplicate_send(struct request *req, struct response *res, const char *window)
+{
+	const char *p[2] = { window, req->auth.org_id };
+	PGresult *r = NULL;
+	char detail[300], why[120];
+	const char *id;
+
+	if (api_exec_or_respond(req, res, "rt_existing", 2, p, &r))
+		return;
+	id = PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "";
+	snprintf(detail, sizeof(detail),
+		 "This organisation already has a return for this window: /v1/returns/%s. Read it with GET for its ETag, then change it with PUT /v1/returns/%s.",
+		 id, id);
+	snprintf(why, sizeof(why), "already has a return from this organisation: %s", id);
+	api_conflict_send(res, "duplicate-return", "Duplicate return", detail, "/window", why);
+	PQclear(r);
+}
+
 /* Insert the return; its id into id (40 bytes), or -1 with the problem. */
 static int return_insert_or_respond(struct request *req, struct response *res,
 				    const char *window, const json_t *body, char *id)
 {
 	struct returns_content c = { 0 };
-	const char *p[4] = { window, req->auth.org_id, c.total, NULL };
+	const char *p[6] = { window, req->auth.org_id, c.total, NULL, NULL, NULL };
 	int rc = -1;
 
 	if (returns_content_or_respond(res, body, &c) == 0) {
 		p[3] = c.lines;
-		rc = api_insert_or_respond(req, res, "rt_insert", 4, p, id, 40);
+		p[4] = c.adult;
+		p[5] = c.notes;
+		rc = api_insert_or_respond(req, res, "rt_insert", 6, p, id, 40);
 	}
 	if (rc == 1)
-		api_conflict_send(res, "duplicate-return", "Duplicate return",
-				  "This organisation already has a return for this window; change it with PUT /v1/returns/{id}.",
-				  "/window", "already has a return from this organisation");
+		duplicate_send(req, res, window);
 	returns_content_release(&c);
 	return rc == 0 ? 0 : -1;
 }
@@ -80,9 +101,9 @@ void return_create(struct request *req, struct response *res)
 	json_t *body = request_json_or_respond(req, res);
 	struct validation v;
 	struct returns_categories cat = { 0 };
-	const struct return_kind *kind = NULL;
 	const char *window;
 	char id[40];
+	struct return_rules rules = { 0 };
 
 	validation_init(&v);
 	if (!body)
@@ -96,9 +117,9 @@ void return_create(struct request *req, struct response *res)
 		goto done;
 	validate_known_fields(&v, body, "", create_fields);
 	window = validate_string(&v, body, "", "window", true, 36);
-	if (window_kind_or_respond(req, res, &v, window, &kind))
+	if (window_rules_or_respond(req, res, &v, window, &rules))
 		goto done;
-	return_validate_content(&v, body, kind, &cat.cat);
+	return_validate_content(&v, body, &rules, &cat.cat);
 	if (edit_valid_or_respond(res, &v))
 		goto done;
 	/* 201 with the return, its ETag and Location; the kit names it the

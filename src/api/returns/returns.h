@@ -56,11 +56,14 @@ int returns_categories_load_or_respond(struct request *req, struct response *res
 				       struct returns_categories *c);
 void returns_categories_release(struct returns_categories *c);
 
-/* A return's content as statement parameters: total as text, lines as
- * compact JSON text with sorted keys (owned). */
+/* A return's content as statement parameters: total and adult_total as
+ * text (adult NULL when not given), lines as compact JSON text with sorted
+ * keys (owned), notes borrowed from the body (NULL when not given). */
 struct returns_content {
-	char total[24];
+	char total[24], adult_buf[24];
+	const char *adult;
 	char *lines;
+	const char *notes;
 };
 
 /* 0, or -1 after a 500 (memory).  Release either way. */
@@ -68,8 +71,14 @@ __attribute__((warn_unused_result))
 int returns_content_or_respond(struct response *res, const json_t *body, struct returns_content *c);
 void returns_content_release(struct returns_content *c);
 
+/* A window's JSON text (rw_get, rw_list, rw_public_list) with what a
+ * return for it must give: "characteristics" and "undeclared_codes".  A
+ * new reference, or NULL on failure. */
+json_t *returns_window_json_new(const char *text);
+
 /* Handlers (module.c routes them). */
-route_handler window_create, window_list, window_get, return_create, return_list,
-	return_get, return_versions, return_put, return_submit, return_review, summary_get;
+route_handler window_create, window_list, window_get, window_public_list, return_create,
+	return_list, return_get, return_versions, return_put, return_submit, return_recall,
+	return_review, summary_get;
 
 #endif

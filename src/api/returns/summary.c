@@ -31,8 +31,8 @@ static const struct csv_column summary_csv[] = {
 /* What the summary is built from. */
 struct inputs {
 	const char *window;
-	PGresult *w;                  /* kind, period, open_date, due_date */
-	PGresult *acc;                /* total, lines of each accepted return */
+	PGresult *w;                  /* kind, period, open_date, due_date, age_bands, universe */
+	PGresult *acc;                /* total, lines, adult total of each accepted return */
 	struct returns_categories cat;
 	json_t **lines;               /* parsed lines of each accepted return */
 	struct accepted_return *accepted;
@@ -61,7 +61,8 @@ static int accepted_parse(struct inputs *in)
 		return -1;
 	for (size_t a = 0; a < in->naccepted; a++) {
 		in->lines[a] = json_loads(PQgetvalue(in->acc, (int)a, 1), 0, NULL);
-		in->accepted[a] = (struct accepted_return){ db_get_ll(in->acc, (int)a, 0), in->lines[a] };
+		in->accepted[a] = (struct accepted_return){
+			db_get_ll(in->acc, (int)a, 0), in->lines[a], db_get_ll(in->acc, (int)a, 2) };
 	}
 	return 0;
 }
@@ -123,14 +124,15 @@ static json_t *meta_new(const struct inputs *in, const struct return_kind *kind,
 	snprintf(rule, sizeof(rule),
 		 "Nothing is published unless at least %d partners' accepted returns contribute (with fewer, a partner could subtract its own counts and learn another's). Then counts from 1 to %u are withheld (value null, suppressed true), and further cells where needed so that no withheld count can be recovered from the total and the other categories of any characteristic. Zero is published as zero.",
 		 RETURNS_MIN_PARTNERS, threshold - 1);
-	return json_pack("{s:{s:s, s:s, s:s, s:s, s:s}, s:i, s:i, s:{s:s, s:i, s:s}, s:s, s:i}",
+	return json_pack("{s:{s:s, s:s, s:s, s:s, s:s}, s:i, s:i, s:{s:s, s:i, s:s}, s:s, s:s, s:i}",
 			 "window", "id", in->window, "kind", kind->kind, "period", PQgetvalue(in->w, 0, 1),
 			 "open_date", PQgetvalue(in->w, 0, 2), "due_date", PQgetvalue(in->w, 0, 3),
 			 "partners_contributing", (int)s->partners,
 			 "minimum_partners", RETURNS_MIN_PARTNERS,
 			 "disclosure", "method", "minimum contributors, then primary and secondary cell suppression",
 			 "threshold", (int)threshold, "rule", rule,
-			 "categories", "Accepted returns only, combined by top-level category: a return that gives sub-categories (such as asian_indian) counts towards their parent (asian). Each characteristic's categories add up to its total.",
+			 "categories", "Accepted returns only, combined by top-level category: a return that gives sub-categories (such as asian_indian) counts towards their parent (asian). Each characteristic's categories add up to its total (category total), or for a measure asked only of people aged 16 and over (sexual orientation) in a window that includes children, to the adult total (category adult_total).",
+			 "undeclared", "prefer_not_to_say (declined) and not_known (the partner does not hold an answer) are rows of every characteristic, counted in its total. A share is a row's value over its characteristic's total, so undeclared people stay in the denominator: subtract the two undeclared rows from the total first to compare declared groups only.",
 			 "count", (int)count);
 }
 
@@ -155,6 +157,7 @@ void summary_get(struct request *req, struct response *res)
 	struct inputs in = { 0 };
 	struct returns_summary s = { 0 };
 	const struct return_kind *kind;
+	struct return_rules rules;
 	unsigned threshold = req->cfg->suppress_below;
 	json_t *data;
 
@@ -162,8 +165,9 @@ void summary_get(struct request *req, struct response *res)
 		return;
 	if (inputs_load_or_respond(req, res, &in))
 		goto done;
-	kind = return_kind_find(PQgetvalue(in.w, 0, 0));
-	if (!kind || returns_summary_build(&s, kind, &in.cat.cat, in.accepted, in.naccepted,
+	rules = return_rules_of(PQgetvalue(in.w, 0, 0), PQgetvalue(in.w, 0, 4), PQgetvalue(in.w, 0, 5));
+	kind = rules.kind;
+	if (!kind || returns_summary_build(&s, &rules, &in.cat.cat, in.accepted, in.naccepted,
 					   (int)threshold) != 0 ||
 	    !(data = rows_new(&in, kind, &s))) {
 		problem_send_internal(res);

@@ -5,6 +5,11 @@
  *   POST /v1/return-windows        review:returns (council), idempotent
  *   GET  /v1/return-windows        submit:returns or review:returns (JSON or CSV)
  *   GET  /v1/return-windows/{id}   submit:returns or review:returns
+ *   GET  /v1/return-windows/public public (JSON or CSV): no partner's state
+ *
+ * A window declares its age bands (census or hr) and its universe
+ * (everyone, or adults); every representation says which characteristics
+ * a return for it must give and what each adds up to.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,11 +21,13 @@
 #include "domain/period.h"
 #include "domain/validate.h"
 
-static const char *const window_fields[] = { "kind", "period", "open_date", "due_date", NULL };
+static const char *const window_fields[] = {
+	"kind", "period", "open_date", "due_date", "age_bands", "universe", NULL,
+};
 
 /* A new window's body, as statement parameters. */
 struct window_values {
-	const char *kind;
+	const char *kind, *age_bands, *universe;
 	char label[24], open[11], due[11];
 };
 
@@ -32,6 +39,12 @@ static void window_validate(struct validation *v, const json_t *body, struct win
 
 	validate_known_fields(v, body, "", window_fields);
 	wv->kind = validate_enum(v, body, "", "kind", true, return_kind_names);
+	wv->age_bands = validate_enum(v, body, "", "age_bands", false, return_age_band_schemes);
+	wv->universe = validate_enum(v, body, "", "universe", false, return_universes);
+	if (!wv->age_bands)
+		wv->age_bands = "census";
+	if (!wv->universe)
+		wv->universe = return_default_universe(wv->kind);
 	period_text = validate_string(v, body, "", "period", true, 20);
 	wv->label[0] = '\0';
 	if (period_text) {
@@ -53,16 +66,27 @@ static void window_validate(struct validation *v, const json_t *body, struct win
 	}
 }
 
+/* Respond with status and the window the database built, decorated. */
+static void window_respond(struct response *res, int status, const char *text)
+{
+	json_t *w = returns_window_json_new(text);
+
+	if (w)
+		response_json(res, status, w);
+	else
+		problem_send_internal(res);
+}
+
 /* Insert the window; its id into id (40 bytes), or -1 with the problem. */
 static int window_insert_or_respond(struct request *req, struct response *res,
 				    const struct window_values *wv, char *id)
 {
-	const char *p[4] = { wv->kind, wv->label, wv->open, wv->due };
-	int rc = api_insert_or_respond(req, res, "rw_insert", 4, p, id, 40);
+	const char *p[6] = { wv->kind, wv->label, wv->open, wv->due, wv->age_bands, wv->universe };
+	int rc = api_insert_or_respond(req, res, "rw_insert", 6, p, id, 40);
 
 	if (rc == 1)
 		api_conflict_send(res, "duplicate-window", "Duplicate return window",
-				  "A return window of this kind for this period exists already.",
+				  "A return window of this kind for this period exists already; find it with GET /v1/return-windows?kind=.",
 				  "/period", "already has a return window of this kind");
 	return rc == 0 ? 0 : -1;
 }
@@ -92,7 +116,7 @@ void window_create(struct request *req, struct response *res)
 	if (api_exec_or_respond(req, res, "rt_notify", 0, NULL, NULL) ||
 	    api_exec_or_respond(req, res, "rw_get", 2, p, &r))
 		goto done;
-	returns_respond_text(res, 201, PQgetvalue(r, 0, 0));
+	window_respond(res, 201, PQgetvalue(r, 0, 0));
 	if (res->status == 201) {
 		snprintf(location, sizeof(location), "/v1/return-windows/%s", id);
 		(void)response_header_add(res, "Location", location);
@@ -105,19 +129,32 @@ done:
 
 static const struct csv_column window_csv[] = {
 	{ "id", "/id" },
+	{ "title", "/title" },
 	{ "kind", "/kind" },
 	{ "period", "/period" },
 	{ "open_date", "/open_date" },
 	{ "due_date", "/due_date" },
 	{ "state", "/state" },
+	{ "age_bands", "/age_bands" },
+	{ "universe", "/universe" },
 	{ "created_at", "/created_at" },
 };
 
+static json_t *window_row(const PGresult *r, int row)
+{
+	return returns_window_json_new(PQgetvalue(r, row, 0));
+}
+
 static const enum cursor_key window_keys[] = { CURSOR_KEY_DATE, CURSOR_KEY_UUID };
 static const struct cursor_spec window_cursor = { "return-windows", window_keys, 2 };
+static const struct cursor_spec public_cursor = { "return-windows-public", window_keys, 2 };
 static const int window_key_cols[] = { 1, 2 };
 static const struct list_query window_query = {
-	&window_cursor, "rw_list", window_key_cols, NULL, window_csv, API_COUNT(window_csv),
+	&window_cursor, "rw_list", window_key_cols, window_row, window_csv, API_COUNT(window_csv),
+};
+static const struct list_query public_query = {
+	&public_cursor, "rw_public_list", window_key_cols, window_row, window_csv,
+	API_COUNT(window_csv) - 1,   /* no created_at */
 };
 
 void window_list(struct request *req, struct response *res)
@@ -127,6 +164,15 @@ void window_list(struct request *req, struct response *res)
 	if (request_enum_or_respond(req, res, "kind", return_kind_names, NULL, &filters[1]))
 		return;
 	list_run(req, res, &window_query, filters, 2);
+}
+
+void window_public_list(struct request *req, struct response *res)
+{
+	const char *kind;
+
+	if (request_enum_or_respond(req, res, "kind", return_kind_names, NULL, &kind))
+		return;
+	list_run(req, res, &public_query, &kind, 1);
 }
 
 void window_get(struct request *req, struct response *res)
@@ -145,6 +191,6 @@ void window_get(struct request *req, struct response *res)
 	if (PQntuples(r) != 1)
 		returns_not_found(res, "return window");
 	else
-		returns_respond_text(res, 200, PQgetvalue(r, 0, 0));
+		window_respond(res, 200, PQgetvalue(r, 0, 0));
 	PQclear(r);
 }
