@@ -173,6 +173,12 @@ static const struct number_setting numbers[] = {
 	{ "EQ_DB_CONNECT_TIMEOUT", 3, 2, 60, " of seconds", "", FIELD(db_connect_timeout_s) },
 	{ "EQ_DB_ACQUIRE_TIMEOUT_MS", 1000, 1, 60000, " of milliseconds", "",
 	  FIELD(db_acquire_timeout_ms) },
+	/* The database executor (http/executor.h): requests that need
+	 * PostgreSQL wait here, their connections suspended, for one of
+	 * EQ_DB_POOL_SIZE threads.  Past either bound: 503 with Retry-After. */
+	{ "EQ_DB_QUEUE", 256, 1, 100000, "", "", FIELD(db_queue) },
+	{ "EQ_DB_QUEUE_TIMEOUT_MS", 1000, 1, 60000, " of milliseconds", "",
+	  FIELD(db_queue_timeout_ms) },
 	/* Rate limits: a rate or its burst of 0 switches that limit off. */
 	{ "EQ_RATE_LIMIT_PER_IP", 100, 0, 1000000, " of requests a second", " (0: no limit)",
 	  FIELD(rate_per_ip) },

@@ -216,7 +216,7 @@ static void metrics_get(struct request *req, struct response *res)
 static const struct route routes[] = {
 	/* Not ROUTE_PUBLIC: never cached, and the server then sends
 	 * Cache-Control: no-store. */
-	{ .method = HTTP_GET, .template = "/metrics", .handler = metrics_get },
+	{ .method = HTTP_GET, .template = "/metrics", .handler = metrics_get, .flags = ROUTE_INLINE },
 };
 
 const struct api_module metrics_module = {
