@@ -28,6 +28,8 @@ struct config {
 	unsigned idle_in_transaction_timeout_ms; /* EQ_IDLE_IN_TRANSACTION_TIMEOUT_MS, default 10000 (0: none) */
 	unsigned db_connect_timeout_s;   /* EQ_DB_CONNECT_TIMEOUT, default 3 */
 	unsigned db_acquire_timeout_ms;  /* EQ_DB_ACQUIRE_TIMEOUT_MS, wait for a pooled connection, default 1000 */
+	unsigned db_queue;               /* EQ_DB_QUEUE, requests waiting for the database executor, default 256 */
+	unsigned db_queue_timeout_ms;    /* EQ_DB_QUEUE_TIMEOUT_MS, longest such wait, default 1000 */
 	/* Rate limits (token buckets, see http/ratelimit.h); 0: that limit is off. */
 	unsigned rate_per_ip;            /* EQ_RATE_LIMIT_PER_IP, requests/s per client address, default 100 */
 	unsigned rate_per_ip_burst;      /* EQ_RATE_LIMIT_PER_IP_BURST, default 200 */

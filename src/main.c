@@ -55,7 +55,8 @@ static const char usage[] =
 	"  --log-level LEVEL           EQ_LOG_LEVEL      debug, info, warn, error\n"
 	"  --help, --version\n"
 	"\n"
-	"Other settings: EQ_DB_POOL_SIZE, EQ_CORS_ORIGINS, EQ_MAX_BODY_BYTES,\n"
+	"Other settings: EQ_DB_POOL_SIZE, EQ_DB_QUEUE, EQ_DB_QUEUE_TIMEOUT_MS,\n"
+	"EQ_CORS_ORIGINS, EQ_MAX_BODY_BYTES,\n"
 	"EQ_SUPPRESS_BELOW, EQ_MAX_CONNECTIONS, EQ_MAX_CONNECTIONS_PER_IP,\n"
 	"EQ_CONNECTION_TIMEOUT, EQ_STATEMENT_TIMEOUT_MS, EQ_CACHE_MAX_AGE (see README.md).\n";
 

@@ -280,6 +280,12 @@ struct stream_state {
 	struct buf out;           /* bytes not yet handed to the server */
 	size_t sent;
 	bool started;
+	/* Set by stream_poll_step (the executor), read by stream_read (an
+	 * HTTP thread), never both at once: the connection is suspended
+	 * while the poll runs. */
+	bool polled;              /* out holds the last poll's bytes */
+	bool failed;              /* the last poll ended the stream */
+	unsigned wait_ms;         /* nothing to send: look again after this */
 };
 
 static int64_t now_ms(void)
@@ -357,33 +363,52 @@ static int stream_poll(struct stream_state *s, bool *pending)
 	return rc;
 }
 
-static long stream_read(void *state, char *buf, size_t max, unsigned *wait_ms)
+/* The database part, on the executor: look for news, and decide what to
+ * send (events, a heartbeat) or how long to wait. */
+static void stream_poll_step(void *state)
 {
 	struct stream_state *s = state;
 	int64_t now = now_ms(), next;
 	bool pending = false;
+
+	buf_reset(&s->out);
+	s->sent = 0;
+	s->polled = true;
+	s->wait_ms = 0;
+	if ((s->failed = stream_poll(s, &pending) != 0))
+		return;
+	/* A comment line keeps proxies from closing an idle stream. */
+	if (s->out.len == 0 && now >= s->heartbeat_at_ms &&
+	    (s->failed = buf_append(&s->out, ": keep-alive\n\n", 14) != 0))
+		return;
+	if (s->out.len > 0) {
+		s->heartbeat_at_ms = now + STREAM_HEARTBEAT_MS;
+		return;
+	}
+	next = pending ? now + CHANGES_PENDING_RECHECK_MS : s->heartbeat_at_ms;
+	if (next > s->ends_at_ms)
+		next = s->ends_at_ms;
+	s->wait_ms = next > now ? (unsigned)(next - now) : 1;
+}
+
+/* On an HTTP thread: hand over what the last poll left; never the database. */
+static long stream_read(void *state, char *buf, size_t max, unsigned *wait_ms)
+{
+	struct stream_state *s = state;
 	size_t n;
 
 	if (s->sent == s->out.len) {
-		buf_reset(&s->out);
-		s->sent = 0;
-		if (now >= s->ends_at_ms)
+		if (s->polled && s->failed)
 			return -1;
-		if (stream_poll(s, &pending) != 0)
-			return -1;
-		if (s->out.len == 0 && now >= s->heartbeat_at_ms) {
-			/* A comment line keeps proxies from closing an idle stream. */
-			if (buf_append(&s->out, ": keep-alive\n\n", 14) != 0)
-				return -1;
-		}
-		if (s->out.len == 0) {
-			next = pending ? now + CHANGES_PENDING_RECHECK_MS : s->heartbeat_at_ms;
-			if (next > s->ends_at_ms)
-				next = s->ends_at_ms;
-			*wait_ms = next > now ? (unsigned)(next - now) : 1;
+		if (s->polled && s->out.len == 0) {
+			/* Nothing new: wait, then poll again. */
+			s->polled = false;
+			*wait_ms = s->wait_ms;
 			return 0;
 		}
-		s->heartbeat_at_ms = now + STREAM_HEARTBEAT_MS;
+		/* All sent: look for more. */
+		s->polled = false;
+		return now_ms() >= s->ends_at_ms ? -1 : RESPONSE_STREAM_POLL;
 	}
 	n = s->out.len - s->sent;
 	if (n > max)
@@ -396,7 +421,8 @@ static long stream_read(void *state, char *buf, size_t max, unsigned *wait_ms)
 static void changes_stream(struct request *req, struct response *res, const struct changes_params *p)
 {
 	struct stream_state *s = calloc(1, sizeof(*s));
-	struct response_stream stream = { .read = stream_read, .finish = stream_finish };
+	struct response_stream stream = { .read = stream_read, .poll = stream_poll_step,
+					  .finish = stream_finish };
 	int64_t now = now_ms();
 
 	(void)req;

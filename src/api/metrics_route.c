@@ -20,6 +20,7 @@
 #include "api/api.h"
 #include "db/db.h"
 #include "db/listener.h"
+#include "http/executor.h"
 #include "eq_version.h"
 #include "http/cache.h"
 #include "http/metrics.h"
@@ -90,6 +91,32 @@ static int render_db(struct buf *b)
 	if (prom_scalars(b, list, API_COUNT(list)) != 0)
 		return -1;
 	return render_db_errors(b, &s);
+}
+
+/* The database executor (http/executor.h). */
+static int render_executor(struct buf *b)
+{
+	struct executor_stats s;
+
+	executor_stats(&s);
+	const struct prom_scalar list[] = {
+		{ "equalities_api_db_executor_threads", "gauge",
+		  "Threads that run requests needing the database (EQ_DB_POOL_SIZE).", s.threads },
+		{ "equalities_api_db_queue_capacity", "gauge",
+		  "Requests that may wait for an executor thread (EQ_DB_QUEUE).", s.queue_capacity },
+		{ "equalities_api_db_queue_waiting", "gauge",
+		  "Requests waiting for an executor thread now.", s.queued },
+		{ "equalities_api_db_executor_running", "gauge",
+		  "Requests on an executor thread now.", s.running },
+		{ "equalities_api_db_executor_completed_total", "counter",
+		  "Requests run on an executor thread.", s.completed },
+		{ "equalities_api_db_queue_rejected_total", "counter",
+		  "Requests refused with 503 because the queue was full.", s.rejected },
+		{ "equalities_api_db_queue_expired_total", "counter",
+		  "Requests answered 503 after waiting longer than EQ_DB_QUEUE_TIMEOUT_MS.", s.expired },
+	};
+
+	return prom_scalars(b, list, API_COUNT(list));
 }
 
 static int render_cache(struct buf *b)
@@ -205,7 +232,8 @@ static void metrics_get(struct request *req, struct response *res)
 	struct buf text = BUF_INIT;
 
 	(void)req;
-	if (metrics_render(&text) != 0 || render_db(&text) != 0 || render_cache(&text) != 0 ||
+	if (metrics_render(&text) != 0 || render_db(&text) != 0 ||
+	    render_executor(&text) != 0 || render_cache(&text) != 0 ||
 	    render_listener(&text) != 0 || render_process(&text) != 0 || render_build(&text) != 0)
 		problem_send_internal(res);
 	else
@@ -216,7 +244,7 @@ static void metrics_get(struct request *req, struct response *res)
 static const struct route routes[] = {
 	/* Not ROUTE_PUBLIC: never cached, and the server then sends
 	 * Cache-Control: no-store. */
-	{ .method = HTTP_GET, .template = "/metrics", .handler = metrics_get },
+	{ .method = HTTP_GET, .template = "/metrics", .handler = metrics_get, .flags = ROUTE_INLINE },
 };
 
 const struct api_module metrics_module = {

@@ -78,9 +78,10 @@ static void openapi_yaml(struct request *req, struct response *res)
 }
 
 static const struct route routes[] = {
-	{ .method = HTTP_GET, .template = "/healthz", .handler = healthz },
+	{ .method = HTTP_GET, .template = "/healthz", .handler = healthz, .flags = ROUTE_INLINE },
 	{ .method = HTTP_GET, .template = "/readyz", .handler = readyz },
-	{ .method = HTTP_GET, .template = "/openapi.yaml", .handler = openapi_yaml, .flags = ROUTE_PUBLIC,
+	{ .method = HTTP_GET, .template = "/openapi.yaml", .handler = openapi_yaml,
+	  .flags = ROUTE_PUBLIC | ROUTE_INLINE,
 	  /* The file is read once at start: no write changes it. */
 	  .depends = DATA_REFERENCE },
 };

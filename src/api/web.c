@@ -143,9 +143,12 @@ static void asset(struct request *req, struct response *res)
  * v: anything else is a 400, as everywhere else.
  */
 static const struct route routes[] = {
-	{ .method = HTTP_GET, .template = "/docs", .handler = docs_page },
-	{ .method = HTTP_GET, .template = "/dashboard", .handler = dashboard_page },
-	{ .method = HTTP_GET, .template = "/assets/{name}", .handler = asset },
+	{ .method = HTTP_GET, .template = "/docs", .handler = docs_page,
+	  .flags = ROUTE_INLINE },
+	{ .method = HTTP_GET, .template = "/dashboard", .handler = dashboard_page,
+	  .flags = ROUTE_INLINE },
+	{ .method = HTTP_GET, .template = "/assets/{name}", .handler = asset,
+	  .flags = ROUTE_INLINE },
 };
 
 const struct api_module web_module = {

@@ -1,8 +1,8 @@
 /*
  * db.h - PostgreSQL connections for the service.
  *
- * A fixed pool of libpq connections (EQ_DB_POOL_SIZE, by default one per
- * worker thread), each opened lazily, given session time limits, and with
+ * A fixed pool of libpq connections (EQ_DB_POOL_SIZE, default 8: one per
+ * thread of the database executor, http/executor.h), each opened lazily, given session time limits, and with
  * every registered statement prepared once, by name.  Handlers only ever run
  * named prepared statements with parameters: no SQL is built from input.
  *

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "http/executor.h"
 #include "http/request.h"
 #include "http/response.h"
 #include "http/router.h"
@@ -34,6 +35,9 @@ struct server {
 	const struct route *routes;
 	size_t nroutes;
 	struct MHD_Daemon *daemon;
+	/* Where requests that need PostgreSQL run; NULL: on the HTTP thread
+	 * (the fuzzer's daemon, which has one thread and no suspend). */
+	struct executor *executor;
 	atomic_int inflight;
 	atomic_bool draining;
 };
@@ -43,6 +47,14 @@ struct server {
 struct refusal {
 	int status;
 	const char *type, *title, *detail;
+};
+
+/* Where a request is once its headers and body are in (dispatch()). */
+enum exchange_stage {
+	STAGE_FRONT = 0,   /* on the HTTP thread: checks, cache, inline routes */
+	STAGE_QUEUED,      /* suspended, in the database executor */
+	STAGE_DONE,        /* the executor has left the answer in res */
+	STAGE_PARKED,      /* a long poll, suspended in the waitlist */
 };
 
 /* One request from its first line to its log line. */
@@ -55,7 +67,11 @@ struct exchange {
 	bool bad_framing;
 	bool missing_host;
 	bool after_drain;     /* arrived once the drain had begun */
-	bool parked;          /* a long poll, suspended in the waitlist */
+	bool checked;         /* key, rate and body checks done (serve()) */
+	enum exchange_stage stage;
+	struct executor_job job;   /* while STAGE_QUEUED */
+	char *cache_key;      /* owned; a public read's entry to fill, or NULL */
+	uint64_t cache_gen;   /* the cache generation seen before the handler ran */
 	const struct refusal *refusal;  /* a request we answer at once and close */
 	struct buf body;
 	struct request req;

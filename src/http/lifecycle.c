@@ -11,6 +11,7 @@
 #include "config.h"
 #include "http/contract.h"
 #include "http/exchange.h"
+#include "http/executor.h"
 #include "http/waitlist.h"
 #include "util/log.h"
 
@@ -58,14 +59,25 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 		log_msgf(LOG_ERROR, "cannot start the waitlist timer thread");
 		return 1;
 	}
+	srv.executor = executor_start(&(struct executor_config){
+		.threads = cfg->db_pool_size, .queue = cfg->db_queue,
+		.timeout_ms = cfg->db_queue_timeout_ms });
+	if (!srv.executor) {
+		log_msgf(LOG_ERROR, "cannot start the database executor's threads");
+		waitlist_shutdown();
+		return 1;
+	}
 	srv.daemon = daemon_start(&srv, flags, cfg->threads);
 	if (!srv.daemon) {
 		log_msgf(LOG_ERROR, "cannot listen on %s (in use, or not an address of this machine)",
 			 cfg->listen);
 		waitlist_shutdown();
+		executor_stop(srv.executor);
+		executor_free(srv.executor);
 		return 1;
 	}
-	log_msgf(LOG_INFO, "listening on http://%s with %u threads", cfg->listen, cfg->threads);
+	log_msgf(LOG_INFO, "listening on http://%s with %u threads and %u for the database",
+		 cfg->listen, cfg->threads, cfg->db_pool_size);
 #ifdef EQ_FAULT_INJECTION
 	/* TEST-ONLY: tests/faults checks for this line (see write.c). */
 	log_msgf(LOG_WARN, "fault injection compiled in (test build); EQ_FAULT_INJECT=%s",
@@ -102,7 +114,11 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 		}
 		nanosleep(&pause, NULL);
 	}
+	/* Nothing may stay suspended when libmicrohttpd stops: what is still
+	 * queued (past the deadline only) answers 503 now. */
+	executor_stop(srv.executor);
 	MHD_stop_daemon(srv.daemon);
+	executor_free(srv.executor);
 	contract_unbind();
 	log_event(LOG_INFO, "stopped", NULL);
 	return 0;

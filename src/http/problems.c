@@ -49,6 +49,8 @@ const struct problem_type problem_types[] = {
 	  "The method or transfer coding is not one this service implements." },
 	{ "not-ready", 503, "Not ready",
 	  "The instance cannot serve yet: the database is unreachable or its schema does not match this build." },
+	{ "overloaded", 503, "Overloaded",
+	  "Too many requests are waiting for the database (EQ_DB_QUEUE), or this one waited too long (EQ_DB_QUEUE_TIMEOUT_MS); nothing was done, so retry after Retry-After." },
 	{ "pay-gaps-computed", 409, "Pay gaps computed from employee rows",
 	  "The snapshot's pay gaps were computed from employee rows and are not overwritten by published figures." },
 	{ "precondition-failed", 412, "Precondition failed",

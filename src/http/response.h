@@ -27,12 +27,16 @@ struct response_header {
  * A body made a piece at a time, after the handler has returned (an event
  * stream).  read copies up to max bytes into buf and returns how many; or
  * returns 0 with *wait_ms set: nothing yet, call again once data changes
- * or wait_ms pass; or -1: the end.  finish frees state, once, whether or
- * not read was ever called.  Both run on the server's threads and must not
- * touch the request, which may be gone.
+ * or wait_ms pass; or RESPONSE_STREAM_POLL: call poll, then read again; or
+ * -1: the end.  read runs on an HTTP thread and must never wait on the
+ * database; poll is where the database work goes (it runs on the database
+ * executor, http/executor.h).  finish frees state, once, whether or not
+ * read was ever called.  None may touch the request, which may be gone.
  */
+#define RESPONSE_STREAM_POLL (-2L)
 struct response_stream {
 	long (*read)(void *state, char *buf, size_t max, unsigned *wait_ms);
+	void (*poll)(void *state);
 	void (*finish)(void *state);
 	void *state;
 };

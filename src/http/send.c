@@ -6,6 +6,7 @@
  */
 #include "http/exchange.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,7 +129,25 @@ struct stream_ctx {
 	struct server *srv;
 	struct MHD_Connection *conn;
 	struct response_stream stream;
+	struct executor_job job;   /* a poll on the database executor */
+	bool ended;                /* the poll could not be run: end the stream */
 };
+
+static void stream_poll_run(struct executor_job *job)
+{
+	struct stream_ctx *sc = (struct stream_ctx *)(void *)((char *)job - offsetof(struct stream_ctx, job));
+
+	sc->stream.poll(sc->stream.state);
+}
+
+/* The client reconnects and resumes from its last event: nothing is lost. */
+static void stream_poll_expire(struct executor_job *job, enum executor_expiry why)
+{
+	struct stream_ctx *sc = (struct stream_ctx *)(void *)((char *)job - offsetof(struct stream_ctx, job));
+
+	(void)why;
+	sc->ended = true;
+}
 
 static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
@@ -137,7 +156,22 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 	long n;
 
 	(void)pos;
+	if (sc->ended)
+		return MHD_CONTENT_READER_END_OF_STREAM;
 	n = sc->stream.read(sc->stream.state, buf, max, &wait_ms);
+	if (n == RESPONSE_STREAM_POLL) {
+		/* The database work goes to the executor, the connection
+		 * suspended meanwhile; resumed, this reader is called again. */
+		if (sc->srv->executor) {
+			sc->job.run = stream_poll_run;
+			sc->job.expire = stream_poll_expire;
+			if (executor_submit(sc->srv->executor, &sc->job, sc->conn) == 0)
+				return 0;
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		}
+		sc->stream.poll(sc->stream.state);
+		n = sc->stream.read(sc->stream.state, buf, max, &wait_ms);
+	}
 	if (n > 0)
 		return (ssize_t)n;
 	if (n < 0)

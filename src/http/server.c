@@ -26,6 +26,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -113,6 +114,7 @@ static void exchange_free(struct exchange *ex)
 	request_free_arena(&ex->req);
 	response_release(&ex->res);
 	buf_release(&ex->body);
+	free(ex->cache_key);
 	free(ex->raw_uri);
 	free(ex);
 }
@@ -234,40 +236,220 @@ static int choose_format(struct exchange *ex)
 }
 
 
+/* ---- the part that may wait on PostgreSQL ---------------------------------- */
+
 /*
- * The handler has nothing to say yet (res.wait_ms): park the request until
- * data changes or the wait is over, without holding this thread, and let
- * the handler look again then.  When it cannot be parked (the service is
- * stopping), the handler runs once more with poll_final set and answers.
+ * The checks that need the key (auth and its rate) and the body's, unless
+ * the HTTP thread did them already (a public read).  0, or -1 with the
+ * answer in ex->res.
  */
-static enum MHD_Result poll_park_or_send(struct exchange *ex, struct MHD_Connection *conn)
+static int checks_or_respond(struct exchange *ex)
 {
-	for (;;) {
-		if (ex->req.db) {
-			db_release(ex->req.db);
-			ex->req.db = NULL;
+	const struct route *route = ex->req.route;
+
+	if (route->scope && auth_check_or_respond(&ex->req, &ex->res, route->scope) != 0) {
+		if (route->flags & ROUTE_WRITE)
+			write_audit_refused(&ex->req, &ex->res);
+		return -1;
+	}
+	if (route->scope && ratelimit_key_or_respond(&ex->req, &ex->res) != 0)
+		return -1;
+	if (contract_check_body_or_respond(&ex->req, &ex->res) != 0) {
+		if (route->flags & ROUTE_WRITE)
+			write_audit_refused(&ex->req, &ex->res);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Everything from the key on: on an executor thread (or the HTTP thread for
+ * a ROUTE_INLINE route, or without an executor).  Leaves the answer, or a
+ * long poll's wait_ms, in ex->res, and the connection back in the pool
+ * before the bytes go out.
+ */
+static void serve(struct exchange *ex)
+{
+	if (!ex->checked) {
+		ex->checked = true;
+		if (checks_or_respond(ex) != 0)
+			goto done;
+	}
+	if (ex->req.route->flags & ROUTE_WRITE) {
+		if (write_begin_or_respond(&ex->req, &ex->res) == 0) {
+			ex->req.route->handler(&ex->req, &ex->res);
+			write_finish(&ex->req, &ex->res);
 		}
-		if (ex->res.status != 0 || ex->res.wait_ms == 0 || ex->req.poll_final)
-			return send_response(ex, conn, NULL, 0);
+	} else {
+		ex->req.route->handler(&ex->req, &ex->res);
+	}
+done:
+	if (ex->req.db) {
+		db_release(ex->req.db);
+		ex->req.db = NULL;
+	}
+}
+
+static void job_run(struct executor_job *job)
+{
+	struct exchange *ex = (struct exchange *)(void *)((char *)job - offsetof(struct exchange, job));
+
+	serve(ex);
+	ex->stage = STAGE_DONE;
+}
+
+/* 503 overloaded: the executor's queue is full, or the request waited in it
+ * too long; nothing ran, so any request may be retried as it is. */
+static void respond_overloaded(struct exchange *ex)
+{
+	char detail[200];
+
+	snprintf(detail, sizeof(detail),
+		 "Too many requests are waiting for the database (at most %u, for %u ms); retry after Retry-After.",
+		 ex->srv->cfg->db_queue, ex->srv->cfg->db_queue_timeout_ms);
+	problem_send(&ex->res, 503, "overloaded", "Overloaded", detail);
+	(void)response_header_add(&ex->res, "Retry-After", "1");
+}
+
+static void job_expire(struct executor_job *job, enum executor_expiry why)
+{
+	struct exchange *ex = (struct exchange *)(void *)((char *)job - offsetof(struct exchange, job));
+
+	if (why == EXECUTOR_STOPPING) {
+		problem_send(&ex->res, 503, "shutting-down", "Shutting down",
+			     "This instance is stopping; retry the request, it will reach another or this one restarted.");
+		(void)response_header_add(&ex->res, "Retry-After", "1");
+	} else {
+		respond_overloaded(ex);
+	}
+	ex->stage = STAGE_DONE;
+}
+
+static enum MHD_Result finish(struct exchange *ex, struct MHD_Connection *conn);
+
+/* Hand the request to the database executor: it is suspended until its
+ * answer is in ex->res, then dispatch() runs again (STAGE_DONE). */
+static enum MHD_Result submit(struct exchange *ex, struct MHD_Connection *conn)
+{
+	if (!ex->srv->executor) {
+		serve(ex);
+		return finish(ex, conn);
+	}
+	ex->job.run = job_run;
+	ex->job.expire = job_expire;
+	ex->stage = STAGE_QUEUED;
+	if (executor_submit(ex->srv->executor, &ex->job, conn) == 0)
+		return MHD_YES;
+	ex->stage = STAGE_FRONT;
+	respond_overloaded(ex);
+	return send_response(ex, conn, NULL, 0);
+}
+
+/*
+ * The answer is in ex->res: send it, on the HTTP thread.  Or the handler
+ * has nothing to say yet (res.wait_ms): park the request until data changes
+ * or the wait is over, without holding a thread, and let the handler look
+ * again then.  When it cannot be parked (the service is stopping), the
+ * handler runs once more with poll_final set and answers.
+ */
+static enum MHD_Result finish(struct exchange *ex, struct MHD_Connection *conn)
+{
+	ex->stage = STAGE_FRONT;
+	if (ex->res.status == 0 && ex->res.wait_ms > 0) {
 		if (!atomic_load(&ex->srv->draining) && waitlist_park(conn, ex->res.wait_ms)) {
-			ex->parked = true;
+			ex->stage = STAGE_PARKED;
 			return MHD_YES;
 		}
 		ex->req.poll_final = true;
 		ex->res.wait_ms = 0;
-		ex->req.route->handler(&ex->req, &ex->res);
+		return submit(ex, conn);
 	}
+	/* Only a generation seen before the handler ran may stamp the entry:
+	 * a write that lands meanwhile bumps it and the entry is never hit. */
+	return send_response(ex, conn, ex->cache_key, ex->cache_gen);
 }
 
 /* A parked request was resumed: run its handler again. */
 static enum MHD_Result poll_resume(struct exchange *ex, struct MHD_Connection *conn)
 {
-	ex->parked = false;
+	ex->stage = STAGE_FRONT;
 	ex->res.wait_ms = 0;
 	if (atomic_load(&ex->srv->draining))
 		ex->req.poll_final = true;
-	ex->req.route->handler(&ex->req, &ex->res);
-	return poll_park_or_send(ex, conn);
+	return submit(ex, conn);
+}
+
+/* A public read: answered from the cache on the HTTP thread when it can
+ * be, or ex->cache_key and cache_gen set for the handler's answer.  1 when
+ * answered (*rc set), 0 to go on. */
+static int cached_or_continue(struct exchange *ex, struct MHD_Connection *conn, enum MHD_Result *rc)
+{
+	struct buf key = BUF_INIT;
+	struct cached hit;
+	uint64_t gen = cache_generation_for(ex->req.route->depends ? ex->req.route->depends : DATA_ALL);
+
+	if (!gen || buf_appendf(&key, "%s?%s#%d", ex->req.path, ex->req.raw_query,
+				(int)ex->req.format) != 0) {
+		buf_release(&key);
+		return 0;
+	}
+	switch (cache_lookup(buf_cstr(&key), gen, request_header(&ex->req, "If-None-Match"), &hit)) {
+	case CACHE_NOT_MODIFIED:
+		buf_release(&key);
+		*rc = send_not_modified(ex, conn, hit.etag, hit.len);
+		return 1;
+	case CACHE_HIT:
+		buf_release(&key);
+		*rc = send_cached(ex, conn, &hit);
+		return 1;
+	case CACHE_MISS:
+		break;
+	}
+	ex->cache_key = buf_detach(&key, NULL);
+	ex->cache_gen = gen;
+	buf_release(&key);
+	return 0;
+}
+
+/* ---- dispatch ------------------------------------------------------------ */
+
+/* What is refused before routing: the drain, framing, conformance, size,
+ * Host, the client's rate, the method.  1 when answered (*rc set). */
+static int refused_early(struct exchange *ex, struct MHD_Connection *conn, enum MHD_Result *rc)
+{
+	if (ex->after_drain) {
+		problem_send(&ex->res, 503, "shutting-down", "Shutting down",
+			     "This instance is stopping; retry the request, it will reach another or this one restarted.");
+		(void)response_header_add(&ex->res, "Retry-After", "1");
+		(void)response_header_add(&ex->res, MHD_HTTP_HEADER_CONNECTION, "close");
+	} else if (ex->bad_framing) {
+		problem_send(&ex->res, 400, "bad-request", "Bad request",
+			     "The request's framing is ambiguous (Content-Length given twice, invalid, or with Transfer-Encoding).");
+		(void)response_header_add(&ex->res, MHD_HTTP_HEADER_CONNECTION, "close");
+	} else if (ex->refusal) {
+		problem_send(&ex->res, ex->refusal->status, ex->refusal->type, ex->refusal->title,
+			     ex->refusal->detail);
+		(void)response_header_add(&ex->res, MHD_HTTP_HEADER_CONNECTION, "close");
+	} else if (ex->body_too_large) {
+		respond_error_too_large(ex);
+	} else if (ex->missing_host) {
+		problem_send(&ex->res, 400, "bad-request", "Bad request",
+			     "Requests must carry a Host header (required since HTTP version 1.1).");
+	} else if (ratelimit_client_or_respond(&ex->req, &ex->res) != 0) {
+		/* Before any work, a 404 included: a crawler pays like anyone. */
+	} else if (!ex->req.method) {
+		/* RFC 9110 9.1: 501 for a method we do not implement anywhere
+		 * (TRACE, CONNECT, PROPFIND ...), 405 for one a path does not allow. */
+		problem_sendf(&ex->res, 501, "not-implemented", "Not implemented",
+			      "%s is not a method this service implements (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS).",
+			      ex->method_name);
+	} else if (parse_target(ex) != 0) {
+		/* answered */
+	} else {
+		return 0;
+	}
+	*rc = send_response(ex, conn, NULL, 0);
+	return 1;
 }
 
 static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn)
@@ -275,53 +457,14 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 	struct server *srv = ex->srv;
 	enum router_result rr;
 	char allow[96];
-	char *cache_key = NULL;
-	uint64_t gen = 0;
 	enum MHD_Result rc;
 
-	if (ex->parked)
+	if (ex->stage == STAGE_PARKED)
 		return poll_resume(ex, conn);
-	if (ex->after_drain) {
-		problem_send(&ex->res, 503, "shutting-down", "Shutting down",
-			     "This instance is stopping; retry the request, it will reach another or this one restarted.");
-		(void)response_header_add(&ex->res, "Retry-After", "1");
-		(void)response_header_add(&ex->res, MHD_HTTP_HEADER_CONNECTION, "close");
-		return send_response(ex, conn, NULL, 0);
-	}
-	if (ex->bad_framing) {
-		problem_send(&ex->res, 400, "bad-request", "Bad request",
-			     "The request's framing is ambiguous (Content-Length given twice, invalid, or with Transfer-Encoding).");
-		(void)response_header_add(&ex->res, MHD_HTTP_HEADER_CONNECTION, "close");
-		return send_response(ex, conn, NULL, 0);
-	}
-	if (ex->refusal) {
-		problem_send(&ex->res, ex->refusal->status, ex->refusal->type, ex->refusal->title,
-			     ex->refusal->detail);
-		(void)response_header_add(&ex->res, MHD_HTTP_HEADER_CONNECTION, "close");
-		return send_response(ex, conn, NULL, 0);
-	}
-	if (ex->body_too_large) {
-		respond_error_too_large(ex);
-		return send_response(ex, conn, NULL, 0);
-	}
-	if (ex->missing_host) {
-		problem_send(&ex->res, 400, "bad-request", "Bad request",
-			     "Requests must carry a Host header (required since HTTP version 1.1).");
-		return send_response(ex, conn, NULL, 0);
-	}
-	/* Before any work, a 404 included: a crawler pays like anyone. */
-	if (ratelimit_client_or_respond(&ex->req, &ex->res) != 0)
-		return send_response(ex, conn, NULL, 0);
-	/* RFC 9110 9.1: 501 for a method we do not implement anywhere (TRACE,
-	 * CONNECT, PROPFIND ...), 405 for one a path does not allow. */
-	if (!ex->req.method) {
-		problem_sendf(&ex->res, 501, "not-implemented", "Not implemented",
-			      "%s is not a method this service implements (GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS).",
-			      ex->method_name);
-		return send_response(ex, conn, NULL, 0);
-	}
-	if (parse_target(ex) != 0)
-		return send_response(ex, conn, NULL, 0);
+	if (ex->stage == STAGE_DONE)
+		return finish(ex, conn);
+	if (refused_early(ex, conn, &rc))
+		return rc;
 
 	rr = router_match(srv->routes, srv->nroutes, ex->req.method, ex->req.path, &ex->match);
 	if (rr == ROUTER_NOT_FOUND) {
@@ -342,72 +485,27 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 	}
 	ex->req.route = ex->match.route;
 	ex->route_label = ex->req.route->template;
-
-	/* The contract's checks (http/contract.h): the query before the key
-	 * is looked at, the body once the caller is known. */
-	if (contract_check_query_or_respond(&ex->req, &ex->res) != 0 || choose_format(ex) != 0)
-		return send_response(ex, conn, NULL, 0);
-	if (ex->req.route->scope &&
-	    auth_check_or_respond(&ex->req, &ex->res, ex->req.route->scope) != 0) {
-		if (ex->req.route->flags & ROUTE_WRITE)
-			write_audit_refused(&ex->req, &ex->res);
-		return send_response(ex, conn, NULL, 0);
-	}
-	if (ex->req.route->scope && ratelimit_key_or_respond(&ex->req, &ex->res) != 0)
-		return send_response(ex, conn, NULL, 0);
 	ex->req.body = ex->body.data;
 	ex->req.body_len = ex->body.len;
-	if (contract_check_body_or_respond(&ex->req, &ex->res) != 0) {
-		if (ex->req.route->flags & ROUTE_WRITE)
-			write_audit_refused(&ex->req, &ex->res);
+
+	/* The contract's checks (http/contract.h): the query before the key
+	 * is looked at, the body once the caller is known (serve()). */
+	if (contract_check_query_or_respond(&ex->req, &ex->res) != 0 || choose_format(ex) != 0)
 		return send_response(ex, conn, NULL, 0);
+	/* A public read needs no key: its checks and the cache are the HTTP
+	 * thread's, and a hit never waits behind the database. */
+	if (is_public_read(ex) && !ex->req.route->scope) {
+		ex->checked = true;
+		if (checks_or_respond(ex) != 0)
+			return send_response(ex, conn, NULL, 0);
+		if (cached_or_continue(ex, conn, &rc))
+			return rc;
 	}
-
-	if (is_public_read(ex)) {
-		struct buf key = BUF_INIT;
-		struct cached hit;
-
-		gen = cache_generation_for(ex->req.route->depends ? ex->req.route->depends : DATA_ALL);
-		if (gen && buf_appendf(&key, "%s?%s#%d", ex->req.path, ex->req.raw_query,
-				       (int)ex->req.format) == 0) {
-			switch (cache_lookup(buf_cstr(&key), gen,
-					     request_header(&ex->req, "If-None-Match"), &hit)) {
-			case CACHE_NOT_MODIFIED:
-				buf_release(&key);
-				return send_not_modified(ex, conn, hit.etag, hit.len);
-			case CACHE_HIT:
-				buf_release(&key);
-				return send_cached(ex, conn, &hit);
-			case CACHE_MISS:
-				break;
-			}
-			cache_key = buf_detach(&key, NULL);
-		}
-		buf_release(&key);
+	if (ex->req.route->flags & ROUTE_INLINE) {
+		serve(ex);
+		return finish(ex, conn);
 	}
-
-	if (ex->req.route->flags & ROUTE_WRITE) {
-		if (write_begin_or_respond(&ex->req, &ex->res) == 0) {
-			ex->req.route->handler(&ex->req, &ex->res);
-			write_finish(&ex->req, &ex->res);
-		}
-	} else {
-		ex->req.route->handler(&ex->req, &ex->res);
-		if (ex->res.status == 0 && ex->res.wait_ms > 0) {
-			free(cache_key);
-			return poll_park_or_send(ex, conn);
-		}
-	}
-	/* Give the connection back before the bytes go out. */
-	if (ex->req.db) {
-		db_release(ex->req.db);
-		ex->req.db = NULL;
-	}
-	/* Only a generation seen before the handler ran may stamp the entry:
-	 * a write that lands meanwhile bumps it and the entry is never hit. */
-	rc = send_response(ex, conn, cache_key, gen);
-	free(cache_key);
-	return rc;
+	return submit(ex, conn);
 }
 
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
