@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "api/common.h"
 #include "api/kit/demo_tables.h"
+#include "api/kit/table_memo.h"
 #include "api/kit/list.h"
 #include "config.h"
 #include "domain/disclosure.h"
@@ -260,38 +261,83 @@ static int query_or_respond(struct request *req, struct response *res, struct de
 	return 0;
 }
 
-/* The data set asked for (or the default), checked to hold the
- * characteristic asked for; NULL after a problem. */
-static PGresult *dataset_or_respond(struct request *req, struct response *res, const struct demo_query *q)
-{
-	PGresult *ds = NULL;
-	const char *slug, *chars;
-	char detail[192];
+/* The data set row asked for (by slug, or the default) and every
+ * characteristic's universe, read once per change of the data and shared
+ * by every request (the memo kit), so that a request whose tables are
+ * built too answers without a round trip to the database. */
+struct catalogue {
+	PGresult *ds;           /* the data set row; no rows: no such data set */
+	PGresult *universes;
+};
 
-	if (!request_db_or_respond(req, res) ||
-	    (q->dataset ? api_exec_or_respond(req, res, "demographics_dataset", 1, &q->dataset, &ds)
-			: api_exec_or_respond(req, res, "demographics_dataset_latest", 0, NULL, &ds)))
+static void catalogue_free(void *v)
+{
+	struct catalogue *c = v;
+
+	if (!c)
+		return;
+	PQclear(c->ds);
+	PQclear(c->universes);
+	free(c);
+}
+
+static struct memo catalogues = MEMO_INIT(catalogue_free);
+
+static void *catalogue_build(struct request *req, struct response *res, void *arg)
+{
+	const char *slug = arg;
+	struct catalogue *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		problem_send_internal(res);
 		return NULL;
-	if (PQntuples(ds) == 0) {
+	}
+	if (!request_db_or_respond(req, res) ||
+	    (slug ? api_exec_or_respond(req, res, "demographics_dataset", 1, &slug, &c->ds)
+		  : api_exec_or_respond(req, res, "demographics_dataset_latest", 0, NULL, &c->ds)) ||
+	    api_exec_or_respond(req, res, "demographics_universe", 0, NULL, &c->universes)) {
+		catalogue_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* The catalogue for the data set asked for (or the default), checked to
+ * hold the characteristic asked for; -1 after a problem (nothing to
+ * release then). */
+static int catalogue_or_respond(struct request *req, struct response *res, const struct demo_query *q,
+				struct memo_ref *ref)
+{
+	const struct catalogue *c;
+	const char *slug, *chars;
+	char name[96], detail[192];
+
+	snprintf(name, sizeof(name), "dataset|%s", q->dataset ? q->dataset : "");
+	if (table_memo_get_or_respond(&catalogues, req, res, DATA_DEMOGRAPHICS | DATA_REFERENCE, name,
+				      catalogue_build, (void *)q->dataset, ref) != 0)
+		return -1;
+	c = ref->value;
+	if (PQntuples(c->ds) == 0) {
 		if (q->dataset) {
 			snprintf(detail, sizeof(detail), "there is no data set '%s'; see /v1/demographics/datasets", q->dataset);
 			problem_send_bad_parameter(res, "dataset", detail);
 		} else {
 			problem_send(res, 404, "not-found", "Not found", "No demographics data set has been loaded yet.");
 		}
-		PQclear(ds);
-		return NULL;
+		goto refuse;
 	}
-	slug = PQgetvalue(ds, 0, D_SLUG);
-	chars = db_get_text(ds, 0, D_CHARACTERISTICS);
+	slug = PQgetvalue(c->ds, 0, D_SLUG);
+	chars = db_get_text(c->ds, 0, D_CHARACTERISTICS);
 	if (q->characteristic && !in_csv_list(chars ? chars : "", q->characteristic)) {
 		snprintf(detail, sizeof(detail), "data set '%s' has no characteristic '%s'; /v1/demographics/datasets/%s lists its characteristics",
 			 slug, q->characteristic, slug);
 		problem_send_bad_parameter(res, "characteristic", detail);
-		PQclear(ds);
-		return NULL;
+		goto refuse;
 	}
-	return ds;
+	return 0;
+refuse:
+	memo_release(&catalogues, ref);
+	return -1;
 }
 
 /* What a characteristic's counts count. */
@@ -396,25 +442,26 @@ static void demographics_list(struct request *req, struct response *res)
 {
 	struct demo_query q = { 0 };
 	struct demo_page pg = { .q = &q };
-	PGresult *ds = NULL, *universes = NULL;
+	struct memo_ref cat = { 0 };
+	const struct catalogue *c;
 	const char *chars;
 	char *char_list = NULL, *save = NULL;
 
-	if (query_or_respond(req, res, &q) || !(ds = dataset_or_respond(req, res, &q)) ||
-	    api_exec_or_respond(req, res, "demographics_universe", 0, NULL, &universes))
+	if (query_or_respond(req, res, &q) || catalogue_or_respond(req, res, &q, &cat))
 		goto done;
-	chars = db_get_text(ds, 0, D_CHARACTERISTICS);
+	c = cat.value;
+	chars = db_get_text(c->ds, 0, D_CHARACTERISTICS);
 	if (!(char_list = strdup(chars ? chars : ""))) {
 		problem_send_internal(res);
 		goto done;
 	}
-	pg.ds = ds;
+	pg.ds = c->ds;
 	pg.data = json_array();
 	for (char *ch = strtok_r(char_list, ",", &save); ch && !pg.full; ch = strtok_r(NULL, ",", &save)) {
 		if ((q.characteristic && strcmp(ch, q.characteristic) != 0) ||
 		    (q.page.after && strcmp(ch, q.after_char) < 0))
 			continue;
-		if (append_characteristic(req, res, &pg, universes, ch) != 0)
+		if (append_characteristic(req, res, &pg, c->universes, ch) != 0)
 			goto done;
 	}
 	{
@@ -422,15 +469,14 @@ static void demographics_list(struct request *req, struct response *res)
 
 		/* list_respond sets meta's count to the rows shown, pg.count. */
 		list_respond(req, res, &q.page, pg.data, pg.full ? next : NULL,
-			     list_meta(ds, req->cfg->suppress_below, pg.count),
+			     list_meta(c->ds, req->cfg->suppress_below, pg.count),
 			     observation_csv, API_COUNT(observation_csv));
 	}
 	pg.data = NULL;
 done:
 	json_decref(pg.data);
 	free(char_list);
-	PQclear(ds);
-	PQclear(universes);
+	memo_release(&catalogues, &cat);
 }
 
 static int demographics_init(const struct config *cfg, char *err, size_t errlen)

@@ -36,7 +36,7 @@ int table_memo_get_or_respond(struct memo *m, struct request *req, struct respon
 	char key[MEMO_KEY_MAX];
 
 	snprintf(key, sizeof(key), "%s|%u", name, req->cfg->suppress_below);
-	if (memo_get(m, key, cache_generation_for(depends), build_for_request, &c, ref) == 0)
+	if (memo_get(m, key, cache_data_generation_for(depends), build_for_request, &c, ref) == 0)
 		return 0;
 	if (res->status == 0)
 		problem_send_internal(res);
