@@ -135,8 +135,9 @@ struct demo_query {
 struct demo_page {
 	const struct demo_query *q;
 	const PGresult *ds;        /* the data set row */
-	const char *universe;
 	json_t *data;
+	struct buf text;           /* data as JSON text, rows shared (struct rendered) */
+	bool oom;
 	size_t count;
 	bool full;                 /* a row beyond the page exists */
 	/* The last row sent: characteristic, area code, category index. */
@@ -376,17 +377,86 @@ static int codes_known_or_respond(struct response *res, const struct demo_query 
 	return 0;
 }
 
+/*
+ * Every published cell's row of one table, rendered once per table and
+ * shared by every request that slices it (jansson counts references
+ * atomically and never writes to a value it dumps).  The table is held
+ * with them: the slicing reads its codes.
+ */
+struct rendered {
+	struct memo_ref table;   /* a const struct demo_table */
+	json_t **rows;           /* nareas * ncats; NULL where no row is published */
+	char **texts;            /* each row as the response dumps it */
+	size_t n;
+};
+
+static void rendered_free(void *v)
+{
+	struct rendered *r = v;
+
+	if (!r)
+		return;
+	for (size_t i = 0; r->rows && i < r->n; i++)
+		json_decref(r->rows[i]);
+	for (size_t i = 0; r->texts && i < r->n; i++)
+		free(r->texts[i]);
+	free(r->rows);
+	free(r->texts);
+	demo_tables_release(&r->table);
+	free(r);
+}
+
+static struct memo renderings = MEMO_INIT(rendered_free);
+
+struct render_of {
+	const PGresult *ds;
+	const char *universe, *characteristic;
+};
+
+static void *rendered_build(struct request *req, struct response *res, void *arg)
+{
+	const struct render_of *w = arg;
+	struct rendered *r = calloc(1, sizeof(*r));
+	const struct demo_table *t;
+
+	if (!r) {
+		problem_send_internal(res);
+		return NULL;
+	}
+	if (demo_tables_get_or_respond(req, res, PQgetvalue(w->ds, 0, D_ID), w->characteristic,
+				       &r->table) != 0)
+		goto fail;
+	t = r->table.value;
+	r->n = t->nareas * t->ncats;
+	if (!(r->rows = calloc(r->n + 1, sizeof(*r->rows))) ||
+	    !(r->texts = calloc(r->n + 1, sizeof(*r->texts))))
+		goto oom;
+	for (size_t i = 0; i < r->n; i++)
+		if (t->values[i] >= 0 &&
+		    (!(r->rows[i] = observation_json(t, i / t->ncats, i % t->ncats, PQgetvalue(w->ds, 0, D_SLUG),
+						     w->universe, PQgetvalue(w->ds, 0, D_REFERENCE))) ||
+		     !(r->texts[i] = json_dumps(r->rows[i], RESPONSE_JSON_FLAGS))))
+			goto oom;
+	return r;
+oom:
+	problem_send_internal(res);
+fail:
+	rendered_free(r);
+	return NULL;
+}
+
 /* The rows of one table the query selects, until the page is full. */
-static void append_rows(struct request *req, struct demo_page *pg, const struct demo_table *t)
+static void append_rows(struct demo_page *pg, const struct rendered *r)
 {
 	const struct demo_query *q = pg->q;
+	const struct demo_table *t = r->table.value;
 
 	for (size_t a = 0; a < t->nareas && !pg->full; a++) {
 		if ((q->nareas && !in_list(q->areas, q->nareas, t->areas[a].code)) ||
 		    (q->area_kind && strcmp(t->areas[a].kind, q->area_kind) != 0))
 			continue;
 		for (size_t c = 0; c < t->ncats; c++) {
-			if (t->values[a * t->ncats + c] < 0 ||
+			if (!r->rows[a * t->ncats + c] ||
 			    (q->ncategories && !in_list(q->categories, q->ncategories, t->cats[c].code)) ||
 			    !after_cursor(q, t->characteristic, t->areas[a].code, (long)c))
 				continue;
@@ -396,8 +466,10 @@ static void append_rows(struct request *req, struct demo_page *pg, const struct 
 				pg->full = true;
 				break;
 			}
-			json_array_append_new(pg->data, observation_json(t, a, c, PQgetvalue(pg->ds, 0, D_SLUG),
-									   pg->universe, PQgetvalue(pg->ds, 0, D_REFERENCE)));
+			if (json_array_append(pg->data, r->rows[a * t->ncats + c]) ||
+			    buf_append_str(&pg->text, pg->count ? "," : "[") ||
+			    buf_append_str(&pg->text, r->texts[a * t->ncats + c]))
+				pg->oom = true;
 			snprintf(pg->key_char, sizeof(pg->key_char), "%s", t->characteristic);
 			snprintf(pg->key_area, sizeof(pg->key_area), "%s", t->areas[a].code);
 			snprintf(pg->key_cat, sizeof(pg->key_cat), "%zu", c);
@@ -410,16 +482,21 @@ static void append_rows(struct request *req, struct demo_page *pg, const struct 
 static int append_characteristic(struct request *req, struct response *res, struct demo_page *pg,
 				 const PGresult *universes, const char *ch)
 {
+	struct render_of w = { pg->ds, universe_of(pg->ds, universes, ch), ch };
 	struct memo_ref ref;
+	const struct rendered *r;
+	char name[MEMO_KEY_MAX];
 	int rc;
 
-	pg->universe = universe_of(pg->ds, universes, ch);
-	if (demo_tables_get_or_respond(req, res, PQgetvalue(pg->ds, 0, D_ID), ch, &ref) != 0)
+	snprintf(name, sizeof(name), "%s|%s", PQgetvalue(pg->ds, 0, D_ID), ch);
+	if (table_memo_get_or_respond(&renderings, req, res, DATA_DEMOGRAPHICS | DATA_REFERENCE, name,
+				      rendered_build, &w, &ref) != 0)
 		return -1;
-	rc = codes_known_or_respond(res, pg->q, ref.value, PQgetvalue(pg->ds, 0, D_SLUG));
+	r = ref.value;
+	rc = codes_known_or_respond(res, pg->q, r->table.value, PQgetvalue(pg->ds, 0, D_SLUG));
 	if (rc == 0)
-		append_rows(req, pg, ref.value);
-	demo_tables_release(&ref);
+		append_rows(pg, r);
+	memo_release(&renderings, &ref);
 	return rc;
 }
 
@@ -441,7 +518,7 @@ static json_t *list_meta(const PGresult *ds, unsigned threshold, size_t count)
 static void demographics_list(struct request *req, struct response *res)
 {
 	struct demo_query q = { 0 };
-	struct demo_page pg = { .q = &q };
+	struct demo_page pg = { .q = &q, .text = BUF_INIT };
 	struct memo_ref cat = { 0 };
 	const struct catalogue *c;
 	const char *chars;
@@ -464,17 +541,23 @@ static void demographics_list(struct request *req, struct response *res)
 		if (append_characteristic(req, res, &pg, c->universes, ch) != 0)
 			goto done;
 	}
+	if (pg.oom || buf_append_str(&pg.text, pg.count ? "]" : "[]")) {
+		problem_send_internal(res);
+		goto done;
+	}
 	{
 		const char *next[3] = { pg.key_char, pg.key_area, pg.key_cat };
 
 		/* list_respond sets meta's count to the rows shown, pg.count. */
-		list_respond(req, res, &q.page, pg.data, pg.full ? next : NULL,
-			     list_meta(c->ds, req->cfg->suppress_below, pg.count),
-			     observation_csv, API_COUNT(observation_csv));
+		list_respond_rendered(req, res, &q.page, pg.data, buf_cstr(&pg.text), pg.text.len,
+				      pg.full ? next : NULL,
+				      list_meta(c->ds, req->cfg->suppress_below, pg.count),
+				      observation_csv, API_COUNT(observation_csv));
 	}
 	pg.data = NULL;
 done:
 	json_decref(pg.data);
+	buf_release(&pg.text);
 	free(char_list);
 	memo_release(&catalogues, &cat);
 }
