@@ -1,6 +1,8 @@
 -- wrk script: POST /v1/hate-crime/reports with a fresh submitter reference
--- on every request (the same one twice would be a 409).  The key comes from
--- EQ_BENCH_KEY; bench/run creates it, and deletes the reports afterwards.
+-- and a fresh Idempotency-Key on every request (the same reference twice
+-- would be a 409).  The key comes from EQ_BENCH_KEY; bench/run creates it,
+-- and deletes the reports afterwards.  The peer (bench/run) takes the same
+-- script and ignores both headers.
 local counter = 0
 local thread_id = 0
 local threads = {}
@@ -24,5 +26,6 @@ function request()
       '{"occurred_from":"2024-05-03","reported_on":"2024-05-04",' ..
       '"location":{"kind":"ward","ward":"E05013642"},"strands":["religion"],' ..
       '"offence_type":"public_order","channel":"in_person","submitter_reference":"%s"}', ref)
+   wrk.headers["Idempotency-Key"] = ref
    return wrk.format(nil, nil, nil, body)
 end

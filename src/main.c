@@ -289,7 +289,9 @@ static void listener_connected(void *ctx, bool up)
 {
 	const struct config *cfg = ctx;
 
-	/* While the listener is down a change could pass unseen: no cache. */
+	/* While the listener is down a change could pass unseen: no cache,
+	 * and derived tables are built for each request. */
+	cache_set_listening(up);
 	cache_set_enabled(up && cfg->response_cache);
 }
 

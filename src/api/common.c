@@ -39,10 +39,10 @@ int api_if_match_or_respond(const struct request *req, struct response *res, con
 	return -1;
 }
 
-int api_exec_or_respond(struct request *req, struct response *res, const char *stmt,
-			int nparams, const char *const *values, PGresult **out)
+/* 0 for DB_OK, else the problem for status in res and -1. */
+static int status_or_respond(struct response *res, enum db_status status)
 {
-	switch (db_exec(req->db, stmt, nparams, values, out)) {
+	switch (status) {
 	case DB_OK:
 		return 0;
 	case DB_UNAVAILABLE:
@@ -55,6 +55,18 @@ int api_exec_or_respond(struct request *req, struct response *res, const char *s
 	}
 	problem_send_internal(res);
 	return -1;
+}
+
+int api_exec_or_respond(struct request *req, struct response *res, const char *stmt,
+			int nparams, const char *const *values, PGresult **out)
+{
+	return status_or_respond(res, db_exec(req->db, stmt, nparams, values, out));
+}
+
+int api_batch_or_respond(struct request *req, struct response *res, const struct db_call *calls,
+			 size_t n)
+{
+	return status_or_respond(res, db_exec_batch(req->db, calls, n));
 }
 
 int api_found_or_respond(struct request *req, struct response *res, const char *stmt,

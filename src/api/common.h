@@ -21,6 +21,10 @@ struct response;
 int api_exec_or_respond(struct request *req, struct response *res, const char *stmt,
 			int nparams, const char *const *values, PGresult **out);
 
+/* The same for several statements in one round trip (db_exec_batch). */
+int api_batch_or_respond(struct request *req, struct response *res, const struct db_call *calls,
+			 size_t n);
+
 /*
  * The rows stmt finds for key (a path parameter, the statement's one
  * parameter) in *out, at least one; the caller PQclears it.  0, or -1 with

@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "api/common.h"
 #include "api/kit/demo_tables.h"
+#include "api/kit/table_memo.h"
 #include "api/kit/list.h"
 #include "config.h"
 #include "domain/disclosure.h"
@@ -136,8 +137,9 @@ struct demo_query {
 struct demo_page {
 	const struct demo_query *q;
 	const PGresult *ds;        /* the data set row */
-	const char *universe;
 	json_t *data;
+	struct buf text;           /* data as JSON text, rows shared (struct rendered) */
+	bool oom;
 	size_t count;
 	bool full;                 /* a row beyond the page exists */
 	/* The last row sent: characteristic, area code, category index. */
@@ -263,39 +265,84 @@ static int query_or_respond(struct request *req, struct response *res, struct de
 	return 0;
 }
 
-/* The data set asked for (or the default), checked to hold the
- * characteristic asked for; NULL after a problem. */
-static PGresult *dataset_or_respond(struct request *req, struct response *res, const struct demo_query *q)
-{
-	PGresult *ds = NULL;
-	const char *slug, *chars;
-	char detail[192];
+/* The data set row asked for (by slug, or the default) and every
+ * characteristic's universe, read once per change of the data and shared
+ * by every request (the memo kit), so that a request whose tables are
+ * built too answers without a round trip to the database. */
+struct catalogue {
+	PGresult *ds;           /* the data set row; no rows: no such data set */
+	PGresult *universes;
+};
 
-	if (!request_db_or_respond(req, res) ||
-	    (q->dataset ? api_exec_or_respond(req, res, "demographics_dataset", 1, &q->dataset, &ds)
-			: api_exec_or_respond(req, res, "demographics_dataset_latest", 0, NULL, &ds)))
+static void catalogue_free(void *v)
+{
+	struct catalogue *c = v;
+
+	if (!c)
+		return;
+	PQclear(c->ds);
+	PQclear(c->universes);
+	free(c);
+}
+
+static struct memo catalogues = MEMO_INIT(catalogue_free);
+
+static void *catalogue_build(struct request *req, struct response *res, void *arg)
+{
+	const char *slug = arg;
+	struct catalogue *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		problem_send_internal(res);
 		return NULL;
-	if (PQntuples(ds) == 0) {
+	}
+	if (!request_db_or_respond(req, res) ||
+	    (slug ? api_exec_or_respond(req, res, "demographics_dataset", 1, &slug, &c->ds)
+		  : api_exec_or_respond(req, res, "demographics_dataset_latest", 0, NULL, &c->ds)) ||
+	    api_exec_or_respond(req, res, "demographics_universe", 0, NULL, &c->universes)) {
+		catalogue_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* The catalogue for the data set asked for (or the default), checked to
+ * hold the characteristic asked for; -1 after a problem (nothing to
+ * release then). */
+static int catalogue_or_respond(struct request *req, struct response *res, const struct demo_query *q,
+				struct memo_ref *ref)
+{
+	const struct catalogue *c;
+	const char *slug, *chars;
+	char name[96], detail[192];
+
+	snprintf(name, sizeof(name), "dataset|%s", q->dataset ? q->dataset : "");
+	if (table_memo_get_or_respond(&catalogues, req, res, DATA_DEMOGRAPHICS | DATA_REFERENCE, name,
+				      catalogue_build, (void *)q->dataset, ref) != 0)
+		return -1;
+	c = ref->value;
+	if (PQntuples(c->ds) == 0) {
 		if (q->dataset) {
 			snprintf(detail, sizeof(detail), "there is no data set '%s'; see /v1/demographics/datasets", q->dataset);
 			problem_send_bad_parameter(res, "dataset", detail);
 		} else {
 			problem_send(res, 404, "not-found", "Not found", "No demographics data set has been loaded yet.");
 		}
-		PQclear(ds);
-		return NULL;
+		goto refuse;
 	}
-	slug = PQgetvalue(ds, 0, D_SLUG);
-	chars = db_get_text(ds, 0, D_CHARACTERISTICS);
+	slug = PQgetvalue(c->ds, 0, D_SLUG);
+	chars = db_get_text(c->ds, 0, D_CHARACTERISTICS);
 	for (size_t i = 0; i < q->ncharacteristics; i++)
 		if (!in_csv_list(chars ? chars : "", q->characteristics[i])) {
 			snprintf(detail, sizeof(detail), "data set '%s' has no characteristic '%.64s'; /v1/demographics/datasets/%s lists its characteristics",
 				 slug, q->characteristics[i], slug);
 			problem_send_bad_parameter(res, "characteristic", detail);
-			PQclear(ds);
-			return NULL;
+			goto refuse;
 		}
-	return ds;
+	return 0;
+refuse:
+	memo_release(&catalogues, ref);
+	return -1;
 }
 
 /* What a characteristic's counts count. */
@@ -334,17 +381,86 @@ static int codes_known_or_respond(struct response *res, const struct demo_query 
 	return 0;
 }
 
+/*
+ * Every published cell's row of one table, rendered once per table and
+ * shared by every request that slices it (jansson counts references
+ * atomically and never writes to a value it dumps).  The table is held
+ * with them: the slicing reads its codes.
+ */
+struct rendered {
+	struct memo_ref table;   /* a const struct demo_table */
+	json_t **rows;           /* nareas * ncats; NULL where no row is published */
+	char **texts;            /* each row as the response dumps it */
+	size_t n;
+};
+
+static void rendered_free(void *v)
+{
+	struct rendered *r = v;
+
+	if (!r)
+		return;
+	for (size_t i = 0; r->rows && i < r->n; i++)
+		json_decref(r->rows[i]);
+	for (size_t i = 0; r->texts && i < r->n; i++)
+		free(r->texts[i]);
+	free(r->rows);
+	free(r->texts);
+	demo_tables_release(&r->table);
+	free(r);
+}
+
+static struct memo renderings = MEMO_INIT(rendered_free);
+
+struct render_of {
+	const PGresult *ds;
+	const char *universe, *characteristic;
+};
+
+static void *rendered_build(struct request *req, struct response *res, void *arg)
+{
+	const struct render_of *w = arg;
+	struct rendered *r = calloc(1, sizeof(*r));
+	const struct demo_table *t;
+
+	if (!r) {
+		problem_send_internal(res);
+		return NULL;
+	}
+	if (demo_tables_get_or_respond(req, res, PQgetvalue(w->ds, 0, D_ID), w->characteristic,
+				       &r->table) != 0)
+		goto fail;
+	t = r->table.value;
+	r->n = t->nareas * t->ncats;
+	if (!(r->rows = calloc(r->n + 1, sizeof(*r->rows))) ||
+	    !(r->texts = calloc(r->n + 1, sizeof(*r->texts))))
+		goto oom;
+	for (size_t i = 0; i < r->n; i++)
+		if (t->values[i] >= 0 &&
+		    (!(r->rows[i] = observation_json(t, i / t->ncats, i % t->ncats, PQgetvalue(w->ds, 0, D_SLUG),
+						     w->universe, PQgetvalue(w->ds, 0, D_REFERENCE))) ||
+		     !(r->texts[i] = json_dumps(r->rows[i], RESPONSE_JSON_FLAGS))))
+			goto oom;
+	return r;
+oom:
+	problem_send_internal(res);
+fail:
+	rendered_free(r);
+	return NULL;
+}
+
 /* The rows of one table the query selects, until the page is full. */
-static void append_rows(struct request *req, struct demo_page *pg, const struct demo_table *t)
+static void append_rows(struct demo_page *pg, const struct rendered *r)
 {
 	const struct demo_query *q = pg->q;
+	const struct demo_table *t = r->table.value;
 
 	for (size_t a = 0; a < t->nareas && !pg->full; a++) {
 		if ((q->nareas && !in_list(q->areas, q->nareas, t->areas[a].code)) ||
 		    (q->area_kind && strcmp(t->areas[a].kind, q->area_kind) != 0))
 			continue;
 		for (size_t c = 0; c < t->ncats; c++) {
-			if (t->values[a * t->ncats + c] < 0 ||
+			if (!r->rows[a * t->ncats + c] ||
 			    (q->ncategories && !in_list(q->categories, q->ncategories, t->cats[c].code)) ||
 			    !after_cursor(q, t->characteristic, t->areas[a].code, (long)c))
 				continue;
@@ -354,8 +470,10 @@ static void append_rows(struct request *req, struct demo_page *pg, const struct 
 				pg->full = true;
 				break;
 			}
-			json_array_append_new(pg->data, observation_json(t, a, c, PQgetvalue(pg->ds, 0, D_SLUG),
-									   pg->universe, PQgetvalue(pg->ds, 0, D_REFERENCE)));
+			if (json_array_append(pg->data, r->rows[a * t->ncats + c]) ||
+			    buf_append_str(&pg->text, pg->count ? "," : "[") ||
+			    buf_append_str(&pg->text, r->texts[a * t->ncats + c]))
+				pg->oom = true;
 			snprintf(pg->key_char, sizeof(pg->key_char), "%s", t->characteristic);
 			snprintf(pg->key_area, sizeof(pg->key_area), "%s", t->areas[a].code);
 			snprintf(pg->key_cat, sizeof(pg->key_cat), "%zu", c);
@@ -368,16 +486,21 @@ static void append_rows(struct request *req, struct demo_page *pg, const struct 
 static int append_characteristic(struct request *req, struct response *res, struct demo_page *pg,
 				 const PGresult *universes, const char *ch)
 {
+	struct render_of w = { pg->ds, universe_of(pg->ds, universes, ch), ch };
 	struct memo_ref ref;
+	const struct rendered *r;
+	char name[MEMO_KEY_MAX];
 	int rc;
 
-	pg->universe = universe_of(pg->ds, universes, ch);
-	if (demo_tables_get_or_respond(req, res, PQgetvalue(pg->ds, 0, D_ID), ch, &ref) != 0)
+	snprintf(name, sizeof(name), "%s|%s", PQgetvalue(pg->ds, 0, D_ID), ch);
+	if (table_memo_get_or_respond(&renderings, req, res, DATA_DEMOGRAPHICS | DATA_REFERENCE, name,
+				      rendered_build, &w, &ref) != 0)
 		return -1;
-	rc = codes_known_or_respond(res, pg->q, ref.value, PQgetvalue(pg->ds, 0, D_SLUG));
+	r = ref.value;
+	rc = codes_known_or_respond(res, pg->q, r->table.value, PQgetvalue(pg->ds, 0, D_SLUG));
 	if (rc == 0)
-		append_rows(req, pg, ref.value);
-	demo_tables_release(&ref);
+		append_rows(pg, r);
+	memo_release(&renderings, &ref);
 	return rc;
 }
 
@@ -399,42 +522,48 @@ static json_t *list_meta(const PGresult *ds, unsigned threshold, size_t count)
 static void demographics_list(struct request *req, struct response *res)
 {
 	struct demo_query q = { 0 };
-	struct demo_page pg = { .q = &q };
-	PGresult *ds = NULL, *universes = NULL;
+	struct demo_page pg = { .q = &q, .text = BUF_INIT };
+	struct memo_ref cat = { 0 };
+	const struct catalogue *c;
 	const char *chars;
 	char *char_list = NULL, *save = NULL;
 
-	if (query_or_respond(req, res, &q) || !(ds = dataset_or_respond(req, res, &q)) ||
-	    api_exec_or_respond(req, res, "demographics_universe", 0, NULL, &universes))
+	if (query_or_respond(req, res, &q) || catalogue_or_respond(req, res, &q, &cat))
 		goto done;
-	chars = db_get_text(ds, 0, D_CHARACTERISTICS);
+	c = cat.value;
+	chars = db_get_text(c->ds, 0, D_CHARACTERISTICS);
 	if (!(char_list = strdup(chars ? chars : ""))) {
 		problem_send_internal(res);
 		goto done;
 	}
-	pg.ds = ds;
+	pg.ds = c->ds;
 	pg.data = json_array();
 	for (char *ch = strtok_r(char_list, ",", &save); ch && !pg.full; ch = strtok_r(NULL, ",", &save)) {
 		if ((q.ncharacteristics && !in_list(q.characteristics, q.ncharacteristics, ch)) ||
 		    (q.page.after && strcmp(ch, q.after_char) < 0))
 			continue;
-		if (append_characteristic(req, res, &pg, universes, ch) != 0)
+		if (append_characteristic(req, res, &pg, c->universes, ch) != 0)
 			goto done;
+	}
+	if (pg.oom || buf_append_str(&pg.text, pg.count ? "]" : "[]")) {
+		problem_send_internal(res);
+		goto done;
 	}
 	{
 		const char *next[3] = { pg.key_char, pg.key_area, pg.key_cat };
 
 		/* list_respond sets meta's count to the rows shown, pg.count. */
-		list_respond(req, res, &q.page, pg.data, pg.full ? next : NULL,
-			     list_meta(ds, req->cfg->suppress_below, pg.count),
-			     observation_csv, API_COUNT(observation_csv));
+		list_respond_rendered(req, res, &q.page, pg.data, buf_cstr(&pg.text), pg.text.len,
+				      pg.full ? next : NULL,
+				      list_meta(c->ds, req->cfg->suppress_below, pg.count),
+				      observation_csv, API_COUNT(observation_csv));
 	}
 	pg.data = NULL;
 done:
 	json_decref(pg.data);
+	buf_release(&pg.text);
 	free(char_list);
-	PQclear(ds);
-	PQclear(universes);
+	memo_release(&catalogues, &cat);
 }
 
 static int demographics_init(const struct config *cfg, char *err, size_t errlen)

@@ -24,12 +24,23 @@
  * dead database costs one connect attempt per interval, not per request. */
 #define RECONNECT_INTERVAL_MS 200
 
+/* A statement queued by db_defer; its values are copied into the same
+ * allocation, after the struct. */
+struct deferred {
+	const char *stmt;
+	int nparams;
+	const char **values;
+};
+
 struct db_conn {
 	PGconn *pg;
 	bool in_use;
 	bool in_tx;
+	bool begin_pending;   /* db_begin said so; BEGIN goes out with the next statement */
 	bool was_open;   /* has had a connection before: the next open is a reconnect */
 	char sqlstate[6];
+	struct deferred *queued[DB_BATCH_MAX];   /* db_defer's, oldest first */
+	size_t nqueued;
 };
 
 static struct {
@@ -225,6 +236,25 @@ static long ms_since(const struct timespec *t)
  * result is still owed on it); otherwise the first error result, or the
  * last result, as PQexec would return.
  */
+static bool wait_for_result(PGconn *pg, const struct timespec *since, long wait_ms)
+{
+	while (PQisBusy(pg)) {
+		long left = wait_ms - ms_since(since);
+		struct pollfd pfd = { .fd = PQsocket(pg), .events = POLLIN };
+
+		if (left <= 0)
+			return false;
+		if (pfd.fd < 0)
+			break;
+		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+			break;
+		/* 0: the connection broke; PQgetResult then reports it. */
+		if (PQconsumeInput(pg) == 0)
+			break;
+	}
+	return true;
+}
+
 static PGresult *await_result(PGconn *pg, long wait_ms, bool *timed_out)
 {
 	struct timespec since;
@@ -233,22 +263,10 @@ static PGresult *await_result(PGconn *pg, long wait_ms, bool *timed_out)
 	*timed_out = false;
 	clock_gettime(CLOCK_MONOTONIC, &since);
 	for (;;) {
-		while (PQisBusy(pg)) {
-			long left = wait_ms - ms_since(&since);
-			struct pollfd pfd = { .fd = PQsocket(pg), .events = POLLIN };
-
-			if (left <= 0) {
-				PQclear(kept);
-				*timed_out = true;
-				return NULL;
-			}
-			if (pfd.fd < 0)
-				break;
-			if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
-				break;
-			/* 0: the connection broke; PQgetResult then reports it. */
-			if (PQconsumeInput(pg) == 0)
-				break;
+		if (!wait_for_result(pg, &since, wait_ms)) {
+			PQclear(kept);
+			*timed_out = true;
+			return NULL;
 		}
 		r = PQgetResult(pg);
 		if (!r)
@@ -396,12 +414,20 @@ struct db_conn *db_acquire(void)
 	return c;
 }
 
+static void drop_queued(struct db_conn *c)
+{
+	for (size_t i = 0; i < c->nqueued; i++)
+		free(c->queued[i]);
+	c->nqueued = 0;
+}
+
 void db_release(struct db_conn *c)
 {
 	if (!c)
 		return;
 	if (c->in_tx)
 		db_rollback(c);
+	drop_queued(c);
 	if (c->pg && PQstatus(c->pg) != CONNECTION_OK) {
 		PQfinish(c->pg);
 		c->pg = NULL;
@@ -507,6 +533,8 @@ static enum db_status run(struct db_conn *c, const char *stmt, int nparams,
 	return status;
 }
 
+static enum db_status pipeline(struct db_conn *c, const struct db_call *calls, size_t n, bool commit);
+
 enum db_status db_exec(struct db_conn *c, const char *stmt, int nparams,
 		       const char *const *values, PGresult **out)
 {
@@ -514,6 +542,11 @@ enum db_status db_exec(struct db_conn *c, const char *stmt, int nparams,
 
 	if (out)
 		*out = NULL;
+	if (c->begin_pending || c->nqueued) {
+		const struct db_call call = { stmt, nparams, values, out };
+
+		return pipeline(c, &call, 1, false);
+	}
 	status = run(c, stmt, nparams, values, out);
 	/* An idle pooled connection may have died with a database restart;
 	 * outside a transaction nothing is lost by retrying once afresh. */
@@ -542,26 +575,32 @@ static enum db_status simple(struct db_conn *c, const char *sql)
 
 enum db_status db_begin(struct db_conn *c)
 {
-	enum db_status status = simple(c, "BEGIN");
-
-	if (status == DB_UNAVAILABLE && conn_open(c) == 0)
-		status = simple(c, "BEGIN");
-	c->in_tx = status == DB_OK;
-	return status;
+	c->begin_pending = true;
+	c->in_tx = true;
+	return DB_OK;
 }
 
 enum db_status db_commit(struct db_conn *c)
 {
-	enum db_status status = simple(c, "COMMIT");
+	enum db_status status = DB_OK;
 
+	/* A transaction that ran nothing has nothing to commit. */
+	if (!c->begin_pending || c->nqueued)
+		status = pipeline(c, NULL, 0, true);
+	c->begin_pending = false;
 	c->in_tx = false;
 	return status;
 }
 
 void db_rollback(struct db_conn *c)
 {
-	if (c->pg && PQstatus(c->pg) == CONNECTION_OK)
+	drop_queued(c);
+	if (c->begin_pending) {
+		/* BEGIN never went out. */
+		c->begin_pending = false;
+	} else if (c->pg && PQstatus(c->pg) == CONNECTION_OK) {
 		(void)simple(c, "ROLLBACK");
+	}
 	c->in_tx = false;
 }
 
@@ -589,4 +628,179 @@ long long db_get_ll(const PGresult *r, int row, int col)
 const char *db_get_text(const PGresult *r, int row, int col)
 {
 	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+/* ---- pipelines (libpq pipeline mode) ------------------------------------ */
+
+/* One query of a pipeline: a registered statement, or SQL without
+ * parameters (BEGIN, COMMIT). */
+struct piece {
+	const char *stmt, *sql;
+	int nparams;
+	const char *const *values;
+	PGresult **out;
+};
+
+#define PIECES_MAX (2 + 2 * DB_BATCH_MAX)
+
+static int send_piece(PGconn *pg, const struct piece *p)
+{
+	return p->sql ? PQsendQueryParams(pg, p->sql, 0, NULL, NULL, NULL, NULL, 0)
+		      : PQsendQueryPrepared(pg, p->stmt, p->nparams, p->values, NULL, NULL, 0);
+}
+
+/* The connection is in a state we cannot trust (lost, or out of step with
+ * its pipeline): give it up; the server rolls back what it held. */
+static enum db_status drop_conn(struct db_conn *c, enum db_status status)
+{
+	if (status == DB_OK)
+		status = DB_UNAVAILABLE;
+	if (status == DB_UNAVAILABLE)
+		stat_bump(&counters.unavailable);
+	PQfinish(c->pg);
+	c->pg = NULL;
+	c->in_tx = false;
+	return status;
+}
+
+/* Read the n pieces' results into res[] and the closing sync.  The first
+ * failure is the status; false in *in_step when the connection can no
+ * longer be trusted (lost, no answer, results out of step). */
+static enum db_status read_pipeline(struct db_conn *c, const struct piece *p, size_t n,
+				    PGresult **res, bool *in_step, bool *timed_out)
+{
+	enum db_status status = DB_OK;
+	struct timespec since;
+	PGresult *r;
+
+	*in_step = false;
+	*timed_out = false;
+	clock_gettime(CLOCK_MONOTONIC, &since);
+	for (size_t i = 0; i < n; i++) {
+		if (!(*timed_out = !wait_for_result(c->pg, &since, pool.answer_wait_ms)) &&
+		    (r = PQgetResult(c->pg)) != NULL) {
+			res[i] = r;
+			if (status == DB_OK && PQresultStatus(r) != PGRES_TUPLES_OK &&
+			    PQresultStatus(r) != PGRES_COMMAND_OK)
+				status = PQresultStatus(r) == PGRES_PIPELINE_ABORTED ? DB_ERROR
+					: classify(c, r, p[i].sql ? p[i].sql : p[i].stmt);
+			/* Each query's results end with a NULL. */
+			if (wait_for_result(c->pg, &since, pool.answer_wait_ms) &&
+			    (r = PQgetResult(c->pg)) == NULL && PQstatus(c->pg) == CONNECTION_OK)
+				continue;
+			PQclear(r);
+		}
+		return status;
+	}
+	if (!(*timed_out = !wait_for_result(c->pg, &since, pool.answer_wait_ms))) {
+		r = PQgetResult(c->pg);
+		*in_step = PQresultStatus(r) == PGRES_PIPELINE_SYNC && PQexitPipelineMode(c->pg) == 1;
+		PQclear(r);
+	}
+	return status;
+}
+
+/* Send the pieces in one pipeline and read every result: one round trip. */
+static enum db_status run_pipeline(struct db_conn *c, const struct piece *p, size_t n)
+{
+	PGresult *res[PIECES_MAX] = { NULL };
+	enum db_status status;
+	bool in_step, timed_out;
+	size_t i = 0;
+
+	if (!c->pg)
+		return DB_UNAVAILABLE;
+	c->sqlstate[0] = '\0';
+	if (PQenterPipelineMode(c->pg) == 1)
+		for (i = 0; i < n && send_piece(c->pg, &p[i]) == 1; i++)
+			;
+	if (i < n || PQpipelineSync(c->pg) != 1)
+		return drop_conn(c, DB_UNAVAILABLE);
+	status = read_pipeline(c, p, n, res, &in_step, &timed_out);
+	if (timed_out)
+		status = no_answer(c, p[0].sql ? p[0].sql : p[0].stmt);
+	else if (!in_step)
+		status = drop_conn(c, status);
+	for (i = 0; i < n; i++) {
+		if (status == DB_OK && p[i].out)
+			*p[i].out = res[i];
+		else
+			PQclear(res[i]);
+	}
+	return status;
+}
+
+/*
+ * BEGIN if it is pending, the queued statements, the calls, and COMMIT when
+ * commit: all in one round trip.  Before the transaction has begun nothing
+ * is lost by retrying once on a fresh connection, as db_exec does.
+ */
+static enum db_status pipeline(struct db_conn *c, const struct db_call *calls, size_t n, bool commit)
+{
+	struct piece p[PIECES_MAX];
+	PGresult *done = NULL;
+	bool opening = c->begin_pending || !c->in_tx;
+	enum db_status status;
+	size_t k = 0;
+
+	if (c->begin_pending)
+		p[k++] = (struct piece){ .sql = "BEGIN" };
+	for (size_t i = 0; i < c->nqueued; i++)
+		p[k++] = (struct piece){ .stmt = c->queued[i]->stmt, .nparams = c->queued[i]->nparams,
+					 .values = c->queued[i]->values };
+	for (size_t i = 0; i < n; i++) {
+		p[k++] = (struct piece){ .stmt = calls[i].stmt, .nparams = calls[i].nparams,
+					 .values = calls[i].values, .out = calls[i].out };
+		if (calls[i].out)
+			*calls[i].out = NULL;
+	}
+	if (commit)
+		p[k++] = (struct piece){ .sql = "COMMIT", .out = &done };
+	status = run_pipeline(c, p, k);
+	if (status == DB_UNAVAILABLE && opening && !commit && conn_open(c) == 0)
+		status = run_pipeline(c, p, k);
+	/* A COMMIT of a transaction that had failed answers ROLLBACK. */
+	if (status == DB_OK && done && strcmp(PQcmdStatus(done), "COMMIT") != 0)
+		status = DB_ERROR;
+	PQclear(done);
+	drop_queued(c);
+	if (c->begin_pending)
+		c->in_tx = c->pg != NULL;
+	c->begin_pending = false;
+	/* A failed statement before COMMIT left the transaction open. */
+	if (commit && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+		(void)simple(c, "ROLLBACK");
+	return status;
+}
+
+enum db_status db_exec_batch(struct db_conn *c, const struct db_call *calls, size_t n)
+{
+	if (n > DB_BATCH_MAX)
+		return DB_ERROR;
+	return pipeline(c, calls, n, false);
+}
+
+enum db_status db_defer(struct db_conn *c, const char *stmt, int nparams,
+			const char *const *values)
+{
+	size_t size = sizeof(struct deferred) + (size_t)nparams * sizeof(char *);
+	struct deferred *d;
+	char *text;
+
+	for (int i = 0; i < nparams; i++)
+		size += values[i] ? strlen(values[i]) + 1 : 0;
+	if (c->nqueued >= DB_BATCH_MAX || !(d = malloc(size)))
+		return DB_ERROR;
+	d->stmt = stmt;
+	d->nparams = nparams;
+	d->values = (const char **)(d + 1);
+	text = (char *)(d->values + nparams);
+	for (int i = 0; i < nparams; i++) {
+		size_t len = values[i] ? strlen(values[i]) + 1 : 0;
+
+		d->values[i] = values[i] ? memcpy(text, values[i], len) : NULL;
+		text += len;
+	}
+	c->queued[c->nqueued++] = d;
+	return DB_OK;
 }

@@ -86,12 +86,48 @@ __attribute__((warn_unused_result))
 enum db_status db_exec(struct db_conn *c, const char *stmt, int nparams,
 		       const char *const *values, PGresult **out);
 
-/* Transactions: BEGIN / COMMIT / ROLLBACK. */
+/*
+ * Several registered statements in one round trip (libpq pipeline mode):
+ * each call's *out (when out is non-NULL) is set as db_exec would, all of
+ * them NULL unless the whole batch is DB_OK.  The statements run in order;
+ * after the first that fails the rest are skipped, and that failure is the
+ * batch's.  Outside a transaction they share one implicit transaction.
+ */
+struct db_call {
+	const char *stmt;
+	int nparams;
+	const char *const *values;
+	PGresult **out;
+};
+
+#define DB_BATCH_MAX 8
+
+__attribute__((warn_unused_result))
+enum db_status db_exec_batch(struct db_conn *c, const struct db_call *calls, size_t n);
+
+/*
+ * Transactions: BEGIN / COMMIT / ROLLBACK, sent with the statements around
+ * them so that they cost no round trip of their own: db_begin only notes
+ * the transaction, and BEGIN goes out in one pipeline with the next
+ * statement (a transaction that ran nothing sends nothing at all).
+ */
 __attribute__((warn_unused_result))
 enum db_status db_begin(struct db_conn *c);
 __attribute__((warn_unused_result))
 enum db_status db_commit(struct db_conn *c);
 void db_rollback(struct db_conn *c);
+
+/*
+ * Queue a registered statement whose result nobody reads, inside the
+ * transaction, to go out with the next statement, batch or COMMIT on c (one
+ * round trip for all of them).  The values are copied.  Its failure is the
+ * failure of that next call (a failed COMMIT for the write frame: a 503);
+ * ROLLBACK discards what is queued.  DB_ERROR when memory ran out or more
+ * than DB_BATCH_MAX are queued.
+ */
+__attribute__((warn_unused_result))
+enum db_status db_defer(struct db_conn *c, const char *stmt, int nparams,
+			const char *const *values);
 
 /* SQLSTATE of the last failed statement on c ("" when none). */
 const char *db_last_sqlstate(const struct db_conn *c);

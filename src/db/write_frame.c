@@ -30,21 +30,6 @@ const struct db_statement write_frame_statements[] = {
 const unsigned write_frame_nstatements =
 	sizeof(write_frame_statements) / sizeof(write_frame_statements[0]);
 
-enum db_status idempotency_claim(struct db_conn *c, const char *org_id, const char *key,
-				 bool *claimed)
-{
-	const char *p[2] = { org_id, key };
-	PGresult *r = NULL;
-	enum db_status st = db_exec(c, "write_idem_lock", 2, p, &r);
-
-	*claimed = false;
-	if (st != DB_OK)
-		return st;
-	*claimed = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
-	PQclear(r);
-	return DB_OK;
-}
-
 void idempotency_answer_release(struct idempotency_answer *a)
 {
 	free(a->body);
@@ -66,38 +51,54 @@ static char *copy_nullable(const PGresult *r, int col, bool *oom)
 	return s;
 }
 
-enum db_status idempotency_find(struct db_conn *c, const char *org_id, const char *key,
-				struct idempotency_answer *out, bool *found)
+/* The stored answer in row 0 of r into out; -1 when memory ran out
+ * (nothing left to free then). */
+static int answer_read(const PGresult *r, struct idempotency_answer *out)
 {
-	const char *p[2] = { org_id, key };
-	PGresult *r = NULL;
-	enum db_status st = db_exec(c, "write_idem_get", 2, p, &r);
 	bool oom = false;
 
-	*found = false;
+	snprintf(out->request_hash, sizeof(out->request_hash), "%s", PQgetvalue(r, 0, 0));
+	out->status = atoi(PQgetvalue(r, 0, 1));
+	snprintf(out->content_type, sizeof(out->content_type), "%s", PQgetvalue(r, 0, 2));
+	out->body_len = (size_t)PQgetlength(r, 0, 3);
+	out->body = malloc(out->body_len + 1);
+	if (out->body)
+		memcpy(out->body, PQgetvalue(r, 0, 3), out->body_len + 1);
+	else
+		oom = true;
+	out->location = copy_nullable(r, 4, &oom);
+	out->etag = copy_nullable(r, 5, &oom);
+	if (!oom)
+		return 0;
+	log_event(LOG_ERROR, "out of memory reading a stored idempotent answer", NULL);
+	idempotency_answer_release(out);
+	return -1;
+}
+
+enum db_status idempotency_claim_find(struct db_conn *c, const char *org_id, const char *key,
+				      bool *claimed, struct idempotency_answer *out, bool *found)
+{
+	const char *p[2] = { org_id, key };
+	PGresult *lock = NULL, *got = NULL;
+	const struct db_call calls[2] = {
+		{ "write_idem_lock", 2, p, &lock },
+		{ "write_idem_get", 2, p, &got },
+	};
+	enum db_status st = db_exec_batch(c, calls, 2);
+
+	*claimed = *found = false;
 	memset(out, 0, sizeof(*out));
-	if (st != DB_OK)
-		return st;
-	if (PQntuples(r) == 1) {
-		snprintf(out->request_hash, sizeof(out->request_hash), "%s", PQgetvalue(r, 0, 0));
-		out->status = atoi(PQgetvalue(r, 0, 1));
-		snprintf(out->content_type, sizeof(out->content_type), "%s", PQgetvalue(r, 0, 2));
-		out->body_len = (size_t)PQgetlength(r, 0, 3);
-		out->body = malloc(out->body_len + 1);
-		if (out->body)
-			memcpy(out->body, PQgetvalue(r, 0, 3), out->body_len + 1);
-		else
-			oom = true;
-		out->location = copy_nullable(r, 4, &oom);
-		out->etag = copy_nullable(r, 5, &oom);
-		if (oom) {
-			log_event(LOG_ERROR, "out of memory reading a stored idempotent answer", NULL);
-			idempotency_answer_release(out);
-			st = DB_ERROR;
+	if (st == DB_OK) {
+		*claimed = PQntuples(lock) == 1 && strcmp(PQgetvalue(lock, 0, 0), "t") == 0;
+		if (*claimed && PQntuples(got) == 1) {
+			if (answer_read(got, out) == 0)
+				*found = true;
+			else
+				st = DB_ERROR;
 		}
-		*found = !oom;
 	}
-	PQclear(r);
+	PQclear(lock);
+	PQclear(got);
 	return st;
 }
 
@@ -108,20 +109,20 @@ enum db_status idempotency_store(struct db_conn *c, const struct idempotency_rec
 			     rec->content_type, rec->body, rec->location, rec->etag };
 
 	snprintf(status, sizeof(status), "%d", rec->status);
-	return db_exec(c, "write_idem_put", 8, p, NULL);
+	return db_defer(c, "write_idem_put", 8, p);
 }
 
 enum db_status idempotency_sweep(struct db_conn *c)
 {
-	return db_exec(c, "write_idem_sweep", 0, NULL, NULL);
+	return db_defer(c, "write_idem_sweep", 0, NULL);
 }
 
-enum db_status audit_insert(struct db_conn *c, const struct audit_event *e)
+enum db_status audit_insert(struct db_conn *c, const struct audit_event *e, bool queued)
 {
 	char status[12];
 	const char *p[7] = { e->org_id, e->key_prefix, e->request_id, e->action,
 			     e->target, e->outcome, status };
 
 	snprintf(status, sizeof(status), "%d", e->status);
-	return db_exec(c, "write_audit", 7, p, NULL);
+	return queued ? db_defer(c, "write_audit", 7, p) : db_exec(c, "write_audit", 7, p, NULL);
 }

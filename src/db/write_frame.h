@@ -7,6 +7,10 @@
  * caller began (db_begin), except audit_insert after a ROLLBACK, which
  * stands alone.  None of them commits.  Register write_frame_statements
  * once at start (db_register_statements).
+ *
+ * Round trips: the claim and the look-up of a stored answer go out with
+ * BEGIN in one pipeline; the stored answer, the sweep and the audit event
+ * of a success are queued (db_defer) and go out with COMMIT.
  */
 #ifndef EQ_DB_WRITE_FRAME_H
 #define EQ_DB_WRITE_FRAME_H
@@ -18,15 +22,6 @@
 
 extern const struct db_statement write_frame_statements[];
 extern const unsigned write_frame_nstatements;
-
-/*
- * Take the transaction-scoped lock on (org_id, key).  DB_OK with *claimed
- * false: another transaction holds it now (a request with the same key in
- * flight); the lock is never waited for.
- */
-__attribute__((warn_unused_result))
-enum db_status idempotency_claim(struct db_conn *c, const char *org_id, const char *key,
-				 bool *claimed);
 
 /* The answer a write gave, as stored with its key. */
 struct idempotency_answer {
@@ -40,13 +35,18 @@ struct idempotency_answer {
 };
 
 /*
- * The answer stored for (org_id, key) into *out, which the caller frees
- * with idempotency_answer_release when *found.  Any status but DB_OK leaves
- * *found false and nothing to free; memory running out is DB_ERROR.
+ * Take the transaction-scoped lock on (org_id, key) and, when taken, read
+ * the answer stored for it, in one round trip (the look-up runs after the
+ * lock, with its own snapshot, so it sees whatever the last holder
+ * committed).  DB_OK with *claimed false: another transaction holds it now
+ * (a request with the same key in flight); the lock is never waited for.
+ * When *found, *out holds the answer, which the caller frees with
+ * idempotency_answer_release; any other outcome leaves nothing to free.
+ * Memory running out is DB_ERROR.
  */
 __attribute__((warn_unused_result))
-enum db_status idempotency_find(struct db_conn *c, const char *org_id, const char *key,
-				struct idempotency_answer *out, bool *found);
+enum db_status idempotency_claim_find(struct db_conn *c, const char *org_id, const char *key,
+				      bool *claimed, struct idempotency_answer *out, bool *found);
 void idempotency_answer_release(struct idempotency_answer *a);
 
 /* What idempotency_store records; every pointer is borrowed for the call.
@@ -57,10 +57,12 @@ struct idempotency_record {
 	const char *content_type, *body, *location, *etag;
 };
 
+/* Queued to go out with the COMMIT (db_defer). */
 __attribute__((warn_unused_result))
 enum db_status idempotency_store(struct db_conn *c, const struct idempotency_record *rec);
 
-/* Delete answers past their promise (kept 24 hours, swept after 48). */
+/* Delete answers past their promise (kept 24 hours, swept after 48).
+ * Queued to go out with the COMMIT (db_defer). */
 __attribute__((warn_unused_result))
 enum db_status idempotency_sweep(struct db_conn *c);
 
@@ -71,7 +73,8 @@ struct audit_event {
 	int status;
 };
 
+/* Run now (queued: false), or queued to go out with the COMMIT. */
 __attribute__((warn_unused_result))
-enum db_status audit_insert(struct db_conn *c, const struct audit_event *e);
+enum db_status audit_insert(struct db_conn *c, const struct audit_event *e, bool queued);
 
 #endif

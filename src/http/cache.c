@@ -40,6 +40,7 @@ static pthread_mutex_t stripes[CACHE_STRIPES];
 static _Atomic uint64_t epoch = 1;
 static _Atomic uint64_t area_counter[NAREAS];
 static atomic_bool enabled = false;
+static atomic_bool listening = false;
 static _Atomic uint64_t stat_hits, stat_misses, stat_not_modified, stat_stores;
 
 static const char *const area_names[NAREAS] = {
@@ -102,12 +103,10 @@ static uint64_t local_day(void)
 	return day;
 }
 
-uint64_t cache_generation_for(unsigned areas)
+static uint64_t generation_of(unsigned areas)
 {
 	uint64_t sum = 0;
 
-	if (!atomic_load(&enabled))
-		return 0;
 	for (unsigned i = 0; i < NAREAS; i++)
 		if (areas & (1u << i))
 			sum += atomic_load(&area_counter[i]);
@@ -116,6 +115,16 @@ uint64_t cache_generation_for(unsigned areas)
 	 * stale. */
 	sum += local_day() << 20;
 	return (atomic_load(&epoch) << 40) | (sum & (((uint64_t)1 << 40) - 1));
+}
+
+uint64_t cache_generation_for(unsigned areas)
+{
+	return atomic_load(&enabled) ? generation_of(areas) : 0;
+}
+
+uint64_t cache_data_generation_for(unsigned areas)
+{
+	return atomic_load(&listening) ? generation_of(areas) : 0;
 }
 
 uint64_t cache_generation(void)
@@ -129,6 +138,12 @@ void cache_set_enabled(bool on)
 	 * stale from now on. */
 	atomic_fetch_add(&epoch, 1);
 	atomic_store(&enabled, on);
+}
+
+void cache_set_listening(bool up)
+{
+	atomic_fetch_add(&epoch, 1);
+	atomic_store(&listening, up);
 }
 
 void cache_invalidate(unsigned areas)

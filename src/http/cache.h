@@ -56,6 +56,16 @@ uint64_t cache_generation(void);
 uint64_t cache_generation_for(unsigned areas);
 /* Called by the listener. */
 void cache_set_enabled(bool enabled);
+
+/*
+ * The data generation of areas for tables derived from the data (the memo
+ * kit, api/kit/memo.h), whether or not responses are cached: it changes on
+ * every change those areas see, and is 0 ("build every time") only while the
+ * change listener is not connected, so that a change can never pass unseen.
+ * cache_set_listening is the listener's report of that.
+ */
+uint64_t cache_data_generation_for(unsigned areas);
+void cache_set_listening(bool up);
 void cache_invalidate(unsigned areas);
 
 /*

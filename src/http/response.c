@@ -19,7 +19,7 @@
 
 /* Shares and ratios are published to a fixed precision, so give jansson
  * enough digits to print them exactly and no more. */
-#define JSON_DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))
+#define JSON_DUMP_FLAGS RESPONSE_JSON_FLAGS
 
 void response_init(struct response *res)
 {
@@ -436,4 +436,52 @@ void problem_send_internal(struct response *res)
 {
 	problem_send(res, 500, "internal", "Internal error",
 		     "The request could not be completed; the error has been logged with this request's id.");
+}
+
+/* The JSON body {"data", "links", "meta"} around data_text, as
+ * response_list would dump it (objects keep their keys' order). */
+static int rendered_body(struct buf *b, const char *data_text, size_t data_len,
+			 const json_t *links, const json_t *meta)
+{
+	char *l = json_dumps(links, JSON_DUMP_FLAGS), *m = json_dumps(meta, JSON_DUMP_FLAGS);
+	int rc = -1;
+
+	buf_reset(b);
+	if (l && m && buf_append_str(b, "{\"data\":") == 0 && buf_append(b, data_text, data_len) == 0 &&
+	    buf_appendf(b, ",\"links\":%s,\"meta\":%s}", l, m) == 0)
+		rc = 0;
+	free(l);
+	free(m);
+	return rc;
+}
+
+void response_list_rendered(const struct request *req, struct response *res,
+			    json_t *data, const char *data_text, size_t data_len, json_t *meta,
+			    const char *next_cursor, const struct csv_column *columns,
+			    size_t ncolumns)
+{
+	struct buf self = BUF_INIT, next = BUF_INIT;
+	json_t *links = NULL;
+
+	if (!data_text || (req->format == FORMAT_CSV && columns)) {
+		response_list(req, res, data, meta, next_cursor, columns, ncolumns);
+		return;
+	}
+	json_decref(data);
+	if (!meta || build_link(req, query_get(&req->query, "cursor"), &self) ||
+	    (next_cursor && build_link(req, next_cursor, &next)) ||
+	    !(links = json_pack("{s:s, s:s?}", "self", buf_cstr(&self), "next",
+				next_cursor ? buf_cstr(&next) : NULL)) ||
+	    (!next_cursor && json_object_set_new(links, "next", json_null())) ||
+	    rendered_body(&res->body, data_text, data_len, links, meta) != 0) {
+		buf_reset(&res->body);
+		problem_send_internal(res);
+	} else {
+		res->status = 200;
+		res->content_type = "application/json";
+	}
+	json_decref(links);
+	json_decref(meta);
+	buf_release(&self);
+	buf_release(&next);
 }

@@ -122,6 +122,22 @@ void response_list(const struct request *req, struct response *res,
 		   const struct csv_column *columns, size_t ncolumns);
 
 /*
+ * response_list for rows the caller rendered once and shares: data_text
+ * (borrowed; NULL: none) is data as compact JSON text, an array, put into
+ * the JSON body as it is, byte for byte what dumping data would give.  A
+ * CSV request (or no data_text) is answered from data as response_list
+ * does.  Steals data and meta.
+ */
+void response_list_rendered(const struct request *req, struct response *res,
+			    json_t *data, const char *data_text, size_t data_len, json_t *meta,
+			    const char *next_cursor, const struct csv_column *columns,
+			    size_t ncolumns);
+
+/* How response bodies are dumped (compact), for callers that render rows
+ * ahead for response_list_rendered. */
+#define RESPONSE_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))
+
+/*
  * RFC 9457 problem details.  `type` is a short stable slug ("not-found",
  * "validation-failed") registered in http/problems.c with its status and
  * title; the body's "type" is "urn:equalities:problem:" + slug.  The

@@ -65,7 +65,8 @@ static void request_fingerprint(const struct request *req, char hex[SHA256_HEX_L
 	hex[SHA256_HEX_LEN] = '\0';
 }
 
-static void audit(struct request *req, const struct response *res, const char *outcome)
+/* With the COMMIT (queued), or on its own after a ROLLBACK. */
+static void audit(struct request *req, const struct response *res, const char *outcome, bool queued)
 {
 	const struct audit_event e = {
 		.org_id = req->auth.org_id[0] ? req->auth.org_id : NULL,
@@ -77,7 +78,7 @@ static void audit(struct request *req, const struct response *res, const char *o
 		.status = res->status,
 	};
 
-	if (!req->db || audit_insert(req->db, &e) != DB_OK)
+	if (!req->db || audit_insert(req->db, &e, queued) != DB_OK)
 		log_event(LOG_ERROR, "could not record an audit event", NULL);
 }
 
@@ -121,7 +122,7 @@ int write_begin_or_respond(struct request *req, struct response *res)
 			     "Idempotency-Key must be 1 to 255 visible ASCII characters.");
 		return -1;
 	}
-	if (idempotency_claim(req->db, req->auth.org_id, key, &claimed) != DB_OK) {
+	if (idempotency_claim_find(req->db, req->auth.org_id, key, &claimed, &first, &found) != DB_OK) {
 		fail_unavailable(req, res);
 		return -1;
 	}
@@ -130,10 +131,6 @@ int write_begin_or_respond(struct request *req, struct response *res)
 		problem_send(res, 409, "idempotency-in-flight", "Request in progress",
 			     "A request with this Idempotency-Key is still being processed; retry shortly for its result.");
 		(void)response_header_add(res, "Retry-After", "1");
-		return -1;
-	}
-	if (idempotency_find(req->db, req->auth.org_id, key, &first, &found) != DB_OK) {
-		fail_unavailable(req, res);
 		return -1;
 	}
 	if (!found)
@@ -158,7 +155,7 @@ void write_finish(struct request *req, struct response *res)
 		return;
 	if (!ok) {
 		db_rollback(req->db);
-		audit(req, res, res->status >= 500 ? "failed" : "refused");
+		audit(req, res, res->status >= 500 ? "failed" : "refused", false);
 		return;
 	}
 	if (key && (req->route->flags & ROUTE_IDEMPOTENT)) {
@@ -187,7 +184,7 @@ void write_finish(struct request *req, struct response *res)
 			return;
 		}
 	}
-	audit(req, res, "success");
+	audit(req, res, "success", true);
 	if (db_commit(req->db) != DB_OK) {
 		/* Whether it committed is unknown: say so rather than claim
 		 * success; a retry with the same Idempotency-Key is safe. */
@@ -207,5 +204,5 @@ void write_audit_refused(struct request *req, const struct response *res)
 	if (!req->db)
 		req->db = db_acquire();
 	if (req->db)
-		audit(req, res, "refused");
+		audit(req, res, "refused", false);
 }

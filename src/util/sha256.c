@@ -4,10 +4,22 @@
  * Written here rather than pulled from OpenSSL because the stack is fixed
  * (libmicrohttpd, jansson, libpq) and the need is small: checksums and
  * fingerprints, not a TLS library.
+ *
+ * Every public GET's ETag hashes its whole body, so on x86-64 processors
+ * with the SHA extensions (sha_ni) the blocks go through those
+ * instructions, chosen once at run time: about ten times faster, the same
+ * digest.
  */
 #include "util/sha256.h"
 
+#include <stdbool.h>
 #include <string.h>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define SHA256_NI 1
+#include <cpuid.h>
+#include <immintrin.h>
+#endif
 
 static const uint32_t k[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
@@ -28,7 +40,7 @@ static uint32_t rotr(uint32_t x, unsigned n)
 	return (x >> n) | (x << (32 - n));
 }
 
-static void sha256_block(struct sha256 *ctx, const unsigned char *p)
+static void sha256_block_c(struct sha256 *ctx, const unsigned char *p)
 {
 	uint32_t w[64], a, b, c, d, e, f, g, h;
 	unsigned i;
@@ -58,6 +70,75 @@ static void sha256_block(struct sha256 *ctx, const unsigned char *p)
 	ctx->state[4] += e; ctx->state[5] += f; ctx->state[6] += g; ctx->state[7] += h;
 }
 
+#ifdef SHA256_NI
+/* Four rounds at a time (Intel's SHA extensions): the state kept as ABEF
+ * and CDGH, the message schedule in four registers that rotate. */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void sha256_block_ni(struct sha256 *ctx, const unsigned char *p)
+{
+	const __m128i mask = _mm_set_epi64x(0x0c0d0e0f08090a0bLL, 0x0405060700010203LL);
+	__m128i s0, s1, tmp, msg, w[4];
+	__m128i abef, cdgh;
+
+	tmp = _mm_loadu_si128((const __m128i *)&ctx->state[0]);
+	s1 = _mm_loadu_si128((const __m128i *)&ctx->state[4]);
+	tmp = _mm_shuffle_epi32(tmp, 0xB1);          /* CDAB */
+	s1 = _mm_shuffle_epi32(s1, 0x1B);            /* EFGH */
+	s0 = _mm_alignr_epi8(tmp, s1, 8);            /* ABEF */
+	s1 = _mm_blend_epi16(s1, tmp, 0xF0);         /* CDGH */
+	abef = s0;
+	cdgh = s1;
+	for (int i = 0; i < 4; i++)
+		w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)), mask);
+	for (int i = 0; i < 16; i++) {
+		msg = _mm_add_epi32(w[i % 4], _mm_loadu_si128((const __m128i *)&k[4 * i]));
+		s1 = _mm_sha256rnds2_epu32(s1, s0, msg);
+		if (i >= 3 && i <= 14) {
+			tmp = _mm_alignr_epi8(w[i % 4], w[(i + 3) % 4], 4);
+			w[(i + 1) % 4] = _mm_add_epi32(w[(i + 1) % 4], tmp);
+			w[(i + 1) % 4] = _mm_sha256msg2_epu32(w[(i + 1) % 4], w[i % 4]);
+		}
+		msg = _mm_shuffle_epi32(msg, 0x0E);
+		s0 = _mm_sha256rnds2_epu32(s0, s1, msg);
+		if (i >= 1 && i <= 12)
+			w[(i + 3) % 4] = _mm_sha256msg1_epu32(w[(i + 3) % 4], w[i % 4]);
+	}
+	s0 = _mm_add_epi32(s0, abef);
+	s1 = _mm_add_epi32(s1, cdgh);
+	tmp = _mm_shuffle_epi32(s0, 0x1B);           /* FEBA */
+	s1 = _mm_shuffle_epi32(s1, 0xB1);            /* DCHG */
+	s0 = _mm_blend_epi16(tmp, s1, 0xF0);         /* DCBA */
+	s1 = _mm_alignr_epi8(s1, tmp, 8);            /* HGFE */
+	_mm_storeu_si128((__m128i *)&ctx->state[0], s0);
+	_mm_storeu_si128((__m128i *)&ctx->state[4], s1);
+}
+
+static bool cpu_has_sha(void)
+{
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 19)) || !(c & (1u << 9)))
+		return false;   /* SSE4.1, SSSE3 */
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29));
+}
+#endif
+
+static void sha256_block(struct sha256 *ctx, const unsigned char *p)
+{
+#ifdef SHA256_NI
+	/* 0 unknown, 1 no, 2 yes; a race only asks the processor twice. */
+	static int have_ni;
+
+	if (!__atomic_load_n(&have_ni, __ATOMIC_RELAXED))
+		__atomic_store_n(&have_ni, cpu_has_sha() ? 2 : 1, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&have_ni, __ATOMIC_RELAXED) == 2) {
+		sha256_block_ni(ctx, p);
+		return;
+	}
+#endif
+	sha256_block_c(ctx, p);
+}
+
 void sha256_init(struct sha256 *ctx)
 {
 	static const uint32_t init[8] = {
@@ -76,6 +157,13 @@ void sha256_update(struct sha256 *ctx, const void *data, size_t len)
 
 	ctx->bits += (uint64_t)len * 8;
 	while (len > 0) {
+		if (ctx->used == 0 && len >= 64) {
+			/* Whole blocks straight from the input. */
+			sha256_block(ctx, p);
+			p += 64;
+			len -= 64;
+			continue;
+		}
 		size_t take = 64 - ctx->used;
 
 		if (take > len)

@@ -77,6 +77,26 @@ static void test_reconnect_makes_everything_stale(void **state)
 	assert_true(cache_generation_for(DATA_DEMOGRAPHICS) != before);
 }
 
+/* Derived tables follow the data whether or not responses are cached. */
+static void test_data_generation_ignores_the_response_cache(void **state)
+{
+	uint64_t before;
+
+	(void)state;
+	cache_set_listening(false);
+	cache_set_enabled(false);
+	assert_int_equal(cache_data_generation_for(DATA_DEMOGRAPHICS), 0);
+	cache_set_listening(true);
+	before = cache_data_generation_for(DATA_DEMOGRAPHICS);
+	assert_true(before != 0);
+	assert_int_equal(cache_generation_for(DATA_DEMOGRAPHICS), 0);
+	assert_int_equal(cache_data_generation_for(DATA_DEMOGRAPHICS), before);
+	cache_invalidate(DATA_DEMOGRAPHICS);
+	assert_true(cache_data_generation_for(DATA_DEMOGRAPHICS) != before);
+	cache_set_listening(false);
+	assert_int_equal(cache_data_generation_for(DATA_DEMOGRAPHICS), 0);
+}
+
 static void test_etag_matching(void **state)
 {
 	(void)state;
@@ -128,6 +148,7 @@ int main(void)
 		cmocka_unit_test(test_generation_off_is_zero),
 		cmocka_unit_test(test_generation_moves_only_for_its_areas),
 		cmocka_unit_test(test_reconnect_makes_everything_stale),
+		cmocka_unit_test(test_data_generation_ignores_the_response_cache),
 		cmocka_unit_test(test_etag_matching),
 		cmocka_unit_test(test_store_and_lookup),
 	};

@@ -39,9 +39,9 @@ int ap_plan_id_or_respond(struct request *req, struct response *res, const char 
 extern const struct edit_kind ap_action_edit;
 enum { AP_LOCK_STATUS = 2, AP_LOCK_PLAN = 3, AP_LOCK_LAST_UPDATE = 4 /* "" when none */ };
 
-/* After a write: tells every instance (ap_notify), then answers with the
- * action, its whole update history, its version's ETag and, for 201, its
- * Location. */
-void ap_notify_and_respond(struct request *req, struct response *res, const char *id, int status);
+/* After a write (the change log's triggers tell every instance): answers
+ * with the action, its whole update history, its version's ETag and, for
+ * 201, its Location. */
+void ap_respond(struct request *req, struct response *res, const char *id, int status);
 
 #endif

@@ -20,7 +20,6 @@ const struct edit_kind ap_action_edit = {
 	.not_found = "There is no action with that id.",
 	.lock = "ap_action_lock",
 	.get = "ap_action_get",
-	.notify = "ap_notify",
 };
 
 static void action_not_found(struct response *res)
@@ -88,10 +87,9 @@ static void respond_action(struct request *req, struct response *res, const char
 	}
 }
 
-void ap_notify_and_respond(struct request *req, struct response *res, const char *id, int status)
+void ap_respond(struct request *req, struct response *res, const char *id, int status)
 {
-	if (api_exec_or_respond(req, res, "ap_notify", 0, NULL, NULL) == 0)
-		respond_action(req, res, id, status);
+	respond_action(req, res, id, status);
 }
 
 void action_get(struct request *req, struct response *res)
@@ -178,7 +176,7 @@ void action_create(struct request *req, struct response *res)
 	    action_insert_or_respond(req, res, plan_id, &av, id))
 		goto done;
 	snprintf(res->audit_target, sizeof(res->audit_target), "%s", id);
-	ap_notify_and_respond(req, res, id, 201);
+	ap_respond(req, res, id, 201);
 done:
 	validation_release(&v);
 	json_decref(body);
@@ -310,7 +308,7 @@ void action_patch(struct request *req, struct response *res)
 	action_patch_validate(&v, patch, merged, &av);
 	if (edit_valid_or_respond(res, &v) == 0 &&
 	    action_update_or_respond(req, res, e.id, edit_column(&e, AP_LOCK_PLAN), &av) == 0)
-		ap_notify_and_respond(req, res, e.id, 200);
+		ap_respond(req, res, e.id, 200);
 done:
 	edit_release(&e, res);
 	validation_release(&v);

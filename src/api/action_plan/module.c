@@ -20,7 +20,6 @@
  */
 #include "api/action_plan/action_plan.h"
 #include "api/api.h"
-#include "db/listener.h"
 #include "http/cache.h"
 
 /* $1: a slug or "current". */
@@ -93,7 +92,6 @@ static const struct db_statement statements[] = {
 	  "  FROM action_updates x WHERE x.action_id = $1 RETURNING action_id, status, rag)"
 	  " UPDATE actions a SET status = u.status, rag = u.rag, updated_at = now()"
 	  " FROM u WHERE a.id = u.action_id", 9 },
-	{ "ap_notify", "SELECT pg_notify('" LISTENER_CHANNEL "', 'action_plan')", 0 },
 };
 
 

@@ -227,8 +227,7 @@ void plan_create(struct request *req, struct response *res)
 	    plan_insert_or_respond(req, res, &pv))
 		goto done;
 	snprintf(res->audit_target, sizeof(res->audit_target), "%s", pv.slug);
-	if (api_exec_or_respond(req, res, "ap_notify", 0, NULL, NULL) ||
-	    plan_lookup_or_respond(req, res, pv.slug, &r))
+	if (plan_lookup_or_respond(req, res, pv.slug, &r))
 		goto done;
 	respond_text(res, 201, PQgetvalue(r, 0, 0));
 	if (res->status == 201) {

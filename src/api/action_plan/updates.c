@@ -62,7 +62,7 @@ void update_create(struct request *req, struct response *res)
 	action_update_validate(&v, body, edit_column(&e, AP_LOCK_STATUS), have_last ? &last : NULL,
 			       &today, &uv);
 	if (edit_valid_or_respond(res, &v) == 0 && update_insert_or_respond(req, res, e.id, &uv) == 0)
-		ap_notify_and_respond(req, res, e.id, 201);
+		ap_respond(req, res, e.id, 201);
 done:
 	edit_release(&e, res);
 	validation_release(&v);

@@ -22,7 +22,6 @@
  */
 #include "api/api.h"
 #include "api/hate_crime_reports/reports.h"
-#include "db/listener.h"
 #include "http/cache.h"
 
 static const struct db_statement statements[] = {
@@ -96,8 +95,6 @@ static const struct db_statement statements[] = {
 	  " FROM hate_crime_report_versions v JOIN hate_crime_reports r ON r.id = v.report_id"
 	  " WHERE v.report_id = $1 AND ($2::bigint IS NULL OR r.organisation_id = $2)"
 	  " ORDER BY v.version", 2 },
-	{ "hcr_notify",
-	  "SELECT pg_notify('" LISTENER_CHANNEL "', 'hate_crime')", 0 },
 };
 
 /* ---- the route table ---------------------------------------------------------- */

@@ -19,7 +19,6 @@ const struct edit_kind report_edit = {
 	.not_found = "There is no hate-crime report with that id that this key may see.",
 	.lock = "hcr_lock",
 	.get = "hcr_get",
-	.notify = "hcr_notify",
 	.location = "/v1/hate-crime/reports/",
 	.scoped = true,
 };

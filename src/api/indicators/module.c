@@ -18,7 +18,6 @@
  */
 #include "api/api.h"
 #include "api/indicators/indicators.h"
-#include "db/listener.h"
 #include "http/cache.h"
 
 #define TS_UTC(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
@@ -63,8 +62,6 @@ static const struct db_statement statements[] = {
 	  " commentary, published_on, recorded_at, key_prefix, request_id)"
 	  " SELECT indicator_code, period, revision, target, actual, commentary, published_on,"
 	  " updated_at, $3, $4 FROM indicator_values WHERE indicator_code = $1 AND period = $2", 4 },
-	{ "ind_notify",
-	  "SELECT pg_notify('" LISTENER_CHANNEL "', 'indicators')", 0 },
 	/* The scorecard shows the current action plan's summary, made by the
 	 * SQL function that also answers /v1/action-plans/current/summary. */
 	{ "ind_plan_summary",

@@ -366,8 +366,7 @@ void value_put(struct request *req, struct response *res)
 	was = exists ? stored_value(lock) : in;
 	/* The same figures again change nothing: no new revision. */
 	if (!exists || !indicator_value_same(&was, &in)) {
-		if (value_write_or_respond(req, res, code, label, &period, &in, exists) ||
-		    api_exec_or_respond(req, res, "ind_notify", 0, NULL, NULL))
+		if (value_write_or_respond(req, res, code, label, &period, &in, exists))
 			goto done;
 	}
 	respond_value(req, res, code, &period, exists ? 200 : 201);

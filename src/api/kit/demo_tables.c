@@ -89,11 +89,17 @@ static void *build(struct request *req, struct response *res, void *arg)
 		goto fail;
 	}
 	p2[1] = l->characteristic;
-	if (!request_db_or_respond(req, res) ||
-	    api_exec_or_respond(req, res, "demo_table_areas", 2, p2, &l->areas) ||
-	    api_exec_or_respond(req, res, "demo_table_categories", 1, &p2[1], &l->cats) ||
-	    api_exec_or_respond(req, res, "demo_table_counts", 2, p2, &l->counts))
-		goto fail;
+	{
+		/* The three in one round trip. */
+		const struct db_call calls[3] = {
+			{ "demo_table_areas", 2, p2, &l->areas },
+			{ "demo_table_categories", 1, &p2[1], &l->cats },
+			{ "demo_table_counts", 2, p2, &l->counts },
+		};
+
+		if (!request_db_or_respond(req, res) || api_batch_or_respond(req, res, calls, 3))
+			goto fail;
+	}
 	if (fill(l, req->cfg->suppress_below) != 0) {
 		problem_send_internal(res);
 		goto fail;

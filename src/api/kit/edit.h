@@ -1,7 +1,7 @@
 /*
  * edit.h - the versioned edit, written once: lock the record, check
  * If-Match, merge, validate (the resource's own rule), update, record the
- * version, tell every instance, read back and answer with the record and
+ * version, read back and answer with the record and
  * its ETag "v<version>".
  *
  * A handler reads as a straight line:
@@ -46,7 +46,6 @@ struct response;
  * (edit_column).  No row: the 404 below.
  * get: the answer.  Parameters (id, NULL) when scoped, else (id).  Columns:
  * 0 the representation as JSON text, 1 the version.
- * notify: no parameters; tells every instance the data changed (NULL: none).
  * location: the path a new record is at, less its id ("/v1/returns/");
  * NULL when the resource answers its creates itself.
  */
@@ -55,7 +54,6 @@ struct edit_kind {
 	const char *not_found;   /* the whole 404 detail */
 	const char *lock;
 	const char *get;
-	const char *notify;
 	const char *location;
 	bool scoped;
 };
@@ -108,8 +106,8 @@ int edit_valid_or_respond(struct response *res, struct validation *v);
 
 /*
  * After the resource's UPDATE: version_put (NULL: none; parameters id,
- * key prefix, request id) records the new state as a version, notify tells
- * every instance, and the record is read back and answered with status and
+ * key prefix, request id) records the new state as a version (sent with
+ * the read-back, one round trip), and the record is read back and answered with status and
  * its ETag.  0, or -1 with the problem in res.
  */
 __attribute__((warn_unused_result))

@@ -94,6 +94,14 @@ void list_respond(struct request *req, struct response *res, const struct list_p
 		  json_t *data, const char *const *next_keys, json_t *meta,
 		  const struct csv_column *columns, size_t ncolumns)
 {
+	list_respond_rendered(req, res, page, data, NULL, 0, next_keys, meta, columns, ncolumns);
+}
+
+void list_respond_rendered(struct request *req, struct response *res, const struct list_page *page,
+			   json_t *data, const char *data_text, size_t data_len,
+			   const char *const *next_keys, json_t *meta,
+			   const struct csv_column *columns, size_t ncolumns)
+{
 	const char *next = NULL;
 
 	if (!meta)
@@ -107,7 +115,7 @@ void list_respond(struct request *req, struct response *res, const struct list_p
 		problem_send_internal(res);
 		return;
 	}
-	response_list(req, res, data, meta, next, columns, ncolumns);
+	response_list_rendered(req, res, data, data_text, data_len, meta, next, columns, ncolumns);
 }
 
 void list_run(struct request *req, struct response *res, const struct list_query *q,

@@ -161,4 +161,10 @@ void list_respond(struct request *req, struct response *res, const struct list_p
 		  json_t *data, const char *const *next_keys, json_t *meta,
 		  const struct csv_column *columns, size_t ncolumns);
 
+/* list_respond with data also rendered as JSON text (response_list_rendered). */
+void list_respond_rendered(struct request *req, struct response *res, const struct list_page *page,
+			   json_t *data, const char *data_text, size_t data_len,
+			   const char *const *next_keys, json_t *meta,
+			   const struct csv_column *columns, size_t ncolumns);
+
 #endif

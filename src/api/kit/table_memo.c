@@ -36,7 +36,7 @@ int table_memo_get_or_respond(struct memo *m, struct request *req, struct respon
 	char key[MEMO_KEY_MAX];
 
 	snprintf(key, sizeof(key), "%s|%u", name, req->cfg->suppress_below);
-	if (memo_get(m, key, cache_generation_for(depends), build_for_request, &c, ref) == 0)
+	if (memo_get(m, key, cache_data_generation_for(depends), build_for_request, &c, ref) == 0)
 		return 0;
 	if (res->status == 0)
 		problem_send_internal(res);
@@ -47,6 +47,7 @@ void *table_load_or_respond(struct request *req, struct response *res,
 			    const struct table_loader *l)
 {
 	PGresult *r[TABLE_LOADER_MAX_STMTS] = { NULL };
+	struct db_call calls[TABLE_LOADER_MAX_STMTS];
 	void *table = NULL;
 	size_t i;
 
@@ -54,11 +55,11 @@ void *table_load_or_respond(struct request *req, struct response *res,
 		problem_send_internal(res);
 		return NULL;
 	}
-	if (!request_db_or_respond(req, res))
-		goto fail;
+	/* Every statement in one round trip. */
 	for (i = 0; i < l->nstmts; i++)
-		if (api_exec_or_respond(req, res, l->stmts[i], 0, NULL, &r[i]))
-			goto fail;
+		calls[i] = (struct db_call){ l->stmts[i], 0, NULL, &r[i] };
+	if (!request_db_or_respond(req, res) || api_batch_or_respond(req, res, calls, l->nstmts))
+		goto fail;
 	if (l->load(table, r, req->cfg->suppress_below) != 0) {
 		problem_send_internal(res);
 		goto fail;

@@ -5,8 +5,10 @@
  *
  * The key is the name and the threshold (a table suppressed at one
  * threshold is never served at another); the generation is
- * cache_generation_for(depends), so a change of that data builds anew and
- * caching off (generation 0) builds every time.
+ * cache_data_generation_for(depends), so a change of that data builds anew;
+ * while the change listener is down (generation 0) every call builds.  The
+ * response cache being off (EQ_RESPONSE_CACHE=off) does not matter here:
+ * a table is built once per change of its data either way.
  */
 #ifndef EQ_API_KIT_TABLE_MEMO_H
 #define EQ_API_KIT_TABLE_MEMO_H

@@ -25,7 +25,6 @@
  */
 #include "api/api.h"
 #include "api/returns/returns.h"
-#include "db/listener.h"
 #include "http/cache.h"
 
 #define TS(x) "to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
@@ -112,7 +111,6 @@ static const struct db_statement statements[] = {
 	  " ORDER BY s.submission", 2 },
 	{ "rt_exists",
 	  "SELECT 1 FROM partner_returns r WHERE r.id = $1 AND ($2::bigint IS NULL OR r.organisation_id = $2)", 2 },
-	{ "rt_notify", "SELECT pg_notify('" LISTENER_CHANNEL "', 'returns')", 0 },
 	{ "rs_window",
 	  "SELECT w.kind, w.period, to_char(w.open_date, 'YYYY-MM-DD'), to_char(w.due_date, 'YYYY-MM-DD'),"
 	  " w.age_bands, w.universe FROM return_windows w WHERE w.id = $1", 1 },

@@ -16,7 +16,6 @@ const struct edit_kind return_edit = {
 	.not_found = "There is no return with that id that this key may see.",
 	.lock = "rt_lock",
 	.get = "rt_get",
-	.notify = "rt_notify",
 	.location = "/v1/returns/",
 	.scoped = true,
 };

@@ -5,15 +5,19 @@
  *
  * The table and its suppression are src/domain/returns_summary.h; this
  * file reads the window, the accepted returns and the categories, and
- * writes the rows and the rule that was applied.
+ * writes the rows and the rule that was applied.  A window's summary is
+ * built and suppressed once per change of the returns (the memo kit) and
+ * shared by every request for it.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "api/api.h"
 #include "api/common.h"
+#include "api/kit/table_memo.h"
 #include "api/returns/returns.h"
 #include "config.h"
+#include "http/cache.h"
 #include "domain/returns_summary.h"
 
 static const struct csv_column summary_csv[] = {
@@ -152,30 +156,79 @@ static int window_param_or_respond(struct request *req, struct response *res, co
 	return 0;
 }
 
+/* A window's summary and what its strings point into. */
+struct built {
+	struct inputs in;
+	struct returns_summary s;
+	struct return_rules rules;   /* the window's kind, band scheme and universe */
+	const struct return_kind *kind;
+};
+
+static void built_free(void *v)
+{
+	struct built *b = v;
+
+	if (!b)
+		return;
+	returns_summary_release(&b->s);
+	inputs_release(&b->in);
+	free(b);
+}
+
+static struct memo summaries = MEMO_INIT(built_free);
+
+static void *summary_build(struct request *req, struct response *res, void *arg)
+{
+	struct built *b = calloc(1, sizeof(*b));
+
+	if (!b) {
+		problem_send_internal(res);
+		return NULL;
+	}
+	b->in.window = arg;
+	if (!request_db_or_respond(req, res) || inputs_load_or_respond(req, res, &b->in))
+		goto fail;
+	b->rules = return_rules_of(PQgetvalue(b->in.w, 0, 0), PQgetvalue(b->in.w, 0, 4),
+				   PQgetvalue(b->in.w, 0, 5));
+	b->kind = b->rules.kind;
+	if (!b->kind || returns_summary_build(&b->s, &b->rules, &b->in.cat.cat, b->in.accepted,
+					      b->in.naccepted, (int)req->cfg->suppress_below) != 0) {
+		problem_send_internal(res);
+		goto fail;
+	}
+	/* The window string is the first request's: the key keeps it. */
+	b->in.window = NULL;
+	return b;
+fail:
+	built_free(b);
+	return NULL;
+}
+
 void summary_get(struct request *req, struct response *res)
 {
-	struct inputs in = { 0 };
-	struct returns_summary s = { 0 };
-	const struct return_kind *kind;
-	struct return_rules rules;
-	unsigned threshold = req->cfg->suppress_below;
+	struct memo_ref ref = { 0 };
+	const struct built *b;
+	struct inputs in;
+	const char *window;
+	char name[64];
 	json_t *data;
 
-	if (window_param_or_respond(req, res, &in.window) || !request_db_or_respond(req, res))
+	if (window_param_or_respond(req, res, &window))
 		return;
-	if (inputs_load_or_respond(req, res, &in))
-		goto done;
-	rules = return_rules_of(PQgetvalue(in.w, 0, 0), PQgetvalue(in.w, 0, 4), PQgetvalue(in.w, 0, 5));
-	kind = rules.kind;
-	if (!kind || returns_summary_build(&s, &rules, &in.cat.cat, in.accepted, in.naccepted,
-					   (int)threshold) != 0 ||
-	    !(data = rows_new(&in, kind, &s))) {
+	snprintf(name, sizeof(name), "window|%s", window);
+	if (table_memo_get_or_respond(&summaries, req, res, DATA_RETURNS | DATA_REFERENCE, name,
+				      summary_build, (void *)window, &ref) != 0)
+		return;
+	b = ref.value;
+	in = b->in;
+	in.window = window;
+	if (!(data = rows_new(&in, b->kind, &b->s))) {
 		problem_send_internal(res);
 		goto done;
 	}
-	response_list(req, res, data, meta_new(&in, kind, &s, threshold, json_array_size(data)),
+	response_list(req, res, data, meta_new(&in, b->kind, &b->s, req->cfg->suppress_below,
+					       json_array_size(data)),
 		      NULL, summary_csv, API_COUNT(summary_csv));
 done:
-	returns_summary_release(&s);
-	inputs_release(&in);
+	memo_release(&summaries, &ref);
 }

@@ -113,8 +113,7 @@ void window_create(struct request *req, struct response *res)
 	if (window_insert_or_respond(req, res, &wv, id))
 		goto done;
 	snprintf(res->audit_target, sizeof(res->audit_target), "%s", id);
-	if (api_exec_or_respond(req, res, "rt_notify", 0, NULL, NULL) ||
-	    api_exec_or_respond(req, res, "rw_get", 2, p, &r))
+	if (api_exec_or_respond(req, res, "rw_get", 2, p, &r))
 		goto done;
 	window_respond(res, 201, PQgetvalue(r, 0, 0));
 	if (res->status == 201) {
