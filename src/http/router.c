@@ -10,9 +10,9 @@ static const struct {
 	enum http_method method;
 	const char *name;
 } methods[] = {
-	{ HTTP_GET, "GET" }, { HTTP_HEAD, "HEAD" }, { HTTP_POST, "POST" },
-	{ HTTP_PUT, "PUT" }, { HTTP_PATCH, "PATCH" }, { HTTP_DELETE, "DELETE" },
-	{ HTTP_OPTIONS, "OPTIONS" },
+#define HTTP_METHOD_NAME(name, bit) { HTTP_##name, #name },
+	HTTP_METHODS(HTTP_METHOD_NAME)
+#undef HTTP_METHOD_NAME
 };
 
 enum http_method http_method_parse(const char *text)

@@ -16,14 +16,16 @@
 struct request;
 struct response;
 
+/* The methods the service speaks, each with its bit: one list, from which
+ * the enum below and the names of router.c are both made. */
+#define HTTP_METHODS(X) X(GET, 0) X(HEAD, 1) X(POST, 2) X(PUT, 3) X(PATCH, 4) \
+	X(DELETE, 5) X(OPTIONS, 6)
+
+/* Bits, so that a set of methods (a path's Allow) is one unsigned. */
 enum http_method {
-	HTTP_GET = 1u << 0,
-	HTTP_HEAD = 1u << 1,
-	HTTP_POST = 1u << 2,
-	HTTP_PUT = 1u << 3,
-	HTTP_PATCH = 1u << 4,
-	HTTP_DELETE = 1u << 5,
-	HTTP_OPTIONS = 1u << 6,
+#define HTTP_METHOD_BIT(name, bit) HTTP_##name = 1u << (bit),
+	HTTP_METHODS(HTTP_METHOD_BIT)
+#undef HTTP_METHOD_BIT
 };
 
 /* "GET" -> HTTP_GET; 0 for methods the service does not speak (TRACE, ...). */
