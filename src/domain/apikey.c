@@ -10,13 +10,9 @@ static const struct {
 	unsigned bit;
 	const char *name;
 } scopes[] = {
-	{ SCOPE_SUBMIT_RETURNS, "submit:returns" },
-	{ SCOPE_REVIEW_RETURNS, "review:returns" },
-	{ SCOPE_SUBMIT_HATE_CRIME, "submit:hate-crime" },
-	{ SCOPE_READ_HATE_CRIME, "read:hate-crime" },
-	{ SCOPE_MANAGE_ACTION_PLAN, "manage:action-plan" },
-	{ SCOPE_MANAGE_INDICATORS, "manage:indicators" },
-	{ SCOPE_ADMIN, "admin" },
+#define APIKEY_SCOPE_NAME(id, bit, name) { SCOPE_##id, name },
+	APIKEY_SCOPES(APIKEY_SCOPE_NAME)
+#undef APIKEY_SCOPE_NAME
 };
 
 unsigned apikey_scope_parse(const char *name)

@@ -15,14 +15,23 @@
 #define APIKEY_PREFIX_LEN 15     /* "eq_" + 12 hex */
 #define APIKEY_LEN (APIKEY_PREFIX_LEN + 1 + 48)
 
+/* Every scope a key may carry, with its bit and its name: one list, from
+ * which the enum below and apikey.c's names are both made.  A new scope is
+ * one line here (and a row of the kinds that may hold it, and the
+ * contract's security requirements that name it). */
+#define APIKEY_SCOPES(X) \
+	X(SUBMIT_RETURNS, 0, "submit:returns") \
+	X(REVIEW_RETURNS, 1, "review:returns") \
+	X(SUBMIT_HATE_CRIME, 2, "submit:hate-crime") \
+	X(READ_HATE_CRIME, 3, "read:hate-crime") \
+	X(MANAGE_ACTION_PLAN, 4, "manage:action-plan") \
+	X(MANAGE_INDICATORS, 5, "manage:indicators") \
+	X(ADMIN, 6, "admin")
+
 enum scope {
-	SCOPE_SUBMIT_RETURNS = 1u << 0,
-	SCOPE_REVIEW_RETURNS = 1u << 1,
-	SCOPE_SUBMIT_HATE_CRIME = 1u << 2,
-	SCOPE_READ_HATE_CRIME = 1u << 3,
-	SCOPE_MANAGE_ACTION_PLAN = 1u << 4,
-	SCOPE_MANAGE_INDICATORS = 1u << 5,
-	SCOPE_ADMIN = 1u << 6,
+#define APIKEY_SCOPE_BIT(id, bit, name) SCOPE_##id = 1u << (bit),
+	APIKEY_SCOPES(APIKEY_SCOPE_BIT)
+#undef APIKEY_SCOPE_BIT
 };
 
 /* "submit:returns" -> SCOPE_SUBMIT_RETURNS; 0 for an unknown name. */
