@@ -15,6 +15,7 @@
 #include "api/routes.h"
 #include "config.h"
 #include "db/db.h"
+#include "db/housekeeping.h"
 #include "db/listener.h"
 #include "db/migrate.h"
 #include "domain/period.h"
@@ -46,6 +47,9 @@ static const char usage[] =
 	"  keys create --org SLUG --scopes a,b   print a new API key (once)\n"
 	"  keys list [--org SLUG]      key prefixes, scopes, created and last used\n"
 	"  keys revoke PREFIX          the key stops working on its next request\n"
+	"  purge                       sweep stored idempotent answers and purge reports\n"
+	"                              past EQ_REPORT_RETENTION_DAYS now (serve does it\n"
+	"                              every EQ_SWEEP_INTERVAL seconds)\n"
 	"\n"
 	"Options (each also an environment variable):\n"
 	"  --database-url URL          EQ_DATABASE_URL   libpq conninfo or URI\n"
@@ -243,6 +247,23 @@ static int cmd_import(const struct config *cfg, int argc, char **argv)
 	return cli_done(pg, failed, "import", err);
 }
 
+static int cmd_purge(const struct config *cfg)
+{
+	struct housekeeping_result done;
+	char err[512];
+	PGconn *pg = connect_cli(cfg);
+	int failed;
+
+	if (!pg)
+		return 1;
+	failed = housekeeping_run(pg, cfg, "cli-purge", &done, err, sizeof(err));
+	if (!failed)
+		printf("purge: %ld idempotency records swept, %ld reports purged (retention %u days%s)\n",
+		       done.swept, done.purged, cfg->report_retention_days,
+		       cfg->report_retention_days ? "" : ": off");
+	return cli_done(pg, failed, "purge", err);
+}
+
 static int cmd_keys(const struct config *cfg, int argc, char **argv)
 {
 	PGconn *pg = connect_cli(cfg);
@@ -344,7 +365,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "seed") &&
-	    strcmp(cmd, "import") && strcmp(cmd, "keys"))
+	    strcmp(cmd, "import") && strcmp(cmd, "keys") && strcmp(cmd, "purge"))
 		return usage_error("unknown command");
 	if (strcmp(cmd, "import") != 0 && strcmp(cmd, "keys") != 0 && argc > 2)
 		return usage_error("unexpected argument");
@@ -363,6 +384,8 @@ int main(int argc, char **argv)
 		rc = cmd_import(&cfg, argc, argv);
 	else if (strcmp(cmd, "keys") == 0)
 		rc = cmd_keys(&cfg, argc, argv);
+	else if (strcmp(cmd, "purge") == 0)
+		rc = cmd_purge(&cfg);
 	else
 		rc = cmd_serve(&cfg);
 	config_release(&cfg);

@@ -20,9 +20,6 @@ const struct db_statement write_frame_statements[] = {
 	{ "write_idem_put",
 	  "INSERT INTO idempotency_keys (organisation_id, key, request_hash, status, content_type, body, location, etag)"
 	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8 },
-	/* Kept at least 24 hours (the promise), swept after 48. */
-	{ "write_idem_sweep",
-	  "DELETE FROM idempotency_keys WHERE created_at < now() - interval '48 hours'", 0 },
 	{ "write_audit",
 	  "INSERT INTO audit_events (organisation_id, key_prefix, request_id, action, target, outcome, status)"
 	  " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7 },
@@ -109,11 +106,6 @@ enum db_status idempotency_store(struct db_conn *c, const struct idempotency_rec
 
 	snprintf(status, sizeof(status), "%d", rec->status);
 	return db_exec(c, "write_idem_put", 8, p, NULL);
-}
-
-enum db_status idempotency_sweep(struct db_conn *c)
-{
-	return db_exec(c, "write_idem_sweep", 0, NULL, NULL);
 }
 
 enum db_status audit_insert(struct db_conn *c, const struct audit_event *e)

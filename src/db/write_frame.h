@@ -60,9 +60,7 @@ struct idempotency_record {
 __attribute__((warn_unused_result))
 enum db_status idempotency_store(struct db_conn *c, const struct idempotency_record *rec);
 
-/* Delete answers past their promise (kept 24 hours, swept after 48). */
-__attribute__((warn_unused_result))
-enum db_status idempotency_sweep(struct db_conn *c);
+/* Answers past their promise are swept by db/housekeeping.h. */
 
 /* One row of the audit trail; pointers borrowed, NULL for "none" except
  * request_id, action and outcome. */

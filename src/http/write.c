@@ -179,13 +179,6 @@ void write_finish(struct request *req, struct response *res)
 			fail_unavailable(req, res);
 			return;
 		}
-		/* Now and then, sweep expired records inside a write that is
-		 * already paying for a transaction. */
-		if ((unsigned char)req->request_id[0] % 64 == 0 &&
-		    idempotency_sweep(req->db) != DB_OK) {
-			fail_unavailable(req, res);
-			return;
-		}
 	}
 	audit(req, res, "success");
 	if (db_commit(req->db) != DB_OK) {
