@@ -177,3 +177,48 @@ BEGIN
                     'housekeeping', purged);
     END IF;
 END $$;
+
+-- ---- Redaction ------------------------------------------------------------------
+-- The council replaces a free text (a name typed by mistake) with
+-- "[redacted]": in the record, in every version the API shows, and in the
+-- stored idempotent answers that quote the record (they are dropped).  No
+-- row when the record does not exist.
+CREATE FUNCTION eq_redact_report(p_id uuid, p_fields text[]) RETURNS SETOF hate_crime_reports
+LANGUAGE plpgsql AS $$
+DECLARE
+    f text;
+BEGIN
+    UPDATE hate_crime_reports SET
+        other_strand_reason = CASE WHEN 'other_strand_reason' = ANY (p_fields)
+                                    AND other_strand_reason IS NOT NULL
+                                   THEN '[redacted]' ELSE other_strand_reason END,
+        withdrawn_reason = CASE WHEN 'withdrawn_reason' = ANY (p_fields)
+                                 AND withdrawn_reason IS NOT NULL
+                                THEN '[redacted]' ELSE withdrawn_reason END
+    WHERE id = p_id;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    FOREACH f IN ARRAY p_fields LOOP
+        UPDATE hate_crime_report_versions SET body = jsonb_set(body, ARRAY[f], '"[redacted]"')
+            WHERE report_id = p_id AND jsonb_typeof(body -> f) = 'string';
+    END LOOP;
+    DELETE FROM idempotency_keys
+        WHERE strpos(body, p_id::text) > 0 OR strpos(coalesce(location, ''), p_id::text) > 0;
+    RETURN QUERY SELECT * FROM hate_crime_reports WHERE id = p_id;
+END $$;
+
+CREATE FUNCTION eq_redact_action_update(p_action uuid, p_seq integer, p_fields text[])
+RETURNS SETOF action_updates LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE action_updates SET
+        note = CASE WHEN 'note' = ANY (p_fields) AND note IS NOT NULL THEN '[redacted]' ELSE note END,
+        reason = CASE WHEN 'reason' = ANY (p_fields) AND reason IS NOT NULL THEN '[redacted]' ELSE reason END
+    WHERE action_id = p_action AND seq = p_seq;
+    IF NOT FOUND THEN
+        RETURN;
+    END IF;
+    DELETE FROM idempotency_keys
+        WHERE strpos(body, p_action::text) > 0 OR strpos(coalesce(location, ''), p_action::text) > 0;
+    RETURN QUERY SELECT * FROM action_updates WHERE action_id = p_action AND seq = p_seq;
+END $$;

@@ -51,5 +51,6 @@ extern const struct api_module indicators_module;
 extern const struct api_module changes_module;
 extern const struct api_module metrics_module;
 extern const struct api_module web_module;
+extern const struct api_module data_protection_module;
 
 #endif

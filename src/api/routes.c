@@ -27,6 +27,7 @@ static const struct api_module *const modules[] = {
 	&changes_module,
 	&metrics_module,
 	&web_module,
+	&data_protection_module,
 };
 
 static struct route *table;

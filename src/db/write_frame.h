@@ -67,6 +67,9 @@ enum db_status idempotency_store(struct db_conn *c, const struct idempotency_rec
 struct audit_event {
 	const char *org_id, *key_prefix, *request_id, *action, *target, *outcome;
 	int status;
+	const char *route;     /* the route's template */
+	long records;          /* records shown by a read; -1: not a read */
+	const char *reason;    /* the caller's reason (an erasure, a redaction) */
 };
 
 __attribute__((warn_unused_result))

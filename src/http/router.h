@@ -40,6 +40,8 @@ enum route_flags {
 	ROUTE_BODY = 1u << 2,     /* takes a request body */
 	ROUTE_WRITE = 1u << 3,    /* runs in a transaction with an audit event (http/write.h) */
 	ROUTE_IDEMPOTENT = 1u << 4, /* creates: honours Idempotency-Key */
+	ROUTE_READ_AUDIT = 1u << 5, /* a record-level read: each answer leaves an audit event
+	                               (action, route, records shown; http/write.h) */
 };
 
 struct route {

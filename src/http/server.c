@@ -393,6 +393,9 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 		}
 	} else {
 		ex->req.route->handler(&ex->req, &ex->res);
+		if ((ex->req.route->flags & ROUTE_READ_AUDIT) && ex->res.status >= 200 &&
+		    ex->res.status < 300)
+			write_audit_read(&ex->req, &ex->res);
 		if (ex->res.status == 0 && ex->res.wait_ms > 0) {
 			free(cache_key);
 			return poll_park_or_send(ex, conn);
