@@ -222,3 +222,41 @@ BEGIN
         WHERE strpos(body, p_action::text) > 0 OR strpos(coalesce(location, ''), p_action::text) > 0;
     RETURN QUERY SELECT * FROM action_updates WHERE action_id = p_action AND seq = p_seq;
 END $$;
+
+-- ---- Least privilege ----------------------------------------------------------------
+-- The owner (who runs `migrate`) owns every object; the service connects as
+-- a role of its own with only what it needs.  `EQ_SERVICE_ROLE=name
+-- equalities-api migrate` calls this after the migrations, so that the
+-- grants follow every table a migration adds:
+--   every table: SELECT, INSERT, UPDATE, DELETE (no TRUNCATE, no DDL);
+--   audit_events: SELECT and INSERT only, so the audit trail is
+--     append-only for the service;
+--   schema_migrations: SELECT only (readiness compares it);
+--   sequences: USAGE.
+-- The role must exist, must not be a superuser and must not own the schema.
+CREATE FUNCTION eq_grant_service(p_role text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+    t record;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_role) THEN
+        RAISE EXCEPTION 'role % does not exist', p_role;
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = p_role AND rolsuper) THEN
+        RAISE EXCEPTION 'role % is a superuser: the service must not be', p_role;
+    END IF;
+    EXECUTE format('REVOKE CREATE ON SCHEMA public FROM PUBLIC');
+    EXECUTE format('GRANT USAGE ON SCHEMA public TO %I', p_role);
+    FOR t IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') LOOP
+        EXECUTE format('REVOKE ALL ON TABLE %I FROM %I', t.relname, p_role);
+        IF t.relname IN ('audit_events') THEN
+            EXECUTE format('GRANT SELECT, INSERT ON TABLE %I TO %I', t.relname, p_role);
+        ELSIF t.relname IN ('schema_migrations') THEN
+            EXECUTE format('GRANT SELECT ON TABLE %I TO %I', t.relname, p_role);
+        ELSE
+            EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE %I TO %I', t.relname, p_role);
+        END IF;
+    END LOOP;
+    EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO %I', p_role);
+END $$;

@@ -133,6 +133,21 @@ static int cli_done(PGconn *pg, int failed, const char *what, const char *err)
 	return failed ? 1 : 0;
 }
 
+/* The owner runs migrate; with EQ_SERVICE_ROLE set, the service's own
+ * role is then given exactly the rights it needs (eq_grant_service,
+ * migrations/0015).  Read here, not in config.c: only migrate uses it. */
+static int grant_service_role(PGconn *pg, char *err, size_t errlen)
+{
+	const char *role = getenv("EQ_SERVICE_ROLE");
+
+	if (!role || !*role)
+		return 0;
+	if (db_direct_exec(pg, "SELECT eq_grant_service($1)", 1, &role, NULL, err, errlen) != 0)
+		return -1;
+	log_msgf(LOG_INFO, "service role %s granted its rights", role);
+	return 0;
+}
+
 static int cmd_migrate(const struct config *cfg)
 {
 	struct migration_set set;
@@ -154,6 +169,8 @@ static int cmd_migrate(const struct config *cfg)
 
 		if (!failed)
 			log_msgf(LOG_INFO, "migrations current (%zu files)", set.n);
+		if (!failed)
+			failed = grant_service_role(pg, err, sizeof(err));
 		rc = cli_done(pg, failed, "migrate", err);
 	}
 	migration_set_release(&set);

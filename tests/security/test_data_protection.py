@@ -351,3 +351,18 @@ def test_coverage_is_what_a_source_delivered(api, openapi, pg, centre):
     finally:
         pg.psql("DELETE FROM hate_crime_deliveries WHERE month = '2009-02-01'")
         pg.psql("SELECT pg_notify('eq_data_changed', 'hate_crime')")
+
+
+@pytest.mark.parametrize("method,path,payload", [
+    ("post", "/v1/hate-crime/reports/{id}/erasure", {"reason": "not mine to erase"}),
+    ("post", "/v1/hate-crime/reports/{id}/redaction", {"fields": ["withdrawn_reason"], "reason": "x"}),
+    ("get", "/v1/audit-events", None),
+])
+def test_council_functions_refuse_other_organisations_holding_admin(api, openapi, pg, centre,
+                                                                     method, path, payload):
+    rep = new_report(api, centre)
+    key = make_key(PARTNER_A, "admin")
+    h = auth(key)
+    r = api.request(method, path.replace("{id}", rep["id"]), json=payload, headers=h)
+    assert_problem(r, 403, openapi, path, method)
+    assert api.get(f"/v1/hate-crime/reports/{rep['id']}", headers=auth(centre)).status_code == 200

@@ -30,6 +30,8 @@ void audit_event_list(struct request *req, struct response *res)
 	static const char *const names[] = { "since", "until", "organisation", "action", "route" };
 	const char *filters[API_COUNT(names)];
 
+	if (dp_council_or_respond(req, res))
+		return;
 	for (size_t i = 0; i < API_COUNT(names); i++)
 		if (request_single_or_respond(req, res, names[i], &filters[i]))
 			return;

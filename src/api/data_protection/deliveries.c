@@ -6,11 +6,21 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "api/common.h"
 #include "api/data_protection/dp.h"
 #include "domain/validate.h"
 #include "util/buf.h"
+
+int dp_council_or_respond(const struct request *req, struct response *res)
+{
+	if (strcmp(req->auth.org_kind, "council") == 0)
+		return 0;
+	problem_send(res, 403, "forbidden", "Forbidden",
+		     "Only the council's keys erase, redact or read the audit trail.");
+	return -1;
+}
 
 void dp_audit_reason(struct request *req, struct response *res)
 {

@@ -17,6 +17,11 @@
 route_handler delivery_create, report_erase, report_redact, action_update_redact,
 	audit_event_list;
 
+/* 0 for a council key, else -1 after a 403: the routes of erasure,
+ * redaction and the audit trail are the council's alone, whatever scopes
+ * another organisation's key carries. */
+int dp_council_or_respond(const struct request *req, struct response *res);
+
 /* The reason a council body gives (required by the contract), kept for
  * the audit event of this request. */
 void dp_audit_reason(struct request *req, struct response *res);

@@ -21,7 +21,8 @@ void report_erase(struct request *req, struct response *res)
 
 	dp_audit_reason(req, res);
 	snprintf(res->audit_target, sizeof(res->audit_target), "%s", id);
-	if (api_found_or_respond(req, res, "dp_erase", id, uuid_is_valid(id), REPORT_MISSING,
+	if (dp_council_or_respond(req, res) ||
+	    api_found_or_respond(req, res, "dp_erase", id, uuid_is_valid(id), REPORT_MISSING,
 				 REPORT_MISSING, &r))
 		return;
 	response_json(res, 200, json_pack("{s:s, s:b, s:s}", "id", id, "erased", 1,
@@ -39,6 +40,8 @@ static void redact(struct request *req, struct response *res, const char *stmt, 
 	PGresult *r = NULL;
 
 	dp_audit_reason(req, res);
+	if (dp_council_or_respond(req, res))
+		return;
 	p[nparams - 1] = dp_text_array(req, json_object_get(req->json, "fields"));
 	if (!p[nparams - 1]) {
 		problem_send_internal(res);
