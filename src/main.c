@@ -52,7 +52,9 @@ static const char usage[] =
 	"                              every EQ_SWEEP_INTERVAL seconds)\n"
 	"\n"
 	"Options (each also an environment variable):\n"
-	"  --database-url URL          EQ_DATABASE_URL   libpq conninfo or URI\n"
+	"  --database-url URL          EQ_DATABASE_URL   libpq conninfo or URI (no password:\n"
+	"                              argv is visible to every user of the machine)\n"
+	"  --database-url-file FILE    EQ_DATABASE_URL_FILE  read the URL from FILE\n"
 	"  --listen HOST:PORT          EQ_LISTEN         default 127.0.0.1:8080\n"
 	"  --threads N                 EQ_THREADS        default: the number of cores\n"
 	"  --root DIR                  EQ_ROOT           folder with api/, migrations/, data/\n"
@@ -68,6 +70,7 @@ static const struct {
 	const char *env;
 } flag_env[] = {
 	{ "--database-url", "EQ_DATABASE_URL" },
+	{ "--database-url-file", "EQ_DATABASE_URL_FILE" },
 	{ "--listen", "EQ_LISTEN" },
 	{ "--threads", "EQ_THREADS" },
 	{ "--root", "EQ_ROOT" },
@@ -78,6 +81,49 @@ static int usage_error(const char *what)
 {
 	fprintf(stderr, "equalities-api: %s (see --help)\n", what);
 	return 2;
+}
+
+/*
+ * A password given on the command line is visible to every user of the
+ * machine (ps, /proc/PID/cmdline): refused, with where to put it instead.
+ * Both URI ("postgresql://u:pw@h/db") and keyword ("password=pw") forms.
+ */
+static bool url_has_password(const char *url)
+{
+	const char *scheme = strstr(url, "://");
+	const char *at, *colon;
+
+	if (strstr(url, "password="))
+		return true;
+	if (!scheme)
+		return false;
+	at = strchr(scheme + 3, '@');
+	colon = strchr(scheme + 3, ':');
+	return at && colon && colon < at;
+}
+
+/* EQ_DATABASE_URL_FILE (a Docker or systemd secret): its first line becomes
+ * EQ_DATABASE_URL.  0, or -1 after one line on stderr. */
+static int database_url_from_file(void)
+{
+	const char *path = getenv("EQ_DATABASE_URL_FILE");
+	struct buf b = BUF_INIT;
+	char *nl;
+	int rc = 0;
+
+	if (!path || !*path)
+		return 0;
+	if (buf_read_file(&b, path, 8192) != 0) {
+		fprintf(stderr, "equalities-api: EQ_DATABASE_URL_FILE: cannot read %s\n", path);
+		rc = -1;
+	} else {
+		nl = strpbrk(b.data ? b.data : "", "\r\n");
+		if (nl)
+			*nl = '\0';
+		setenv("EQ_DATABASE_URL", buf_cstr(&b), 1);
+	}
+	buf_release(&b);
+	return rc;
 }
 
 /* Turn known flags into their environment variables; leave the rest in
@@ -103,6 +149,9 @@ static int apply_flags(int argc, char **argv)
 			} else {
 				continue;
 			}
+			if (strcmp(flag_env[k].flag, "--database-url") == 0 &&
+			    url_has_password(getenv("EQ_DATABASE_URL")))
+				return -2;
 			matched = true;
 			break;
 		}
@@ -370,8 +419,13 @@ int main(int argc, char **argv)
 	int rc;
 
 	argc = apply_flags(argc, argv);
+	if (argc == -2)
+		return usage_error("--database-url must not carry a password (anyone on the machine can read argv): "
+				   "use EQ_DATABASE_URL, --database-url-file FILE, or ~/.pgpass");
 	if (argc < 0)
 		return usage_error("an option is missing its value");
+	if (database_url_from_file() != 0)
+		return 2;
 	cmd = argc > 1 ? argv[1] : "serve";
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		fputs(usage, stdout);
