@@ -101,3 +101,36 @@ def test_the_service_runs_as_its_own_role(service_url):
         harness.PgControl().psql("DELETE FROM hate_crime_deliveries WHERE month = '2008-01-01'")
     assert not problem, problem
     assert "housekeeping failed" not in srv.log_text()
+
+
+# ---- secrets never in argv ------------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["postgresql://equalities:s3cret@127.0.0.1:5432/x",
+                                 "host=127.0.0.1 dbname=x password=s3cret"])
+def test_a_password_on_the_command_line_is_refused(url):
+    p = harness.run_cli("--database-url", url, "migrate")
+    assert p.returncode == 2
+    assert "must not carry a password" in p.stderr and "s3cret" not in p.stderr
+
+
+def test_the_database_url_can_come_from_a_file(tmp_path):
+    f = tmp_path / "url"
+    f.write_text(harness.TEST_DATABASE_URL + "\n")
+    f.chmod(0o600)
+    p = harness.run_cli("--database-url-file", str(f), "purge", env={"EQ_DATABASE_URL": None})
+    assert p.returncode == 0, p.stderr
+    p = harness.run_cli("purge", env={"EQ_DATABASE_URL": None,
+                                      "EQ_DATABASE_URL_FILE": str(tmp_path / "missing")})
+    assert p.returncode == 2 and "EQ_DATABASE_URL_FILE" in p.stderr
+
+
+def test_listing_keys_is_audited():
+    pg = harness.PgControl()
+    before = int(pg.psql("SELECT count(*) FROM audit_events WHERE action = 'api_key.list'"))
+    p = harness.run_cli("keys", "list", "--org", CENTRE_A)
+    assert p.returncode == 0, p.stderr
+    shown = len(p.stdout.strip().split("\n")) - 1
+    row = pg.psql("SELECT target, route, record_count FROM audit_events WHERE action = 'api_key.list'"
+                  " ORDER BY id DESC LIMIT 1")
+    assert int(pg.psql("SELECT count(*) FROM audit_events WHERE action = 'api_key.list'")) == before + 1
+    assert row == f"{CENTRE_A}|cli keys list|{shown}"
