@@ -24,7 +24,9 @@ int dp_council_or_respond(const struct request *req, struct response *res)
 
 void dp_audit_reason(struct request *req, struct response *res)
 {
-	res->audit_reason = request_strdup(req, json_string_value(json_object_get(req->json, "reason")));
+	const char *reason = json_string_value(json_object_get(req->json, "reason"));
+
+	res->audit_reason = reason ? request_strdup(req, reason) : NULL;
 }
 
 const char *dp_text_array(struct request *req, const json_t *items)
