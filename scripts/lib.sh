@@ -21,6 +21,11 @@ _EQ_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 
 EQ_DB_ROLE=equalities
 EQ_DB_NAME=equalities
+# The role the service itself may connect as: not a superuser, owns nothing,
+# and holds only the rights `EQ_SERVICE_ROLE=... equalities-api migrate`
+# grants it (migrations/0015: no DDL, audit tables append-only).  The owner
+# role above runs migrate and seed.
+EQ_DB_SERVICE_ROLE=equalities_service
 
 eq_root() {
     printf '%s\n' "$_EQ_ROOT"
@@ -331,6 +336,9 @@ _eq_pg_ensure_role_and_db() {
 SELECT format('CREATE ROLE %I LOGIN', '$EQ_DB_ROLE')
  WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$EQ_DB_ROLE')
 \\gexec
+SELECT format('CREATE ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION', '$EQ_DB_SERVICE_ROLE')
+ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$EQ_DB_SERVICE_ROLE')
+\\gexec
 SELECT format('CREATE DATABASE %I OWNER %I', '$EQ_DB_NAME', '$EQ_DB_ROLE')
  WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$EQ_DB_NAME')
 \\gexec
@@ -433,7 +441,14 @@ eq_database_url() {
     printf 'postgresql://%s@127.0.0.1:%s/%s\n' "$EQ_DB_ROLE" "$(eq_pg_port)" "$name"
 }
 
-# eq_pg_psql [DB] [psql args...]: psql as the service role.
+# eq_service_database_url [NAME]: the same database as the service's own
+# least-privileged role.
+eq_service_database_url() {
+    local name="${1:-$EQ_DB_NAME}"
+    printf 'postgresql://%s@127.0.0.1:%s/%s\n' "$EQ_DB_SERVICE_ROLE" "$(eq_pg_port)" "$name"
+}
+
+# eq_pg_psql [DB] [psql args...]: psql as the owner role.
 eq_pg_psql() {
     local db="$EQ_DB_NAME" bin
     if [ "$#" -gt 0 ] && [ "${1#-}" = "$1" ]; then

@@ -200,6 +200,12 @@ static const struct number_setting numbers[] = {
 	 * switch disclosure control off through a typo. */
 	{ "EQ_SUPPRESS_BELOW", 5, 2, 1000, "", "", FIELD(suppress_below) },
 	{ "EQ_CACHE_MAX_AGE", 0, 0, 86400, " of seconds", "", FIELD(cache_max_age_s) },
+	/* Retention (db/housekeeping.h).  Stored idempotent answers are
+	 * promised for 24 hours, so they are never swept sooner. */
+	{ "EQ_REPORT_RETENTION_DAYS", 0, 0, 36500, " of days", " (0: keep)",
+	  FIELD(report_retention_days) },
+	{ "EQ_IDEMPOTENCY_KEEP_HOURS", 48, 24, 8760, " of hours", "", FIELD(idempotency_keep_hours) },
+	{ "EQ_SWEEP_INTERVAL", 3600, 1, 86400, " of seconds", "", FIELD(sweep_interval_s) },
 };
 
 static void number_store(struct config *cfg, const struct number_setting *n, unsigned long v)

@@ -40,6 +40,10 @@ struct config {
 	unsigned suppress_below;     /* EQ_SUPPRESS_BELOW, default 5 */
 	unsigned cache_max_age_s;    /* EQ_CACHE_MAX_AGE, public Cache-Control max-age; 0 (default): no-cache */
 	bool response_cache;         /* EQ_RESPONSE_CACHE, on unless "off" */
+	/* Retention (db/housekeeping.h): */
+	unsigned report_retention_days;  /* EQ_REPORT_RETENTION_DAYS, personal fields of reports purged after; 0: kept */
+	unsigned idempotency_keep_hours; /* EQ_IDEMPOTENCY_KEEP_HOURS, stored answers swept after, default 48 (min 24) */
+	unsigned sweep_interval_s;       /* EQ_SWEEP_INTERVAL, seconds between sweeps, default 3600 */
 	char *root;                  /* EQ_ROOT: folder holding api/, migrations/, data/ */
 	int log_level;               /* EQ_LOG_LEVEL, enum log_level */
 };

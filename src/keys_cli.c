@@ -161,6 +161,27 @@ static int keys_create(PGconn *pg, int argc, char **argv)
 	return 0;
 }
 
+/* A read of the keys is a record-level read: audited like the API's, with
+ * the number of keys shown (target: the --org filter).  0, or 1 after a
+ * line on stderr. */
+static int audit_list(PGconn *pg, int shown, const char *org)
+{
+	char n[16], err[512];
+	const char *a[2] = { n, org };
+	PGresult *r = NULL;
+
+	snprintf(n, sizeof(n), "%d", shown);
+	if (db_direct_exec(pg,
+		"INSERT INTO audit_events (request_id, action, target, outcome, status, route, record_count)"
+		" VALUES ('cli', 'api_key.list', $2, 'success', 0, 'cli keys list', $1::int)",
+		2, a, &r, err, sizeof(err))) {
+		fprintf(stderr, "equalities-api: %s\n", err);
+		return 1;
+	}
+	PQclear(r);
+	return 0;
+}
+
 static int keys_list(PGconn *pg, int argc, char **argv)
 {
 	const char *org = option(argc, argv, "--org");
@@ -177,6 +198,10 @@ static int keys_list(PGconn *pg, int argc, char **argv)
 		" WHERE $1::text IS NULL OR o.slug = $1 ORDER BY o.slug, k.created_at",
 		1, p, &r, err, sizeof(err))) {
 		fprintf(stderr, "equalities-api: %s\n", err);
+		return 1;
+	}
+	if (audit_list(pg, PQntuples(r), org) != 0) {
+		PQclear(r);
 		return 1;
 	}
 	printf("%-16s %-24s %-20s %-20s %-20s %s\n", "PREFIX", "ORGANISATION", "CREATED", "LAST_USED",

@@ -15,6 +15,7 @@
 #include "api/routes.h"
 #include "config.h"
 #include "db/db.h"
+#include "db/housekeeping.h"
 #include "db/listener.h"
 #include "db/migrate.h"
 #include "domain/period.h"
@@ -46,9 +47,14 @@ static const char usage[] =
 	"  keys create --org SLUG --scopes a,b   print a new API key (once)\n"
 	"  keys list [--org SLUG]      key prefixes, scopes, created and last used\n"
 	"  keys revoke PREFIX          the key stops working on its next request\n"
+	"  purge                       sweep stored idempotent answers and purge reports\n"
+	"                              past EQ_REPORT_RETENTION_DAYS now (serve does it\n"
+	"                              every EQ_SWEEP_INTERVAL seconds)\n"
 	"\n"
 	"Options (each also an environment variable):\n"
-	"  --database-url URL          EQ_DATABASE_URL   libpq conninfo or URI\n"
+	"  --database-url URL          EQ_DATABASE_URL   libpq conninfo or URI (no password:\n"
+	"                              argv is visible to every user of the machine)\n"
+	"  --database-url-file FILE    EQ_DATABASE_URL_FILE  read the URL from FILE\n"
 	"  --listen HOST:PORT          EQ_LISTEN         default 127.0.0.1:8080\n"
 	"  --threads N                 EQ_THREADS        default: the number of cores\n"
 	"  --root DIR                  EQ_ROOT           folder with api/, migrations/, data/\n"
@@ -58,13 +64,16 @@ static const char usage[] =
 	"Other settings: EQ_DB_POOL_SIZE, EQ_DB_QUEUE, EQ_DB_QUEUE_TIMEOUT_MS,\n"
 	"EQ_CORS_ORIGINS, EQ_MAX_BODY_BYTES,\n"
 	"EQ_SUPPRESS_BELOW, EQ_MAX_CONNECTIONS, EQ_MAX_CONNECTIONS_PER_IP,\n"
-	"EQ_CONNECTION_TIMEOUT, EQ_STATEMENT_TIMEOUT_MS, EQ_CACHE_MAX_AGE (see README.md).\n";
+	"EQ_CONNECTION_TIMEOUT, EQ_STATEMENT_TIMEOUT_MS, EQ_CACHE_MAX_AGE,\n"
+	"EQ_REPORT_RETENTION_DAYS, EQ_IDEMPOTENCY_KEEP_HOURS, EQ_SWEEP_INTERVAL,\n"
+	"EQ_SERVICE_ROLE (migrate) (see README.md).\n";
 
 static const struct {
 	const char *flag;
 	const char *env;
 } flag_env[] = {
 	{ "--database-url", "EQ_DATABASE_URL" },
+	{ "--database-url-file", "EQ_DATABASE_URL_FILE" },
 	{ "--listen", "EQ_LISTEN" },
 	{ "--threads", "EQ_THREADS" },
 	{ "--root", "EQ_ROOT" },
@@ -75,6 +84,49 @@ static int usage_error(const char *what)
 {
 	fprintf(stderr, "equalities-api: %s (see --help)\n", what);
 	return 2;
+}
+
+/*
+ * A password given on the command line is visible to every user of the
+ * machine (ps, /proc/PID/cmdline): refused, with where to put it instead.
+ * Both URI ("postgresql://u:pw@h/db") and keyword ("password=pw") forms.
+ */
+static bool url_has_password(const char *url)
+{
+	const char *scheme = strstr(url, "://");
+	const char *at, *colon;
+
+	if (strstr(url, "password="))
+		return true;
+	if (!scheme)
+		return false;
+	at = strchr(scheme + 3, '@');
+	colon = strchr(scheme + 3, ':');
+	return at && colon && colon < at;
+}
+
+/* EQ_DATABASE_URL_FILE (a Docker or systemd secret): its first line becomes
+ * EQ_DATABASE_URL.  0, or -1 after one line on stderr. */
+static int database_url_from_file(void)
+{
+	const char *path = getenv("EQ_DATABASE_URL_FILE");
+	struct buf b = BUF_INIT;
+	char *nl;
+	int rc = 0;
+
+	if (!path || !*path)
+		return 0;
+	if (buf_read_file(&b, path, 8192) != 0) {
+		fprintf(stderr, "equalities-api: EQ_DATABASE_URL_FILE: cannot read %s\n", path);
+		rc = -1;
+	} else {
+		nl = strpbrk(b.data ? b.data : "", "\r\n");
+		if (nl)
+			*nl = '\0';
+		setenv("EQ_DATABASE_URL", buf_cstr(&b), 1);
+	}
+	buf_release(&b);
+	return rc;
 }
 
 /* Turn known flags into their environment variables; leave the rest in
@@ -100,6 +152,9 @@ static int apply_flags(int argc, char **argv)
 			} else {
 				continue;
 			}
+			if (strcmp(flag_env[k].flag, "--database-url") == 0 &&
+			    url_has_password(getenv("EQ_DATABASE_URL")))
+				return -2;
 			matched = true;
 			break;
 		}
@@ -157,6 +212,21 @@ static int cli_done(PGconn *pg, int failed, const char *what, const char *err)
 	return failed ? 1 : 0;
 }
 
+/* The owner runs migrate; with EQ_SERVICE_ROLE set, the service's own
+ * role is then given exactly the rights it needs (eq_grant_service,
+ * migrations/0015).  Read here, not in config.c: only migrate uses it. */
+static int grant_service_role(PGconn *pg, char *err, size_t errlen)
+{
+	const char *role = getenv("EQ_SERVICE_ROLE");
+
+	if (!role || !*role)
+		return 0;
+	if (db_direct_exec(pg, "SELECT eq_grant_service($1)", 1, &role, NULL, err, errlen) != 0)
+		return -1;
+	log_msgf(LOG_INFO, "service role %s granted its rights", role);
+	return 0;
+}
+
 static int cmd_migrate(const struct config *cfg)
 {
 	struct migration_set set;
@@ -178,6 +248,8 @@ static int cmd_migrate(const struct config *cfg)
 
 		if (!failed)
 			log_msgf(LOG_INFO, "migrations current (%zu files)", set.n);
+		if (!failed)
+			failed = grant_service_role(pg, err, sizeof(err));
 		rc = cli_done(pg, failed, "migrate", err);
 	}
 	migration_set_release(&set);
@@ -271,6 +343,23 @@ static int cmd_import(const struct config *cfg, int argc, char **argv)
 	return cli_done(pg, failed, "import", err);
 }
 
+static int cmd_purge(const struct config *cfg)
+{
+	struct housekeeping_result done;
+	char err[512];
+	PGconn *pg = connect_cli(cfg);
+	int failed;
+
+	if (!pg)
+		return 1;
+	failed = housekeeping_run(pg, cfg, "cli-purge", &done, err, sizeof(err));
+	if (!failed)
+		printf("purge: %ld idempotency records swept, %ld reports purged (retention %u days%s)\n",
+		       done.swept, done.purged, cfg->report_retention_days,
+		       cfg->report_retention_days ? "" : ": off");
+	return cli_done(pg, failed, "purge", err);
+}
+
 static int cmd_keys(const struct config *cfg, int argc, char **argv)
 {
 	PGconn *pg = connect_cli(cfg);
@@ -362,8 +451,13 @@ int main(int argc, char **argv)
 	int rc;
 
 	argc = apply_flags(argc, argv);
+	if (argc == -2)
+		return usage_error("--database-url must not carry a password (anyone on the machine can read argv): "
+				   "use EQ_DATABASE_URL, --database-url-file FILE, or ~/.pgpass");
 	if (argc < 0)
 		return usage_error("an option is missing its value");
+	if (database_url_from_file() != 0)
+		return 2;
 	cmd = argc > 1 ? argv[1] : "serve";
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		fputs(usage, stdout);
@@ -374,7 +468,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "seed") &&
-	    strcmp(cmd, "import") && strcmp(cmd, "keys"))
+	    strcmp(cmd, "import") && strcmp(cmd, "keys") && strcmp(cmd, "purge"))
 		return usage_error("unknown command");
 	if (strcmp(cmd, "import") != 0 && strcmp(cmd, "keys") != 0 && argc > 2)
 		return usage_error("unexpected argument");
@@ -398,6 +492,8 @@ int main(int argc, char **argv)
 		rc = cmd_import(&cfg, argc, argv);
 	else if (strcmp(cmd, "keys") == 0)
 		rc = cmd_keys(&cfg, argc, argv);
+	else if (strcmp(cmd, "purge") == 0)
+		rc = cmd_purge(&cfg);
 	else
 		rc = cmd_serve(&cfg);
 	config_release(&cfg);

@@ -52,5 +52,6 @@ extern const struct api_module changes_module;
 extern const struct api_module codes_module;
 extern const struct api_module metrics_module;
 extern const struct api_module web_module;
+extern const struct api_module data_protection_module;
 
 #endif

@@ -28,6 +28,7 @@ static const struct api_module *const modules[] = {
 	&metrics_module,
 	&web_module,
 	&codes_module,
+	&data_protection_module,
 };
 
 static struct route *table;

@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "db/db.h"
+#include "db/housekeeping.h"
 #include "util/log.h"
 
 static pthread_t thread;
@@ -124,6 +125,7 @@ static void *listener_main(void *arg)
 		if (changed)
 			callbacks->changed(callbacks->ctx, changed);
 		prune_change_log(pg);
+		housekeeping_tick(pg, config);
 	}
 	PQfinish(pg);
 	callbacks->connected(callbacks->ctx, false);

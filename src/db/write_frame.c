@@ -20,12 +20,10 @@ const struct db_statement write_frame_statements[] = {
 	{ "write_idem_put",
 	  "INSERT INTO idempotency_keys (organisation_id, key, request_hash, status, content_type, body, location, etag)"
 	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8 },
-	/* Kept at least 24 hours (the promise), swept after 48. */
-	{ "write_idem_sweep",
-	  "DELETE FROM idempotency_keys WHERE created_at < now() - interval '48 hours'", 0 },
 	{ "write_audit",
-	  "INSERT INTO audit_events (organisation_id, key_prefix, request_id, action, target, outcome, status)"
-	  " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7 },
+	  "INSERT INTO audit_events (organisation_id, key_prefix, request_id, action, target, outcome, status,"
+	  " route, record_count, reason)"
+	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", 10 },
 };
 const unsigned write_frame_nstatements =
 	sizeof(write_frame_statements) / sizeof(write_frame_statements[0]);
@@ -112,17 +110,14 @@ enum db_status idempotency_store(struct db_conn *c, const struct idempotency_rec
 	return db_defer(c, "write_idem_put", 8, p);
 }
 
-enum db_status idempotency_sweep(struct db_conn *c)
-{
-	return db_defer(c, "write_idem_sweep", 0, NULL);
-}
-
 enum db_status audit_insert(struct db_conn *c, const struct audit_event *e, bool queued)
 {
-	char status[12];
-	const char *p[7] = { e->org_id, e->key_prefix, e->request_id, e->action,
-			     e->target, e->outcome, status };
+	char status[12], records[24];
+	const char *p[10] = { e->org_id, e->key_prefix, e->request_id, e->action,
+			      e->target, e->outcome, status, e->route,
+			      e->records >= 0 ? records : NULL, e->reason };
 
 	snprintf(status, sizeof(status), "%d", e->status);
-	return queued ? db_defer(c, "write_audit", 7, p) : db_exec(c, "write_audit", 7, p, NULL);
+	snprintf(records, sizeof(records), "%ld", e->records);
+	return queued ? db_defer(c, "write_audit", 10, p) : db_exec(c, "write_audit", 10, p, NULL);
 }

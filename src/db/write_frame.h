@@ -61,16 +61,16 @@ struct idempotency_record {
 __attribute__((warn_unused_result))
 enum db_status idempotency_store(struct db_conn *c, const struct idempotency_record *rec);
 
-/* Delete answers past their promise (kept 24 hours, swept after 48).
- * Queued to go out with the COMMIT (db_defer). */
-__attribute__((warn_unused_result))
-enum db_status idempotency_sweep(struct db_conn *c);
+/* Answers past their promise are swept by db/housekeeping.h. */
 
 /* One row of the audit trail; pointers borrowed, NULL for "none" except
  * request_id, action and outcome. */
 struct audit_event {
 	const char *org_id, *key_prefix, *request_id, *action, *target, *outcome;
 	int status;
+	const char *route;     /* the route's template */
+	long records;          /* records shown by a read; -1: not a read */
+	const char *reason;    /* the caller's reason (an erasure, a redaction) */
 };
 
 /* Run now (queued: false), or queued to go out with the COMMIT. */

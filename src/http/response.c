@@ -24,6 +24,7 @@
 void response_init(struct response *res)
 {
 	memset(res, 0, sizeof(*res));
+	res->records = -1;
 }
 
 void response_reset(struct response *res)
@@ -294,6 +295,7 @@ void response_list(const struct request *req, struct response *res,
 	    (next_cursor && build_link(req, next_cursor, &next)))
 		goto oom;
 
+	res->records = (long)json_array_size(data);
 	if (req->format == FORMAT_CSV && columns) {
 		buf_reset(&res->body);
 		if (render_csv(&res->body, data, columns, ncolumns) != 0)

@@ -49,6 +49,8 @@ struct response {
 	size_t nheaders;
 	bool no_store;              /* force Cache-Control: private, no-store */
 	char audit_target[80];      /* what a write acted on, for the audit event */
+	const char *audit_reason;   /* the caller's stated reason (an erasure), request-owned; NULL: none */
+	long records;               /* records shown (response_list sets it); -1: one record */
 	/* A long poll with nothing to say yet leaves status 0 and sets this:
 	 * the server parks the request (no thread held) and calls the handler
 	 * again after a data change or wait_ms (see request.poll_state). */

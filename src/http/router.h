@@ -44,6 +44,8 @@ enum route_flags {
 	ROUTE_IDEMPOTENT = 1u << 4, /* creates: honours Idempotency-Key */
 	ROUTE_INLINE = 1u << 5,   /* never touches PostgreSQL: answered on the HTTP thread,
 	                             not through the database executor (http/executor.h) */
+	ROUTE_READ_AUDIT = 1u << 6, /* a record-level read: each answer leaves an audit event
+	                               (action, route, records shown; http/write.h) */
 };
 
 struct route {

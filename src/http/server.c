@@ -282,6 +282,9 @@ static void serve(struct exchange *ex)
 		}
 	} else {
 		ex->req.route->handler(&ex->req, &ex->res);
+		if ((ex->req.route->flags & ROUTE_READ_AUDIT) && ex->res.status >= 200 &&
+		    ex->res.status < 300)
+			write_audit_read(&ex->req, &ex->res);
 	}
 done:
 	if (ex->req.db) {

@@ -76,6 +76,9 @@ static void audit(struct request *req, const struct response *res, const char *o
 		.target = res->audit_target[0] ? res->audit_target : NULL,
 		.outcome = outcome,
 		.status = res->status,
+		.route = req->route ? req->route->template : NULL,
+		.records = -1,
+		.reason = res->audit_reason,
 	};
 
 	if (!req->db || audit_insert(req->db, &e, queued) != DB_OK)
@@ -176,13 +179,6 @@ void write_finish(struct request *req, struct response *res)
 			fail_unavailable(req, res);
 			return;
 		}
-		/* Now and then, sweep expired records inside a write that is
-		 * already paying for a transaction. */
-		if ((unsigned char)req->request_id[0] % 64 == 0 &&
-		    idempotency_sweep(req->db) != DB_OK) {
-			fail_unavailable(req, res);
-			return;
-		}
 	}
 	audit(req, res, "success", true);
 	if (db_commit(req->db) != DB_OK) {
@@ -197,6 +193,26 @@ void write_finish(struct request *req, struct response *res)
 	 * reading right after its own write must not be served what the cache
 	 * held before it.  Other instances wait for the notification. */
 	cache_invalidate(req->route->depends ? req->route->depends : DATA_ALL);
+}
+
+void write_audit_read(struct request *req, const struct response *res)
+{
+	const struct audit_event e = {
+		.org_id = req->auth.org_id[0] ? req->auth.org_id : NULL,
+		.key_prefix = req->auth.key_prefix[0] ? req->auth.key_prefix : NULL,
+		.request_id = req->request_id,
+		.action = req->route->action ? req->route->action : "read",
+		.target = res->audit_target[0] ? res->audit_target : NULL,
+		.outcome = "success",
+		.status = res->status,
+		.route = req->route->template,
+		.records = res->records >= 0 ? res->records : 1,
+	};
+
+	if (!req->db)
+		req->db = db_acquire();
+	if (!req->db || audit_insert(req->db, &e, false) != DB_OK)
+		log_event(LOG_ERROR, "could not record a read in the audit trail", NULL);
 }
 
 void write_audit_refused(struct request *req, const struct response *res)

@@ -31,6 +31,10 @@ int write_begin_or_respond(struct request *req, struct response *res);
 /* After the handler: commit or roll back, record, audit. */
 void write_finish(struct request *req, struct response *res);
 
+/* A record-level read answered 2xx (ROUTE_READ_AUDIT): who saw how many
+ * records through which route, on its own (the read has no transaction). */
+void write_audit_read(struct request *req, const struct response *res);
+
 /* An attempt refused before the transaction (401, 403): audit it alone. */
 void write_audit_refused(struct request *req, const struct response *res);
 

@@ -298,6 +298,14 @@ class World:
         r = self.api.post("/v1/hate-crime/reports", headers=self.h("hate"), json=report_body())
         return self.ok(r, "create a hate-crime report")
 
+    def action_update(self) -> str:
+        """An action with one progress update: its update's path."""
+        a = self.action()
+        r = self.api.post(f"/v1/actions/{a['id']}/updates", headers=self.h("plan"),
+                          json={"status": "in_progress", "rag": "amber", "note": "Fuzz note."})
+        self.ok(r, "record progress")
+        return f"/v1/actions/{a['id']}/updates/1"
+
     def indicator(self, frequency: str) -> str:
         # Not from the seeded generator: a rerun on the same database must
         # not find the code taken (values would then need If-Match).
@@ -440,6 +448,19 @@ def routes() -> dict:
             "ind", indicator("quarterly", "2024/25-Q2"),
             lambda: {"target": 75, "actual": 70.5, "commentary": "Fuzz.", "published_on": "2024-11-14"},
             if_match=True),
+        # Data protection (issue 14).
+        ("post", "/v1/hate-crime/deliveries"): Route(
+            "hate", fixed("/v1/hate-crime/deliveries"),
+            lambda: {"months": ["2005-%02d" % RNG.randint(1, 12)]}),
+        ("post", "/v1/hate-crime/reports/{id}/erasure"): Route(
+            "admin", lambda w: (f"/v1/hate-crime/reports/{w.report()['id']}/erasure", {}),
+            lambda: {"reason": "Body fuzzer"}, fresh=True),
+        ("post", "/v1/hate-crime/reports/{id}/redaction"): Route(
+            "admin", lambda w: (f"/v1/hate-crime/reports/{w.report()['id']}/redaction", {}),
+            lambda: {"fields": ["withdrawn_reason", "other_strand_reason"], "reason": "Body fuzzer"}),
+        ("post", "/v1/actions/{id}/updates/{sequence}/redaction"): Route(
+            "admin", lambda w: (w.action_update() + "/redaction", {}),
+            lambda: {"fields": ["note"], "reason": "Body fuzzer"}),
     }
 
 

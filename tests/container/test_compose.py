@@ -94,14 +94,52 @@ def test_service_listens_on_all_interfaces_inside_and_is_published(config):
     serve = config["services"]["serve"]
     assert serve["environment"]["EQ_LISTEN"] == "0.0.0.0:8080"
     ports = serve["ports"]
-    assert any((p.get("target") if isinstance(p, dict) else str(p).split(":")[-1]) in (8080, "8080")
-               for p in ports), ports
+    assert any((p.get("target") if isinstance(p, dict) else str(p).split(":")[-1].split("/")[0])
+               in (8080, "8080") for p in ports), ports
 
 
 def test_every_api_service_gets_the_database_from_the_env_file(config):
-    for n in ("migrate", "seed", "serve"):
+    # The owner migrates and seeds; serve connects as the service's own role,
+    # to which migrate grants its rights.
+    for n in ("migrate", "seed"):
         url = config["services"][n]["environment"]["EQ_DATABASE_URL"]
         assert url == "postgresql://equalities:change-me@db:5432/equalities", (n, url)
+    url = config["services"]["serve"]["environment"]["EQ_DATABASE_URL"]
+    assert url == "postgresql://equalities_service:change-me@db:5432/equalities", url
+    assert config["services"]["migrate"]["environment"]["EQ_SERVICE_ROLE"] == "equalities_service"
+    assert "EQ_SERVICE_ROLE" not in config["services"]["serve"]["environment"]
+
+
+def host_ip(port) -> str:
+    """The host address of a published port, in the long or the short syntax
+    (docker-compose v1 prints "127.0.0.1:8080:8080/tcp")."""
+    if isinstance(port, dict):
+        return port.get("host_ip", "")
+    parts = str(port).split(":")
+    return parts[0] if len(parts) == 3 else ""
+
+
+def test_published_on_loopback_unless_told_otherwise(config, docker_dir):
+    (port,) = config["services"]["serve"]["ports"]
+    assert host_ip(port) == "127.0.0.1", port
+    p = compose_config(docker_dir, env_file=docker_dir / ".env.example",
+                       extra_env={"EQ_HTTP_BIND": "0.0.0.0"})
+    assert p.returncode == 0, p.stderr
+    (port,) = yaml.safe_load(p.stdout)["services"]["serve"]["ports"]
+    assert host_ip(port) == "0.0.0.0", port
+
+
+@pytest.mark.parametrize("password,service_password", [
+    ("change-me", "a-real-one"), ("a-real-one", "change-me"), ("", "a-real-one")])
+def test_the_database_refuses_the_example_passwords(docker_dir, config, password,
+                                                     service_password):
+    assert config["services"]["db"]["entrypoint"] == ["/usr/local/bin/eq-db-entrypoint.sh"]
+    p = subprocess.run(["sh", str(docker_dir / "db-entrypoint.sh"), "postgres"],
+                       capture_output=True, text=True, timeout=30,
+                       env={"PATH": "/usr/bin:/bin", "POSTGRES_PASSWORD": password,
+                            "EQ_SERVICE_DB_PASSWORD": service_password})
+    assert p.returncode == 64, (p.returncode, p.stderr)
+    assert "refusing to start" in p.stderr
 
 
 def _environments(doc):
@@ -128,15 +166,19 @@ def test_the_password_comes_from_the_env_file(docker_dir, tmp_path):
     secret = "s3cret" + os.urandom(8).hex()
     env_file = tmp_path / ".env"
     text = (docker_dir / ".env.example").read_text(encoding="utf-8")
-    env_file.write_text(text.replace("POSTGRES_PASSWORD=change-me", f"POSTGRES_PASSWORD={secret}"),
+    service_secret = "s3rv1ce" + os.urandom(8).hex()
+    env_file.write_text(text.replace("POSTGRES_PASSWORD=change-me", f"POSTGRES_PASSWORD={secret}")
+                        .replace("EQ_SERVICE_DB_PASSWORD=change-me",
+                                 f"EQ_SERVICE_DB_PASSWORD={service_secret}"),
                         encoding="utf-8")
     p = compose_config(docker_dir, env_file=env_file)
     assert p.returncode == 0, p.stderr
     doc = yaml.safe_load(p.stdout)
     assert doc["services"]["db"]["environment"]["POSTGRES_PASSWORD"] == secret
-    for n in ("migrate", "seed", "serve"):
+    assert doc["services"]["db"]["environment"]["EQ_SERVICE_DB_PASSWORD"] == service_secret
+    for n, pw in (("migrate", secret), ("seed", secret), ("serve", service_secret)):
         url = urlsplit(doc["services"][n]["environment"]["EQ_DATABASE_URL"])
-        assert (url.hostname, url.port, url.password) == ("db", 5432, secret), n
+        assert (url.hostname, url.port, url.password) == ("db", 5432, pw), n
 
 
 def test_a_missing_password_is_refused(docker_dir):

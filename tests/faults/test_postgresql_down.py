@@ -64,7 +64,7 @@ def sample_values(c: requests.Session, base: str) -> dict:
 
 def concrete(template: str, v: dict) -> str:
     fill = {
-        "slug": v["dataset"], "as_of": v["as_of"], "fy_start": "2024",
+        "slug": v["dataset"], "as_of": v["as_of"], "fy_start": "2024", "sequence": "1",
         "period": "25-Q1" if "{fy_start}" in template else "2025-01",
     }
     if template.startswith("/v1/areas/"):

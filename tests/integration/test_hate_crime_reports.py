@@ -633,10 +633,11 @@ def test_audit_trail_has_every_write_and_no_secrets(server, api, openapi, keys, 
     assert r.status_code == 401
     assert audit_rows(pg, h["X-Request-Id"]) == [["", "", "hate_crime_report.create", "refused", "401", ""]]
 
-    # Reads are not audited.
+    # Record-level reads are audited too (issue 14), with no target.
     h = auth(key)
     api.get(LIST, headers=h)
-    assert audit_rows(pg, h["X-Request-Id"]) == []
+    assert audit_rows(pg, h["X-Request-Id"]) == [
+        ["reporting-centre-north", prefix_of(key), "hate_crime_report.list", "success", "200", ""]]
 
     # Never the key, never the free text: not in the table, not in the log.
     for secret in (key, key[16:], reason, withdraw_reason, keys["centre_read_only"]):

@@ -141,7 +141,14 @@ def insert_sql(rows):
 
 
 NOTIFY = "SELECT pg_notify('eq_data_changed', 'hate_crime')"
-CLEANUP = f"DELETE FROM hate_crime_reports WHERE submitter_reference LIKE '{PREFIX}%'"
+CLEANUP = (f"DELETE FROM hate_crime_reports WHERE submitter_reference LIKE '{PREFIX}%';"
+           " DELETE FROM hate_crime_deliveries WHERE request_id = 'hcs-fixture'")
+# Coverage is what sources declared delivered: the fixture's sources
+# delivered exactly the months they have reports in.
+DELIVERIES = ("INSERT INTO hate_crime_deliveries (organisation_id, month, request_id)"
+              " SELECT DISTINCT organisation_id, date_trunc('month', occurred_from)::date, 'hcs-fixture'"
+              f" FROM hate_crime_reports WHERE submitter_reference LIKE '{PREFIX}%'"
+              " ON CONFLICT DO NOTHING")
 
 
 @pytest.fixture(scope="module")
@@ -159,6 +166,7 @@ def fixture(db, wards, server):
     db.psql(CLEANUP)
     rows = fixture_rows(wards)
     db.psql(insert_sql(rows))
+    db.psql(DELIVERIES)
     db.psql(NOTIFY)
     try:
         yield rows
@@ -630,7 +638,7 @@ def test_latest_year_every_grouping_is_safe(client, openapi):
 def test_coverage_is_listed(client, openapi, fixture):
     body = get_json(client, openapi, f"from={fy_label(FY)}&group_by=month")
     cov = body["meta"]["coverage"]
-    assert "at least one report" in cov["basis"]
+    assert "declared that month delivered" in cov["basis"]
     sources = {s["slug"]: s for s in cov["sources"]}
     police = sources["police-feed"]
     assert police["kind"] == "police"

@@ -185,6 +185,12 @@ ROUTE_SCOPES = {
     ("post", "/v1/actions/{id}/updates"): {"manage:action-plan"},
     ("put", "/v1/indicators/{code}/values/{period}"): {"manage:indicators"},
     ("put", "/v1/indicators/{code}/values/{fy_start}/{period}"): {"manage:indicators"},
+    # Data protection (issue 14).
+    ("post", "/v1/hate-crime/deliveries"): {"submit:hate-crime"},
+    ("post", "/v1/hate-crime/reports/{id}/erasure"): {"admin"},
+    ("post", "/v1/hate-crime/reports/{id}/redaction"): {"admin"},
+    ("post", "/v1/actions/{id}/updates/{sequence}/redaction"): {"admin"},
+    ("get", "/v1/audit-events"): {"admin"},
 }
 
 

@@ -48,6 +48,11 @@ SHARED = {
     "/v1/indicators/{code}/values/{period}",
     "/v1/indicators/{code}/values/{fy_start}/{period}",
     "/v1/workforce/snapshots/{as_of}/pay-gaps",
+    # The council's alone (403 to any other organisation's key, whatever
+    # its scopes: test_data_protection.py), acting on any organisation's record.
+    "/v1/hate-crime/reports/{id}/erasure",
+    "/v1/hate-crime/reports/{id}/redaction",
+    "/v1/actions/{id}/updates/{sequence}/redaction",
 }
 
 EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]

@@ -214,6 +214,37 @@ def case_action_update(c):
     return path + "/updates", {"status": "in_progress", "rag": "green"}, {}, state
 
 
+def case_delivery(c):
+    month = "2006-%02d" % random.randint(1, 12)
+    c.cleanup.append(f"DELETE FROM hate_crime_deliveries WHERE month = '{month}-01'")
+    return "/v1/hate-crime/deliveries", {"months": [month]}, {}, \
+        lambda: c.pg.psql(f"SELECT count(*) FROM hate_crime_deliveries WHERE month = '{month}-01'")
+
+
+def case_report_erasure(c):
+    rep = c.ok(c.api.post("/v1/hate-crime/reports", json=report_body(),
+                          headers=auth(c.keys["centre"])))
+    path = f"/v1/hate-crime/reports/{rep['id']}"
+    return path + "/erasure", {"reason": "API3 test"}, {}, \
+        lambda: c.api.get(path, headers=auth(c.keys["centre"])).json()
+
+
+def case_report_redaction(c):
+    rep = c.ok(c.api.post("/v1/hate-crime/reports",
+                          json=report_body(strands=["other"], other_strand_reason="API3 text"),
+                          headers=auth(c.keys["centre"])))
+    path = f"/v1/hate-crime/reports/{rep['id']}"
+    return path + "/redaction", {"fields": ["other_strand_reason"], "reason": "API3 test"}, {}, \
+        lambda: c.api.get(path, headers=auth(c.keys["centre"])).json()
+
+
+def case_update_redaction(c):
+    path, state = _action(c)
+    c.ok(c.api.post(path + "/updates", json={"status": "in_progress", "rag": "green", "note": "API3"},
+                    headers=auth(c.keys["council_all"])))
+    return path + "/updates/1/redaction", {"fields": ["note"], "reason": "API3 test"}, {}, state
+
+
 def _values_cleanup(code, y):
     return (f"DELETE FROM indicator_value_revisions WHERE indicator_code = '{code}'"
             f" AND period LIKE '{y}%'; DELETE FROM indicator_values WHERE"
@@ -282,6 +313,10 @@ CASES = {
                                                                   case_indicator_quarter),
     ("put", "/v1/workforce/snapshots/{as_of}/pay-gaps"): ("council_all", case_pay_gaps),
     ("post", "/v1/workforce/snapshots"): ("council_all", case_snapshot),
+    ("post", "/v1/hate-crime/deliveries"): ("centre", case_delivery),
+    ("post", "/v1/hate-crime/reports/{id}/erasure"): ("council_all", case_report_erasure),
+    ("post", "/v1/hate-crime/reports/{id}/redaction"): ("council_all", case_report_redaction),
+    ("post", "/v1/actions/{id}/updates/{sequence}/redaction"): ("council_all", case_update_redaction),
 }
 
 

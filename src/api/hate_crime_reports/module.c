@@ -104,14 +104,16 @@ static const struct route routes[] = {
 	  .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY, .scope = "submit:hate-crime",
 	  .action = "hate_crime_report.create", .depends = DATA_HATE_CRIME },
 	{ .method = HTTP_GET, .template = "/v1/hate-crime/reports", .handler = report_list,
-	  .flags = ROUTE_CSV, .scope = "read:hate-crime" },
+	  .flags = ROUTE_CSV | ROUTE_READ_AUDIT, .scope = "read:hate-crime",
+	  .action = "hate_crime_report.list" },
 	{ .method = HTTP_GET, .template = "/v1/hate-crime/reports/{id}", .handler = report_get,
-	  .scope = "read:hate-crime" },
+	  .flags = ROUTE_READ_AUDIT, .scope = "read:hate-crime", .action = "hate_crime_report.read" },
 	{ .method = HTTP_PATCH, .template = "/v1/hate-crime/reports/{id}", .handler = report_patch,
 	  .flags = ROUTE_WRITE | ROUTE_BODY, .scope = "submit:hate-crime",
 	  .action = "hate_crime_report.update", .depends = DATA_HATE_CRIME },
 	{ .method = HTTP_GET, .template = "/v1/hate-crime/reports/{id}/versions",
-	  .handler = report_versions, .scope = "read:hate-crime" },
+	  .handler = report_versions, .flags = ROUTE_READ_AUDIT, .scope = "read:hate-crime",
+	  .action = "hate_crime_report.versions" },
 };
 
 const struct api_module hate_crime_reports_module = {

@@ -6,7 +6,10 @@
  *
  * Counting base: active (not withdrawn) reports, one crime per police
  * reference (or per report without one), keeping the earliest-created
- * report of each, dated by the month of occurred_from.
+ * report of each, dated by the month of occurred_from.  The reference is
+ * compared by its keyed pseudonym police_key, which survives the purge of
+ * the reference itself (migrations/0015).  Coverage is what each source
+ * declared delivered (hate_crime_deliveries), never inferred from counts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,18 +32,17 @@ const struct db_statement hcs_statements[HCS_NSTATEMENTS] = {
 	  "SELECT extract(year FROM c.occurred_from)::int, extract(month FROM c.occurred_from)::int,"
 	  " CASE WHEN c.location = 'ward' THEN c.ward_code ELSE c.location END,"
 	  " c.offence_type, c.channel, array_to_string(c.strands, ','), count(*)"
-	  " FROM (SELECT DISTINCT ON (r.police_reference,"
-	  "                           CASE WHEN r.police_reference IS NULL THEN r.id END)"
+	  " FROM (SELECT DISTINCT ON (r.police_key,"
+	  "                           CASE WHEN r.police_key IS NULL THEN r.id END)"
 	  "              r.occurred_from, r.location, r.ward_code, r.offence_type, r.channel, r.strands"
 	  "       FROM hate_crime_reports r WHERE r.status = 'active'"
-	  "       ORDER BY r.police_reference, CASE WHEN r.police_reference IS NULL THEN r.id END,"
+	  "       ORDER BY r.police_key, CASE WHEN r.police_key IS NULL THEN r.id END,"
 	  "                r.created_at, r.id) c"
 	  " GROUP BY 1, 2, 3, 4, 5, 6", 0 },
 	{ "hcs_coverage",
 	  "SELECT o.slug, o.name, o.kind,"
-	  " string_agg(DISTINCT to_char(r.occurred_from, 'YYYY-MM'), ','"
-	  "            ORDER BY to_char(r.occurred_from, 'YYYY-MM'))"
-	  " FROM hate_crime_reports r JOIN organisations o ON o.id = r.organisation_id"
+	  " string_agg(to_char(d.month, 'YYYY-MM'), ',' ORDER BY d.month)"
+	  " FROM hate_crime_deliveries d JOIN organisations o ON o.id = d.organisation_id"
 	  " GROUP BY o.slug, o.name, o.kind ORDER BY o.slug", 0 },
 };
 

@@ -300,7 +300,7 @@ static json_t *coverage_json(const struct hcs_snapshot *s, const struct hcs_quer
 			 "%zu of the %d months asked for have not been supplied by every source (listed in months_not_covered_by_every_source): a low count there may be missing data, not a fall in hate crime. Compare periods whose rows have coverage \"complete\".",
 			 json_array_size(gaps), last - first + 1);
 	return json_pack("{s:s, s:o, s:o, s:b, s:o}",
-		"basis", "A source has supplied a month when at least one report it submitted (withdrawn reports included) occurred in that month; a source is expected to supply every month from its first one on. A month is covered when every source expected then has supplied it. Each row's coverage is complete when every month of its period is covered, none when no source supplied any of them, partial otherwise.",
+		"basis", "A source has supplied a month when it declared that month delivered (POST /v1/hate-crime/deliveries), whether or not the month had reports: coverage is never inferred from counts. A source is expected to supply every month from its first one on. A month is covered when every source expected then has supplied it. Each row's coverage is complete when every month of its period is covered, none when no source supplied any of them, partial otherwise.",
 		"sources", sources,
 		"months_not_covered_by_every_source", gaps,
 		"complete", json_array_size(gaps) == 0,
