@@ -21,6 +21,7 @@
 #include "eq_version.h"
 #include "http/cache.h"
 #include "http/ratelimit.h"
+#include "http/response.h"
 #include "http/server.h"
 #include "http/waitlist.h"
 #include "import/census.h"
@@ -298,9 +299,31 @@ static unsigned listener_area_mask(void *ctx, const char *payload)
 	return cache_area_parse(payload);
 }
 
+/* Which data areas are illustrative (data_status, migration 0016), for
+ * every public response to say so.  On failure (no such table yet, the
+ * database away) the last answer stands. */
+static void data_status_load(const struct config *cfg)
+{
+	char err[256];
+	PGconn *pg = db_connect_direct(cfg->database_url, err, sizeof(err));
+	PGresult *r = NULL;
+	unsigned areas = 0;
+
+	if (!pg)
+		return;
+	if (db_direct_exec(pg, "SELECT area FROM data_status WHERE status = 'illustrative'", 0, NULL,
+			   &r, err, sizeof(err)) == 0) {
+		for (int i = 0; i < PQntuples(r); i++)
+			areas |= cache_area_parse(PQgetvalue(r, i, 0));
+		response_set_illustrative(areas);
+		PQclear(r);
+	}
+	PQfinish(pg);
+}
+
 static void listener_changed(void *ctx, unsigned areas)
 {
-	(void)ctx;
+	data_status_load(ctx);
 	cache_invalidate(areas);
 	/* Parked long polls and streams look for the news. */
 	waitlist_wake_all();
@@ -341,6 +364,7 @@ static int cmd_serve(const struct config *cfg)
 		routes_release();
 		return 1;
 	}
+	data_status_load(cfg);
 	table = routes_table(&n);
 	rc = server_run(cfg, table, n);
 	listener_stop();
