@@ -107,3 +107,17 @@ def test_demo_data_is_marked_illustrative_everywhere(api, openapi, pg):
     finally:
         pg.psql("UPDATE data_status SET status = 'illustrative' WHERE area = 'hate_crime';"
                 " SELECT pg_notify('eq_data_changed', 'hate_crime')")
+
+
+def test_the_scorecard_has_a_csv(api, openapi):
+    j = openapi.validate(api.get("/v1/scorecard"), "/v1/scorecard")
+    r = api.get("/v1/scorecard", params={"format": "csv"})
+    openapi.validate(r, "/v1/scorecard")
+    assert r.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [x["code"] for x in rows] == [i["code"] for i in j["indicators"]]
+    first = j["indicators"][0]
+    assert rows[0]["rag"] == (first["rag"] or "") and rows[0]["period"] == first["period"]["label"]
+    assert rows[0]["data_status"] == "illustrative"
+    same = api.get("/v1/scorecard", headers={"Accept": "text/csv"})
+    assert same.text == r.text
