@@ -91,3 +91,14 @@ LANGUAGE sql STABLE AS $$
             WHERE o.kind = 'partner' AND (org IS NULL OR o.id = org)), '[]'::json),
         'created_at', to_char(w.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
 $$;
+
+-- Whether the figures of each data area are the council's own or
+-- illustrative (the demo data set `seed` loads).  Every public response
+-- says which (meta.status, a data_status CSV column, X-Data-Status).  An
+-- area without a row is official.
+CREATE TABLE data_status (
+    area   text PRIMARY KEY CHECK (area IN ('demographics', 'hate_crime', 'workforce', 'returns',
+                                            'action_plan', 'indicators')),
+    status text NOT NULL CHECK (status IN ('official', 'illustrative')),
+    note   text NOT NULL CHECK (length(note) BETWEEN 1 AND 500)
+);

@@ -22,6 +22,7 @@
 #include "eq_version.h"
 #include "http/cache.h"
 #include "http/ratelimit.h"
+#include "http/response.h"
 #include "http/server.h"
 #include "http/waitlist.h"
 #include "import/census.h"
@@ -390,12 +391,44 @@ static unsigned listener_area_mask(void *ctx, const char *payload)
 	return cache_area_parse(payload);
 }
 
+/* Which data areas are illustrative (data_status, migration 0016), for
+ * every public response to say so.  On failure (no such table yet, the
+ * database away) the last answer stands.  True when it changed. */
+static bool data_status_load(const struct config *cfg)
+{
+	static unsigned last;
+	bool changed = false;
+	char err[256];
+	PGconn *pg = db_connect_direct(cfg->database_url, err, sizeof(err));
+	PGresult *r = NULL;
+	unsigned areas = 0;
+
+	if (!pg)
+		return false;
+	if (db_direct_exec(pg, "SELECT area FROM data_status WHERE status = 'illustrative'", 0, NULL,
+			   &r, err, sizeof(err)) == 0) {
+		for (int i = 0; i < PQntuples(r); i++)
+			areas |= cache_area_parse(PQgetvalue(r, i, 0));
+		response_set_illustrative(areas);
+		changed = areas != last;
+		last = areas;
+		PQclear(r);
+	}
+	PQfinish(pg);
+	return changed;
+}
+
 static void listener_changed(void *ctx, unsigned areas)
 {
-	(void)ctx;
 	cache_invalidate(areas);
 	/* Parked long polls and streams look for the news. */
 	waitlist_wake_all();
+	/* After the news, which must not wait on a second connection; a
+	 * changed status changes what every public read says. */
+	if (data_status_load(ctx)) {
+		cache_invalidate(DATA_ALL);
+		waitlist_wake_all();
+	}
 }
 
 static int cmd_serve(const struct config *cfg)
@@ -427,6 +460,8 @@ static int cmd_serve(const struct config *cfg)
 	 * stay in UTC. */
 	setenv("TZ", "Europe/London", 1);
 	tzset();
+	/* Before the listener's thread, which reloads it on every change. */
+	(void)data_status_load(cfg);
 	if (cache_init() != 0 || ratelimit_init(cfg) != 0 || db_pool_init(cfg) != 0 ||
 	    listener_start(cfg, &on_change) != 0) {
 		fprintf(stderr, "equalities-api: cannot start (out of memory or threads)\n");

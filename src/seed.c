@@ -152,6 +152,27 @@ static const struct seed_file workforce_manifest = {
 	"workforce/manifest.csv", workforce_columns, N(workforce_columns), NULL, workforce_row, NULL,
 };
 
+/* The demo data set is not the borough's: every area it loads says so on
+ * every public response (data_status, read by the service). */
+static int seed_mark_illustrative(PGconn *pg, size_t *changed, char *err, size_t errlen)
+{
+	static const char sql[] =
+		"WITH a(area) AS (VALUES ('demographics'), ('hate_crime'), ('workforce'), ('returns'),"
+		"                        ('action_plan'), ('indicators'))"
+		" INSERT INTO data_status (area, status, note)"
+		" SELECT area, 'illustrative', 'Demo data loaded by equalities-api seed: illustrative figures, not the borough''s.'"
+		" FROM a ON CONFLICT (area) DO UPDATE SET status = excluded.status, note = excluded.note"
+		" WHERE data_status.status <> excluded.status OR data_status.note <> excluded.note"
+		" RETURNING area";
+	PGresult *r = NULL;
+
+	if (db_direct_exec(pg, sql, 0, NULL, &r, err, errlen))
+		return -1;
+	*changed += (size_t)PQntuples(r);
+	PQclear(r);
+	return 0;
+}
+
 int seed_run(PGconn *pg, const char *root, char *err, size_t errlen)
 {
 	size_t changed = 0;
@@ -163,7 +184,8 @@ int seed_run(PGconn *pg, const char *root, char *err, size_t errlen)
 	    seed_returns(pg, root, &changed, err, errlen) ||
 	    seed_action_plan(pg, root, &changed, err, errlen) ||
 	    seed_indicators(pg, root, &changed, err, errlen) ||
-	    seed_csv_load(pg, root, &workforce_manifest, &changed, err, errlen))
+	    seed_csv_load(pg, root, &workforce_manifest, &changed, err, errlen) ||
+	    seed_mark_illustrative(pg, &changed, err, errlen))
 		return -1;
 	log_msgf(LOG_INFO, "seed complete: %zu rows changed", changed);
 	return 0;

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,9 +215,12 @@ static int csv_append_value(struct buf *out, json_t *v)
 	return rc;
 }
 
+/* status (NULL: none): a last data_status column, the same on every row,
+ * so that a downloaded file still says whether its figures are official. */
 static int render_csv(struct buf *out, json_t *data, const struct csv_column *cols,
-		      size_t ncols)
+		      size_t ncols, const char *status)
 {
+	static const char status_header[] = "data_status";
 	size_t i, c;
 	json_t *row;
 
@@ -224,17 +228,52 @@ static int render_csv(struct buf *out, json_t *data, const struct csv_column *co
 		if ((c && buf_append_char(out, ',')) ||
 		    csv_append_field(out, cols[c].header, strlen(cols[c].header)))
 			return -1;
-	if (buf_append_str(out, "\r\n"))
+	if ((status && (buf_append_char(out, ',') ||
+			csv_append_field(out, status_header, strlen(status_header)))) ||
+	    buf_append_str(out, "\r\n"))
 		return -1;
 	json_array_foreach(data, i, row) {
 		for (c = 0; c < ncols; c++)
 			if ((c && buf_append_char(out, ',')) ||
 			    csv_append_value(out, pointer_get(row, cols[c].pointer)))
 				return -1;
-		if (buf_append_str(out, "\r\n"))
+		if ((status && (buf_append_char(out, ',') ||
+				csv_append_field(out, status, strlen(status)))) ||
+		    buf_append_str(out, "\r\n"))
 			return -1;
 	}
 	return 0;
+}
+
+static atomic_uint illustrative_areas;
+
+void response_set_illustrative(unsigned areas)
+{
+	atomic_store(&illustrative_areas, areas);
+}
+
+const char *response_data_status(const struct request *req)
+{
+	unsigned depends;
+
+	if (!req->route || !(req->route->flags & ROUTE_PUBLIC))
+		return NULL;
+	depends = req->route->depends ? req->route->depends : DATA_ALL;
+	if (!(depends & ~(unsigned)DATA_REFERENCE))
+		return NULL;
+	return depends & atomic_load(&illustrative_areas) ? "illustrative" : "official";
+}
+
+/* meta.status and meta.status_note, unless the resource set its own. */
+static int meta_status(json_t *meta, const char *status)
+{
+	if (!status || json_object_get(meta, "status"))
+		return 0;
+	return json_object_set_new(meta, "status", json_string(status)) ||
+	       json_object_set_new(meta, "status_note", json_string(
+		       strcmp(status, "official") == 0
+		       ? "Official figures of the council."
+		       : "Illustrative figures (demo data), not the borough's: do not quote them as official."));
 }
 
 static int append_encoded(struct buf *b, const char *s)
@@ -298,7 +337,7 @@ void response_list(const struct request *req, struct response *res,
 	res->records = (long)json_array_size(data);
 	if (req->format == FORMAT_CSV && columns) {
 		buf_reset(&res->body);
-		if (render_csv(&res->body, data, columns, ncolumns) != 0)
+		if (render_csv(&res->body, data, columns, ncolumns, response_data_status(req)) != 0)
 			goto oom;
 		if (next_cursor) {
 			struct buf link = BUF_INIT;
@@ -322,6 +361,8 @@ void response_list(const struct request *req, struct response *res,
 	if (!links)
 		goto oom;
 	if (!next_cursor && json_object_set_new(links, "next", json_null()))
+		goto oom;
+	if (meta_status(meta, response_data_status(req)))
 		goto oom;
 	body = json_pack("{s:o, s:o, s:o}", "data", data, "links", links, "meta", meta);
 	data = meta = links = NULL;

@@ -90,6 +90,19 @@ void response_send_stream(struct response *res, int status, const char *content_
 /* Serialise body as the response (steals the reference, even on failure). */
 void response_json(struct response *res, int status, json_t *body);
 
+/* The data areas (http/cache.h DATA_*) whose figures are illustrative
+ * (the demo data set), as the service last read them; any thread. */
+void response_set_illustrative(unsigned areas);
+
+/*
+ * "illustrative" or "official": the status of the figures a public read
+ * shows (a route with ROUTE_PUBLIC depending on a data area beyond the
+ * reference data), NULL for any other request.  response_list puts it in
+ * meta.status (with meta.status_note) and as a last CSV column
+ * data_status; the server sends it as X-Data-Status.  Static string.
+ */
+const char *response_data_status(const struct request *req);
+
 /*
  * A representation fixed at build time (a file embedded in the binary).
  * Its bytes must be in static storage: they are handed to the wire as they

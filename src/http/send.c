@@ -33,7 +33,7 @@ static void add_cors_headers(struct exchange *ex, struct MHD_Response *resp, boo
 		MHD_add_response_header(resp, "Access-Control-Max-Age", "600");
 	} else {
 		MHD_add_response_header(resp, "Access-Control-Expose-Headers",
-			"ETag, Link, Location, Retry-After, X-Request-Id");
+			"ETag, Link, Location, Retry-After, X-Data-Status, X-Request-Id");
 	}
 }
 
@@ -51,6 +51,8 @@ static void common_headers(struct exchange *ex, struct MHD_Response *resp, bool 
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (is_public_read(ex))
 		MHD_add_response_header(resp, "Vary", cors ? "Accept, Origin" : "Accept");
+	if (is_public_read(ex) && response_data_status(&ex->req))
+		MHD_add_response_header(resp, "X-Data-Status", response_data_status(&ex->req));
 	else if (cors)
 		MHD_add_response_header(resp, "Vary", "Origin");
 	add_cors_headers(ex, resp, preflight);

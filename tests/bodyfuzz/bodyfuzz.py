@@ -421,6 +421,9 @@ def routes() -> dict:
         ("post", "/v1/returns/{id}/submit"): Route(
             "partner", lambda w: (f"/v1/returns/{w.draft(due=-1)['id']}/submit", {}),
             lambda: {"late_reason": "The extract was late."}, fresh=True, idempotent=True),
+        ("post", "/v1/returns/{id}/recall"): Route(
+            "partner", lambda w: (f"/v1/returns/{w.submitted()['id']}/recall", {}),
+            lambda: {}, fresh=True, idempotent=True),
         ("post", "/v1/returns/{id}/review"): Route(
             "review", lambda w: (f"/v1/returns/{w.submitted()['id']}/review", {}),
             lambda: {"outcome": "returned", "note": "Please check the totals."},

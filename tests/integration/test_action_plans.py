@@ -133,7 +133,8 @@ def test_list_plans_and_seed(api, openapi):
     openapi.validate(c, PLANS)
     rows = list(csv.DictReader(io.StringIO(c.text)))
     assert {"2019-20", "2024-25"} <= {row["id"] for row in rows}
-    assert list(rows[0].keys()) == ["id", "title", "period", "start", "end", "status", "action_count"]
+    assert list(rows[0].keys()) == ["id", "title", "period", "start", "end", "status", "action_count",
+                                    "data_status"]
 
 
 def test_get_plan_and_current(api, openapi):

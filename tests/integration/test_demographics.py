@@ -163,10 +163,10 @@ def test_datasets_csv(api, openapi):
     assert media_type(r) == "text/csv"
     rows = list(csv.reader(io.StringIO(r.content.decode(), newline="")))
     assert rows[0] == ["slug", "title", "publisher", "source", "release_date",
-                       "reference_date", "status", "licence"]
+                       "reference_date", "status", "licence", "data_status"]
     demo = next(row for row in rows[1:] if row[0] == DATASET)
     assert demo[4:] == ["2023-01-19", "2021-03-21", "illustrative",
-                        "Open Government Licence v3.0"]
+                        "Open Government Licence v3.0", "illustrative"]
 
 
 # ---------------------------------------------------------------------------
@@ -377,7 +377,7 @@ def test_csv_equals_json(api, openapi, tables):
     header, rows = csv_pages(api, f"{OBS}?characteristic=ethnicity&limit=200&format=csv")
     assert header == ["dataset", "area_code", "area_name", "area_kind", "characteristic",
                       "category_code", "category_name", "category_parent", "measure",
-                      "period_start", "period_end", "value", "share", "suppressed"]
+                      "period_start", "period_end", "value", "share", "suppressed", "data_status"]
     assert len(rows) == 625
     json_rows, _ = collect_pages(api, f"{OBS}?characteristic=ethnicity&limit=200", openapi, OBS)
     for c, o in zip(rows, json_rows):

@@ -6,6 +6,10 @@ api/openapi.yaml.
 
 from __future__ import annotations
 
+import csv
+import io
+import time
+
 from checks import assert_problem
 
 STATS = "/v1/hate-crime/statistics"
@@ -70,5 +74,50 @@ def test_codes_have_display_labels(api, openapi):
         assert {c for c in allowed} <= {c for k, c in labels if k == kind}, kind
     r = api.get("/v1/codes", params={"kind": "channel", "format": "csv"})
     openapi.validate(r, "/v1/codes")
-    assert r.text.splitlines()[0] == "kind,code,label" and len(r.text.splitlines()) == 8
+    assert r.text.splitlines()[0] == "kind,code,label,data_status" and len(r.text.splitlines()) == 8
     assert_problem(api.get("/v1/codes", params={"kind": "colour"}), 400, openapi, "/v1/codes")
+
+
+def test_demo_data_is_marked_illustrative_everywhere(api, openapi, pg):
+    """Every public response showing figures says whether they are official:
+    meta.status, a data_status CSV column and X-Data-Status.  The seeded
+    demo data is illustrative; reference data (areas) carries no status."""
+    for path in ("/v1/scorecard", "/v1/indicators", "/v1/action-plans", STATS, DEMO,
+                 "/v1/return-windows/public"):
+        r = api.get(path)
+        assert r.status_code == 200 and r.headers.get("X-Data-Status") == "illustrative", path
+        body = r.json()
+        if "meta" in body and "data" in body:
+            openapi.validate(r, path)
+            assert body["meta"]["status"] == "illustrative", path
+    r = api.get(STATS, params={"format": "csv"})
+    rows = list(csv.reader(io.StringIO(r.text)))
+    assert rows[0][-1] == "data_status" and {row[-1] for row in rows[1:]} == {"illustrative"}
+    r = api.get("/v1/areas")
+    assert "X-Data-Status" not in r.headers and "status" not in r.json()["meta"]
+    # Marked official, the next read says so at once.
+    pg.psql("UPDATE data_status SET status = 'official' WHERE area = 'hate_crime';"
+            " SELECT pg_notify('eq_data_changed', 'hate_crime')")
+    try:
+        deadline = time.monotonic() + 5
+        while api.get(STATS).headers.get("X-Data-Status") != "official":
+            assert time.monotonic() < deadline, "status not seen"
+            time.sleep(0.1)
+        assert api.get(STATS).json()["meta"]["status"] == "official"
+    finally:
+        pg.psql("UPDATE data_status SET status = 'illustrative' WHERE area = 'hate_crime';"
+                " SELECT pg_notify('eq_data_changed', 'hate_crime')")
+
+
+def test_the_scorecard_has_a_csv(api, openapi):
+    j = openapi.validate(api.get("/v1/scorecard"), "/v1/scorecard")
+    r = api.get("/v1/scorecard", params={"format": "csv"})
+    openapi.validate(r, "/v1/scorecard")
+    assert r.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert [x["code"] for x in rows] == [i["code"] for i in j["indicators"]]
+    first = j["indicators"][0]
+    assert rows[0]["rag"] == (first["rag"] or "") and rows[0]["period"] == first["period"]["label"]
+    assert rows[0]["data_status"] == "illustrative"
+    same = api.get("/v1/scorecard", headers={"Accept": "text/csv"})
+    assert same.text == r.text

@@ -165,7 +165,7 @@ def test_windows_are_listed_publicly_without_partners(api, openapi, keys):
     assert [c["code"] for c in mine["characteristics"]] == USERS
     r = api.get(PUBLIC, params={"format": "csv", "limit": 1})
     openapi.validate(r, PUBLIC)
-    assert r.text.splitlines()[0] == "id,title,kind,period,open_date,due_date,state,age_bands,universe"
+    assert r.text.splitlines()[0] == "id,title,kind,period,open_date,due_date,state,age_bands,universe,data_status"
 
 
 def test_notes_and_recall_before_review(api, openapi, keys):

@@ -224,7 +224,6 @@ def test_single_valued_parameter_twice_is_400(api, openapi, query, param):
 
 def test_demographics_single_valued_parameters_twice_are_400(api, openapi):
     for query, param in (("dataset=census-2021-demo&dataset=census-2021-demo", "dataset"),
-                         ("characteristic=sex&characteristic=sex", "characteristic"),
                          ("area_kind=ward&area_kind=ward", "area_kind")):
         r = api.get("/v1/demographics?" + query)
         assert_problem(r, 400, openapi, "/v1/demographics", parameter=param)

@@ -146,7 +146,19 @@ def records(server, keys):
                         json={"window": window["id"], "total": 100, "lines": return_lines()})
         assert r.status_code == 201, r.text
         ret = r.json()
-        yield {"report": report, "window": window, "return": ret}
+        # The seed has no monthly indicator: one of its own, with a value,
+        # so that the value URL of each form answers a GET with data.
+        monthly = "sec-monthly-" + secrets.token_hex(3)
+        harness.PgControl(harness.PG_SCRIPT).psql(
+            "INSERT INTO indicators (code, title, definition, unit, polarity, frequency, outcome,"
+            " outcome_title, source, tolerance_kind, tolerance) VALUES"
+            f" ('{monthly}', 'Security test', 'For the tests.', 'percent', 'higher_is_better',"
+            " 'monthly', 'tests', 'Tests', 'tests', 'absolute', 2000);"
+            " SELECT pg_notify('eq_data_changed', 'indicators')")
+        r = client.put(f"/v1/indicators/{monthly}/values/2024-04", json={"actual": 5},
+                       headers=auth(keys["council_all"]))
+        assert r.status_code == 201, r.text
+        yield {"report": report, "window": window, "return": ret, "monthly": monthly}
     finally:
         client.close()
 
@@ -177,6 +189,7 @@ ROUTE_SCOPES = {
     ("get", "/v1/returns/{id}"): READ_RETURNS,
     ("put", "/v1/returns/{id}"): {"submit:returns"},
     ("post", "/v1/returns/{id}/submit"): {"submit:returns"},
+    ("post", "/v1/returns/{id}/recall"): {"submit:returns"},
     ("post", "/v1/returns/{id}/review"): {"review:returns"},
     ("get", "/v1/returns/{id}/versions"): READ_RETURNS,
     ("post", "/v1/action-plans"): {"manage:action-plan"},
@@ -267,6 +280,7 @@ def samples(client, keys, records) -> dict:
     area = client.get("/v1/areas", params={"limit": 1}).json()["data"][0]["code"]
     dataset = client.get("/v1/demographics/datasets").json()["data"][0]["slug"]
     indicator = client.get("/v1/indicators", params={"limit": 1}).json()["data"][0]["code"]
+    quarter = client.get(f"/v1/indicators/{indicator}/values").json()["data"][0]["period"]["label"]
     actions = client.get("/v1/action-plans/current/actions", params={"limit": 1}).json()["data"]
     windows = client.get("/v1/return-windows", headers=council).json()["data"]
     seeded_window = next((w["id"] for w in windows
@@ -287,6 +301,10 @@ def samples(client, keys, records) -> dict:
         "/v1/actions/{id}": {"id": actions[0]["id"]},
         "/v1/indicators/{code}": {"code": indicator},
         "/v1/indicators/{code}/values": {"code": indicator},
+        "/v1/indicators/{code}/values/{period}": {"code": records["monthly"], "period": "2024-04"},
+        "/v1/indicators/{code}/values/{fy_start}/{period}": {
+            "code": indicator,
+            "fy_start": quarter.split("/")[0], "period": quarter.split("/")[1].replace(" ", "-")},
         "query": {"window": seeded_window, "characteristic": "ethnicity"},
     }
 

@@ -35,6 +35,7 @@ OWNED = {
     "/v1/returns/{id}": "return",
     "/v1/returns/{id}/submit": "return",
     "/v1/returns/{id}/review": "return",
+    "/v1/returns/{id}/recall": "return",
     "/v1/returns/{id}/versions": "return",
 }
 # Restricted routes whose parameters name something shared by the whole
@@ -75,7 +76,7 @@ def valid_body(template: str, method: str):
         return {"channel": "telephone"}
     if template == "/v1/returns/{id}" and method in ("PUT", "PATCH", "POST"):
         return {"total": 100, "lines": return_lines()}
-    if template == "/v1/returns/{id}/submit":
+    if template in ("/v1/returns/{id}/submit", "/v1/returns/{id}/recall"):
         return {}
     if template == "/v1/returns/{id}/review":
         return {"outcome": "accepted"}

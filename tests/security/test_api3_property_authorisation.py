@@ -165,6 +165,12 @@ def case_return_submit(c):
     return path + "/submit", {}, {}, state
 
 
+def case_return_recall(c):
+    ret, path, state = _draft(c)
+    c.ok(c.api.post(path + "/submit", json={}, headers=auth(c.keys["care"])))
+    return path + "/recall", {}, {}, state
+
+
 def case_return_review(c):
     ret, path, state = _draft(c)
     c.ok(c.api.post(path + "/submit", json={}, headers=auth(c.keys["care"])))
@@ -303,6 +309,7 @@ CASES = {
     ("post", "/v1/returns"): ("care", case_return_create),
     ("put", "/v1/returns/{id}"): ("care", case_return_put),
     ("post", "/v1/returns/{id}/submit"): ("care", case_return_submit),
+    ("post", "/v1/returns/{id}/recall"): ("care", case_return_recall),
     ("post", "/v1/returns/{id}/review"): ("council_review", case_return_review),
     ("post", "/v1/action-plans"): ("council_all", case_plan_create),
     ("post", "/v1/action-plans/{id}/actions"): ("council_all", case_action_create),

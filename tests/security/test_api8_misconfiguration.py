@@ -54,7 +54,10 @@ def check_headers(r, what, problems, html_ok=False):
 
 
 # Public, but never to be stored: they change from one moment to the next.
-LIVE = ("/metrics", "/v1/changes")
+LIVE = ("/metrics", "/v1/changes",
+        # One indicator value, read just before a PUT replaces it: never
+        # from a cache, with the version ETag that If-Match names.
+        "/v1/indicators/{code}/values/{period}", "/v1/indicators/{code}/values/{fy_start}/{period}")
 # Pages and their assets: revalidated on every load (no-cache), or stored for
 # good under a fingerprinted URL (immutable).
 PAGES = ("/docs", "/dashboard", "/assets/{name}")

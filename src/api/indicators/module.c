@@ -90,7 +90,7 @@ static const struct route routes[] = {
 	{ .method = HTTP_GET, .template = "/v1/indicators/{code}/values/{year}/{period}",
 	  .handler = value_get, .depends = IND_DEPENDS },
 	{ .method = HTTP_GET, .template = "/v1/scorecard", .handler = scorecard,
-	  .flags = ROUTE_PUBLIC,
+	  .flags = ROUTE_PUBLIC | ROUTE_CSV,
 	  .depends = IND_DEPENDS | DATA_ACTION_PLAN },
 };
 

@@ -3,6 +3,7 @@
  * the RAG counts, and the current action plan's summary (which periods it
  * shows: domain/indicator_value.h).
  */
+#include "api/api.h"
 #include "api/common.h"
 #include "api/indicators/indicators.h"
 #include "http/request.h"
@@ -78,6 +79,16 @@ static json_t *plan_json(struct request *req, struct response *res)
 	return plan;
 }
 
+/* CSV: one row per indicator (the RAG counts and the plan are JSON only). */
+static const struct csv_column scorecard_csv[] = {
+	{ "code", "/code" }, { "title", "/title" }, { "unit", "/unit" },
+	{ "polarity", "/polarity" }, { "frequency", "/frequency" }, { "outcome", "/outcome" },
+	{ "period", "/period/label" }, { "target", "/target" }, { "actual", "/actual" },
+	{ "rag", "/rag" }, { "direction_previous_period", "/direction/previous_period" },
+	{ "direction_year_earlier", "/direction/year_earlier" },
+	{ "commentary", "/commentary" }, { "revised", "/revised" },
+};
+
 /* The quarter asked for, or the newest one with an actual: 0, or -1 with
  * the problem in res. */
 static int quarter_or_respond(struct response *res, const char *text,
@@ -124,6 +135,10 @@ void scorecard(struct request *req, struct response *res)
 			problem_send_internal(res);
 	}
 	set_release(&s);
+	if (rows && req->format == FORMAT_CSV) {
+		response_list(req, res, rows, json_object(), NULL, scorecard_csv, API_COUNT(scorecard_csv));
+		return;
+	}
 	if (!rows || !(plan = plan_json(req, res))) {
 		json_decref(rows);
 		return;
