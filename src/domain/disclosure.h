@@ -20,6 +20,10 @@
  *    bounds: zero is published, so a withheld count is at least 1, and
  *    interval reasoning can pin a cell (two withheld cells that must add
  *    up to 2 are both 1); a pinned cell gets a complement too.
+ *  - protection intervals (protection.h): every withheld cell's exact LP
+ *    range must be at least threshold wide with its upper end at least
+ *    threshold; a narrower one gets a complement, until every range passes
+ *    or nothing non-zero is left to withhold.
  */
 #ifndef EQ_DOMAIN_DISCLOSURE_H
 #define EQ_DOMAIN_DISCLOSURE_H
