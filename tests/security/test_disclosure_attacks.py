@@ -362,3 +362,67 @@ def test_hate_crime_withheld_cells_cannot_be_narrowed(hate_crime):
           f"({withheld / len(hate_crime):.1%}); {len(exact)} exact, {len(small)} shown small, "
           f"{len(narrow)} narrower than {THRESHOLD}")
     assert (exact, small, narrow) == ([], [], [])
+
+
+# --- workforce profile: every snapshot, characteristic and grouping ---
+
+WF = "/v1/workforce/profile"
+
+
+@pytest.fixture(scope="module")
+def workforce(server):
+    from harness import ApiClient
+
+    api = ApiClient(server.url)
+    cells = {}
+    for snap in fetch_all(api, "/v1/workforce/snapshots"):
+        for group in (None, "directorate", "grade_band"):
+            params = {"as_of": snap["as_of"]}
+            if group:
+                params["group_by"] = group
+            for r in fetch_all(api, WF, **params):
+                key = (r["as_of"], r["characteristic"], r["directorate"], r["grade_band"],
+                       r["category"]["code"])
+                value = None if r["suppressed"] else r["value"]
+                assert cells.get(key, value) == value, f"{key}: two answers"
+                cells[key] = value
+    api.close()
+    return cells
+
+
+def workforce_problem(cells):
+    """Each row's total is its categories; the council's cell is the sum
+    of the directorates' and of the grade bands'."""
+    p = Problem()
+    rows = defaultdict(list)
+    for key, value in cells.items():
+        p.cell(key, value)
+        rows[key[:4]].append(key)
+    for row, keys in rows.items():
+        p.relation(row + ("total",), [k for k in keys if k[4] != "total"])
+    for key in cells:
+        if key[2] is None and key[3] is None:
+            for pos in (2, 3):
+                parts = [k for k in cells if k[:2] == key[:2] and k[4] == key[4] and
+                         k[pos] is not None and k[5 - pos] is None]
+                if parts:
+                    p.relation(key, parts)
+    return p
+
+
+def test_workforce_withheld_cells_cannot_be_narrowed(workforce):
+    exact, small, narrow = failures(workforce_problem(workforce).ranges())
+    withheld = sum(v is None for v in workforce.values())
+    print(f"workforce: {withheld} of {len(workforce)} cells withheld "
+          f"({withheld / len(workforce):.1%}); {len(exact)} exact, {len(small)} shown small, "
+          f"{len(narrow)} narrower than {THRESHOLD}")
+    assert (exact, small, narrow) == ([], [], [])
+
+
+def test_share_withheld_stays_under_a_quarter(demographics, hate_crime, workforce):
+    _, tables = demographics
+    demo = [r["suppressed"] for rows in tables.values() for r in rows]
+    cells = demo + [v is None for v in hate_crime.values()] + [v is None for v in workforce.values()]
+    share = sum(cells) / len(cells)
+    print(f"all public tables: {sum(cells)} of {len(cells)} cells withheld ({share:.1%})")
+    assert share < 0.25
