@@ -419,10 +419,57 @@ def test_workforce_withheld_cells_cannot_be_narrowed(workforce):
     assert (exact, small, narrow) == ([], [], [])
 
 
-def test_share_withheld_stays_under_a_quarter(demographics, hate_crime, workforce):
+# --- the partner returns summary of every window ---
+
+
+@pytest.fixture(scope="module")
+def returns_summary(server):
+    """Cells of every window that combines 3 or more partners (fewer
+    publish nothing at all, by rule)."""
+    from harness import ApiClient
+    from secsupport import COUNCIL, make_key
+
+    api = ApiClient(server.url)
+    key = make_key(COUNCIL, "review:returns")
+    r = api.get("/v1/return-windows", headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 200, r.text
+    cells = {}
+    for w in r.json()["data"]:
+        for row in fetch_all(api, "/v1/returns/summary", window=w["id"]):
+            if row["partners"] >= 3:
+                key_ = (row["window"], row["characteristic"], row["category"])
+                cells[key_] = None if row["suppressed"] else row["value"]
+    api.close()
+    return cells
+
+
+def returns_problem(cells):
+    """Each characteristic's categories add up to the window's one total."""
+    p = Problem()
+    by_ch = defaultdict(list)
+    for key, value in cells.items():
+        by_ch[key[:2]].append(key)
+        if key[2] == "total":
+            key = (key[0], "*", "total")
+        p.cell(key, value)
+    for (window, _), keys in by_ch.items():
+        p.relation((window, "*", "total"), [k for k in keys if k[2] != "total"])
+    return p
+
+
+def test_returns_summary_withheld_cells_cannot_be_narrowed(returns_summary):
+    exact, small, narrow = failures(returns_problem(returns_summary).ranges())
+    withheld = sum(v is None for v in returns_summary.values())
+    print(f"returns summary: {withheld} of {len(returns_summary)} cells withheld; "
+          f"{len(exact)} exact, {len(small)} shown small, {len(narrow)} narrower than {THRESHOLD}")
+    assert (exact, small, narrow) == ([], [], [])
+
+
+def test_share_withheld_stays_under_a_quarter(demographics, hate_crime, workforce, returns_summary):
     _, tables = demographics
     demo = [r["suppressed"] for rows in tables.values() for r in rows]
-    cells = demo + [v is None for v in hate_crime.values()] + [v is None for v in workforce.values()]
+    cells = demo + [v is None for v in hate_crime.values()] + [v is None for v in workforce.values()] + \
+        [v is None for v in returns_summary.values()]
     share = sum(cells) / len(cells)
     print(f"all public tables: {sum(cells)} of {len(cells)} cells withheld ({share:.1%})")
     assert share < 0.25
