@@ -42,9 +42,9 @@ struct search {
 	size_t *queue;           /* nconstraints */
 };
 
-static bool constraints_valid(size_t ncells,
-			      const struct disclosure_constraint *cs,
-			      size_t ncs)
+bool disclosure_constraints_valid(size_t ncells,
+				  const struct disclosure_constraint *cs,
+				  size_t ncs)
 {
 	size_t q, p;
 
@@ -538,7 +538,7 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 		if (values[c] < 0 || values[c] > DISCLOSURE_MAX_VALUE)
 			goto cleanup;
 	if (ncells >= ((size_t)1 << 22) ||
-	    !constraints_valid(ncells, constraints, nconstraints))
+	    !disclosure_constraints_valid(ncells, constraints, nconstraints))
 		goto cleanup;
 
 	for (c = 0; c < ncells; c++)
@@ -625,7 +625,7 @@ int disclosure_cell_is_determined(const int64_t *values, size_t ncells,
 	/* Determination depends on which cells are withheld, not on values. */
 	(void)values;
 	if (cell >= ncells || !suppressed ||
-	    !constraints_valid(ncells, constraints, nconstraints))
+	    !disclosure_constraints_valid(ncells, constraints, nconstraints))
 		goto cleanup;
 	if (!suppressed[cell]) {
 		rc = 1;   /* published, so known */

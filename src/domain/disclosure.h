@@ -75,6 +75,11 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 			    size_t nconstraints, int threshold, const bool *forced,
 			    bool *suppressed);
 
+/* True when every index in the constraints is below ncells (and no part
+ * list is missing). */
+bool disclosure_constraints_valid(size_t ncells, const struct disclosure_constraint *constraints,
+				  size_t nconstraints);
+
 /*
  * True when cell `cell` can be computed exactly from the published cells
  * through the constraints (used by disclosure_apply and by tests that audit

@@ -44,20 +44,6 @@ static void lp_build_release(struct lp_build *b)
 	free(b->ar);
 }
 
-static bool indices_valid(size_t ncells, const struct disclosure_constraint *cs, size_t ncs)
-{
-	if (ncs > 0 && !cs)
-		return false;
-	for (size_t q = 0; q < ncs; q++) {
-		if (cs[q].total >= ncells || (cs[q].nparts > 0 && !cs[q].parts))
-			return false;
-		for (size_t p = 0; p < cs[q].nparts; p++)
-			if (cs[q].parts[p] >= ncells)
-				return false;
-	}
-	return true;
-}
-
 /* Add coef for cell to the row being built, or to its right-hand side. */
 static void term(struct lp_build *b, const int64_t *values, size_t cell, double coef,
 		 size_t *ntouched, double *rhs)
@@ -289,7 +275,7 @@ static int ranges(const int64_t *values, size_t ncells, const struct disclosure_
 
 	if (ncells > 0 && (!values || !suppressed || !r->lo || !r->hi))
 		return -1;
-	if (!indices_valid(ncells, cs, ncs))
+	if (!disclosure_constraints_valid(ncells, cs, ncs))
 		return -1;
 	for (size_t c = 0; c < ncells; c++) {
 		if (values[c] < 0 || values[c] > DISCLOSURE_MAX_VALUE)
