@@ -16,6 +16,12 @@
 
 #include "domain/disclosure.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define LARGE_TABLE_BUDGET_MS 8000.0
+#else
+#define LARGE_TABLE_BUDGET_MS 2000.0
+#endif
+
 #define MAX_CELLS 2048
 #define MAX_CONSTRAINTS 512
 #define MAX_PARTS 16384
@@ -691,8 +697,12 @@ static void test_large_table_is_fast(void **state)
 		nsup += t->suppressed[c];
 	print_message("large table: %zu of %zu cells suppressed in %.1f ms\n",
 		      nsup, t->ncells, ms);
-	/* Generous: this also runs under sanitizers and without -O. */
-	assert_true(ms < 2000.0);
+	/*
+	 * Generous: this also runs without -O.  About 150 ms optimised; under
+	 * AddressSanitizer its malloc, which GLPK calls for every simplex
+	 * solve of the protection intervals, makes it some 15 times slower.
+	 */
+	assert_true(ms < LARGE_TABLE_BUDGET_MS);
 	audit(t, 10);
 	free(t);
 }
