@@ -61,7 +61,7 @@ _eq_as_root() {
 
 EQ_DEB_PACKAGES=(
     build-essential meson ninja-build pkg-config
-    libmicrohttpd-dev libjansson-dev libpq-dev libcmocka-dev
+    libmicrohttpd-dev libjansson-dev libpq-dev libcmocka-dev libglpk-dev
     postgresql postgresql-contrib
     wrk curl tzdata
     python3 python3-pytest python3-requests python3-yaml python3-jsonschema

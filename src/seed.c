@@ -59,23 +59,23 @@ static const char category_sql[] =
 
 static const char *const dataset_columns[] = {
 	"slug", "title", "publisher", "source_url", "release_date", "reference_date",
-	"official", "licence", "notes", "population",
+	"official", "licence", "notes", "population", "subset_of",
 };
 static const char dataset_sql[] =
 	"INSERT INTO datasets (slug, title, publisher, source, release_date, reference_date,"
-	" official, licence, notes, population) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-	" coalesce($9, ''), coalesce($10, 'all_usual_residents'))"
+	" official, licence, notes, population, subset_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+	" coalesce($9, ''), coalesce($10, 'all_usual_residents'), $11)"
 	" ON CONFLICT (slug) DO UPDATE SET title = EXCLUDED.title, publisher = EXCLUDED.publisher,"
 	" source = EXCLUDED.source, release_date = EXCLUDED.release_date,"
 	" reference_date = EXCLUDED.reference_date, official = EXCLUDED.official,"
 	" licence = EXCLUDED.licence, notes = EXCLUDED.notes, population = EXCLUDED.population,"
-	" updated_at = now()"
+	" subset_of = EXCLUDED.subset_of, updated_at = now()"
 	" WHERE (datasets.title, datasets.publisher, datasets.source, datasets.release_date,"
 	" datasets.reference_date, datasets.official, datasets.licence, datasets.notes,"
-	" datasets.population)"
+	" datasets.population, datasets.subset_of)"
 	" IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.publisher, EXCLUDED.source,"
 	" EXCLUDED.release_date, EXCLUDED.reference_date, EXCLUDED.official,"
-	" EXCLUDED.licence, EXCLUDED.notes, EXCLUDED.population)";
+	" EXCLUDED.licence, EXCLUDED.notes, EXCLUDED.population, EXCLUDED.subset_of)";
 
 static const char *const organisation_columns[] = { "slug", "name", "kind" };
 static const char organisation_sql[] =

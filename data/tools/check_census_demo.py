@@ -149,7 +149,7 @@ check({r["code"] for r in cats.get("pregnancy_maternity", [])} ==
 
 h, datasets = dicts("datasets.csv")
 check(h == ["slug", "title", "publisher", "source_url", "release_date", "reference_date",
-            "official", "licence", "notes", "population"], "datasets.csv header %r" % h)
+            "official", "licence", "notes", "population", "subset_of"], "datasets.csv header %r" % h)
 WA = "census-2021-demo-working-age"
 check([d["slug"] for d in datasets] == ["census-2021-demo", WA], "datasets.csv rows")
 check([d["population"] for d in datasets] == ["all_usual_residents", "working_age_16_64"],

@@ -105,6 +105,7 @@ struct builder {
 	struct disclosure_constraint *cons;
 	size_t *parts;
 	size_t ncons, used, start;
+	size_t base;   /* the first cell of the table being described */
 	bool complete;
 };
 
@@ -118,7 +119,7 @@ static void part(struct builder *b, const struct demo_table *t, size_t cell)
 {
 	if (t->values[cell] < 0)
 		b->complete = false;
-	b->parts[b->used++] = cell;
+	b->parts[b->used++] = b->base + cell;
 }
 
 /* Keep the constraint only when it has parts and all its cells are present. */
@@ -128,7 +129,7 @@ static void end(struct builder *b, size_t total)
 		b->used = b->start;
 		return;
 	}
-	b->cons[b->ncons++] = (struct disclosure_constraint){ total, b->parts + b->start,
+	b->cons[b->ncons++] = (struct disclosure_constraint){ b->base + total, b->parts + b->start,
 							       b->used - b->start };
 }
 
@@ -160,27 +161,98 @@ static void area_sums(struct builder *b, const struct demo_table *t)
 		}
 }
 
+/*
+ * The linked cells of a subset table `sub` (cells from sub_base) and the
+ * superset table `sup` (cells from 0): for each (area, category) both hold,
+ * sup = sub + hidden, the hidden cell counting the people outside the
+ * subset.  Hidden cells are appended from *next; their values go to vals.
+ */
+static void link_cells(struct builder *b, const struct demo_table *sup, const struct demo_table *sub,
+		       size_t sub_base, int64_t *vals, size_t *next)
+{
+	for (size_t a = 0; a < sub->nareas; a++) {
+		long sa = demo_table_area(sup, sub->areas[a].code);
+
+		for (size_t c = 0; c < sub->ncats && sa >= 0; c++) {
+			long sc = demo_table_category(sup, sub->cats[c].code);
+			size_t cell = a * sub->ncats + c, scell;
+
+			if (sc < 0)
+				continue;
+			scell = (size_t)sa * sup->ncats + (size_t)sc;
+			/* An absent cell, or a subset larger than its superset
+			 * (inconsistent data): no relation to state. */
+			if (sub->values[cell] < 0 || sup->values[scell] < sub->values[cell])
+				continue;
+			vals[*next] = sup->values[scell] - sub->values[cell];
+			b->parts[b->used] = sub_base + cell;
+			b->parts[b->used + 1] = *next;
+			b->cons[b->ncons++] = (struct disclosure_constraint){ scell, b->parts + b->used, 2 };
+			b->used += 2;
+			(*next)++;
+		}
+	}
+}
+
 int demo_table_suppress(struct demo_table *t, unsigned threshold)
 {
-	size_t ncells = t->nareas * t->ncats;
+	return demo_table_suppress_linked(&t, 1, threshold);
+}
+
+/* Cells of all tables, then one hidden cell per linked pair of cells. */
+static size_t linked_cells(struct demo_table *const *tables, size_t n, size_t *hidden)
+{
+	size_t own = 0;
+
+	for (size_t i = 0; i < n; i++)
+		own += tables[i]->nareas * tables[i]->ncats;
+	*hidden = 0;
+	for (size_t i = 1; i < n; i++)
+		*hidden += tables[i]->nareas * tables[i]->ncats;
+	return own;
+}
+
+int demo_table_suppress_linked(struct demo_table *const *tables, size_t n, unsigned threshold)
+{
+	size_t hidden, own = linked_cells(tables, n, &hidden), next = own, base = 0;
 	struct builder b = {
-		.cons = calloc(2 * ncells + 1, sizeof(*b.cons)),
-		.parts = calloc(ncells * 3 + 1, sizeof(*b.parts)),
+		.cons = calloc(2 * own + hidden + 1, sizeof(*b.cons)),
+		.parts = calloc(own * 3 + 2 * hidden + 1, sizeof(*b.parts)),
 	};
-	int64_t *vals = malloc((ncells + 1) * sizeof(*vals));
+	int64_t *vals = calloc(own + hidden + 1, sizeof(*vals));
+	bool *supp = calloc(own + hidden + 1, sizeof(*supp));
 	int rc = -1;
 
-	if (!b.cons || !b.parts || !vals)
+	if (!b.cons || !b.parts || !vals || !supp)
 		goto done;
-	category_sums(&b, t);
-	area_sums(&b, t);
-	/* Absent cells take part in no constraint; give the pure function
-	 * zeros for them and never publish them. */
-	for (size_t i = 0; i < ncells; i++)
-		vals[i] = t->values[i] < 0 ? 0 : t->values[i];
-	rc = disclosure_apply(vals, ncells, b.cons, b.ncons, (int)threshold, t->suppressed);
+	for (size_t i = 0; i < n; i++) {
+		const struct demo_table *t = tables[i];
+
+		b.base = base;
+		category_sums(&b, t);
+		area_sums(&b, t);
+		/* Absent cells take part in no constraint; give the pure
+		 * function zeros for them and never publish them. */
+		for (size_t c = 0; c < t->nareas * t->ncats; c++)
+			vals[base + c] = t->values[c] < 0 ? 0 : t->values[c];
+		if (i > 0)
+			link_cells(&b, tables[0], t, base, vals, &next);
+		base += t->nareas * t->ncats;
+	}
+	rc = disclosure_apply(vals, next, b.cons, b.ncons, (int)threshold, supp);
+	base = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t cells = tables[i]->nareas * tables[i]->ncats;
+
+		memcpy(tables[i]->suppressed, supp + base, cells * sizeof(*supp));
+		base += cells;
+	}
 done:
+	if (rc != 0)
+		for (size_t i = 0; i < n; i++)
+			memset(tables[i]->suppressed, 1, tables[i]->nareas * tables[i]->ncats);
 	free(vals);
+	free(supp);
 	free(b.cons);
 	free(b.parts);
 	return rc;

@@ -61,6 +61,18 @@ bool demo_table_set(struct demo_table *t, const char *area, const char *category
 __attribute__((warn_unused_result))
 int demo_table_suppress(struct demo_table *t, unsigned threshold);
 
+/*
+ * The same for linked data sets (protection across nested populations):
+ * tables[0] counts a population and tables[1..n-1] subsets of it, for the
+ * same characteristic.  Each cell both hold is linked: superset = subset +
+ * a hidden cell (the people outside the subset), never published and
+ * under the same rules, so 9 and 6 are not both published when 3 is small.
+ * One disclosure problem over all of them; each table's suppressed[] gets
+ * its share of the answer (all true on failure).  0, or -1.
+ */
+__attribute__((warn_unused_result))
+int demo_table_suppress_linked(struct demo_table *const *tables, size_t n, unsigned threshold);
+
 /* Index of an area / category code in t, or -1. */
 long demo_table_area(const struct demo_table *t, const char *code);
 long demo_table_category(const struct demo_table *t, const char *code);

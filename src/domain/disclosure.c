@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "domain/protection.h"
+
 #define NO_CELL SIZE_MAX
 
 /*
@@ -40,9 +42,9 @@ struct search {
 	size_t *queue;           /* nconstraints */
 };
 
-static bool constraints_valid(size_t ncells,
-			      const struct disclosure_constraint *cs,
-			      size_t ncs)
+bool disclosure_constraints_valid(size_t ncells,
+				  const struct disclosure_constraint *cs,
+				  size_t ncs)
 {
 	size_t q, p;
 
@@ -526,7 +528,7 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 {
 	struct membership mem = { NULL, NULL };
 	struct search s = { NULL, NULL, NULL };
-	bool *det = NULL, *touched = NULL;
+	bool *det = NULL, *touched = NULL, *passed = NULL;
 	size_t c, ndet;
 	int rc = -1;
 
@@ -536,7 +538,7 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 		if (values[c] < 0 || values[c] > DISCLOSURE_MAX_VALUE)
 			goto cleanup;
 	if (ncells >= ((size_t)1 << 22) ||
-	    !constraints_valid(ncells, constraints, nconstraints))
+	    !disclosure_constraints_valid(ncells, constraints, nconstraints))
 		goto cleanup;
 
 	for (c = 0; c < ncells; c++)
@@ -546,12 +548,13 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 	if (membership_build(&mem, ncells, constraints, nconstraints) != 0)
 		goto cleanup;
 	det = malloc((ncells + 1) * sizeof(*det));
+	passed = calloc(ncells + 1, sizeof(*passed));
 	touched = malloc((nconstraints + 1) * sizeof(*touched));
 	s.seen_cell = malloc((ncells + 1) * sizeof(*s.seen_cell));
 	s.seen_constraint = malloc((nconstraints + 1) *
 				   sizeof(*s.seen_constraint));
 	s.queue = malloc((nconstraints + 1) * sizeof(*s.queue));
-	if (!det || !touched || !s.seen_cell || !s.seen_constraint || !s.queue)
+	if (!det || !passed || !touched || !s.seen_cell || !s.seen_constraint || !s.queue)
 		goto cleanup;
 
 	for (;;) {
@@ -579,6 +582,18 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 				changed = add_complements(values, constraints, ncells, nconstraints,
 							  &mem, &s, det, touched, suppressed);
 		}
+		/*
+		 * Last and dearest, the exact ranges (protection.h): a withheld
+		 * cell not determined, not pinned, may still be shown small.
+		 */
+		if (!changed && threshold > 1) {
+			if (protection_find_narrow(values, ncells, constraints, nconstraints,
+						   suppressed, threshold, passed, det, &ndet) != 0)
+				goto cleanup;
+			if (ndet > 0)
+				changed = add_complements(values, constraints, ncells, nconstraints,
+							  &mem, &s, det, touched, suppressed);
+		}
 		/* Only zeros left to withhold: they reveal nothing more. */
 		if (!changed)
 			break;
@@ -590,6 +605,7 @@ cleanup:
 			suppressed[c] = true;
 	membership_release(&mem);
 	free(det);
+	free(passed);
 	free(touched);
 	free(s.seen_cell);
 	free(s.seen_constraint);
@@ -609,7 +625,7 @@ int disclosure_cell_is_determined(const int64_t *values, size_t ncells,
 	/* Determination depends on which cells are withheld, not on values. */
 	(void)values;
 	if (cell >= ncells || !suppressed ||
-	    !constraints_valid(ncells, constraints, nconstraints))
+	    !disclosure_constraints_valid(ncells, constraints, nconstraints))
 		goto cleanup;
 	if (!suppressed[cell]) {
 		rc = 1;   /* published, so known */

@@ -20,6 +20,10 @@
  *    bounds: zero is published, so a withheld count is at least 1, and
  *    interval reasoning can pin a cell (two withheld cells that must add
  *    up to 2 are both 1); a pinned cell gets a complement too.
+ *  - protection intervals (protection.h): every withheld cell's exact LP
+ *    range must be at least threshold wide with its upper end at least
+ *    threshold; a narrower one gets a complement, until every range passes
+ *    or nothing non-zero is left to withhold.
  */
 #ifndef EQ_DOMAIN_DISCLOSURE_H
 #define EQ_DOMAIN_DISCLOSURE_H
@@ -70,6 +74,11 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 			    const struct disclosure_constraint *constraints,
 			    size_t nconstraints, int threshold, const bool *forced,
 			    bool *suppressed);
+
+/* True when every index in the constraints is below ncells (and no part
+ * list is missing). */
+bool disclosure_constraints_valid(size_t ncells, const struct disclosure_constraint *constraints,
+				  size_t nconstraints);
 
 /*
  * True when cell `cell` can be computed exactly from the published cells

@@ -179,7 +179,7 @@ def test_runtime_image_has_its_libraries_and_no_toolchain(in_container):
     p = in_container("ldd", "/usr/local/bin/equalities-api")
     assert p.returncode == 0, p.stderr
     assert "not found" not in p.stdout, p.stdout
-    for lib in ("libmicrohttpd.so.12", "libjansson.so.4", "libpq.so.5"):
+    for lib in ("libmicrohttpd.so.12", "libjansson.so.4", "libpq.so.5", "libglpk.so.40"):
         assert lib in p.stdout
     for tool in ("gcc", "cc", "meson", "ninja", "curl"):
         p = in_container("sh", "-c", f"command -v {tool}")

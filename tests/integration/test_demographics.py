@@ -525,7 +525,14 @@ def test_higher_threshold(start_server, make_client, openapi, tables, catalogue)
         check_disclosure(ch, t10, catalogue.relations(ch), 10)
         n5 = sum(o["suppressed"] for o in tables[ch].values())
         n10 = sum(o["suppressed"] for o in t10.values())
-        assert n10 >= n5, f"{ch}: {n10} cells suppressed at 10, {n5} at 5"
+        # Suppression beyond the primary cells is a search, not monotone
+        # cell by cell (protection intervals may pick other complements at
+        # 10 than at 5); what must hold is that nothing small at 5 is shown.
+        for key, o in tables[ch].items():
+            if o["suppressed"] and 0 < (o["value"] or 0) < 5:
+                assert t10[key]["suppressed"], f"{ch} {key}"
+            if not o["suppressed"] and 0 < o["value"] < 10:
+                assert t10[key]["suppressed"], f"{ch} {key}: {o['value']} shown at 10"
         total5, total10 = total5 + n5, total10 + n10
         for key, o in t10.items():
             if not o["suppressed"] and not tables[ch][key]["suppressed"]:

@@ -128,6 +128,42 @@ static void test_absent_cells_take_part_in_nothing(void **state)
 	demo_table_release(&t);
 }
 
+/*
+ * The Cricklewood attack: a group published as 9 among all residents and
+ * 6 among the working-age ones gives away 3 people outside working age.
+ * Linked, the difference is a hidden cell under the same rules: 9 and 6
+ * are not both left published.
+ */
+static void test_linked_subset_hides_a_small_difference(void **state)
+{
+	/* Ward A's "b1": 9 of all residents, 6 of working age. */
+	static const int64_t all[3][5] = {
+		{ 400, 150, 250, 109, 141 }, { 200, 80, 120, 9, 111 }, { 200, 70, 130, 100, 30 },
+	};
+	static const int64_t working[3][5] = {
+		{ 300, 110, 190, 86, 104 }, { 150, 60, 90, 6, 84 }, { 150, 50, 100, 80, 20 },
+	};
+	struct demo_table a, w;
+	struct demo_table *both[2] = { &a, &w };
+	size_t cell;
+
+	(void)state;
+	fill(&a, all);
+	fill(&w, working);
+	/* Separately, nothing is small: everything is published. */
+	assert_int_equal(demo_table_suppress(&a, 5), 0);
+	assert_int_equal(demo_table_suppress(&w, 5), 0);
+	cell = (size_t)demo_table_area(&a, "E05A") * a.ncats + (size_t)demo_table_category(&a, "b1");
+	assert_false(a.suppressed[cell] || w.suppressed[cell]);
+	/* Linked, the 3 outside working age is protected. */
+	assert_int_equal(demo_table_suppress_linked(both, 2, 5), 0);
+	assert_true(a.suppressed[cell] || w.suppressed[cell]);
+	/* And the tables stay usable: the borough totals are published. */
+	assert_false(a.suppressed[(size_t)demo_table_area(&a, "E09") * a.ncats]);
+	demo_table_release(&a);
+	demo_table_release(&w);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -135,6 +171,7 @@ int main(void)
 		cmocka_unit_test(test_nothing_small_nothing_withheld),
 		cmocka_unit_test(test_small_cell_and_its_complements),
 		cmocka_unit_test(test_absent_cells_take_part_in_nothing),
+		cmocka_unit_test(test_linked_subset_hides_a_small_difference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

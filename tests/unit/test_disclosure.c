@@ -16,6 +16,12 @@
 
 #include "domain/disclosure.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define LARGE_TABLE_BUDGET_MS 8000.0
+#else
+#define LARGE_TABLE_BUDGET_MS 2000.0
+#endif
+
 #define MAX_CELLS 2048
 #define MAX_CONSTRAINTS 512
 #define MAX_PARTS 16384
@@ -239,15 +245,19 @@ static void test_row_zero_never_complement(void **state)
 	free(t);
 }
 
-static void test_row_two_primaries_need_nothing_more(void **state)
+/*
+ * Two primaries are not recoverable by subtraction, but they add up to 3,
+ * so each is 1 or 2: the protection interval takes the next smallest too.
+ */
+static void test_row_two_primaries_need_a_wider_range(void **state)
 {
 	struct table *t = table_new();
-	static const size_t want[] = { 1, 2 };
+	static const size_t want[] = { 1, 2, 3 };
 
 	(void)state;
 	single_row(t, 1, 2, 7, 30);
 	assert_int_equal(apply(t, 5), 0);
-	assert_suppressed_exactly(t, want, 2);
+	assert_suppressed_exactly(t, want, 3);
 	audit(t, 5);
 	free(t);
 }
@@ -366,8 +376,15 @@ static const int64_t bridge_inner[4 * 5] = {
 static void test_grid_bridge_needs_exact_check(void **state)
 {
 	struct table *t = table_new();
-	size_t want[10];
-	size_t n = 0, r, c;
+	/*
+	 * The primaries, the smallest published part next to the bridge
+	 * (W0 x C2), then what the protection intervals add: the withheld
+	 * cells of W0, W1 and W3 sum to less than twice the threshold, so
+	 * each row gives up its next smallest cell and the borough row
+	 * (cells 24-29) keeps the columns wide.
+	 */
+	static const size_t want[] = { 0, 1, 2, 3, 4, 6, 7, 8, 10, 12, 13, 14, 15, 18, 20, 21 };
+	size_t c;
 
 	(void)state;
 	build_grid(t, 4, 5, bridge_inner);
@@ -379,18 +396,17 @@ static void test_grid_bridge_needs_exact_check(void **state)
 	assert_int_equal(determined(t, grid_cell(5, 3, 3)), 0);
 
 	assert_int_equal(apply(t, 5), 0);
-	for (r = 0; r < 4; r++)
-		for (c = 0; c < 5; c++)
-			if (bridge_inner[r * 5 + c] < 5)
-				want[n++] = grid_cell(5, r, c);
-	/* The smallest non-zero published part next to the bridge. */
-	want[n++] = grid_cell(5, 0, 2);
-	assert_suppressed_exactly(t, want, n);
+	assert_true(t->suppressed[grid_cell(5, 0, 2)]);
+	assert_suppressed_exactly(t, want, sizeof(want) / sizeof(want[0]));
 	audit(t, 5);
 	free(t);
 }
 
-/* The cycle alone, without the bridge: nothing is determined. */
+/*
+ * The cycle alone, without the bridge: nothing is determined, but each
+ * row's two withheld cells sum to 5 and 5 (each at most 4), so the third
+ * column and the last row join in to widen the ranges.
+ */
 static void test_grid_cycle_is_safe(void **state)
 {
 	static const int64_t inner[3 * 3] = {
@@ -399,12 +415,12 @@ static void test_grid_cycle_is_safe(void **state)
 		20, 21, 22,
 	};
 	struct table *t = table_new();
-	static const size_t want[] = { 0, 1, 4, 5 };
+	static const size_t want[] = { 0, 1, 2, 4, 5, 6, 8, 9 };
 
 	(void)state;
 	build_grid(t, 3, 3, inner);
 	assert_int_equal(apply(t, 5), 0);
-	assert_suppressed_exactly(t, want, 4);
+	assert_suppressed_exactly(t, want, 8);
 	audit(t, 5);
 	free(t);
 }
@@ -681,8 +697,12 @@ static void test_large_table_is_fast(void **state)
 		nsup += t->suppressed[c];
 	print_message("large table: %zu of %zu cells suppressed in %.1f ms\n",
 		      nsup, t->ncells, ms);
-	/* Generous: this also runs under sanitizers and without -O. */
-	assert_true(ms < 2000.0);
+	/*
+	 * Generous: this also runs without -O.  About 150 ms optimised; under
+	 * AddressSanitizer its malloc, which GLPK calls for every simplex
+	 * solve of the protection intervals, makes it some 15 times slower.
+	 */
+	assert_true(ms < LARGE_TABLE_BUDGET_MS);
 	audit(t, 10);
 	free(t);
 }
@@ -923,7 +943,8 @@ static void test_stuck_zero_does_not_stop_the_bounds(void **state)
 	assert_true(supp[0]);
 	assert_true(supp[4] && supp[5]);
 	assert_true(supp[6]);
-	assert_false(supp[3]);
+	/* 4 = 1 + 1 + 2 leaves each in [1, 2]: the total goes too. */
+	assert_true(supp[3]);
 	/* Without the stuck cell the same protection comes from the bounds. */
 	assert_int_equal(disclosure_apply_forced(v, 7, c, 2, 2, NULL, supp), 0);
 	assert_true(supp[6]);
@@ -937,7 +958,7 @@ int main(void)
 		cmocka_unit_test(test_row_next_smallest),
 		cmocka_unit_test(test_row_tie_lowest_index),
 		cmocka_unit_test(test_row_zero_never_complement),
-		cmocka_unit_test(test_row_two_primaries_need_nothing_more),
+		cmocka_unit_test(test_row_two_primaries_need_a_wider_range),
 		cmocka_unit_test(test_total_when_no_other_part),
 		cmocka_unit_test(test_only_zeros_left_alone),
 		cmocka_unit_test(test_hierarchy_child),

@@ -25,6 +25,16 @@ const struct db_statement demo_tables_statements[] = {
 	{ "demo_table_counts",
 	  "SELECT area_code, category_code, count FROM demographic_counts"
 	  " WHERE dataset_id = $1 AND characteristic_code = $2", 2 },
+	/* The linked data sets of $1 that hold characteristic $2: the
+	 * population it is a subset of (or itself) first, then that
+	 * population's subsets (protection across nested populations). */
+	{ "demo_table_family",
+	  "SELECT d.id, d.subset_of IS NULL FROM datasets me"
+	  " JOIN datasets d ON d.slug = coalesce(me.subset_of, me.slug)"
+	  " OR d.subset_of = coalesce(me.subset_of, me.slug)"
+	  " WHERE me.id = $1 AND EXISTS (SELECT 1 FROM demographic_totals t"
+	  " WHERE t.dataset_id = d.id AND t.characteristic_code = $2)"
+	  " ORDER BY d.subset_of IS NOT NULL, d.id", 2 },
 };
 const size_t demo_tables_nstatements = sizeof(demo_tables_statements) / sizeof(demo_tables_statements[0]);
 
@@ -51,7 +61,7 @@ static void loaded_free(void *v)
 
 static struct memo tables = MEMO_INIT(loaded_free);
 
-static int fill(struct loaded *l, unsigned threshold)
+static int fill(struct loaded *l)
 {
 	struct demo_table *t = &l->t;
 
@@ -71,20 +81,21 @@ static int fill(struct loaded *l, unsigned threshold)
 	for (int i = 0; i < PQntuples(l->counts); i++)
 		(void)demo_table_set(t, PQgetvalue(l->counts, i, 0), PQgetvalue(l->counts, i, 1),
 				     db_get_ll(l->counts, i, 2));
-	return demo_table_suppress(t, threshold);
+	return 0;
 }
 
 struct which {
 	const char *dataset_id, *characteristic;
 };
 
-static void *build(struct request *req, struct response *res, void *arg)
+/* One data set's table, filled and not yet suppressed; NULL after responding. */
+static struct loaded *load(struct request *req, struct response *res, const char *dataset_id,
+			   const char *characteristic)
 {
-	const struct which *w = arg;
 	struct loaded *l = calloc(1, sizeof(*l));
-	const char *p2[2] = { w->dataset_id, w->characteristic };
+	const char *p2[2] = { dataset_id, NULL };
 
-	if (!l || !(l->characteristic = strdup(w->characteristic))) {
+	if (!l || !(l->characteristic = strdup(characteristic))) {
 		problem_send_internal(res);
 		goto fail;
 	}
@@ -100,7 +111,7 @@ static void *build(struct request *req, struct response *res, void *arg)
 		if (!request_db_or_respond(req, res) || api_batch_or_respond(req, res, calls, 3))
 			goto fail;
 	}
-	if (fill(l, req->cfg->suppress_below) != 0) {
+	if (fill(l) != 0) {
 		problem_send_internal(res);
 		goto fail;
 	}
@@ -108,6 +119,60 @@ static void *build(struct request *req, struct response *res, void *arg)
 fail:
 	loaded_free(l);
 	return NULL;
+}
+
+#define FAMILY_MAX 8
+
+/*
+ * The table of w, suppressed together with its linked data sets: every
+ * member of a family builds the same problem, so all agree on each cell.
+ * A family whose first member is not the whole population (it lacks the
+ * characteristic) has nothing to link: w is suppressed alone.
+ */
+static void *build(struct request *req, struct response *res, void *arg)
+{
+	const struct which *w = arg;
+	struct loaded *family[FAMILY_MAX] = { NULL };
+	struct demo_table *members[FAMILY_MAX];
+	const char *p2[2] = { w->dataset_id, w->characteristic };
+	PGresult *ids = NULL;
+	struct loaded *mine = NULL;
+	size_t n = 0;
+	bool linked;
+
+	if (!request_db_or_respond(req, res) ||
+	    api_exec_or_respond(req, res, "demo_table_family", 2, p2, &ids))
+		goto done;
+	linked = PQntuples(ids) > 1 && PQntuples(ids) <= FAMILY_MAX &&
+		 strcmp(PQgetvalue(ids, 0, 1), "t") == 0;
+	for (int i = 0; linked && i < PQntuples(ids); i++) {
+		if (!(family[n] = load(req, res, PQgetvalue(ids, i, 0), w->characteristic)))
+			goto done;
+		members[n] = &family[n]->t;
+		if (strcmp(PQgetvalue(ids, i, 0), w->dataset_id) == 0)
+			mine = family[n];
+		n++;
+	}
+	if (!mine) {
+		/* Not linked (or not found among its family): alone. */
+		for (size_t i = 0; i < n; i++)
+			loaded_free(family[i]);
+		n = 0;
+		if (!(family[n] = load(req, res, w->dataset_id, w->characteristic)))
+			goto done;
+		members[n] = &family[n]->t;
+		mine = family[n++];
+	}
+	if (demo_table_suppress_linked(members, n, req->cfg->suppress_below) != 0) {
+		problem_send_internal(res);
+		mine = NULL;
+	}
+done:
+	for (size_t i = 0; i < n; i++)
+		if (family[i] != mine)
+			loaded_free(family[i]);
+	PQclear(ids);
+	return mine;
 }
 
 int demo_tables_get_or_respond(struct request *req, struct response *res, const char *dataset_id,

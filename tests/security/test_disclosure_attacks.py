@@ -1,0 +1,475 @@
+"""An attacker with public requests only (issue #13).
+
+Downloads every public demographics table (every data set and
+characteristic, every area), builds the relations anyone can read off the
+tables (an area's total = its top-level categories, a parent = its
+children, the borough = its wards, and a data set of a smaller population
+= the larger one minus a hidden count of the people outside it), and
+computes each withheld cell's range by linear programming, with GLPK's
+simplex called directly through ctypes (the service's own C code is not
+used).  Every withheld count is at least 1, since zero is published.
+
+Result asked for: no range exact, none with its upper end below the
+threshold, none narrower than the threshold; and the attacks of the issue
+(Cricklewood's nested data sets, the Sikh 1,908 vs 1,905 two-ward sum)
+fail.  It also reports the share of withheld cells, which must stay under
+a quarter.
+"""
+
+import ctypes
+import ctypes.util
+import math
+from collections import defaultdict
+
+import pytest
+
+THRESHOLD = 5
+UNBOUNDED = float("inf")
+
+# GLPK constants (glpk.h).
+GLP_MIN, GLP_MAX = 1, 2
+GLP_LO, GLP_FX = 2, 5
+GLP_OPT, GLP_NOFEAS, GLP_UNBND = 5, 4, 6
+
+
+def _glpk():
+    name = ctypes.util.find_library("glpk")
+    if not name:
+        return None
+    lib = ctypes.CDLL(name)
+    lib.glp_create_prob.restype = ctypes.c_void_p
+    lib.glp_get_obj_val.restype = ctypes.c_double
+    lib.glp_get_obj_val.argtypes = [ctypes.c_void_p]
+    lib.glp_set_row_bnds.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
+                                     ctypes.c_double, ctypes.c_double]
+    lib.glp_set_col_bnds.argtypes = lib.glp_set_row_bnds.argtypes
+    lib.glp_set_obj_coef.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_double]
+    for f in ("glp_set_obj_dir", "glp_add_rows", "glp_add_cols", "glp_get_status",
+              "glp_simplex", "glp_delete_prob", "glp_load_matrix", "glp_std_basis"):
+        getattr(lib, f).argtypes = None
+    return lib
+
+
+GLPK = _glpk()
+pytestmark = pytest.mark.skipif(GLPK is None, reason="libglpk is not installed")
+
+
+class Problem:
+    """Cells (published values or withheld variables) and equalities."""
+
+    def __init__(self):
+        self.value = {}      # key -> published value (None: withheld)
+        self.lower = {}      # key -> lower bound of a variable
+        self.rows = []       # list of {key: coefficient}, each sum = 0
+
+    def cell(self, key, value, lower=1):
+        self.value[key] = value
+        if value is None:
+            self.lower[key] = lower
+
+    def relation(self, total, parts):
+        row = defaultdict(int)
+        row[total] += 1
+        for p in parts:
+            row[p] -= 1
+        self.rows.append(row)
+
+    def ranges(self):
+        """{withheld key: (lo, hi)}, exact LP ranges rounded inwards."""
+        cols = [k for k, v in self.value.items() if v is None]
+        col = {k: i + 1 for i, k in enumerate(cols)}
+        if not cols:
+            return {}
+        lib = GLPK
+        lp = ctypes.c_void_p(lib.glp_create_prob())
+        lib.glp_term_out(0)
+        lib.glp_add_cols(lp, len(cols))
+        for k, j in col.items():
+            lib.glp_set_col_bnds(lp, j, GLP_LO, float(self.lower[k]), 0.0)
+        ia, ja, ar = [0], [0], [0.0]
+        nrows = 0
+        for row in self.rows:
+            rhs = 0.0
+            terms = []
+            for k, c in row.items():
+                if c == 0:
+                    continue
+                if self.value[k] is None:
+                    terms.append((col[k], c))
+                else:
+                    rhs -= c * self.value[k]
+            if not terms:
+                continue
+            nrows += 1
+            lib.glp_add_rows(lp, 1)
+            lib.glp_set_row_bnds(lp, nrows, GLP_FX, rhs, rhs)
+            for j, c in terms:
+                ia.append(nrows)
+                ja.append(j)
+                ar.append(float(c))
+        n = len(ia) - 1
+        lib.glp_load_matrix(lp, n, (ctypes.c_int * (n + 1))(*ia),
+                            (ctypes.c_int * (n + 1))(*ja), (ctypes.c_double * (n + 1))(*ar))
+        parm = (ctypes.c_int * 256)()   # glp_smcp, msg_lev first
+        lib.glp_init_smcp(parm)
+        parm[0] = 0
+        out = {}
+        for k, j in col.items():
+            lib.glp_set_obj_coef(lp, j, 1.0)
+            ends = []
+            for direction in (GLP_MIN, GLP_MAX):
+                lib.glp_set_obj_dir(lp, direction)
+                if lib.glp_simplex(lp, parm) != 0:
+                    lib.glp_std_basis(lp)
+                    assert lib.glp_simplex(lp, parm) == 0
+                status = lib.glp_get_status(lp)
+                if status == GLP_UNBND:
+                    ends.append(UNBOUNDED)
+                    continue
+                assert status == GLP_OPT, f"LP status {status} for {k}"
+                v = lib.glp_get_obj_val(lp)
+                ends.append(math.ceil(v - 1e-6) if direction == GLP_MIN else math.floor(v + 1e-6))
+            out[k] = tuple(ends)
+            lib.glp_set_obj_coef(lp, j, 0.0)
+        lib.glp_delete_prob(lp)
+        return out
+
+
+def fetch_all(api, path, **params):
+    rows, url = [], path
+    while url:
+        r = api.get(url, params=params if url == path else None)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        rows += body["data"]
+        url = body["links"].get("next")
+    return rows
+
+
+@pytest.fixture(scope="module")
+def demographics(server):
+    from harness import ApiClient
+
+    api = ApiClient(server.url)
+    datasets = fetch_all(api, "/v1/demographics/datasets")
+    tables = {}
+    for ds in datasets:
+        for ch in ds["characteristics"]:
+            tables[(ds["slug"], ch)] = fetch_all(api, "/v1/demographics",
+                                                 dataset=ds["slug"], characteristic=ch)
+    api.close()
+    return datasets, tables
+
+
+# The working-age data set counts a subset of the people all residents do.
+SUBSET_OF = {"census-2021-demo-working-age": "census-2021-demo"}
+
+
+def build(datasets, tables, characteristic):
+    """The linked problem of one characteristic across every data set."""
+    p = Problem()
+    slugs = [d["slug"] for d in datasets if characteristic in d["characteristics"]]
+    for slug in slugs:
+        rows = tables[(slug, characteristic)]
+        parent_of, children = {}, defaultdict(list)
+        areas = {}
+        for r in rows:
+            key = (slug, r["area"]["code"], r["category"]["code"])
+            p.cell(key, None if r["suppressed"] else r["value"])
+            areas[r["area"]["code"]] = r["area"]["kind"]
+            parent_of[r["category"]["code"]] = r["category"]["parent"]
+        for cat, parent in parent_of.items():
+            if cat != "total":
+                children[parent or "total"].append(cat)
+        for area in areas:
+            for total, parts in children.items():
+                p.relation((slug, area, total), [(slug, area, c) for c in parts])
+        boroughs = [a for a, k in areas.items() if k == "borough"]
+        wards = [a for a, k in areas.items() if k == "ward"]
+        for b in boroughs:
+            for cat in parent_of:
+                p.relation((slug, b, cat), [(slug, w, cat) for w in wards])
+    for sub, sup in SUBSET_OF.items():
+        if sub not in slugs or sup not in slugs:
+            continue
+        for key in [k for k in p.value if k[0] == sub]:
+            big = (sup,) + key[1:]
+            if big in p.value:
+                hidden = ("outside " + sub,) + key[1:]
+                p.cell(hidden, None, lower=0)
+                p.relation(big, [key, hidden])
+    return p
+
+
+def failures(ranges):
+    exact, small, narrow = [], [], []
+    for key, (lo, hi) in ranges.items():
+        hidden = key[0].startswith("outside ")
+        if hidden:
+            # A hidden difference may be 0 (then nothing is withheld);
+            # one that must be 1 or more must not be shown small.
+            if lo >= 1 and hi < THRESHOLD:
+                small.append((key, lo, hi))
+            continue
+        if lo == hi:
+            exact.append((key, lo))
+        elif hi < THRESHOLD:
+            small.append((key, lo, hi))
+        elif hi - lo < THRESHOLD:
+            narrow.append((key, lo, hi))
+    return exact, small, narrow
+
+
+def test_no_withheld_cell_can_be_narrowed(demographics):
+    datasets, tables = demographics
+    withheld = total = 0
+    bad = {"exact": [], "small": [], "narrow": []}
+    for ch in sorted({c for d in datasets for c in d["characteristics"]}):
+        p = build(datasets, tables, ch)
+        total += sum(1 for k in p.value if not k[0].startswith("outside "))
+        withheld += sum(1 for k, v in p.value.items()
+                        if v is None and not k[0].startswith("outside "))
+        exact, small, narrow = failures(p.ranges())
+        bad["exact"] += exact
+        bad["small"] += small
+        bad["narrow"] += narrow
+    share = withheld / total
+    print(f"demographics: {withheld} of {total} cells withheld ({share:.1%}); "
+          f"{len(bad['exact'])} exact, {len(bad['small'])} shown small, "
+          f"{len(bad['narrow'])} narrower than {THRESHOLD}")
+    assert bad == {"exact": [], "small": [], "narrow": []}
+    assert share < 0.25
+
+
+def _value(tables, slug, ch, area, cat):
+    for r in tables[(slug, ch)]:
+        if r["area"]["code"] == area and r["category"]["code"] == cat:
+            return r
+    raise AssertionError(f"no cell {slug} {ch} {area} {cat}")
+
+
+def test_cricklewood_nested_sets_attack_fails(demographics):
+    """9 among all residents and 6 of working age gave away 3 people."""
+    _, tables = demographics
+    cells = [_value(tables, slug, "ethnicity", "E05013634", "white_gypsy_irish_traveller")
+             for slug in ("census-2021-demo", "census-2021-demo-working-age")]
+    assert any(c["suppressed"] for c in cells)
+    # Published figures of both sets cannot pin the difference small either.
+    datasets, _ = demographics
+    p = build(datasets, tables, "ethnicity")
+    ranges = p.ranges()
+    key = ("outside census-2021-demo-working-age", "E05013634", "white_gypsy_irish_traveller")
+    if key in ranges:
+        lo, hi = ranges[key]
+        assert not (lo >= 1 and hi < THRESHOLD), (lo, hi)
+
+
+def test_sikh_two_ward_sum_attack_fails(demographics):
+    """The borough's 1,908 less the published wards left 3 for two wards."""
+    datasets, tables = demographics
+    rows = [r for r in tables[("census-2021-demo", "religion")] if r["category"]["code"] == "sikh"]
+    borough = [r for r in rows if r["area"]["kind"] == "borough"]
+    wards = [r for r in rows if r["area"]["kind"] == "ward"]
+    published = sum(r["value"] for r in wards if not r["suppressed"])
+    withheld = [r for r in wards if r["suppressed"]]
+    if borough and not borough[0]["suppressed"] and withheld:
+        left = borough[0]["value"] - published
+        # What is left for the withheld wards is no proof any of them is small.
+        assert left - (len(withheld) - 1) >= THRESHOLD
+    ranges = build(datasets, tables, "religion").ranges()
+    for r in withheld:
+        lo, hi = ranges[("census-2021-demo", r["area"]["code"], "sikh")]
+        assert hi >= THRESHOLD and hi - lo >= THRESHOLD, (r["area"]["code"], lo, hi)
+
+
+# --- hate-crime statistics: every published cell of every year with data ---
+
+HC = "/v1/hate-crime/statistics"
+HC_DIMS = ("ward", "strand", "offence_type", "channel")
+
+
+@pytest.fixture(scope="module")
+def hate_crime(server):
+    from harness import ApiClient
+
+    api = ApiClient(server.url)
+    years = [r["period"]["label"] for r in fetch_all(api, HC, **{"from": "2016/17", "to": "2025/26",
+                                                                 "group_by": "financial_year"})
+             if r["value"] != 0]
+    cells = {}
+    for y in years:
+        groupings = [f"{t},{d}" if d else t for t in ("month", "quarter", "financial_year")
+                     for d in (None, "ward", "offence_type", "channel", "strand")]
+        groupings.append("ward,strand")
+        for g in groupings:
+            for r in fetch_all(api, HC, **{"from": y, "to": y, "group_by": g}):
+                key = (r["measure"], r["period"]["kind"], r["period"]["start"], r["period"]["end"]) + \
+                    tuple(_code(r[d]) for d in HC_DIMS)
+                value = None if r["suppressed"] else r["value"]
+                assert cells.get(key, value) == value, f"{key}: two answers"
+                cells[key] = value
+    api.close()
+    return cells
+
+
+def _code(v):
+    return v["code"] if isinstance(v, dict) else v
+
+
+def hate_crime_problem(cells):
+    p = Problem()
+    for key, value in cells.items():
+        p.cell(key, value)
+    by_shape = defaultdict(list)
+    for key in cells:
+        by_shape[(key[0],) + key[4:]].append(key)
+    # Time: a year is its quarters, a quarter its months (same breakdown).
+    finer = {"financial_year": "quarter", "quarter": "month"}
+    for shape, keys in by_shape.items():
+        for k in keys:
+            if k[1] in finer:
+                parts = [x for x in keys if x[1] == finer[k[1]] and k[2] <= x[2] and x[3] <= k[3]]
+                if parts:
+                    p.relation(k, parts)
+    # Breakdowns: a total is its wards, offence types, channels or strands;
+    # for a year, a ward's strands and a strand's wards too.
+    index = defaultdict(list)
+    for key in cells:
+        dims = dict(zip(HC_DIMS, key[4:]))
+        set_dims = tuple(d for d in HC_DIMS if dims[d] is not None)
+        index[(key[:4], set_dims)].append(key)
+    for (head, set_dims), keys in list(index.items()):
+        if set_dims == ():
+            for d in HC_DIMS:
+                parts = index.get((head, (d,)), [])
+                if parts:
+                    p.relation(keys[0], parts)
+        if set_dims in (("ward",), ("strand",)):
+            both = index.get((head, ("ward", "strand")), [])
+            for k in keys:
+                pos = 4 if set_dims == ("ward",) else 5
+                parts = [x for x in both if x[pos] == k[pos]]
+                if parts:
+                    p.relation(k, parts)
+    return p
+
+
+def test_hate_crime_withheld_cells_cannot_be_narrowed(hate_crime):
+    p = hate_crime_problem(hate_crime)
+    exact, small, narrow = failures(p.ranges())
+    withheld = sum(v is None for v in hate_crime.values())
+    print(f"hate crime: {withheld} of {len(hate_crime)} cells withheld "
+          f"({withheld / len(hate_crime):.1%}); {len(exact)} exact, {len(small)} shown small, "
+          f"{len(narrow)} narrower than {THRESHOLD}")
+    assert (exact, small, narrow) == ([], [], [])
+
+
+# --- workforce profile: every snapshot, characteristic and grouping ---
+
+WF = "/v1/workforce/profile"
+
+
+@pytest.fixture(scope="module")
+def workforce(server):
+    from harness import ApiClient
+
+    api = ApiClient(server.url)
+    cells = {}
+    for snap in fetch_all(api, "/v1/workforce/snapshots"):
+        for group in (None, "directorate", "grade_band"):
+            params = {"as_of": snap["as_of"]}
+            if group:
+                params["group_by"] = group
+            for r in fetch_all(api, WF, **params):
+                key = (r["as_of"], r["characteristic"], r["directorate"], r["grade_band"],
+                       r["category"]["code"])
+                value = None if r["suppressed"] else r["value"]
+                assert cells.get(key, value) == value, f"{key}: two answers"
+                cells[key] = value
+    api.close()
+    return cells
+
+
+def workforce_problem(cells):
+    """Each row's total is its categories; the council's cell is the sum
+    of the directorates' and of the grade bands'."""
+    p = Problem()
+    rows = defaultdict(list)
+    for key, value in cells.items():
+        p.cell(key, value)
+        rows[key[:4]].append(key)
+    for row, keys in rows.items():
+        p.relation(row + ("total",), [k for k in keys if k[4] != "total"])
+    for key in cells:
+        if key[2] is None and key[3] is None:
+            for pos in (2, 3):
+                parts = [k for k in cells if k[:2] == key[:2] and k[4] == key[4] and
+                         k[pos] is not None and k[5 - pos] is None]
+                if parts:
+                    p.relation(key, parts)
+    return p
+
+
+def test_workforce_withheld_cells_cannot_be_narrowed(workforce):
+    exact, small, narrow = failures(workforce_problem(workforce).ranges())
+    withheld = sum(v is None for v in workforce.values())
+    print(f"workforce: {withheld} of {len(workforce)} cells withheld "
+          f"({withheld / len(workforce):.1%}); {len(exact)} exact, {len(small)} shown small, "
+          f"{len(narrow)} narrower than {THRESHOLD}")
+    assert (exact, small, narrow) == ([], [], [])
+
+
+# --- the partner returns summary of every window ---
+
+
+@pytest.fixture(scope="module")
+def returns_summary(server):
+    """Cells of every window that combines 3 or more partners (fewer
+    publish nothing at all, by rule)."""
+    from harness import ApiClient
+    from secsupport import COUNCIL, make_key
+
+    api = ApiClient(server.url)
+    key = make_key(COUNCIL, "review:returns")
+    r = api.get("/v1/return-windows", headers={"Authorization": f"Bearer {key}"})
+    assert r.status_code == 200, r.text
+    cells = {}
+    for w in r.json()["data"]:
+        for row in fetch_all(api, "/v1/returns/summary", window=w["id"]):
+            if row["partners"] >= 3:
+                key_ = (row["window"], row["characteristic"], row["category"])
+                cells[key_] = None if row["suppressed"] else row["value"]
+    api.close()
+    return cells
+
+
+def returns_problem(cells):
+    """Each characteristic's categories add up to the window's one total."""
+    p = Problem()
+    by_ch = defaultdict(list)
+    for key, value in cells.items():
+        by_ch[key[:2]].append(key)
+        if key[2] == "total":
+            key = (key[0], "*", "total")
+        p.cell(key, value)
+    for (window, _), keys in by_ch.items():
+        p.relation((window, "*", "total"), [k for k in keys if k[2] != "total"])
+    return p
+
+
+def test_returns_summary_withheld_cells_cannot_be_narrowed(returns_summary):
+    exact, small, narrow = failures(returns_problem(returns_summary).ranges())
+    withheld = sum(v is None for v in returns_summary.values())
+    print(f"returns summary: {withheld} of {len(returns_summary)} cells withheld; "
+          f"{len(exact)} exact, {len(small)} shown small, {len(narrow)} narrower than {THRESHOLD}")
+    assert (exact, small, narrow) == ([], [], [])
+
+
+def test_share_withheld_stays_under_a_quarter(demographics, hate_crime, workforce, returns_summary):
+    _, tables = demographics
+    demo = [r["suppressed"] for rows in tables.values() for r in rows]
+    cells = demo + [v is None for v in hate_crime.values()] + [v is None for v in workforce.values()] + \
+        [v is None for v in returns_summary.values()]
+    share = sum(cells) / len(cells)
+    print(f"all public tables: {sum(cells)} of {len(cells)} cells withheld ({share:.1%})")
+    assert share < 0.25
