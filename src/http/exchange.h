@@ -10,6 +10,7 @@
  *   send.c         a struct response (or a cached entry) to libmicrohttpd's
  *                  response: headers, ETag, 304, streams
  *   lifecycle.c    start, signals, drain and stop (server.h)
+ *   executor.c     where requests that need PostgreSQL run (executor.h)
  */
 #ifndef EQ_HTTP_EXCHANGE_H
 #define EQ_HTTP_EXCHANGE_H

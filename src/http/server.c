@@ -12,7 +12,15 @@
  *                  0.9.75 then sends "Connection: close" and keep-alive is
  *                  lost (a tenfold drop in throughput measured here).
  *   access_cb #n   body bytes, collected up to EQ_MAX_BODY_BYTES.
- *   access_cb last route, cache, handler, finish the headers, queue.
+ *   access_cb last route, the contract's query checks, and for a public
+ *                  read the cache: a hit (or a 304) is queued at once.
+ *                  Anything that needs PostgreSQL (a miss, a key, a write)
+ *                  is suspended and queued to the database executor
+ *                  (executor.h), which runs serve() on a thread of its own;
+ *                  only ROUTE_INLINE routes (/healthz, /metrics, the pages)
+ *                  run their handler here.
+ *   access_cb      after the executor resumed the connection: queue the
+ *                  answer it left in ex->res (or park a long poll).
  *   completed_cb   log line, free everything.
  * The refusals decided at #1 are conformance.c's, the sending send.c's, and
  * starting and stopping the daemon lifecycle.c's (exchange.h).
