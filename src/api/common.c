@@ -60,12 +60,25 @@ static int status_or_respond(struct response *res, enum db_status status)
 int api_exec_or_respond(struct request *req, struct response *res, const char *stmt,
 			int nparams, const char *const *values, PGresult **out)
 {
+	/* The connection is taken on first use: a handler that forgot to ask
+	 * for one gets it here rather than a NULL dereference. */
+	if (!request_db_or_respond(req, res)) {
+		if (out)
+			*out = NULL;
+		return -1;
+	}
 	return status_or_respond(res, db_exec(req->db, stmt, nparams, values, out));
 }
 
 int api_batch_or_respond(struct request *req, struct response *res, const struct db_call *calls,
 			 size_t n)
 {
+	if (!request_db_or_respond(req, res)) {
+		for (size_t i = 0; i < n; i++)
+			if (calls[i].out)
+				*calls[i].out = NULL;
+		return -1;
+	}
 	return status_or_respond(res, db_exec_batch(req->db, calls, n));
 }
 

@@ -15,9 +15,9 @@
 struct request;
 struct response;
 
-/* Run a statement on the request's connection; on failure put the right
- * problem (503 for an unreachable database or a timeout, 500 otherwise) in
- * res and return -1. */
+/* Run a statement on the request's connection (taken from the pool on
+ * first use); on failure put the right problem (503 for an unreachable
+ * database or a timeout, 500 otherwise) in res and return -1. */
 int api_exec_or_respond(struct request *req, struct response *res, const char *stmt,
 			int nparams, const char *const *values, PGresult **out);
 
