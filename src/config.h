@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "domain/forwarded.h"
+
 struct config {
 	char *database_url;          /* EQ_DATABASE_URL; "" means libpq defaults */
 	char *listen;                /* EQ_LISTEN as given, "127.0.0.1:8080" */
@@ -39,6 +41,14 @@ struct config {
 	unsigned cache_max_age_s;    /* EQ_CACHE_MAX_AGE, public Cache-Control max-age, default 60 */
 	bool response_cache;         /* EQ_RESPONSE_CACHE, on unless "off" */
 	char *root;                  /* EQ_ROOT: folder holding api/, migrations/, data/ */
+	/* Behind reverse proxies (domain/forwarded.h): from these peers only
+	 * is the client address taken from the forwarding header. */
+	struct cidr_list trusted_proxies; /* EQ_TRUSTED_PROXIES, CIDRs; empty: none */
+	bool forwarded_rfc7239;      /* EQ_FORWARDED_HEADER: forwarded, or x-forwarded-for (default) */
+	/* GET /metrics is served here only, never on EQ_LISTEN. */
+	char *metrics_listen;        /* EQ_METRICS_LISTEN, default 127.0.0.1:9464; NULL: "off" */
+	struct sockaddr_storage metrics_addr;
+	socklen_t metrics_addr_len;
 	int log_level;               /* EQ_LOG_LEVEL, enum log_level */
 };
 

@@ -24,8 +24,9 @@ const struct db_statement write_frame_statements[] = {
 	{ "write_idem_sweep",
 	  "DELETE FROM idempotency_keys WHERE created_at < now() - interval '48 hours'", 0 },
 	{ "write_audit",
-	  "INSERT INTO audit_events (organisation_id, key_prefix, request_id, action, target, outcome, status)"
-	  " VALUES ($1, $2, $3, $4, $5, $6, $7)", 7 },
+	  "INSERT INTO audit_events (organisation_id, key_prefix, request_id, action, target, outcome, status,"
+	  " client_request_id, presented_prefix)"
+	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", 9 },
 };
 const unsigned write_frame_nstatements =
 	sizeof(write_frame_statements) / sizeof(write_frame_statements[0]);
@@ -119,9 +120,9 @@ enum db_status idempotency_sweep(struct db_conn *c)
 enum db_status audit_insert(struct db_conn *c, const struct audit_event *e)
 {
 	char status[12];
-	const char *p[7] = { e->org_id, e->key_prefix, e->request_id, e->action,
-			     e->target, e->outcome, status };
+	const char *p[9] = { e->org_id, e->key_prefix, e->request_id, e->action,
+			     e->target, e->outcome, status, e->client_request_id, e->presented_prefix };
 
 	snprintf(status, sizeof(status), "%d", e->status);
-	return db_exec(c, "write_audit", 7, p, NULL);
+	return db_exec(c, "write_audit", 9, p, NULL);
 }

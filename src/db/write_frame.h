@@ -65,10 +65,14 @@ __attribute__((warn_unused_result))
 enum db_status idempotency_sweep(struct db_conn *c);
 
 /* One row of the audit trail; pointers borrowed, NULL for "none" except
- * request_id, action and outcome. */
+ * request_id, action and outcome.  request_id is the server's own id;
+ * client_request_id what the client sent as X-Request-Id; key_prefix a key
+ * that proved its secret, presented_prefix (refusals) a real key's prefix
+ * presented without it (migrations/0014_key_policy.sql). */
 struct audit_event {
 	const char *org_id, *key_prefix, *request_id, *action, *target, *outcome;
 	int status;
+	const char *client_request_id, *presented_prefix;
 };
 
 __attribute__((warn_unused_result))

@@ -31,6 +31,9 @@ struct cached;
 
 struct server {
 	const struct config *cfg;
+	/* The operators' listener (EQ_METRICS_LISTEN): ROUTE_INTERNAL routes
+	 * only, which the public one answers 404. */
+	bool internal;
 	const struct route *routes;
 	size_t nroutes;
 	struct MHD_Daemon *daemon;
@@ -55,6 +58,7 @@ struct exchange {
 	bool bad_framing;
 	bool missing_host;
 	bool after_drain;     /* arrived once the drain had begun */
+	bool target_nul;      /* the request target held a NUL (server.c) */
 	bool parked;          /* a long poll, suspended in the waitlist */
 	const struct refusal *refusal;  /* a request we answer at once and close */
 	struct buf body;

@@ -20,9 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "config.h"
+#include "domain/apikey.h"
 #include "domain/token_bucket.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -31,7 +33,7 @@
 #include "util/random.h"
 
 #define RATELIMIT_PROBE 16
-#define WHO_LEN 56   /* an IPv6 address as text and "/64", or a key prefix */
+#define WHO_LEN 72   /* an IPv6 address as text and "/64", "|" and a key prefix */
 
 struct slot {
 	uint64_t hash;              /* 0: never used */
@@ -66,8 +68,8 @@ static struct limit per_key = {
 };
 static struct limit auth_failures = {
 	.what = "failed authentications per client address",
-	.name = "on failed authentications per client address", .unit = "an hour",
-	.consequence = ": requests from this address with an Authorization header are refused until it refills",
+	.name = "on failed authentications per client address and key", .unit = "an hour",
+	.consequence = ": requests from this address with this key are refused until it refills",
 };
 static uint64_t hash_seed;
 
@@ -251,18 +253,41 @@ static int limit_or_respond(struct limit *l, const char *who, bool take, struct 
 	return -1;
 }
 
+/*
+ * Failed authentications count per (address, prefix presented): "addr|eq_..."
+ * for a key-shaped credential, "addr|-" for anything else.  Guessing one
+ * key's secret is locked out at its address; a client with another key at
+ * that address (the same proxy, office NAT) is not.  Guessing whole keys
+ * gains nothing from a fresh prefix each time: 240 random bits, and the
+ * per-address limit still bounds the pace.
+ */
+static void failure_key(const char *client, const char *authorization, char out[WHO_LEN])
+{
+	char addr[WHO_LEN], prefix[APIKEY_PREFIX_LEN + 1];
+	const char *key = authorization && strncasecmp(authorization, "Bearer ", 7) == 0
+			  ? authorization + 7 : NULL;
+
+	while (key && *key == ' ')
+		key++;
+	client_key(client, addr);
+	snprintf(out, WHO_LEN, "%.52s|%s", addr, key && apikey_parse(key, prefix) ? prefix : "-");
+}
+
 int ratelimit_client_or_respond(const struct request *req, struct response *res)
 {
 	char who[WHO_LEN];
+	const char *authorization = request_header(req, "Authorization");
 
 	if (!per_ip.on && !auth_failures.on)
 		return 0;
 	client_key(req->client, who);
 	if (per_ip.on && limit_or_respond(&per_ip, who, true, res))
 		return -1;
-	if (auth_failures.on && request_header(req, "Authorization") &&
-	    limit_or_respond(&auth_failures, who, false, res))
-		return -1;
+	if (auth_failures.on && authorization) {
+		failure_key(req->client, authorization, who);
+		if (limit_or_respond(&auth_failures, who, false, res))
+			return -1;
+	}
 	return 0;
 }
 
@@ -273,14 +298,14 @@ int ratelimit_key_or_respond(const struct request *req, struct response *res)
 	return limit_or_respond(&per_key, req->auth.key_prefix, true, res);
 }
 
-void ratelimit_auth_failed(const char *client)
+void ratelimit_auth_failed(const char *client, const char *authorization)
 {
-	char who[WHO_LEN], fields[128];
+	char who[WHO_LEN], fields[160];
 	uint64_t wait = 0;
 
 	if (!auth_failures.on)
 		return;
-	client_key(client, who);
+	failure_key(client, authorization, who);
 	/* Taken from an empty bucket (a request without a key while locked
 	 * out) changes nothing; say so once, when it empties. */
 	if (limit_use(&auth_failures, who, true, &wait) &&

@@ -40,6 +40,7 @@ enum route_flags {
 	ROUTE_BODY = 1u << 2,     /* takes a request body */
 	ROUTE_WRITE = 1u << 3,    /* runs in a transaction with an audit event (http/write.h) */
 	ROUTE_IDEMPOTENT = 1u << 4, /* creates: honours Idempotency-Key */
+	ROUTE_INTERNAL = 1u << 5, /* served on EQ_METRICS_LISTEN only, 404 on EQ_LISTEN */
 };
 
 struct route {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "db/write_frame.h"
+#include "http/audit.h"
 #include "http/cache.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -67,18 +68,8 @@ static void request_fingerprint(const struct request *req, char hex[SHA256_HEX_L
 
 static void audit(struct request *req, const struct response *res, const char *outcome)
 {
-	const struct audit_event e = {
-		.org_id = req->auth.org_id[0] ? req->auth.org_id : NULL,
-		.key_prefix = req->auth.key_prefix[0] ? req->auth.key_prefix : NULL,
-		.request_id = req->request_id,
-		.action = req->route && req->route->action ? req->route->action : "write",
-		.target = res->audit_target[0] ? res->audit_target : NULL,
-		.outcome = outcome,
-		.status = res->status,
-	};
-
-	if (!req->db || audit_insert(req->db, &e) != DB_OK)
-		log_event(LOG_ERROR, "could not record an audit event", NULL);
+	http_audit(req, res, req->route && req->route->action ? req->route->action : "write",
+		   outcome);
 }
 
 static void fail_unavailable(struct request *req, struct response *res)

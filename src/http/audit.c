@@ -1,0 +1,30 @@
+/*
+ * audit.c - an audit event from a request (see audit.h).
+ */
+#include "http/audit.h"
+
+#include "db/write_frame.h"
+#include "http/request.h"
+#include "http/response.h"
+#include "util/log.h"
+
+#define OR_NULL(s) ((s)[0] ? (s) : NULL)
+
+void http_audit(struct request *req, const struct response *res, const char *action,
+		const char *outcome)
+{
+	const struct audit_event e = {
+		.org_id = OR_NULL(req->auth.org_id),
+		.key_prefix = OR_NULL(req->auth.key_prefix),
+		.request_id = req->request_id,
+		.action = action,
+		.target = OR_NULL(res->audit_target),
+		.outcome = outcome,
+		.status = res->status,
+		.client_request_id = OR_NULL(req->client_request_id),
+		.presented_prefix = OR_NULL(req->auth.presented_prefix),
+	};
+
+	if (!req->db || audit_insert(req->db, &e) != DB_OK)
+		log_event(LOG_ERROR, "could not record an audit event", NULL);
+}
