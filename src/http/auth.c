@@ -18,11 +18,12 @@
 #include "util/sha256.h"
 
 /* A 401 is a failed authentication: it counts against the client's address
- * and the prefix presented (ratelimit.h), which is what makes guessing a
- * key's secret hopeless without locking out other keys at that address. */
+ * and the real key presented, if any (ratelimit.h), which is what makes
+ * guessing hopeless without locking out other keys at that address. */
 static void unauthorized(const struct request *req, struct response *res, const char *detail)
 {
-	ratelimit_auth_failed(req->client, request_header(req, "Authorization"));
+	ratelimit_auth_failed(req->client, request_header(req, "Authorization"),
+			      req->auth.key_prefix[0] || req->auth.presented_prefix[0]);
 	problem_send(res, 401, "unauthorized", "Authentication required", detail);
 	(void)response_header_add(res, "WWW-Authenticate",
 				  "Bearer realm=\"equalities-api\", error=\"invalid_token\"");
@@ -138,6 +139,9 @@ int auth_check_or_respond(struct request *req, struct response *res, const char 
 	 * prefix nowhere (migrations/0014_key_policy.sql). */
 	snprintf(found ? req->auth.key_prefix : req->auth.presented_prefix,
 		 sizeof(req->auth.key_prefix), "%s", known ? prefix : "");
+	/* Guessing whole keys: 429 once the address has guessed enough. */
+	if (!known && ratelimit_unknown_key_or_respond(req, res) != 0)
+		return -1;
 	if (!found) {
 		unauthorized(req, res, "This API key is not known.");
 		return -1;

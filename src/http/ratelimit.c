@@ -254,14 +254,16 @@ static int limit_or_respond(struct limit *l, const char *who, bool take, struct 
 }
 
 /*
- * Failed authentications count per (address, prefix presented): "addr|eq_..."
- * for a key-shaped credential, "addr|-" for anything else.  Guessing one
- * key's secret is locked out at its address; a client with another key at
- * that address (the same proxy, office NAT) is not.  Guessing whole keys
- * gains nothing from a fresh prefix each time: 240 random bits, and the
- * per-address limit still bounds the pace.
+ * Failed authentications count per (address, key): "addr|eq_..." for a
+ * real key's prefix presented with a wrong secret (or revoked, expired),
+ * "addr|-" for everything else: no key, a malformed one, a prefix that
+ * names no key.  Guessing one key's secret is locked out at its address;
+ * guessing whole keys fills the "-" bucket, which refuses only keys that
+ * do not exist.  A client with a real key at that address (the same
+ * proxy, an office NAT) is never refused for another's failures.
  */
-static void failure_key(const char *client, const char *authorization, char out[WHO_LEN])
+static void failure_key(const char *client, const char *authorization, bool known,
+			char out[WHO_LEN])
 {
 	char addr[WHO_LEN], prefix[APIKEY_PREFIX_LEN + 1];
 	const char *key = authorization && strncasecmp(authorization, "Bearer ", 7) == 0
@@ -270,7 +272,8 @@ static void failure_key(const char *client, const char *authorization, char out[
 	while (key && *key == ' ')
 		key++;
 	client_key(client, addr);
-	snprintf(out, WHO_LEN, "%.52s|%s", addr, key && apikey_parse(key, prefix) ? prefix : "-");
+	snprintf(out, WHO_LEN, "%.52s|%s", addr,
+		 known && key && apikey_parse(key, prefix) ? prefix : "-");
 }
 
 int ratelimit_client_or_respond(const struct request *req, struct response *res)
@@ -283,12 +286,24 @@ int ratelimit_client_or_respond(const struct request *req, struct response *res)
 	client_key(req->client, who);
 	if (per_ip.on && limit_or_respond(&per_ip, who, true, res))
 		return -1;
+	/* A key-shaped credential: its own bucket (empty only when it names a
+	 * real key, see failure_key); anything else: the address's "-". */
 	if (auth_failures.on && authorization) {
-		failure_key(req->client, authorization, who);
+		failure_key(req->client, authorization, true, who);
 		if (limit_or_respond(&auth_failures, who, false, res))
 			return -1;
 	}
 	return 0;
+}
+
+int ratelimit_unknown_key_or_respond(const struct request *req, struct response *res)
+{
+	char who[WHO_LEN];
+
+	if (!auth_failures.on)
+		return 0;
+	failure_key(req->client, NULL, false, who);
+	return limit_or_respond(&auth_failures, who, false, res);
 }
 
 int ratelimit_key_or_respond(const struct request *req, struct response *res)
@@ -298,14 +313,14 @@ int ratelimit_key_or_respond(const struct request *req, struct response *res)
 	return limit_or_respond(&per_key, req->auth.key_prefix, true, res);
 }
 
-void ratelimit_auth_failed(const char *client, const char *authorization)
+void ratelimit_auth_failed(const char *client, const char *authorization, bool known)
 {
 	char who[WHO_LEN], fields[160];
 	uint64_t wait = 0;
 
 	if (!auth_failures.on)
 		return;
-	failure_key(client, authorization, who);
+	failure_key(client, authorization, known, who);
 	/* Taken from an empty bucket (a request without a key while locked
 	 * out) changes nothing; say so once, when it empties. */
 	if (limit_use(&auth_failures, who, true, &wait) &&

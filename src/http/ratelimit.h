@@ -7,17 +7,20 @@
  *     (EQ_RATE_LIMIT_PER_IP a second, bursts of EQ_RATE_LIMIT_PER_IP_BURST);
  *   - a request on a route that needs a key, once the key is accepted, takes
  *     one from the key's bucket (EQ_RATE_LIMIT_PER_KEY, ..._BURST);
- *   - every 401 (no key, a malformed, unknown, revoked or expired one, on a
- *     route that needs one) takes one from the failure bucket of its
- *     (client address, key prefix presented) pair ("-" for no key or a
- *     malformed one) (EQ_AUTH_FAILURES_PER_HOUR, bursts of
- *     EQ_AUTH_FAILURE_BURST); while that bucket is empty, every request
- *     from the address presenting that prefix is refused before its key is
- *     looked at, even with the right secret, so that guessing a key's
- *     secret is hopeless; other keys from the same address (a proxy, an
- *     office NAT) are served.  Requests without Authorization are served
- *     still (within the per-address limit).  A 403 (a valid key without
- *     the scope) is not a guess and does not count.
+ *   - every 401 (on a route that needs a key) takes one from a failure
+ *     bucket of the client address (EQ_AUTH_FAILURES_PER_HOUR, bursts of
+ *     EQ_AUTH_FAILURE_BURST): the bucket of (address, prefix) when the
+ *     prefix names a real key (a wrong secret, a revoked or expired key),
+ *     else the address's bucket for keys that are not keys (none, a
+ *     malformed one, an unknown prefix).  While a real key's bucket is
+ *     empty, every request from the address presenting that prefix is
+ *     refused before the key is looked at, even with the right secret, so
+ *     guessing a key's secret is hopeless; while the other is empty,
+ *     malformed and unknown keys from the address get 429 instead of 401.
+ *     Other keys from the same address (a proxy, an office NAT) are served
+ *     all along: one bad client locks out no one else.  Requests without
+ *     Authorization are served (within the per-address limit).  A 403 (a
+ *     valid key without the scope) is not a guess and does not count.
  *   - over a limit: 429 problem+json, type rate-limited, with Retry-After
  *     (whole seconds, at least 1) and a detail naming the limit.
  * A rate or a burst of 0 switches that limit off.
@@ -34,6 +37,8 @@
  */
 #ifndef EQ_HTTP_RATELIMIT_H
 #define EQ_HTTP_RATELIMIT_H
+
+#include <stdbool.h>
 
 struct config;
 struct request;
@@ -61,7 +66,11 @@ int ratelimit_client_or_respond(const struct request *req, struct response *res)
 int ratelimit_key_or_respond(const struct request *req, struct response *res);
 
 /* A failed authentication (a 401) from this client address, with this
- * Authorization header (NULL: none); counted per (address, key prefix). */
-void ratelimit_auth_failed(const char *client, const char *authorization);
+ * Authorization header (NULL: none); known: its prefix names a real key. */
+void ratelimit_auth_failed(const char *client, const char *authorization, bool known);
+
+/* A key-shaped credential whose prefix names no key: 429 while the
+ * address's bucket for such keys is empty.  0 or -1 as above. */
+int ratelimit_unknown_key_or_respond(const struct request *req, struct response *res);
 
 #endif

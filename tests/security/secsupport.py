@@ -64,6 +64,13 @@ def make_key(org: str, scopes: Iterable[str] | str) -> str:
     return _made[k]
 
 
+def fresh_key(org: str, scopes: Iterable[str]) -> str:
+    """A new key every call (not shared through make_key's cache)."""
+    p = harness.run_cli("keys", "create", "--org", org, "--scopes", ",".join(scopes))
+    assert p.returncode == 0, p.stderr
+    return p.stdout.strip()
+
+
 def legacy_key(pg, org: str, scopes: Iterable[str]) -> str:
     """A key with scopes its organisation's kind may not hold, as one made
     before migrations/0014_key_policy.sql (or by a hand on the database)
@@ -109,7 +116,8 @@ def keys(server):
         "centre_b_all": make_key(CENTRE_B, KIND_SCOPES["reporting_centre"]),
         "partner_b_all": make_key(PARTNER_B, KIND_SCOPES["partner"]),
         "council_all": make_key(COUNCIL, ALL_SCOPES),
-        "revoked": make_key(CENTRE_A, KIND_SCOPES["reporting_centre"]),
+        # Made apart from make_key's cache: no other test may be handed it.
+        "revoked": fresh_key(CENTRE_A, KIND_SCOPES["reporting_centre"]),
     }
     revoke(k["revoked"])
     return k
