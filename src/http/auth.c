@@ -71,19 +71,18 @@ static int kind_refused(struct request *req, struct response *res, unsigned mask
 static int lookup_or_respond(struct request *req, struct response *res, const char *prefix,
 			     struct key_record *row, bool *found)
 {
+	enum db_status st;
+
 	if (!request_db_or_respond(req, res))
 		return -1;
-	switch (keys_find_by_prefix(req->db, prefix, row, found)) {
-	case DB_OK:
+	st = keys_find_by_prefix(req->db, prefix, row, found);
+	if (st == DB_OK)
 		return 0;
-	case DB_UNAVAILABLE:
-	case DB_TIMEOUT:
+	if (st == DB_UNAVAILABLE || st == DB_TIMEOUT)
 		problem_send_unavailable(res);
-		return -1;
-	default:
+	else
 		problem_send_internal(res);
-		return -1;
-	}
+	return -1;
 }
 
 /* The route's scope ("a,b": any one will do) against the key's. */

@@ -29,17 +29,6 @@ static const struct refusal refuse_header_name = BAD_REQUEST(
 	"A header name is not a token (RFC 9110 5.1): no spaces, no space before the colon, no control characters.");
 static const struct refusal refuse_header_value = BAD_REQUEST(
 	"A header value contains a control character.");
-/* libmicrohttpd 0.9.75 keeps the head as C strings: a NUL cuts a value or
- * the target short ("abc\0def" read as "abc"), so what we would check is
- * not what was sent.  Its value lengths (MHD_get_connection_values_n) are
- * strlen()s too, so the NUL is found in its read buffer (nul_hidden). */
-static const struct refusal refuse_header_nul = BAD_REQUEST(
-	"A header value contains a NUL byte.");
-static const struct refusal refuse_target_nul = BAD_REQUEST(
-	"The request target contains a NUL byte.");
-
-/* The value's own "" for a header without one (never in the buffer). */
-static const char no_value[] = "";
 static const struct refusal refuse_method = BAD_REQUEST(
 	"The request method is not a token (RFC 9110 9.1).");
 static const struct refusal refuse_host = BAD_REQUEST(
@@ -52,6 +41,19 @@ static const struct refusal refuse_te = { 501, "not-implemented", "Not implement
 	"The only Transfer-Encoding accepted is chunked, once; or send Content-Length." };
 static const struct refusal refuse_expect = { 417, "expectation-failed", "Expectation failed",
 	"The only expectation this service meets is Expect: 100-continue." };
+
+static const struct refusal refuse_header_nul = BAD_REQUEST(
+	"A header value contains a NUL byte.");
+static const struct refusal refuse_target_nul = BAD_REQUEST(
+	"The request target contains a NUL byte.");
+/* The NULs: libmicrohttpd 0.9.75 keeps the head as C strings, so a NUL
+ * cuts a value or the target short ("abc\0def" read as "abc") and what we
+ * would check is not what was sent.  Its value lengths
+ * (MHD_get_connection_values_n) are strlen()s too, so the NUL is found in
+ * its read buffer (nul_hidden, and server.c's target_cut_by_nul). */
+
+/* The value's own "" for a header without one (never in the buffer). */
+static const char no_value[] = "";
 
 struct header_walk {
 	struct request_header *items;
