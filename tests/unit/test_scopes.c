@@ -82,6 +82,10 @@ static void test_cidr_parse(void **state)
 	assert_false(cidr_list_contains(&l, "not-an-address"));
 	assert_false(cidr_list_contains(&l, NULL));
 	cidr_list_release(&l);
+	/* Tabs separate too (tests/fuzz/regressions/forwarded). */
+	assert_int_equal(cidr_list_parse("10.0.0.1\t10.0.0.2\t10.0.0.3\t::1", &l, err, sizeof(err)), 0);
+	assert_int_equal(l.n, 4);
+	cidr_list_release(&l);
 	assert_int_equal(cidr_list_parse("", &l, err, sizeof(err)), 0);
 	assert_int_equal(l.n, 0);
 	assert_false(cidr_list_contains(&l, "10.0.0.1"));
