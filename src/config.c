@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "util/log.h"
@@ -218,6 +219,40 @@ static void number_store(struct config *cfg, const struct number_setting *n, uns
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); goto fail; } while (0)
 
+/* Proxies and the metrics listener.  0, or -1 with err set. */
+static int load_network(struct config *cfg, char *err, size_t errlen)
+{
+	const char *s = env_or("EQ_TRUSTED_PROXIES", "");
+	char why[160];
+
+	if (cidr_list_parse(s, &cfg->trusted_proxies, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "EQ_TRUSTED_PROXIES must list the proxies' addresses or networks, comma-separated: %s",
+			 why);
+		return -1;
+	}
+	s = env_or("EQ_FORWARDED_HEADER", "x-forwarded-for");
+	if (strcasecmp(s, "forwarded") != 0 && strcasecmp(s, "x-forwarded-for") != 0) {
+		snprintf(err, errlen, "EQ_FORWARDED_HEADER must be forwarded or x-forwarded-for, got '%s'", s);
+		return -1;
+	}
+	cfg->forwarded_rfc7239 = strcasecmp(s, "forwarded") == 0;
+	s = env_or("EQ_METRICS_LISTEN", "127.0.0.1:9464");
+	if (strcmp(s, "off") == 0)
+		return 0;
+	cfg->metrics_listen = strdup(s);
+	if (!cfg->metrics_listen) {
+		snprintf(err, errlen, "out of memory reading the configuration");
+		return -1;
+	}
+	if (config_parse_listen(s, &cfg->metrics_addr, &cfg->metrics_addr_len) != 0 ||
+	    strcmp(s, cfg->listen) == 0) {
+		snprintf(err, errlen, "EQ_METRICS_LISTEN must be HOST:PORT (numeric IPv4 or [IPv6], not EQ_LISTEN's) or off, got '%s'",
+			 s);
+		return -1;
+	}
+	return 0;
+}
+
 int config_load(struct config *cfg, char *err, size_t errlen)
 {
 	unsigned long v;
@@ -248,6 +283,8 @@ int config_load(struct config *cfg, char *err, size_t errlen)
 	if (config_parse_listen(cfg->listen, &cfg->listen_addr, &cfg->listen_addr_len) != 0)
 		FAIL("EQ_LISTEN must be HOST:PORT with a numeric IPv4 or [IPv6] host and a port 1-65535, got '%s'",
 		     cfg->listen);
+	if (load_network(cfg, err, errlen) != 0)
+		goto fail;
 
 	for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++) {
 		const struct number_setting *n = &numbers[i];
@@ -296,6 +333,8 @@ void config_release(struct config *cfg)
 	free(cfg->database_url);
 	free(cfg->listen);
 	free(cfg->root);
+	free(cfg->metrics_listen);
+	cidr_list_release(&cfg->trusted_proxies);
 	if (cfg->cors_origins) {
 		for (size_t i = 0; cfg->cors_origins[i]; i++)
 			free(cfg->cors_origins[i]);

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
+#include "domain/forwarded.h"
+
 struct config {
 	char *database_url;          /* EQ_DATABASE_URL; "" means libpq defaults */
 	char *listen;                /* EQ_LISTEN as given, "127.0.0.1:8080" */
@@ -45,6 +47,14 @@ struct config {
 	unsigned idempotency_keep_hours; /* EQ_IDEMPOTENCY_KEEP_HOURS, stored answers swept after, default 48 (min 24) */
 	unsigned sweep_interval_s;       /* EQ_SWEEP_INTERVAL, seconds between sweeps, default 3600 */
 	char *root;                  /* EQ_ROOT: folder holding api/, migrations/, data/ */
+	/* Behind reverse proxies (domain/forwarded.h): from these peers only
+	 * is the client address taken from the forwarding header. */
+	struct cidr_list trusted_proxies; /* EQ_TRUSTED_PROXIES, CIDRs; empty: none */
+	bool forwarded_rfc7239;      /* EQ_FORWARDED_HEADER: forwarded, or x-forwarded-for (default) */
+	/* GET /metrics is served here only, never on EQ_LISTEN. */
+	char *metrics_listen;        /* EQ_METRICS_LISTEN, default 127.0.0.1:9464; NULL: "off" */
+	struct sockaddr_storage metrics_addr;
+	socklen_t metrics_addr_len;
 	int log_level;               /* EQ_LOG_LEVEL, enum log_level */
 };
 

@@ -5,8 +5,9 @@
  * The HTTP counters come from http/metrics.c; the database pool, the
  * response cache and the change listener each keep their own counters and
  * hand a snapshot over here; the process metrics are read from the kernel
- * at scrape time.  Public like /healthz: the numbers say nothing about the
- * data, but the ingress should not publish the route (see README.md).
+ * at scrape time.  Served on its own listener (EQ_METRICS_LISTEN, loopback
+ * by default), never on the public one: the numbers say when reports are
+ * submitted and how many keys fail (see README.md).
  */
 #include <dirent.h>
 #include <jansson.h>
@@ -243,8 +244,8 @@ static void metrics_get(struct request *req, struct response *res)
 
 static const struct route routes[] = {
 	/* Not ROUTE_PUBLIC: never cached, and the server then sends
-	 * Cache-Control: no-store. */
-	{ .method = HTTP_GET, .template = "/metrics", .handler = metrics_get, .flags = ROUTE_INLINE },
+	 * Cache-Control: no-store.  ROUTE_INTERNAL: on EQ_METRICS_LISTEN only; ROUTE_INLINE: on the HTTP thread. */
+	{ .method = HTTP_GET, .template = "/metrics", .handler = metrics_get, .flags = ROUTE_INTERNAL | ROUTE_INLINE },
 };
 
 const struct api_module metrics_module = {

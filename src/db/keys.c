@@ -8,7 +8,9 @@
 const struct db_statement keys_statements[] = {
 	{ "auth_key",
 	  "SELECT k.key_hash, array_to_string(k.scopes, ','), k.revoked_at IS NOT NULL,"
-	  " o.id, o.slug, o.kind, k.id"
+	  " o.id, o.slug, o.kind, k.id, coalesce(k.expires_at <= now(), false),"
+	  " k.replaced_by IS NOT NULL,"
+	  " coalesce(to_char(k.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
 	  " FROM api_keys k JOIN organisations o ON o.id = k.organisation_id"
 	  " WHERE k.prefix = $1", 1 },
 	/* last_used_at to the minute: one write a minute per key, not one
@@ -39,6 +41,9 @@ enum db_status keys_find_by_prefix(struct db_conn *c, const char *prefix,
 		COPY(org_slug, 4);
 		COPY(org_kind, 5);
 		COPY(key_id, 6);
+		out->expired = PQgetvalue(r, 0, 7)[0] == 't';
+		out->rotated = PQgetvalue(r, 0, 8)[0] == 't';
+		COPY(expires_at, 9);
 		*found = true;
 	}
 	PQclear(r);

@@ -24,6 +24,9 @@ struct key_record {
 	char key_hash[65];      /* hex SHA-256 of the whole key */
 	char scopes[512];       /* "read:x,submit:y" */
 	bool revoked;
+	bool expired;           /* expires_at has passed */
+	bool rotated;           /* a successor was issued (keys rotate) */
+	char expires_at[32];    /* "2026-01-31T00:00:00Z", "" when it never expires */
 	char org_id[24];        /* the sizes of struct request's auth */
 	char org_slug[65];
 	char org_kind[24];

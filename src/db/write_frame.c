@@ -22,8 +22,8 @@ const struct db_statement write_frame_statements[] = {
 	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8 },
 	{ "write_audit",
 	  "INSERT INTO audit_events (organisation_id, key_prefix, request_id, action, target, outcome, status,"
-	  " route, record_count, reason)"
-	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", 10 },
+	  " route, record_count, reason, client_request_id, presented_prefix)"
+	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", 12 },
 };
 const unsigned write_frame_nstatements =
 	sizeof(write_frame_statements) / sizeof(write_frame_statements[0]);
@@ -113,11 +113,12 @@ enum db_status idempotency_store(struct db_conn *c, const struct idempotency_rec
 enum db_status audit_insert(struct db_conn *c, const struct audit_event *e, bool queued)
 {
 	char status[12], records[24];
-	const char *p[10] = { e->org_id, e->key_prefix, e->request_id, e->action,
+	const char *p[12] = { e->org_id, e->key_prefix, e->request_id, e->action,
 			      e->target, e->outcome, status, e->route,
-			      e->records >= 0 ? records : NULL, e->reason };
+			      e->records >= 0 ? records : NULL, e->reason,
+			      e->client_request_id, e->presented_prefix };
 
 	snprintf(status, sizeof(status), "%d", e->status);
 	snprintf(records, sizeof(records), "%ld", e->records);
-	return queued ? db_defer(c, "write_audit", 10, p) : db_exec(c, "write_audit", 10, p, NULL);
+	return queued ? db_defer(c, "write_audit", 12, p) : db_exec(c, "write_audit", 12, p, NULL);
 }

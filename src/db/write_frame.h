@@ -64,13 +64,17 @@ enum db_status idempotency_store(struct db_conn *c, const struct idempotency_rec
 /* Answers past their promise are swept by db/housekeeping.h. */
 
 /* One row of the audit trail; pointers borrowed, NULL for "none" except
- * request_id, action and outcome. */
+ * request_id, action and outcome.  request_id is the server's own id;
+ * client_request_id what the client sent as X-Request-Id; key_prefix a key
+ * that proved its secret, presented_prefix (refusals) a real key's prefix
+ * presented without it (migrations/0014_key_policy.sql). */
 struct audit_event {
 	const char *org_id, *key_prefix, *request_id, *action, *target, *outcome;
 	int status;
 	const char *route;     /* the route's template */
 	long records;          /* records shown by a read; -1: not a read */
 	const char *reason;    /* the caller's reason (an erasure, a redaction) */
+	const char *client_request_id, *presented_prefix;
 };
 
 /* Run now (queued: false), or queued to go out with the COMMIT. */

@@ -9,6 +9,8 @@
 
 #include "db/keys.h"
 #include "domain/apikey.h"
+#include "domain/scopes.h"
+#include "http/audit.h"
 #include "http/ratelimit.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -16,13 +18,87 @@
 #include "util/sha256.h"
 
 /* A 401 is a failed authentication: it counts against the client's address
- * (ratelimit.h), which is what makes guessing keys hopeless. */
+ * and the real key presented, if any (ratelimit.h), which is what makes
+ * guessing hopeless without locking out other keys at that address. */
 static void unauthorized(const struct request *req, struct response *res, const char *detail)
 {
-	ratelimit_auth_failed(req->client);
+	ratelimit_auth_failed(req->client, request_header(req, "Authorization"),
+			      req->auth.key_prefix[0] || req->auth.presented_prefix[0]);
 	problem_send(res, 401, "unauthorized", "Authentication required", detail);
 	(void)response_header_add(res, "WWW-Authenticate",
 				  "Bearer realm=\"equalities-api\", error=\"invalid_token\"");
+}
+
+/* The key is known and its secret matched: why it may not be used still,
+ * into detail (401), or 0 when it may. */
+static int key_unusable(const struct key_record *k, char *detail, size_t size)
+{
+	if (k->revoked)
+		snprintf(detail, size, "This API key has been revoked.");
+	else if (k->expired && k->rotated)
+		snprintf(detail, size, "This API key was rotated and its overlap ended at %s; use its successor.",
+			 k->expires_at);
+	else if (k->expired)
+		snprintf(detail, size, "This API key expired at %s.", k->expires_at);
+	else
+		return 0;
+	return -1;
+}
+
+/*
+ * A key holding scopes its organisation's kind may not hold (domain/
+ * scopes.h), made before the rule or past it: refused outright, whatever
+ * the route, with an audit event, so that the council learns of it.
+ */
+static int kind_refused(struct request *req, struct response *res, unsigned mask)
+{
+	unsigned refused = scopes_refused_for_kind(req->auth.org_kind, mask);
+	char names[160], allowed[160];
+
+	if (!refused)
+		return 0;
+	scopes_join(refused, ", ", names, sizeof(names));
+	scopes_join(scopes_allowed_for_kind(req->auth.org_kind), ", ", allowed, sizeof(allowed));
+	problem_sendf(res, 403, "forbidden", "Forbidden",
+		      "This API key holds scopes a %s organisation may not hold (%s), so it is refused on every route; "
+		      "ask the council for a new key. A %s may hold: %s.",
+		      req->auth.org_kind, names, req->auth.org_kind, allowed[0] ? allowed : "no scope");
+	http_audit(req, res, "api_key.scope_refused", "refused", -1, false);
+	return -1;
+}
+
+/* The key row for prefix into *row (found or not), or -1 after a 503/500. */
+static int lookup_or_respond(struct request *req, struct response *res, const char *prefix,
+			     struct key_record *row, bool *found)
+{
+	enum db_status st;
+
+	if (!request_db_or_respond(req, res))
+		return -1;
+	st = keys_find_by_prefix(req->db, prefix, row, found);
+	if (st == DB_OK)
+		return 0;
+	if (st == DB_UNAVAILABLE || st == DB_TIMEOUT)
+		problem_send_unavailable(res);
+	else
+		problem_send_internal(res);
+	return -1;
+}
+
+/* The route's scope ("a,b": any one will do) against the key's. */
+static int scope_or_respond(const struct request *req, struct response *res, const char *scope,
+			    unsigned need)
+{
+	char detail[160];
+
+	if (need && (req->auth.scopes & need))
+		return 0;
+	if (strchr(scope, ','))
+		snprintf(detail, sizeof(detail), "This API key has none of the scopes %s.", scope);
+	else
+		snprintf(detail, sizeof(detail), "This API key does not have the scope %s.", scope);
+	problem_send(res, 403, "forbidden", "Forbidden", detail);
+	return -1;
 }
 
 int auth_check_or_respond(struct request *req, struct response *res, const char *scope)
@@ -31,9 +107,8 @@ int auth_check_or_respond(struct request *req, struct response *res, const char 
 	const char *key;
 	char prefix[APIKEY_PREFIX_LEN + 1], hash[SHA256_HEX_LEN + 1], detail[160];
 	struct key_record key_row;
-	/* "a,b": a key with any one of the scopes will do. */
 	unsigned mask = 0, need = 0;
-	bool found;
+	bool found, known;
 
 	if (apikey_scopes_parse(scope, &need, detail, sizeof(detail)) != 0)
 		need = 0;
@@ -51,49 +126,39 @@ int auth_check_or_respond(struct request *req, struct response *res, const char 
 		unauthorized(req, res, "The API key is malformed.");
 		return -1;
 	}
-	if (!request_db_or_respond(req, res))
+	if (lookup_or_respond(req, res, prefix, &key_row, &found) != 0)
 		return -1;
-	switch (keys_find_by_prefix(req->db, prefix, &key_row, &found)) {
-	case DB_OK:
-		break;
-	case DB_UNAVAILABLE:
-	case DB_TIMEOUT:
-		problem_send_unavailable(res);
-		return -1;
-	default:
-		problem_send_internal(res);
-		return -1;
-	}
 	/* Hash even when the prefix is unknown, so that an unknown key and a
 	 * wrong secret take the same time. */
 	sha256_hex(key, strlen(key), hash);
+	known = found;
 	found = found && apikey_equal_ct(hash, key_row.key_hash, SHA256_HEX_LEN);
-	/* Keep the prefix for the audit trail, refused or not; it is not secret. */
-	snprintf(req->auth.key_prefix, sizeof(req->auth.key_prefix), "%s", prefix);
-	if (!found || key_row.revoked) {
-		unauthorized(req, res, found ? "This API key has been revoked." : "This API key is not known.");
+	/* The audit trail names a key only when its secret was shown; a real
+	 * key's prefix presented without it is kept apart, and an invented
+	 * prefix nowhere (migrations/0014_key_policy.sql). */
+	snprintf(found ? req->auth.key_prefix : req->auth.presented_prefix,
+		 sizeof(req->auth.key_prefix), "%s", known ? prefix : "");
+	/* Guessing whole keys: 429 once the address has guessed enough. */
+	if (!known && ratelimit_unknown_key_or_respond(req, res) != 0)
+		return -1;
+	if (!found) {
+		unauthorized(req, res, "This API key is not known.");
 		return -1;
 	}
-	{
-		char bad[32];
-
-		if (apikey_scopes_parse(key_row.scopes, &mask, bad, sizeof(bad)) != 0)
-			mask = 0;
+	if (key_unusable(&key_row, detail, sizeof(detail)) != 0) {
+		unauthorized(req, res, detail);
+		return -1;
 	}
+	if (apikey_scopes_parse(key_row.scopes, &mask, detail, sizeof(detail)) != 0)
+		mask = 0;
 	snprintf(req->auth.org_id, sizeof(req->auth.org_id), "%s", key_row.org_id);
 	snprintf(req->auth.org_slug, sizeof(req->auth.org_slug), "%s", key_row.org_slug);
 	snprintf(req->auth.org_kind, sizeof(req->auth.org_kind), "%s", key_row.org_kind);
 	req->auth.scopes = mask;
 	if (keys_touch(req->db, key_row.key_id) != DB_OK)
 		log_event(LOG_WARN, "could not record a key's last use", NULL);
-	if (!need || !(mask & need)) {
-		if (strchr(scope, ','))
-			snprintf(detail, sizeof(detail), "This API key has none of the scopes %s.", scope);
-		else
-			snprintf(detail, sizeof(detail), "This API key does not have the scope %s.", scope);
-		problem_send(res, 403, "forbidden", "Forbidden", detail);
+	if (kind_refused(req, res, mask) != 0 || scope_or_respond(req, res, scope, need) != 0)
 		return -1;
-	}
 	req->auth.authenticated = true;
 	return 0;
 }

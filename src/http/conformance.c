@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "config.h"
+#include "http/proxy.h"
 #include "util/random.h"
 
 /*
@@ -40,6 +41,19 @@ static const struct refusal refuse_te = { 501, "not-implemented", "Not implement
 	"The only Transfer-Encoding accepted is chunked, once; or send Content-Length." };
 static const struct refusal refuse_expect = { 417, "expectation-failed", "Expectation failed",
 	"The only expectation this service meets is Expect: 100-continue." };
+
+static const struct refusal refuse_header_nul = BAD_REQUEST(
+	"A header value contains a NUL byte.");
+static const struct refusal refuse_target_nul = BAD_REQUEST(
+	"The request target contains a NUL byte.");
+/* The NULs: libmicrohttpd 0.9.75 keeps the head as C strings, so a NUL
+ * cuts a value or the target short ("abc\0def" read as "abc") and what we
+ * would check is not what was sent.  Its value lengths
+ * (MHD_get_connection_values_n) are strlen()s too, so the NUL is found in
+ * its read buffer (nul_hidden, and server.c's target_cut_by_nul). */
+
+/* The value's own "" for a header without one (never in the buffer). */
+static const char no_value[] = "";
 
 struct header_walk {
 	struct request_header *items;
@@ -89,11 +103,14 @@ static bool is_host(const char *s)
 }
 
 static enum MHD_Result header_cb(void *cls, enum MHD_ValueKind kind,
-				 const char *key, const char *value)
+				 const char *key, size_t key_size,
+				 const char *value, size_t value_size)
 {
 	struct header_walk *w = cls;
 
 	(void)kind;
+	(void)key_size;
+	(void)value_size;
 	if (strcasecmp(key, "Content-Length") == 0)
 		w->content_length_count++;
 	if (strcasecmp(key, "Transfer-Encoding") == 0)
@@ -109,7 +126,7 @@ static enum MHD_Result header_cb(void *cls, enum MHD_ValueKind kind,
 		w->bad = &refuse_header_value;
 	if (w->items && w->n < w->cap) {
 		w->items[w->n].name = key;
-		w->items[w->n].value = value ? value : "";
+		w->items[w->n].value = value ? value : no_value;
 	}
 	w->n++;
 	return MHD_YES;
@@ -129,33 +146,58 @@ static bool request_id_is_sane(const char *id)
 	return len >= 1 && len <= 64;
 }
 
+/* The server's own id, always: the audit trail and the version tables
+ * record it, and a client choosing it ("cli", another request's id) could
+ * otherwise pass its requests off as others'.  The client's id, when sane,
+ * is kept beside it (request.h). */
 static void set_request_id(struct exchange *ex)
 {
 	const char *given = request_header(&ex->req, "X-Request-Id");
 
-	if (given && request_id_is_sane(given)) {
-		strcpy(ex->req.request_id, given);
-		return;
-	}
+	if (given && request_id_is_sane(given))
+		strcpy(ex->req.client_request_id, given);
 	if (random_hex(ex->req.request_id, 16) != 0)
 		strcpy(ex->req.request_id, "unavailable");
 }
 
+/* The peer's address, then (with the headers in) the client's: the peer's
+ * own, or from a trusted proxy the one it forwarded (http/proxy.h). */
 static void set_client(struct exchange *ex, struct MHD_Connection *conn)
 {
 	const union MHD_ConnectionInfo *info =
 		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = info ? info->client_addr : NULL;
+	char peer[INET6_ADDRSTRLEN] = "unknown";
 
-	strcpy(ex->client, "unknown");
-	if (!sa)
-		return;
-	if (sa->sa_family == AF_INET)
+	if (sa && sa->sa_family == AF_INET)
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-			  ex->client, sizeof(ex->client));
-	else if (sa->sa_family == AF_INET6)
+			  peer, sizeof(peer));
+	else if (sa && sa->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-			  ex->client, sizeof(ex->client));
+			  peer, sizeof(peer));
+	proxy_client_address(&ex->req, peer, ex->client, sizeof(ex->client));
+}
+
+/*
+ * Did a NUL cut a header value short?  libmicrohttpd ends each line in its
+ * read buffer with NULs where the CR and LF were, so the byte after the
+ * value's end is a NUL, CR, LF, the start of the next header (lines ended
+ * by LF alone) or a space or tab (an obs-fold).  Anything else is what
+ * followed a NUL the client sent.  A NUL just before the line's end hides
+ * nothing and is let be.
+ */
+static bool nul_hidden(const struct request_header *h, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *after;
+
+		if (h[i].value == no_value)
+			continue;
+		after = h[i].value + strlen(h[i].value) + 1;
+		if (*after && !strchr("\r\n \t", *after) && !(i + 1 < n && after == h[i + 1].name))
+			return true;
+	}
+	return false;
 }
 
 /* First call: the headers are complete, no body has been read. */
@@ -176,10 +218,9 @@ int exchange_start(struct exchange *ex, struct MHD_Connection *conn,
 			*c = '?';
 	ex->req.method = http_method_parse(method);
 	ex->req.cfg = ex->srv->cfg;
-	set_client(ex, conn);
 	ex->req.client = ex->client;
 
-	MHD_get_connection_values(conn, MHD_HEADER_KIND, header_cb, &walk);
+	MHD_get_connection_values_n(conn, MHD_HEADER_KIND, header_cb, &walk);
 	walk.items = request_alloc(&ex->req, sizeof(*walk.items) * (walk.n + 1));
 	if (!walk.items)
 		return -1;
@@ -189,9 +230,10 @@ int exchange_start(struct exchange *ex, struct MHD_Connection *conn,
 	walk.transfer_encoding_count = 0;
 	walk.host_count = 0;
 	walk.bad = NULL;
-	MHD_get_connection_values(conn, MHD_HEADER_KIND, header_cb, &walk);
+	MHD_get_connection_values_n(conn, MHD_HEADER_KIND, header_cb, &walk);
 	ex->req.headers = walk.items;
 	ex->req.nheaders = walk.n;
+	set_client(ex, conn);
 	set_request_id(ex);
 	ex->after_drain = atomic_load(&ex->srv->draining);
 	/* HTTP/1.1, and the 1.2 to 1.9 libmicrohttpd takes for 1.x. */
@@ -207,8 +249,12 @@ int exchange_start(struct exchange *ex, struct MHD_Connection *conn,
 
 	te = request_header(&ex->req, "Transfer-Encoding");
 	expect = request_header(&ex->req, "Expect");
-	if (walk.bad)
+	if (ex->target_nul)
+		ex->refusal = &refuse_target_nul;
+	else if (walk.bad)
 		ex->refusal = walk.bad;
+	else if (nul_hidden(walk.items, walk.n))
+		ex->refusal = &refuse_header_nul;
 	else if (!is_token(method))
 		ex->refusal = &refuse_method;
 	else if (walk.host_count > 1 || (host && !is_host(host)))

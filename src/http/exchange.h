@@ -33,6 +33,9 @@ struct cached;
 
 struct server {
 	const struct config *cfg;
+	/* The operators' listener (EQ_METRICS_LISTEN): ROUTE_INTERNAL routes
+	 * only, which the public one answers 404. */
+	bool internal;
 	const struct route *routes;
 	size_t nroutes;
 	struct MHD_Daemon *daemon;
@@ -73,6 +76,7 @@ struct exchange {
 	struct executor_job job;   /* while STAGE_QUEUED */
 	char *cache_key;      /* owned; a public read's entry to fill, or NULL */
 	uint64_t cache_gen;   /* the cache generation seen before the handler ran */
+	bool target_nul;      /* the request target held a NUL (server.c) */
 	const struct refusal *refusal;  /* a request we answer at once and close */
 	struct buf body;
 	struct request req;

@@ -34,6 +34,7 @@ void server_block_signals(void)
 int server_run(const struct config *cfg, const struct route *routes, size_t nroutes)
 {
 	struct server srv = { .cfg = cfg, .routes = routes, .nroutes = nroutes };
+	struct server metrics_srv = { .cfg = cfg, .routes = routes, .nroutes = nroutes, .internal = true };
 	/* ALLOW_SUSPEND_RESUME: long polls and event streams wait in the
 	 * waitlist without holding a worker thread. */
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
@@ -78,6 +79,22 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 	}
 	log_msgf(LOG_INFO, "listening on http://%s with %u threads and %u for the database",
 		 cfg->listen, cfg->threads, cfg->db_pool_size);
+	if (cfg->metrics_listen) {
+		metrics_srv.daemon = daemon_start(&metrics_srv, MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC |
+						  MHD_USE_ERROR_LOG |
+						  (cfg->metrics_addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 1);
+		if (!metrics_srv.daemon) {
+			log_msgf(LOG_ERROR, "cannot listen for metrics on %s (EQ_METRICS_LISTEN; in use, or not an address of this machine; off to go without)",
+				 cfg->metrics_listen);
+			executor_stop(srv.executor);
+			MHD_stop_daemon(srv.daemon);
+			executor_free(srv.executor);
+			waitlist_shutdown();
+			contract_unbind();
+			return 1;
+		}
+		log_msgf(LOG_INFO, "metrics on http://%s/metrics", cfg->metrics_listen);
+	}
 #ifdef EQ_FAULT_INJECTION
 	/* TEST-ONLY: tests/faults checks for this line (see write.c). */
 	log_msgf(LOG_WARN, "fault injection compiled in (test build); EQ_FAULT_INJECT=%s",
@@ -119,6 +136,8 @@ int server_run(const struct config *cfg, const struct route *routes, size_t nrou
 	executor_stop(srv.executor);
 	MHD_stop_daemon(srv.daemon);
 	executor_free(srv.executor);
+	if (metrics_srv.daemon)
+		MHD_stop_daemon(metrics_srv.daemon);
 	contract_unbind();
 	log_event(LOG_INFO, "stopped", NULL);
 	return 0;

@@ -20,9 +20,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "config.h"
+#include "domain/apikey.h"
 #include "domain/token_bucket.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -31,7 +33,7 @@
 #include "util/random.h"
 
 #define RATELIMIT_PROBE 16
-#define WHO_LEN 56   /* an IPv6 address as text and "/64", or a key prefix */
+#define WHO_LEN 72   /* an IPv6 address as text and "/64", "|" and a key prefix */
 
 struct slot {
 	uint64_t hash;              /* 0: never used */
@@ -66,8 +68,8 @@ static struct limit per_key = {
 };
 static struct limit auth_failures = {
 	.what = "failed authentications per client address",
-	.name = "on failed authentications per client address", .unit = "an hour",
-	.consequence = ": requests from this address with an Authorization header are refused until it refills",
+	.name = "on failed authentications per client address and key", .unit = "an hour",
+	.consequence = ": requests from this address with this key are refused until it refills",
 };
 static uint64_t hash_seed;
 
@@ -251,19 +253,57 @@ static int limit_or_respond(struct limit *l, const char *who, bool take, struct 
 	return -1;
 }
 
+/*
+ * Failed authentications count per (address, key): "addr|eq_..." for a
+ * real key's prefix presented with a wrong secret (or revoked, expired),
+ * "addr|-" for everything else: no key, a malformed one, a prefix that
+ * names no key.  Guessing one key's secret is locked out at its address;
+ * guessing whole keys fills the "-" bucket, which refuses only keys that
+ * do not exist.  A client with a real key at that address (the same
+ * proxy, an office NAT) is never refused for another's failures.
+ */
+static void failure_key(const char *client, const char *authorization, bool known,
+			char out[WHO_LEN])
+{
+	char addr[WHO_LEN], prefix[APIKEY_PREFIX_LEN + 1];
+	const char *key = authorization && strncasecmp(authorization, "Bearer ", 7) == 0
+			  ? authorization + 7 : NULL;
+
+	while (key && *key == ' ')
+		key++;
+	client_key(client, addr);
+	snprintf(out, WHO_LEN, "%.52s|%s", addr,
+		 known && key && apikey_parse(key, prefix) ? prefix : "-");
+}
+
 int ratelimit_client_or_respond(const struct request *req, struct response *res)
 {
 	char who[WHO_LEN];
+	const char *authorization = request_header(req, "Authorization");
 
 	if (!per_ip.on && !auth_failures.on)
 		return 0;
 	client_key(req->client, who);
 	if (per_ip.on && limit_or_respond(&per_ip, who, true, res))
 		return -1;
-	if (auth_failures.on && request_header(req, "Authorization") &&
-	    limit_or_respond(&auth_failures, who, false, res))
-		return -1;
+	/* A key-shaped credential: its own bucket (empty only when it names a
+	 * real key, see failure_key); anything else: the address's "-". */
+	if (auth_failures.on && authorization) {
+		failure_key(req->client, authorization, true, who);
+		if (limit_or_respond(&auth_failures, who, false, res))
+			return -1;
+	}
 	return 0;
+}
+
+int ratelimit_unknown_key_or_respond(const struct request *req, struct response *res)
+{
+	char who[WHO_LEN];
+
+	if (!auth_failures.on)
+		return 0;
+	failure_key(req->client, NULL, false, who);
+	return limit_or_respond(&auth_failures, who, false, res);
 }
 
 int ratelimit_key_or_respond(const struct request *req, struct response *res)
@@ -273,14 +313,14 @@ int ratelimit_key_or_respond(const struct request *req, struct response *res)
 	return limit_or_respond(&per_key, req->auth.key_prefix, true, res);
 }
 
-void ratelimit_auth_failed(const char *client)
+void ratelimit_auth_failed(const char *client, const char *authorization, bool known)
 {
-	char who[WHO_LEN], fields[128];
+	char who[WHO_LEN], fields[160];
 	uint64_t wait = 0;
 
 	if (!auth_failures.on)
 		return;
-	client_key(client, who);
+	failure_key(client, authorization, known, who);
 	/* Taken from an empty bucket (a request without a key while locked
 	 * out) changes nothing; say so once, when it empties. */
 	if (limit_use(&auth_failures, who, true, &wait) &&

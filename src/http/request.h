@@ -35,7 +35,10 @@ struct request_auth {
 	char org_id[24];      /* organisations.id as text, for SQL parameters */
 	char org_slug[65];
 	char org_kind[24];    /* council, partner, reporting_centre, police */
-	char key_prefix[24];  /* never the key itself */
+	char key_prefix[24];  /* a key that proved its secret; never the key itself */
+	/* Refused: the prefix presented, only when it names a real key (an
+	 * invented one is recorded nowhere). */
+	char presented_prefix[24];
 	unsigned scopes;      /* enum scope bits */
 };
 
@@ -54,7 +57,8 @@ struct request {
 	 * contract_check_body_or_respond; owned by the request (freed by
 	 * request_free_arena).  NULL without a JSON body. */
 	json_t *json;
-	char request_id[65];
+	char request_id[65];              /* the server's own id, always */
+	char client_request_id[65];       /* X-Request-Id as sent (when sane), else "" */
 	const char *client;               /* peer address as text */
 	enum request_format format;
 	const struct config *cfg;

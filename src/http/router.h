@@ -46,6 +46,7 @@ enum route_flags {
 	                             not through the database executor (http/executor.h) */
 	ROUTE_READ_AUDIT = 1u << 6, /* a record-level read: each answer leaves an audit event
 	                               (action, route, records shown; http/write.h) */
+	ROUTE_INTERNAL = 1u << 7, /* served on EQ_METRICS_LISTEN only, 404 on EQ_LISTEN */
 };
 
 struct route {

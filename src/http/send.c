@@ -47,7 +47,10 @@ static void common_headers(struct exchange *ex, struct MHD_Response *resp, bool 
 {
 	bool cors = ex->srv->cfg->cors_origins && ex->srv->cfg->cors_origins[0];
 
-	MHD_add_response_header(resp, "X-Request-Id", ex->req.request_id);
+	/* The client's own id echoed when it sent a sane one (its logs know
+	 * it); the server's id is in our log line and audit rows beside it. */
+	MHD_add_response_header(resp, "X-Request-Id", ex->req.client_request_id[0]
+				? ex->req.client_request_id : ex->req.request_id);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	if (is_public_read(ex))
 		MHD_add_response_header(resp, "Vary", cors ? "Accept, Origin" : "Accept");

@@ -93,6 +93,20 @@ static void hide_query_from_library(const char *uri)
 		q[1] = '\0';
 }
 
+/*
+ * The target as libmicrohttpd hands it over ends where the request line's
+ * space before "HTTP/1.1" was (it writes a NUL there); one that ends
+ * sooner was cut by a NUL the client sent, and the rest ("/healthz\0/../x")
+ * would go unchecked.  The bytes after it are the request line's, in the
+ * library's read buffer.
+ */
+static bool target_cut_by_nul(const char *uri)
+{
+	const char *after = uri + strlen(uri) + 1;
+
+	return *after && *after != ' ' && strncmp(after, "HTTP/", 5) != 0;
+}
+
 static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 {
 	struct server *srv = cls;
@@ -105,6 +119,7 @@ static void *uri_log_cb(void *cls, const char *uri, struct MHD_Connection *conn)
 	}
 	ex->srv = srv;
 	ex->raw_uri = strdup(uri ? uri : "");
+	ex->target_nul = uri && target_cut_by_nul(uri);
 	hide_query_from_library(uri);
 	clock_gettime(CLOCK_MONOTONIC, &ex->started_at);
 	response_init(&ex->res);
@@ -140,6 +155,7 @@ static void completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
 	{
 		struct log_request line = {
 			.request_id = ex->req.request_id[0] ? ex->req.request_id : NULL,
+			.client_request_id = ex->req.client_request_id[0] ? ex->req.client_request_id : NULL,
 			.method = ex->method_name,
 			.route = ex->route_label,
 			.client = ex->client,
@@ -478,6 +494,11 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 		return rc;
 
 	rr = router_match(srv->routes, srv->nroutes, ex->req.method, ex->req.path, &ex->match);
+	/* Each listener serves its own routes: /metrics says when reports
+	 * arrive and how many keys fail, which is for operators only. */
+	if (rr != ROUTER_NOT_FOUND &&
+	    (srv->internal != (rr == ROUTER_FOUND && (ex->match.route->flags & ROUTE_INTERNAL))))
+		rr = ROUTER_NOT_FOUND;
 	if (rr == ROUTER_NOT_FOUND) {
 		problem_sendf(&ex->res, 404, "not-found", "Not found",
 			      "No resource lives at this path; /openapi.yaml lists every route.");
@@ -605,7 +626,8 @@ struct MHD_Daemon *daemon_start(struct server *srv, unsigned flags, unsigned thr
 	return MHD_start_daemon(flags, 0, NULL, NULL, access_cb, srv,
 		/* First, so that every message of the library reaches our log. */
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->listen_addr,
+		MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)(srv->internal ? &cfg->metrics_addr
+									: &cfg->listen_addr),
 		MHD_OPTION_THREAD_POOL_SIZE, threads,
 		/*
 		 * EQ_MAX_CONNECTIONS, 1000 (within the open-file limit, see

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "db/write_frame.h"
+#include "http/audit.h"
 #include "http/cache.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -68,21 +69,8 @@ static void request_fingerprint(const struct request *req, char hex[SHA256_HEX_L
 /* With the COMMIT (queued), or on its own after a ROLLBACK. */
 static void audit(struct request *req, const struct response *res, const char *outcome, bool queued)
 {
-	const struct audit_event e = {
-		.org_id = req->auth.org_id[0] ? req->auth.org_id : NULL,
-		.key_prefix = req->auth.key_prefix[0] ? req->auth.key_prefix : NULL,
-		.request_id = req->request_id,
-		.action = req->route && req->route->action ? req->route->action : "write",
-		.target = res->audit_target[0] ? res->audit_target : NULL,
-		.outcome = outcome,
-		.status = res->status,
-		.route = req->route ? req->route->template : NULL,
-		.records = -1,
-		.reason = res->audit_reason,
-	};
-
-	if (!req->db || audit_insert(req->db, &e, queued) != DB_OK)
-		log_event(LOG_ERROR, "could not record an audit event", NULL);
+	http_audit(req, res, req->route && req->route->action ? req->route->action : "write",
+		   outcome, -1, queued);
 }
 
 static void fail_unavailable(struct request *req, struct response *res)
@@ -197,22 +185,10 @@ void write_finish(struct request *req, struct response *res)
 
 void write_audit_read(struct request *req, const struct response *res)
 {
-	const struct audit_event e = {
-		.org_id = req->auth.org_id[0] ? req->auth.org_id : NULL,
-		.key_prefix = req->auth.key_prefix[0] ? req->auth.key_prefix : NULL,
-		.request_id = req->request_id,
-		.action = req->route->action ? req->route->action : "read",
-		.target = res->audit_target[0] ? res->audit_target : NULL,
-		.outcome = "success",
-		.status = res->status,
-		.route = req->route->template,
-		.records = res->records >= 0 ? res->records : 1,
-	};
-
 	if (!req->db)
 		req->db = db_acquire();
-	if (!req->db || audit_insert(req->db, &e, false) != DB_OK)
-		log_event(LOG_ERROR, "could not record a read in the audit trail", NULL);
+	http_audit(req, res, req->route->action ? req->route->action : "read", "success",
+		   res->records >= 0 ? res->records : 1, false);
 }
 
 void write_audit_refused(struct request *req, const struct response *res)

@@ -125,6 +125,8 @@ void log_request(const struct log_request *r)
 		return;
 	if (append_prefix(&b, level, "request") == 0 &&
 	    append_field(&b, "request_id", r->request_id) == 0 &&
+	    (!r->client_request_id ||
+	     append_field(&b, "client_request_id", r->client_request_id) == 0) &&
 	    append_field(&b, "method", r->method) == 0 &&
 	    append_field(&b, "route", r->route) == 0 &&
 	    append_field(&b, "client", r->client) == 0 &&

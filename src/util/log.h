@@ -23,7 +23,8 @@ __attribute__((format(printf, 2, 3)))
 void log_msgf(enum log_level level, const char *fmt, ...);
 
 struct log_request {
-	const char *request_id;
+	const char *request_id;         /* the server's own */
+	const char *client_request_id;  /* X-Request-Id as sent; NULL: none (not logged) */
 	const char *method;
 	const char *route;      /* the route template, never the raw path */
 	const char *client;     /* client address */

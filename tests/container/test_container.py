@@ -85,7 +85,7 @@ def test_logs_are_json_lines_on_stderr(api, service_log_path):
 
     def logged():
         lines = harness.parse_log_lines(service_log_path.read_text(encoding="utf-8"))
-        return [line for line in lines if line.get("request_id") == "container-test-log-check"]
+        return [line for line in lines if line.get("client_request_id") == "container-test-log-check"]
 
     deadline = time.monotonic() + 5
     while not logged() and time.monotonic() < deadline:

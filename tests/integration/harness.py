@@ -134,16 +134,31 @@ def _require_binary() -> None:
 # A running service instance
 # ---------------------------------------------------------------------------
 
+# Each server's metrics listener (EQ_METRICS_LISTEN), by its public URL.
+_METRICS_URLS: dict[str, str] = {}
+
+
+def metrics_url(base_url: str) -> str:
+    """The /metrics URL of the server answering at base_url: served on its
+    own listener (EQ_METRICS_LISTEN), never on the public one."""
+    return _METRICS_URLS[base_url.rstrip("/")] + "/metrics"
+
+
 class Server:
-    """``$EQ_BINARY serve`` on a free loopback port, stderr captured to a file."""
+    """``$EQ_BINARY serve`` on a free loopback port, stderr captured to a file;
+    its metrics on another (``metrics_url``)."""
 
     def __init__(self, name: str = "main", env: Optional[dict] = None):
         self.name = name
         self.port = free_port()
         self.host = "127.0.0.1"
         self.url = f"http://{self.host}:{self.port}"
+        self.metrics_port = free_port()
+        self.metrics_url = f"http://{self.host}:{self.metrics_port}"
+        _METRICS_URLS[self.url] = self.metrics_url
         overrides = {
             "EQ_LISTEN": f"{self.host}:{self.port}",
+            "EQ_METRICS_LISTEN": f"{self.host}:{self.metrics_port}",
             "EQ_CORS_ORIGINS": "https://council.example",
             "EQ_LOG_LEVEL": "info",
         }

@@ -425,7 +425,7 @@ def test_key_matrix(api, openapi, pg, keys, target, method, template, state):
     else:
         assert r.status_code == 401 and got["type"] == "urn:equalities:problem:unauthorized"
         assert r.headers["WWW-Authenticate"].startswith("Bearer")
-    rows = pg.psql(f"SELECT action, outcome, status FROM audit_events WHERE request_id = '{headers['X-Request-Id']}'")
+    rows = pg.psql(f"SELECT action, outcome, status FROM audit_events WHERE client_request_id = '{headers['X-Request-Id']}'")
     assert rows.split("|") == [ACTIONS_BY_ROUTE[template], "refused", str(r.status_code)]
     now = openapi.validate(api.get(path(ACTION, action["id"])), ACTION)
     assert now["version"] == 1 and now["updates"] == [] and now["title"] == action["title"]

@@ -366,7 +366,7 @@ def test_put_key_matrix(api, openapi, pg, keys, state):
         assert r.headers["WWW-Authenticate"].startswith("Bearer")
     body, _ = get_ok(api, openapi, VALUES.replace("{code}", code), VALUES)
     assert body["data"] == []
-    out = pg.psql("SELECT action, outcome, status FROM audit_events WHERE request_id = "
+    out = pg.psql("SELECT action, outcome, status FROM audit_events WHERE client_request_id = "
                   + sql_literal(headers["X-Request-Id"]))
     assert out.strip() == f"indicator_value.put|refused|{r.status_code}"
 
@@ -467,7 +467,7 @@ def test_put_is_audited(api, openapi, pg, keys):
     openapi.validate(r, template, "put")
     assert r.status_code == 201
     out = pg.psql("SELECT a.action, a.outcome, a.status, a.target, a.key_prefix FROM audit_events a"
-                  " WHERE a.request_id = " + sql_literal(headers["X-Request-Id"]))
+                  " WHERE a.client_request_id = " + sql_literal(headers["X-Request-Id"]))
     assert out.strip() == f"indicator_value.put|success|201|{code} 2024/25 Q3|{keys['manager'][:15]}"
 
 

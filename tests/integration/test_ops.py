@@ -111,7 +111,7 @@ def test_log_lines_are_json_and_requests_log_their_route_template(server, api):
     rid = "log-" + uuid.uuid4().hex[:12]
     r = api.get("/v1/areas/E05013628", headers={"X-Request-Id": rid})
     assert r.status_code == 200
-    line = server.wait_for_log(lambda l: l.get("request_id") == rid)
+    line = server.wait_for_log(lambda l: l.get("client_request_id") == rid)
     assert line["msg"] == "request"
     assert line["method"] == "GET"
     assert line["route"] == "/v1/areas/{code}", line
@@ -121,14 +121,14 @@ def test_log_lines_are_json_and_requests_log_their_route_template(server, api):
     rid404 = "log-" + uuid.uuid4().hex[:12]
     r = api.get("/v1/no-such-route-xyz/E05013628", headers={"X-Request-Id": rid404})
     assert r.status_code == 404
-    line = server.wait_for_log(lambda l: l.get("request_id") == rid404)
+    line = server.wait_for_log(lambda l: l.get("client_request_id") == rid404)
     assert line["status"] == 404
     assert "no-such-route-xyz" not in str(line.get("route")), line
 
     rid400 = "log-" + uuid.uuid4().hex[:12]
     r = api.get("/v1/areas", params={"limit": "abc"}, headers={"X-Request-Id": rid400})
     assert r.status_code == 400
-    line = server.wait_for_log(lambda l: l.get("request_id") == rid400)
+    line = server.wait_for_log(lambda l: l.get("client_request_id") == rid400)
     assert line["route"] == "/v1/areas" and line["status"] == 400, line
 
     lines = server.log_lines()

@@ -1,5 +1,5 @@
 """Rate limits: per client address, per API key, and failed authentications
-per client address, limited hardest (src/http/ratelimit.h).
+per (client address, key prefix), limited hardest (src/http/ratelimit.h).
 
 The harness starts every server with the limits off; each test here starts
 its own with small limits. Clients come from distinct loopback addresses
@@ -66,7 +66,6 @@ def bearer(key: str) -> dict:
     return {"Authorization": "Bearer " + key}
 
 
-WRONG_KEY = "eq_000000000000_" + "0" * 48
 
 
 def assert_429(r, openapi, template, method="get", limit_words=""):
@@ -128,22 +127,24 @@ def test_per_key_limit_spans_addresses_and_spares_other_keys(start_server, opena
     assert r.status_code == 200
 
 
-def test_failed_authentications_lock_the_address_out(start_server, openapi, keys):
+def guess(key: str) -> dict:
+    """The key's prefix with a wrong secret: guessing that key."""
+    return bearer(key[:16] + ("0" if key[16] != "0" else "1") * 48)
+
+
+def test_failed_authentications_lock_that_key_out_at_that_address(start_server, openapi, keys):
     srv = start_server(**{**OFF, "EQ_AUTH_FAILURES_PER_HOUR": "20", "EQ_AUTH_FAILURE_BURST": "3"})
     guesser, other = client_from(srv), client_from(srv)
-    # Three guesses of every kind: unknown, malformed, no Bearer.
-    for headers in (bearer(WRONG_KEY), {"Authorization": "Bearer nonsense"},
-                    {"Authorization": "Basic dXNlcjpwYXNz"}):
-        r = guesser.get(REPORTS, headers=headers)
-        assert_problem(r, 401, openapi, REPORTS)
-    # Now even the right key is refused, before it is looked at.
+    for _ in range(3):
+        assert_problem(guesser.get(REPORTS, headers=guess(keys["read"])), 401, openapi, REPORTS)
+    # Now even the right secret for that prefix is refused, before it is looked at.
     r = guesser.get(REPORTS, headers=bearer(keys["read"]))
     retry = assert_429(r, openapi, REPORTS, limit_words="failed authentications")
     # 20 an hour: the next attempt is up to 180 s away.
     assert 1 <= retry <= 180, retry
-    r = guesser.get(REPORTS, headers=bearer(WRONG_KEY))
-    assert_429(r, openapi, REPORTS, limit_words="failed authentications")
-    # Any request carrying Authorization, a public one included.
+    assert_429(guesser.get(REPORTS, headers=guess(keys["read"])), openapi, REPORTS,
+               limit_words="failed authentications")
+    # Any request carrying that key, a public one included.
     r = guesser.get("/v1/areas", params={"limit": "2"}, headers=bearer(keys["read"]))
     assert_429(r, openapi, "/v1/areas", limit_words="failed authentications")
     # Without a key the address is served still.
@@ -151,20 +152,25 @@ def test_failed_authentications_lock_the_address_out(start_server, openapi, keys
     assert r.status_code == 200
     openapi.validate(r, "/v1/areas")
     assert_problem(guesser.get(REPORTS), 401, openapi, REPORTS)
+    # Another key from the same address (the same proxy or office NAT) is
+    # served: one bad client does not lock out the others.
+    assert guesser.get(REPORTS, headers=bearer(keys["read2"])).status_code == 200
     # Another address with the right key is not affected.
     assert other.get(REPORTS, headers=bearer(keys["read"])).status_code == 200
-    # And the lock-out is in the log, once, naming the address.
+    # And the lock-out is in the log, once, naming the address and the prefix.
     lines = [l for l in srv.log_lines() if "failed authentications over the limit" in l.get("msg", "")]
-    assert len(lines) == 1 and lines[0].get("client") == guesser.address, lines
+    assert len(lines) == 1 and lines[0].get("client") == guesser.address + "|" + keys["read"][:15], lines
 
 
-def test_a_missing_key_counts_as_a_failure(start_server, openapi, keys):
+def test_a_missing_or_malformed_key_counts_as_a_failure(start_server, openapi, keys):
     srv = start_server(**{**OFF, "EQ_AUTH_FAILURES_PER_HOUR": "20", "EQ_AUTH_FAILURE_BURST": "2"})
     c = client_from(srv)
     for _ in range(2):
         assert_problem(c.post(REPORTS, json={}), 401, openapi, REPORTS, "post")
-    assert_429(c.get(REPORTS, headers=bearer(keys["read"])), openapi, REPORTS,
+    # Counted for "no key-shaped credential" at this address.
+    assert_429(c.get(REPORTS, headers={"Authorization": "Bearer nonsense"}), openapi, REPORTS,
                limit_words="failed authentications")
+    assert c.get(REPORTS, headers=bearer(keys["read"])).status_code == 200
 
 
 def test_wrong_scope_is_not_a_guess(start_server, openapi, keys):
@@ -181,7 +187,7 @@ def test_the_lock_out_ends_when_the_bucket_refills(start_server, openapi, keys):
     srv = start_server(**{**OFF, "EQ_AUTH_FAILURES_PER_HOUR": "3600", "EQ_AUTH_FAILURE_BURST": "2"})
     c = client_from(srv)
     for _ in range(2):
-        assert c.get(REPORTS, headers=bearer(WRONG_KEY)).status_code == 401
+        assert c.get(REPORTS, headers=guess(keys["read"])).status_code == 401
     retry = assert_429(c.get(REPORTS, headers=bearer(keys["read"])), openapi, REPORTS,
                        limit_words="failed authentications")
     assert retry == 1
@@ -197,7 +203,7 @@ def test_the_defaults_limit_guessing(start_server, openapi, keys):
     srv = start_server(**{k: None for k in harness.RATE_LIMITS_OFF})
     c = client_from(srv)
     for _ in range(10):
-        assert c.get(REPORTS, headers=bearer(WRONG_KEY)).status_code == 401
+        assert c.get(REPORTS, headers=guess(keys["read"])).status_code == 401
     retry = assert_429(c.get(REPORTS, headers=bearer(keys["read"])), openapi, REPORTS,
                        limit_words="20 an hour, bursts of 10")
     assert 170 <= retry <= 180, retry

@@ -103,7 +103,7 @@ def test_publish_then_get_shows_the_figures(api, openapi, keys, db, cleanup):
     assert body == {"as_of": AS_OF, "outcome": "created", "pay_basis": "published", "gaps": 3,
                     "quartile_shares": 8}
     assert r.headers["Location"] == f"{PAY_GAPS}?as_of={AS_OF}"
-    out = db.psql(f"SELECT action, outcome, target FROM audit_events WHERE request_id = '{h['X-Request-Id']}'")
+    out = db.psql(f"SELECT action, outcome, target FROM audit_events WHERE client_request_id = '{h['X-Request-Id']}'")
     assert out.strip() == f"workforce_pay_gaps.publish|success|workforce_snapshot:{AS_OF}", out
 
     snaps = openapi.validate(api.get(SNAPSHOTS), SNAPSHOTS)["data"]
@@ -216,7 +216,7 @@ def test_computed_snapshot_is_409(api, openapi, keys, db):
     assert r.json()["type"].endswith("pay-gaps-computed")
     after = db.psql(f"SELECT pay_basis, md5(pay_gaps::text) FROM workforce_snapshots WHERE as_of = '{COMPUTED_AS_OF}'")
     assert before == after and before.startswith("employee_rows")
-    out = db.psql(f"SELECT action, outcome, status FROM audit_events WHERE request_id = '{h['X-Request-Id']}'")
+    out = db.psql(f"SELECT action, outcome, status FROM audit_events WHERE client_request_id = '{h['X-Request-Id']}'")
     assert out.strip() == "workforce_pay_gaps.publish|refused|409", out
 
 
