@@ -51,5 +51,7 @@ extern const struct api_module indicators_module;
 extern const struct api_module changes_module;
 extern const struct api_module metrics_module;
 extern const struct api_module web_module;
+extern const struct api_module organisations_module;
+extern const struct api_module objectives_module;
 
 #endif

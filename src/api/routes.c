@@ -27,6 +27,8 @@ static const struct api_module *const modules[] = {
 	&changes_module,
 	&metrics_module,
 	&web_module,
+	&organisations_module,
+	&objectives_module,
 };
 
 static struct route *table;

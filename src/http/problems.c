@@ -21,6 +21,8 @@ const struct problem_type problem_types[] = {
 	  "A plan starting in that financial year exists already." },
 	{ "duplicate-action-reference", 409, "Duplicate action reference",
 	  "The plan has an action with that reference already." },
+	{ "duplicate-organisation", 409, "Duplicate organisation",
+	  "An organisation with that slug exists already." },
 	{ "duplicate-return", 409, "Duplicate return",
 	  "The organisation has a return for that window already." },
 	{ "duplicate-submitter-reference", 409, "Duplicate submitter reference",

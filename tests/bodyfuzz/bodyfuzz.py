@@ -294,6 +294,11 @@ class World:
                           json=action_body())
         return self.ok(r, "create an action")
 
+    def organisation(self) -> dict:
+        r = self.api.post("/v1/organisations", headers=self.h("admin"), json={
+            "slug": "fz-%08x" % RNG.getrandbits(32), "name": "Fuzz partner", "kind": "partner"})
+        return self.ok(r, "add an organisation")
+
     def report(self) -> dict:
         r = self.api.post("/v1/hate-crime/reports", headers=self.h("hate"), json=report_body())
         return self.ok(r, "create a hate-crime report")
@@ -432,6 +437,15 @@ def routes() -> dict:
             "plan", lambda w: (f"/v1/actions/{w.action()['id']}/updates", {}),
             lambda: {"date": day(0), "status": "in_progress", "rag": "amber", "note": "Going."},
             idempotent=True),
+        ("post", "/v1/organisations"): Route(
+            "admin", fixed("/v1/organisations"),
+            lambda: {"slug": "fz-%08x" % RNG.getrandbits(32), "name": "Fuzz partner",
+                     "kind": "partner", "equalities_policy_url": "https://example.org/p",
+                     "policy_reviewed_on": "2025-01-01"}, idempotent=True),
+        ("patch", "/v1/organisations/{slug}"): Route(
+            "admin", with_etag(World.organisation, "/v1/organisations/{slug}"),
+            lambda: {"name": "Changed", "equalities_policy_url": "https://example.org/q",
+                     "policy_reviewed_on": "2025-02-01"}, if_match=True),
         ("put", "/v1/indicators/{code}/values/{period}"): Route(
             "ind", indicator("monthly", "2024-05"),
             lambda: {"target": 75, "actual": 70.5, "commentary": "Fuzz.", "published_on": "2024-06-14"},

@@ -185,6 +185,8 @@ ROUTE_SCOPES = {
     ("post", "/v1/actions/{id}/updates"): {"manage:action-plan"},
     ("put", "/v1/indicators/{code}/values/{period}"): {"manage:indicators"},
     ("put", "/v1/indicators/{code}/values/{fy_start}/{period}"): {"manage:indicators"},
+    ("post", "/v1/organisations"): {"admin"},
+    ("patch", "/v1/organisations/{slug}"): {"admin", "submit:returns"},
 }
 
 

@@ -265,6 +265,19 @@ def case_snapshot(c):
         lambda: c.pg.psql(f"SELECT count(*) FROM workforce_snapshots WHERE as_of = '{SNAPSHOT_AS_OF}'")
 
 
+def case_org_create(c):
+    return "/v1/organisations", {"slug": "sec-org-%06d" % random.randint(0, 999999),
+                                 "name": "Security test partner", "kind": "partner"}, {}, \
+        lambda: None
+
+
+def case_org_patch(c):
+    path, body, _, _ = case_org_create(c)
+    c.ok(c.api.post(path, json=body, headers=auth(c.keys["council_all"])))
+    one = f"/v1/organisations/{body['slug']}"
+    return one, {"name": "Renamed"}, {"If-Match": '"v1"'}, lambda: c.api.get(one).json()
+
+
 CASES = {
     ("post", "/v1/hate-crime/reports"): ("centre", case_report_create),
     ("patch", "/v1/hate-crime/reports/{id}"): ("centre", case_report_patch),
@@ -282,6 +295,8 @@ CASES = {
                                                                   case_indicator_quarter),
     ("put", "/v1/workforce/snapshots/{as_of}/pay-gaps"): ("council_all", case_pay_gaps),
     ("post", "/v1/workforce/snapshots"): ("council_all", case_snapshot),
+    ("post", "/v1/organisations"): ("council_all", case_org_create),
+    ("patch", "/v1/organisations/{slug}"): ("council_all", case_org_patch),
 }
 
 
