@@ -104,3 +104,86 @@ LANGUAGE sql STABLE AS $$
         'outcomes', coalesce((SELECT json_agg(outcome_json(o) ORDER BY o.sort_order, o.code)
                               FROM outcomes o WHERE o.objective = b.code), '[]'::json))
 $$;
+
+-- ---- equality impact assessments ------------------------------------------------
+
+-- The council's new scope for them; every other scope as before.
+ALTER TABLE api_keys DROP CONSTRAINT api_keys_scopes_check;
+ALTER TABLE api_keys ADD CONSTRAINT api_keys_scopes_check CHECK (
+    cardinality(scopes) > 0 AND
+    scopes <@ ARRAY['submit:returns', 'review:returns', 'submit:hate-crime',
+                    'read:hate-crime', 'manage:action-plan', 'manage:indicators', 'admin',
+                    'manage:impact-assessments']::text[]);
+
+-- impacts: [{characteristic, impact, evidence, mitigations}], one per
+-- protected characteristic assessed (src/domain/impact_assessment.c says
+-- what a published assessment must hold).  actions: the action-plan
+-- actions that carry its mitigations.  illustrative: demo data.
+CREATE TABLE impact_assessments (
+    id            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    reference     text NOT NULL UNIQUE CHECK (reference ~ '^[A-Za-z0-9][A-Za-z0-9.-]{0,31}$'),
+    title         text NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+    service_area  text NOT NULL CHECK (service_area ~ '^[a-z0-9_-]{1,64}$'),
+    decision      text,
+    decision_date date,
+    status        text NOT NULL CHECK (status IN ('draft', 'published', 'reviewed')),
+    impacts       jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(impacts) = 'array'),
+    actions       uuid[] NOT NULL DEFAULT '{}',
+    document_url  text CHECK (document_url ~ '^https?://[^[:space:]]+$' AND length(document_url) <= 2000),
+    review_date   date,
+    illustrative  boolean NOT NULL DEFAULT false,
+    version       integer NOT NULL DEFAULT 1 CHECK (version >= 1),
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX impact_assessments_decision_idx ON impact_assessments (decision_date, id);
+
+-- Every version as it was, written in the transaction of the change.
+CREATE TABLE impact_assessment_versions (
+    assessment_id uuid NOT NULL REFERENCES impact_assessments (id),
+    version       integer NOT NULL,
+    body          jsonb NOT NULL,
+    changed_at    timestamptz NOT NULL DEFAULT now(),
+    key_prefix    text,
+    request_id    text NOT NULL,
+    PRIMARY KEY (assessment_id, version)
+);
+
+-- A published assessment whose review date has passed (London) without the
+-- review: the council's promise to look again has lapsed.
+CREATE FUNCTION impact_assessment_overdue(a impact_assessments) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT a.status = 'published' AND a.review_date < (now() AT TIME ZONE 'Europe/London')::date
+$$;
+
+CREATE FUNCTION impact_assessment_json(a impact_assessments) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_build_object(
+        'id', a.id, 'reference', a.reference, 'title', a.title,
+        'service_area', a.service_area, 'decision', a.decision,
+        'decision_date', to_char(a.decision_date, 'YYYY-MM-DD'),
+        'status', a.status,
+        'impacts', (SELECT coalesce(json_agg(json_build_object(
+                                'characteristic', e->>'characteristic', 'impact', e->>'impact',
+                                'evidence', e->>'evidence', 'mitigations', e->>'mitigations')
+                              ORDER BY e->>'characteristic'), '[]'::json)
+                    FROM jsonb_array_elements(a.impacts) e),
+        'impact_counts', (SELECT json_build_object(
+                              'positive', count(*) FILTER (WHERE e->>'impact' = 'positive'),
+                              'neutral', count(*) FILTER (WHERE e->>'impact' = 'neutral'),
+                              'negative', count(*) FILTER (WHERE e->>'impact' = 'negative'),
+                              'unknown', count(*) FILTER (WHERE e->>'impact' = 'unknown'))
+                          FROM jsonb_array_elements(a.impacts) e),
+        'actions', coalesce((SELECT json_agg(json_build_object(
+                                 'id', x.id, 'plan', p.slug, 'reference', x.reference)
+                               ORDER BY p.starts_on, action_reference_key(x.reference), x.reference)
+                             FROM actions x JOIN action_plans p ON p.id = x.plan_id
+                             WHERE x.id = ANY (a.actions)), '[]'::json),
+        'document_url', a.document_url,
+        'review_date', to_char(a.review_date, 'YYYY-MM-DD'),
+        'review_overdue', impact_assessment_overdue(a),
+        'illustrative', a.illustrative,
+        'version', a.version,
+        'created_at', to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+        'updated_at', to_char(a.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
+$$;

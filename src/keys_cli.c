@@ -19,7 +19,7 @@ static int usage(const char *what)
 		"       equalities-api keys list [--org SLUG]\n"
 		"       equalities-api keys revoke PREFIX\n"
 		"scopes: submit:returns review:returns submit:hate-crime read:hate-crime\n"
-		"        manage:action-plan manage:indicators admin\n", what);
+		"        manage:action-plan manage:indicators admin manage:impact-assessments\n", what);
 	return 2;
 }
 
@@ -43,7 +43,7 @@ static void scopes_literal(unsigned mask, char *out, size_t size)
 	size_t used = 0;
 
 	used += (size_t)snprintf(out + used, size - used, "{");
-	for (unsigned bit = 1; bit <= SCOPE_ADMIN; bit <<= 1)
+	for (unsigned bit = 1; bit <= SCOPE_MANAGE_IMPACT_ASSESSMENTS; bit <<= 1)
 		if (mask & bit)
 			used += (size_t)snprintf(out + used, size - used, "%s%s",
 						 used > 1 ? "," : "", apikey_scope_name(bit));

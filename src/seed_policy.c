@@ -36,8 +36,46 @@ static const struct seed_file files[] = {
 	  " EXCLUDED.sort_order)", NULL, NULL },
 };
 
+static const char *const assessment_columns[] = {
+	"reference", "title", "service_area", "decision", "decision_date", "status",
+	"document_url", "review_date", "actions",
+};
+static const char *const impact_columns[] = {
+	"reference", "characteristic", "impact", "evidence", "mitigations",
+};
+
+/* Demo assessments are marked illustrative; actions are written
+ * "plan:reference;..." in the file.  Each impact row adds one impact to
+ * its assessment (once) and records the assessment as its version 1. */
+static const struct seed_file assessment_files[] = {
+	{ "impact-assessments/assessments.csv", assessment_columns, 9,
+	  "INSERT INTO impact_assessments (reference, title, service_area, decision, decision_date,"
+	  " status, document_url, review_date, illustrative, actions)"
+	  " SELECT $1, $2, $3, $4, $5::date, $6, $7, $8::date, true,"
+	  "  coalesce((SELECT array_agg(x.id ORDER BY u.i)"
+	  "            FROM unnest(string_to_array($9, ';')) WITH ORDINALITY AS u(ref, i)"
+	  "            JOIN action_plans p ON p.slug = split_part(u.ref, ':', 1)"
+	  "            JOIN actions x ON x.plan_id = p.id AND x.reference = split_part(u.ref, ':', 2)),"
+	  "           '{}')"
+	  " ON CONFLICT (reference) DO NOTHING", NULL, NULL },
+	{ "impact-assessments/impacts.csv", impact_columns, 5,
+	  "WITH u AS (UPDATE impact_assessments a SET impacts = a.impacts || jsonb_build_array("
+	  "    jsonb_strip_nulls(jsonb_build_object('characteristic', $2::text, 'impact', $3::text,"
+	  "      'evidence', $4::text, 'mitigations', $5::text)))"
+	  "  WHERE a.reference = $1 AND a.illustrative AND a.version = 1"
+	  "    AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(a.impacts) e"
+	  "                    WHERE e->>'characteristic' = $2)"
+	  "  RETURNING a.*)"
+	  " INSERT INTO impact_assessment_versions (assessment_id, version, body, key_prefix, request_id)"
+	  " SELECT u.id, 1, impact_assessment_json(ROW(u.*)::impact_assessments)::jsonb, NULL, 'seed'"
+	  " FROM u ON CONFLICT (assessment_id, version) DO UPDATE SET body = EXCLUDED.body", NULL, NULL },
+};
+
 int seed_policy(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen)
 {
 	return seed_csv_load_all(pg, root, "reference", files, sizeof(files) / sizeof(files[0]),
-				 changed, err, errlen);
+				 changed, err, errlen) ||
+	       seed_csv_load_all(pg, root, "action_plan", assessment_files,
+				 sizeof(assessment_files) / sizeof(assessment_files[0]), changed, err, errlen)
+	       ? -1 : 0;
 }

@@ -2,8 +2,10 @@
  * seed_policy.h - the demo data of the council's policy resources for
  * `equalities-api seed`: each organisation's equalities policy link and
  * review date (data/organisations/policies.csv), the Strategic Equalities
- * Objective and its outcomes (data/objectives/).  Idempotent: a second run
- * changes no row.  NOTIFY 'reference' when anything changed.
+ * Objective and its outcomes (data/objectives/), and illustrative equality
+ * impact assessments (data/impact-assessments/).  Idempotent: a second run
+ * changes no row.  NOTIFY 'reference' (and 'action_plan' for the
+ * assessments) when anything changed.
  */
 #ifndef EQ_SEED_POLICY_H
 #define EQ_SEED_POLICY_H

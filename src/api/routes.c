@@ -29,6 +29,7 @@ static const struct api_module *const modules[] = {
 	&web_module,
 	&organisations_module,
 	&objectives_module,
+	&impact_assessments_module,
 };
 
 static struct route *table;

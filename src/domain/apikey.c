@@ -17,6 +17,7 @@ static const struct {
 	{ SCOPE_MANAGE_ACTION_PLAN, "manage:action-plan" },
 	{ SCOPE_MANAGE_INDICATORS, "manage:indicators" },
 	{ SCOPE_ADMIN, "admin" },
+	{ SCOPE_MANAGE_IMPACT_ASSESSMENTS, "manage:impact-assessments" },
 };
 
 unsigned apikey_scope_parse(const char *name)

@@ -23,6 +23,7 @@ enum scope {
 	SCOPE_MANAGE_ACTION_PLAN = 1u << 4,
 	SCOPE_MANAGE_INDICATORS = 1u << 5,
 	SCOPE_ADMIN = 1u << 6,
+	SCOPE_MANAGE_IMPACT_ASSESSMENTS = 1u << 7,
 };
 
 /* "submit:returns" -> SCOPE_SUBMIT_RETURNS; 0 for an unknown name. */

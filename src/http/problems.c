@@ -21,6 +21,8 @@ const struct problem_type problem_types[] = {
 	  "A plan starting in that financial year exists already." },
 	{ "duplicate-action-reference", 409, "Duplicate action reference",
 	  "The plan has an action with that reference already." },
+	{ "duplicate-impact-assessment", 409, "Duplicate impact assessment",
+	  "An impact assessment with that reference exists already." },
 	{ "duplicate-organisation", 409, "Duplicate organisation",
 	  "An organisation with that slug exists already." },
 	{ "duplicate-return", 409, "Duplicate return",

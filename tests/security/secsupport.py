@@ -24,7 +24,7 @@ import harness
 # ---------------------------------------------------------------------------
 
 ALL_SCOPES = ["submit:returns", "review:returns", "submit:hate-crime", "read:hate-crime",
-              "manage:action-plan", "manage:indicators", "admin"]
+              "manage:action-plan", "manage:indicators", "admin", "manage:impact-assessments"]
 
 # Organisations of data/organisations.csv, by role in these tests.
 COUNCIL = "barnet-council"
@@ -187,6 +187,9 @@ ROUTE_SCOPES = {
     ("put", "/v1/indicators/{code}/values/{fy_start}/{period}"): {"manage:indicators"},
     ("post", "/v1/organisations"): {"admin"},
     ("patch", "/v1/organisations/{slug}"): {"admin", "submit:returns"},
+    ("post", "/v1/impact-assessments"): {"manage:impact-assessments"},
+    ("patch", "/v1/impact-assessments/{id}"): {"manage:impact-assessments"},
+    ("get", "/v1/impact-assessments/{id}/versions"): {"manage:impact-assessments"},
 }
 
 
@@ -265,6 +268,7 @@ def samples(client, keys, records) -> dict:
     indicator = client.get("/v1/indicators", params={"limit": 1}).json()["data"][0]["code"]
     actions = client.get("/v1/action-plans/current/actions", params={"limit": 1}).json()["data"]
     windows = client.get("/v1/return-windows", headers=council).json()["data"]
+    assessment = client.get("/v1/impact-assessments", params={"limit": 1}).json()["data"][0]["id"]
     seeded_window = next((w["id"] for w in windows
                           if sum(p.get("status") == "accepted" for p in w["partners"]) >= 3),
                          windows[0]["id"])
@@ -283,6 +287,8 @@ def samples(client, keys, records) -> dict:
         "/v1/actions/{id}": {"id": actions[0]["id"]},
         "/v1/indicators/{code}": {"code": indicator},
         "/v1/indicators/{code}/values": {"code": indicator},
+        "/v1/impact-assessments/{id}": {"id": assessment},
+        "/v1/impact-assessments/{id}/versions": {"id": assessment},
         "query": {"window": seeded_window, "characteristic": "ethnicity"},
     }
 

@@ -48,6 +48,8 @@ SHARED = {
     "/v1/indicators/{code}/values/{period}",
     "/v1/indicators/{code}/values/{fy_start}/{period}",
     "/v1/workforce/snapshots/{as_of}/pay-gaps",
+    "/v1/impact-assessments/{id}",
+    "/v1/impact-assessments/{id}/versions",
 }
 # An organisation's own record: a partner may change its policy link, and
 # another organisation's record must answer as one that does not exist

@@ -278,6 +278,20 @@ def case_org_patch(c):
     return one, {"name": "Renamed"}, {"If-Match": '"v1"'}, lambda: c.api.get(one).json()
 
 
+def case_eia_create(c):
+    return "/v1/impact-assessments", {"reference": "SEC-%06d" % random.randint(0, 999999),
+                                      "title": "Security test", "service_area": "resources",
+                                      "status": "draft"}, {}, lambda: None
+
+
+def case_eia_patch(c):
+    path, body, _, _ = case_eia_create(c)
+    got = c.ok(c.api.post(path, json=body, headers=auth(c.keys["council_all"])))
+    one = f"/v1/impact-assessments/{got['id']}"
+    return one, {"title": "Renamed"}, {"If-Match": '"v1"'}, \
+        lambda: c.api.get(one + "/versions", headers=auth(c.keys["council_all"])).json()
+
+
 CASES = {
     ("post", "/v1/hate-crime/reports"): ("centre", case_report_create),
     ("patch", "/v1/hate-crime/reports/{id}"): ("centre", case_report_patch),
@@ -297,6 +311,8 @@ CASES = {
     ("post", "/v1/workforce/snapshots"): ("council_all", case_snapshot),
     ("post", "/v1/organisations"): ("council_all", case_org_create),
     ("patch", "/v1/organisations/{slug}"): ("council_all", case_org_patch),
+    ("post", "/v1/impact-assessments"): ("council_all", case_eia_create),
+    ("patch", "/v1/impact-assessments/{id}"): ("council_all", case_eia_patch),
 }
 
 
