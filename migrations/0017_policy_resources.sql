@@ -187,3 +187,11 @@ LANGUAGE sql STABLE AS $$
         'created_at', to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
         'updated_at', to_char(a.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
 $$;
+
+-- ---- indicators computed from the published data ------------------------------
+
+-- NULL: a manual indicator, its actuals typed in.  Otherwise the actual of
+-- every value is computed from the published figure the statistics route
+-- serves for the same period (src/api/indicators/computed.c).
+ALTER TABLE indicators ADD COLUMN computed_from text
+    CHECK (computed_from IN ('hate_crime_reports', 'workforce_disabled_share'));

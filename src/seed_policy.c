@@ -8,6 +8,7 @@
 static const char *const policy_columns[] = {
 	"slug", "equalities_policy_url", "policy_reviewed_on",
 };
+static const char *const computed_columns[] = { "code", "computed_from" };
 static const char *const objective_columns[] = { "code", "title", "statement", "adopted_on" };
 static const char *const outcome_columns[] = {
 	"code", "objective", "title", "description", "sort_order",
@@ -20,6 +21,9 @@ static const struct seed_file files[] = {
 	  "UPDATE organisations SET equalities_policy_url = $2::text, policy_reviewed_on = $3::date"
 	  " WHERE slug = $1 AND version = 1 AND equalities_policy_url IS NULL"
 	  "   AND policy_reviewed_on IS NULL AND ($2::text IS NOT NULL OR $3::date IS NOT NULL)", NULL, NULL },
+	{ "indicators/computed.csv", computed_columns, 2,
+	  "UPDATE indicators SET computed_from = $2 WHERE code = $1"
+	  " AND computed_from IS DISTINCT FROM $2", NULL, NULL },
 	{ "objectives/objectives.csv", objective_columns, 4,
 	  "INSERT INTO objectives (code, title, statement, adopted_on) VALUES ($1, $2, $3, $4)"
 	  " ON CONFLICT (code) DO UPDATE SET title = EXCLUDED.title, statement = EXCLUDED.statement,"

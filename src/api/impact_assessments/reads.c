@@ -68,18 +68,8 @@ void ia_list(struct request *req, struct response *res)
 void ia_get(struct request *req, struct response *res)
 {
 	const char *id = request_param(req, "id");
-	PGresult *r = NULL;
-	json_t *body;
 
-	if (api_found_or_respond(req, res, "ia_public", id, uuid_is_valid(id), NOT_FOUND,
-				 NOT_FOUND, &r))
-		return;
-	body = list_row_json_text(r, 0);
-	PQclear(r);
-	if (body)
-		response_json(res, 200, body);
-	else
-		problem_send_internal(res);
+	api_record_respond(req, res, "ia_public", id, uuid_is_valid(id), NOT_FOUND);
 }
 
 void ia_versions(struct request *req, struct response *res)

@@ -26,7 +26,7 @@
 static const struct db_statement statements[] = {
 	{ "ind_all",
 	  "SELECT code, title, definition, unit, polarity, frequency, outcome, outcome_title,"
-	  " source, tolerance_kind, tolerance FROM indicators"
+	  " source, tolerance_kind, tolerance, computed_from FROM indicators"
 	  " WHERE ($1::text IS NULL OR code = $1) ORDER BY code", 1 },
 	/* Every value (of one indicator, or of all), oldest first. */
 	{ "ind_values",

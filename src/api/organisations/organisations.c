@@ -68,18 +68,8 @@ void organisation_list(struct request *req, struct response *res)
 void organisation_get(struct request *req, struct response *res)
 {
 	const char *slug = request_param(req, "slug");
-	PGresult *r = NULL;
-	json_t *body;
 
-	if (api_found_or_respond(req, res, "org_public", slug, slug_valid(slug), NOT_FOUND,
-				 NOT_FOUND, &r))
-		return;
-	body = list_row_json_text(r, 0);
-	PQclear(r);
-	if (body)
-		response_json(res, 200, body);
-	else
-		problem_send_internal(res);
+	api_record_respond(req, res, "org_public", slug, slug_valid(slug), NOT_FOUND);
 }
 
 /* A key of the council holding admin manages every organisation. */
