@@ -30,6 +30,7 @@ static const struct api_module *const modules[] = {
 	&organisations_module,
 	&objectives_module,
 	&impact_assessments_module,
+	&reports_module,
 };
 
 static struct route *table;
