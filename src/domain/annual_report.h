@@ -14,6 +14,7 @@
 #ifndef EQ_DOMAIN_ANNUAL_REPORT_H
 #define EQ_DOMAIN_ANNUAL_REPORT_H
 
+#include <jansson.h>
 #include <stddef.h>
 
 #include "domain/indicator_value.h"
@@ -27,5 +28,14 @@ int annual_report_year(const char *text, struct period *out);
  * when no value lies inside it. */
 const struct indicator_point *annual_outturn(const struct indicator_point *pts, size_t n,
 					     const struct period *fy);
+
+/*
+ * The report (as GET /v1/reports/annual/{year} answers it) as the rows of
+ * its CSV bundle, one figure a row: {section, item, period, value, target,
+ * rag, suppressed, complete, source}, in section order; a withheld or
+ * missing figure has value null.  A new array, or NULL when memory runs
+ * out.
+ */
+json_t *annual_report_csv_rows(const json_t *report);
 
 #endif

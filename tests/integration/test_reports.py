@@ -10,6 +10,9 @@ api/openapi.yaml.
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 
 from checks import assert_problem
@@ -100,5 +103,37 @@ def test_the_demo_years(api, openapi):
 def test_bad_years(api, openapi):
     for bad in ("2024-26", "2024", "twenty", "2024-2"):
         assert_problem(api.get(REPORT.replace("{year}", bad)), 404, openapi, REPORT)
-    assert_problem(api.get(REPORT.replace("{year}", "2024-25"), params={"format": "csv"}), 400,
+    assert_problem(api.get(REPORT.replace("{year}", "2024-25"), params={"format": "xml"}), 400,
                    openapi, REPORT)
+    assert_problem(api.get(REPORT.replace("{year}", "2024-25"), params={"colour": "red"}), 400,
+                   openapi, REPORT)
+
+
+def test_csv_bundle_is_the_reports_figures(api, openapi):
+    body = report(api, openapi, "2023-24")
+    r = api.get(REPORT.replace("{year}", "2023-24"), params={"format": "csv"})
+    openapi.validate(r, REPORT)
+    assert r.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert list(rows[0].keys()) == ["section", "item", "period", "value", "target", "rag",
+                                    "suppressed", "complete", "source"]
+    by = {(x["section"], x["item"], x["period"]): x for x in rows}
+    s = body["sections"]
+    for ind in s["indicators"]["data"]:
+        o = ind["outturn"]
+        if o is None:
+            continue
+        x = by[("indicators", ind["code"], o["period"]["label"])]
+        assert x["value"] == ("" if o["actual"] is None else _num(o["actual"]))
+        assert x["rag"] == (o["rag"] or "")
+    hc = by[("hate_crime", "reports", "")]
+    assert hc["value"] == str(s["hate_crime"]["data"]["reports"])
+    assert hc["source"] == s["hate_crime"]["sources"][0]
+    assert by[("workforce", "headcount", "")]["value"] == str(s["workforce"]["data"]["headcount"])
+    for w in s["partner_returns"]["data"]:
+        x = by[("partner_returns", w["kind"] + ":on_time", w["period"])]
+        assert x["value"] == str(len(w["on_time"]))
+
+
+def _num(v) -> str:
+    return str(int(v)) if float(v).is_integer() else str(v)

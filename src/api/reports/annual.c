@@ -98,6 +98,30 @@ static json_t *demographics_section(struct request *req, struct response *res)
 			      : json_pack("[s]", "No demographic data set is loaded."));
 }
 
+/* The CSV bundle: one figure a row (domain/annual_report.c). */
+static const struct csv_column bundle_columns[] = {
+	{ "section", "/section" }, { "item", "/item" }, { "period", "/period" },
+	{ "value", "/value" }, { "target", "/target" }, { "rag", "/rag" },
+	{ "suppressed", "/suppressed" }, { "complete", "/complete" }, { "source", "/source" },
+};
+
+static void respond(struct request *req, struct response *res, json_t *body)
+{
+	json_t *rows;
+
+	if (req->format != FORMAT_CSV) {
+		response_json(res, 200, body);
+		return;
+	}
+	rows = annual_report_csv_rows(body);
+	json_decref(body);
+	if (rows)
+		response_list(req, res, rows, json_object(), NULL, bundle_columns,
+			      sizeof(bundle_columns) / sizeof(bundle_columns[0]));
+	else
+		problem_send_internal(res);
+}
+
 void report_annual(struct request *req, struct response *res)
 {
 	struct period fy;
@@ -131,7 +155,7 @@ void report_annual(struct request *req, struct response *res)
 			if (!json_is_true(json_object_get(sec, "complete")))
 				json_object_set_new(body, "complete", json_false());
 	}
-	response_json(res, 200, body);
+	respond(req, res, body);
 	goto done;
 failed:
 	/* A section that failed has put its problem in res; memory is a 500. */

@@ -1,7 +1,8 @@
 /*
  * module.c - the Annual Equalities Report: routes and statements.
  *
- *   GET /v1/reports/annual/{year}   public; year "2024-25"
+ *   GET /v1/reports/annual/{year}   public; year "2024-25"; JSON, or CSV (the
+ *                                   bundle: one figure a row)
  *
  * Built on every read from the published data of the other resources, so
  * it never disagrees with them; each section lists the routes its figures
@@ -44,7 +45,7 @@ static const struct db_statement statements[] = {
 
 static const struct route routes[] = {
 	{ .method = HTTP_GET, .template = "/v1/reports/annual/{year}", .handler = report_annual,
-	  .flags = ROUTE_PUBLIC, .depends = 0 },
+	  .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = 0 },
 };
 
 const struct api_module reports_module = {
