@@ -88,3 +88,25 @@ def test_manual_indicators_say_so_everywhere(api, openapi):
     card = openapi.validate(api.get(SCORECARD, params={"period": "2023/24 Q2"}), SCORECARD)
     row = next(x for x in card["indicators"] if x["code"] == "hate-crime-reports")
     assert row["actual"] == 272 and row["actual_source"]["kind"] == "computed"
+
+
+def test_a_computed_actual_is_not_typed_in(api, openapi):
+    from harness import make_key
+    key = make_key("barnet-council", "manage:indicators")
+    v = next(x for x in values(api, openapi, "hate-crime-reports")
+             if x["period"]["label"] == "2024/25 Q1")
+    path = "/v1/indicators/hate-crime-reports/values/2024/25-Q1"
+    template = "/v1/indicators/{code}/values/{fy_start}/{period}"
+    headers = {"Authorization": "Bearer " + key, "If-Match": '"v%d"' % v["revision"]}
+    body = {"target": v["target"], "commentary": v["commentary"],
+            "published_on": v["published_on"]}
+    r = api.put(path, json=dict(body, actual=1), headers=headers)
+    openapi.validate(r, template, "put")
+    assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "/actual", r.text
+    # Its target and commentary are the council's: the same again is accepted
+    # and changes nothing, and the actual is still the published figure.
+    r = api.put(path, json=body, headers=headers)
+    got = openapi.validate(r, template, "put")
+    assert r.status_code == 200, r.text
+    assert got["actual"] == v["actual"] and got["actual_source"] == v["actual_source"]
+    assert got["revision"] == v["revision"]

@@ -43,7 +43,7 @@ static const struct db_statement statements[] = {
 	  " WHERE r.indicator_code = $1 AND r.revision < v.revision"
 	  " ORDER BY r.period, r.revision DESC", 1 },
 	{ "ind_frequency",
-	  "SELECT frequency FROM indicators WHERE code = $1", 1 },
+	  "SELECT frequency, computed_from IS NOT NULL FROM indicators WHERE code = $1", 1 },
 	/* A PUT holds the value until it commits, so that of concurrent PUTs
 	 * naming one revision exactly one sees it current. */
 	{ "ind_value_lock",
