@@ -15,6 +15,7 @@
 #include "seed_indicators.h"
 #include "seed_action_plan.h"
 #include "seed_returns.h"
+#include "seed_policy.h"
 #include "seed_csv.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -184,6 +185,7 @@ int seed_run(PGconn *pg, const char *root, char *err, size_t errlen)
 	    seed_returns(pg, root, &changed, err, errlen) ||
 	    seed_action_plan(pg, root, &changed, err, errlen) ||
 	    seed_indicators(pg, root, &changed, err, errlen) ||
+	    seed_policy(pg, root, &changed, err, errlen) ||
 	    seed_csv_load(pg, root, &workforce_manifest, &changed, err, errlen) ||
 	    seed_mark_illustrative(pg, &changed, err, errlen))
 		return -1;

@@ -22,11 +22,12 @@ OUT = Path(__file__).resolve().parent.parent / "indicators"
 # code, title, definition, unit, polarity, frequency, outcome, outcome_title,
 # source, tolerance_kind, tolerance, start, drift, noise, target, target_step, decimals
 INDICATORS = [
-    ("hate-crime-reports", "Hate crimes reported to the police",
-     "Hate crimes and incidents recorded by the Metropolitan Police in the borough in the quarter. "
+    ("hate-crime-reports", "Hate crimes reported",
+     "Hate crimes and incidents reported in the borough in the quarter, through the police and the "
+     "third-party reporting centres, each crime once, as the published hate-crime statistics count them. "
      "Under-reporting is the known problem, so more reports means more confidence to report.",
      "count", "higher_is_better", "quarterly", "safe-communities", "Residents feel safe and report hate crime",
-     "Metropolitan Police hate crime dashboard", "percent", 10, 210, 4, 18, 220, 5, 0),
+     "Published hate-crime statistics (/v1/hate-crime/statistics)", "percent", 10, 210, 4, 18, 220, 5, 0),
     ("third-party-reports", "Hate incidents reported through third-party reporting centres",
      "Reports received by the borough's third-party hate crime reporting centres in the quarter.",
      "count", "higher_is_better", "quarterly", "safe-communities", "Residents feel safe and report hate crime",
@@ -40,9 +41,10 @@ INDICATORS = [
      "percent", "higher_is_better", "quarterly", "representative-workforce", "A workforce that reflects the borough",
      "Council HR system, quarterly snapshot", "absolute", 2, 24.0, 0.5, 0.8, 28.0, 1.0, 1),
     ("workforce-disabled", "Staff who have declared a disability",
-     "Share of the council's employees who have declared a disability (of those who answered).",
+     "Share of all the council's employees in the snapshot recorded as disabled (those who preferred not to say "
+     "or have no record included in the total), as the published workforce profile shows it.",
      "percent", "higher_is_better", "quarterly", "representative-workforce", "A workforce that reflects the borough",
-     "Council HR system, quarterly snapshot", "absolute", 1, 6.8, 0.12, 0.3, 8.0, 0.5, 1),
+     "Workforce snapshot (/v1/workforce/profile)", "absolute", 1, 6.8, 0.12, 0.3, 8.0, 0.5, 1),
     ("gender-pay-gap-median", "Median gender pay gap",
      "Difference between the median hourly pay of men and women, as a share of men's.",
      "percent", "lower_is_better", "quarterly", "fair-pay", "Fair pay for every group of staff",
@@ -89,6 +91,17 @@ def commentary(title: str, actual: float, target: float, polarity: str, prev: fl
     return " ".join(parts)
 
 
+# Indicators whose actual the service computes from the published figures
+# (indicators.computed_from): no actual is typed in for them, so they can
+# never contradict the statistics they describe.
+COMPUTED = {
+    "hate-crime-reports": ("hate_crime_reports",
+                           "Computed from the published hate-crime statistics for the quarter."),
+    "workforce-disabled": ("workforce_disabled_share",
+                           "Computed from the workforce snapshot taken on the quarter's last day, where there is one."),
+}
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     rnd = random.Random(20240930)
@@ -98,6 +111,11 @@ def main() -> None:
                     "outcome_title", "source", "tolerance_kind", "tolerance"])
         for ind in INDICATORS:
             w.writerow(ind[:11])
+    with open(OUT / "computed.csv", "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["code", "computed_from"])
+        for code, (source, _note) in COMPUTED.items():
+            w.writerow([code, source])
     with open(OUT / "values.csv", "w", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(["indicator", "period", "target", "actual", "commentary", "published_on"])
@@ -113,8 +131,13 @@ def main() -> None:
                 tgt = round(target, decimals)
                 fmt = "%.0f" if decimals == 0 else "%." + str(decimals) + "f"
                 published = quarter_end(fy, q) + timedelta(days=45)
-                w.writerow([code, "%d/%02d Q%d" % (fy, (fy + 1) % 100, q), fmt % tgt, fmt % actual,
-                            commentary(title, actual, tgt, polarity, prev), published.isoformat()])
+                if code in COMPUTED:
+                    w.writerow([code, "%d/%02d Q%d" % (fy, (fy + 1) % 100, q), fmt % tgt, "",
+                                COMPUTED[code][1], published.isoformat()])
+                else:
+                    w.writerow([code, "%d/%02d Q%d" % (fy, (fy + 1) % 100, q), fmt % tgt,
+                                fmt % actual, commentary(title, actual, tgt, polarity, prev),
+                                published.isoformat()])
                 prev = actual
 
 

@@ -53,5 +53,9 @@ extern const struct api_module codes_module;
 extern const struct api_module metrics_module;
 extern const struct api_module web_module;
 extern const struct api_module data_protection_module;
+extern const struct api_module organisations_module;
+extern const struct api_module objectives_module;
+extern const struct api_module impact_assessments_module;
+extern const struct api_module reports_module;
 
 #endif

@@ -102,6 +102,22 @@ int api_found_or_respond(struct request *req, struct response *res, const char *
 	return 0;
 }
 
+void api_record_respond(struct request *req, struct response *res, const char *stmt,
+			const char *key, bool valid, const char *missing)
+{
+	PGresult *r = NULL;
+	json_t *body;
+
+	if (api_found_or_respond(req, res, stmt, key, valid, missing, missing, &r))
+		return;
+	body = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+	PQclear(r);
+	if (body)
+		response_json(res, 200, body);
+	else
+		problem_send_internal(res);
+}
+
 json_t *api_history_json(const PGresult *r, const char *number, const char *at,
 			 const char *record)
 {

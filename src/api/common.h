@@ -37,6 +37,14 @@ int api_found_or_respond(struct request *req, struct response *res, const char *
 			 PGresult **out);
 
 /*
+ * GET of one public record: 200 with the JSON text column 0 of stmt's row
+ * for key (api_found_or_respond: 404 with missing when key is not of its
+ * form, valid false, or stmt finds nothing), or the problem.
+ */
+void api_record_respond(struct request *req, struct response *res, const char *stmt,
+			const char *key, bool valid, const char *missing);
+
+/*
  * The rows of a record's history as JSON objects, from a result whose
  * columns are: number, timestamp, key prefix (may be NULL), request id, and
  * the record as it was (JSON text).  names gives the member names of the

@@ -29,6 +29,10 @@ static const struct api_module *const modules[] = {
 	&web_module,
 	&codes_module,
 	&data_protection_module,
+	&organisations_module,
+	&objectives_module,
+	&impact_assessments_module,
+	&reports_module,
 };
 
 static struct route *table;

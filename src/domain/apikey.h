@@ -26,13 +26,18 @@
 	X(READ_HATE_CRIME, 3, "read:hate-crime") \
 	X(MANAGE_ACTION_PLAN, 4, "manage:action-plan") \
 	X(MANAGE_INDICATORS, 5, "manage:indicators") \
-	X(ADMIN, 6, "admin")
+	X(ADMIN, 6, "admin") \
+	X(MANAGE_IMPACT_ASSESSMENTS, 7, "manage:impact-assessments")
 
 enum scope {
 #define APIKEY_SCOPE_BIT(id, bit, name) SCOPE_##id = 1u << (bit),
 	APIKEY_SCOPES(APIKEY_SCOPE_BIT)
 #undef APIKEY_SCOPE_BIT
 };
+
+/* Every scope's bit at once. */
+#define APIKEY_SCOPE_OR(id, bit, name) | (1u << (bit))
+#define APIKEY_ALL_SCOPES (0u APIKEY_SCOPES(APIKEY_SCOPE_OR))
 
 /* "submit:returns" -> SCOPE_SUBMIT_RETURNS; 0 for an unknown name. */
 unsigned apikey_scope_parse(const char *name);

@@ -14,8 +14,8 @@
 #include "domain/apikey.h"
 
 #define HATE_CRIME (SCOPE_SUBMIT_HATE_CRIME | SCOPE_READ_HATE_CRIME)
-#define ALL_SCOPES (SCOPE_SUBMIT_RETURNS | SCOPE_REVIEW_RETURNS | HATE_CRIME | \
-		    SCOPE_MANAGE_ACTION_PLAN | SCOPE_MANAGE_INDICATORS | SCOPE_ADMIN)
+/* The council may hold every scope, those added later included. */
+#define ALL_SCOPES APIKEY_ALL_SCOPES
 
 static const struct {
 	const char *kind;
@@ -54,7 +54,7 @@ size_t scopes_join(unsigned mask, const char *sep, char *out, size_t size)
 
 	if (size)
 		out[0] = '\0';
-	for (unsigned bit = 1; bit && bit <= SCOPE_ADMIN; bit <<= 1) {
+	for (unsigned bit = 1; bit && bit <= APIKEY_ALL_SCOPES; bit <<= 1) {
 		const char *name = (mask & bit) ? apikey_scope_name(bit) : NULL;
 		int n;
 

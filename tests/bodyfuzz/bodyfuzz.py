@@ -236,6 +236,7 @@ class World:
             "partner": make_key("partner-care", "submit:returns"),
             "plan": make_key("barnet-council", "manage:action-plan"),
             "ind": make_key("barnet-council", "manage:indicators"),
+            "eia": make_key("barnet-council", "manage:impact-assessments"),
         }
 
     def set_url(self, url: str) -> None:
@@ -293,6 +294,17 @@ class World:
         r = self.api.post(f"/v1/action-plans/{p['id']}/actions", headers=self.h("plan"),
                           json=action_body())
         return self.ok(r, "create an action")
+
+    def organisation(self) -> dict:
+        r = self.api.post("/v1/organisations", headers=self.h("admin"), json={
+            "slug": "fz-%08x" % RNG.getrandbits(32), "name": "Fuzz partner", "kind": "partner"})
+        return self.ok(r, "add an organisation")
+
+    def assessment(self) -> dict:
+        r = self.api.post("/v1/impact-assessments", headers=self.h("eia"), json={
+            "reference": "FZ-%08x" % RNG.getrandbits(32), "title": "Fuzz assessment",
+            "service_area": "resources", "status": "draft"})
+        return self.ok(r, "record an impact assessment")
 
     def report(self) -> dict:
         r = self.api.post("/v1/hate-crime/reports", headers=self.h("hate"), json=report_body())
@@ -443,6 +455,28 @@ def routes() -> dict:
             "plan", lambda w: (f"/v1/actions/{w.action()['id']}/updates", {}),
             lambda: {"date": day(0), "status": "in_progress", "rag": "amber", "note": "Going."},
             idempotent=True),
+        ("post", "/v1/organisations"): Route(
+            "admin", fixed("/v1/organisations"),
+            lambda: {"slug": "fz-%08x" % RNG.getrandbits(32), "name": "Fuzz partner",
+                     "kind": "partner", "equalities_policy_url": "https://example.org/p",
+                     "policy_reviewed_on": "2025-01-01"}, idempotent=True),
+        ("patch", "/v1/organisations/{slug}"): Route(
+            "admin", with_etag(World.organisation, "/v1/organisations/{slug}"),
+            lambda: {"name": "Changed", "equalities_policy_url": "https://example.org/q",
+                     "policy_reviewed_on": "2025-02-01"}, if_match=True),
+        ("post", "/v1/impact-assessments"): Route(
+            "eia", fixed("/v1/impact-assessments"),
+            lambda: {"reference": "FZ-%08x" % RNG.getrandbits(32), "title": "Fuzz assessment",
+                     "service_area": "resources", "status": "draft", "decision": "Agreed.",
+                     "decision_date": "2025-01-01", "review_date": "2026-01-01",
+                     "impacts": [{"characteristic": "age", "impact": "negative",
+                                  "evidence": "Data.", "mitigations": "Support."}]},
+            idempotent=True),
+        ("patch", "/v1/impact-assessments/{id}"): Route(
+            "eia", with_etag(World.assessment, "/v1/impact-assessments/{id}"),
+            lambda: {"title": "Changed", "decision": "Agreed.",
+                     "impacts": [{"characteristic": "sex", "impact": "neutral", "evidence": "x"}]},
+            if_match=True),
         ("put", "/v1/indicators/{code}/values/{period}"): Route(
             "ind", indicator("monthly", "2024-05"),
             lambda: {"target": 75, "actual": 70.5, "commentary": "Fuzz.", "published_on": "2024-06-14"},

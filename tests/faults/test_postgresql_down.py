@@ -32,7 +32,7 @@ DEADLINE = 1.0          # seconds: every answer during the outage
 RECOVERY = 1.0          # seconds: PostgreSQL accepting -> first 2xx
 POLL = 0.02
 ALL_SCOPES = ("submit:returns,review:returns,submit:hate-crime,read:hate-crime,"
-              "manage:action-plan,manage:indicators,admin")
+              "manage:action-plan,manage:indicators,admin,manage:impact-assessments")
 # Served from memory: the process itself, its contract, its metrics and the
 # pages built into the binary.
 NO_DATABASE_NEEDED = {"/healthz", "/openapi.yaml", "/metrics", "/docs", "/dashboard",
@@ -64,7 +64,7 @@ def sample_values(c: requests.Session, base: str) -> dict:
 
 def concrete(template: str, v: dict) -> str:
     fill = {
-        "slug": v["dataset"], "as_of": v["as_of"], "fy_start": "2024", "sequence": "1",
+        "slug": v["dataset"], "as_of": v["as_of"], "fy_start": "2024", "sequence": "1", "year": "2024-25",
         "period": "25-Q1" if "{fy_start}" in template else "2025-01",
     }
     if template.startswith("/v1/areas/"):

@@ -85,7 +85,7 @@ def action_body(**over) -> dict:
     b = {
         "reference": "A%d.%d" % (random.randint(1, 9), random.randint(1, 99)),
         "title": "Do something useful",
-        "outcome": "access",
+        "outcome": "equal-access",
         "lead": "adults-and-health",
         "start_date": "2024-04-01",
         "due_date": "2030-03-31",
@@ -179,9 +179,9 @@ def test_action_filters_and_sort(api, openapi, pg):
                                    ACTIONS)["data"]
             assert {a["id"] for a in got} == {a["id"] for a in every if a[name] == v}
     got = openapi.validate(api.get(path(ACTIONS, "current"),
-                                   params={"outcome": "access", "lead": "adults-and-health"}),
+                                   params={"outcome": "equal-access", "lead": "adults-and-health"}),
                            ACTIONS)["data"]
-    assert got and {(a["outcome"], a["lead"]) for a in got} == {("access", "adults-and-health")}
+    assert got and {(a["outcome"], a["lead"]) for a in got} == {("equal-access", "adults-and-health")}
     for flag in (True, False):
         got = openapi.validate(api.get(path(ACTIONS, "current"),
                                        params={"overdue": str(flag).lower(), "limit": 500}),
@@ -351,9 +351,9 @@ def test_summary_of_a_built_plan(api, openapi, keys, pg):
     assert empty["overall"]["total"] == 0 and empty["overall"]["complete_share"] is None
     assert empty["outcomes"] == []
     past = (today() - datetime.timedelta(days=10)).isoformat()
-    a1 = new_action(api, openapi, keys, plan["id"], reference="A1.1", outcome="access",
+    a1 = new_action(api, openapi, keys, plan["id"], reference="A1.1", outcome="equal-access",
                     start_date="2020-01-01", due_date=past)
-    a2 = new_action(api, openapi, keys, plan["id"], reference="A1.2", outcome="access")
+    a2 = new_action(api, openapi, keys, plan["id"], reference="A1.2", outcome="equal-access")
     a3 = new_action(api, openapi, keys, plan["id"], reference="A2.1", outcome="evidence",
                     start_date="2020-01-01", due_date=past)
     a4 = new_action(api, openapi, keys, plan["id"], reference="A2.2", outcome="evidence")

@@ -168,7 +168,7 @@ def test_list_seeded_indicators(api, openapi):
 
 
 def test_seeded_values_span_three_years(api, openapi):
-    body, _ = get_ok(api, openapi, VALUES.replace("{code}", "hate-crime-reports"), VALUES)
+    body, _ = get_ok(api, openapi, VALUES.replace("{code}", "web-accessibility"), VALUES)
     labels = [v["period"]["label"] for v in body["data"]]
     assert labels[0] == "2022/23 Q1" and "2024/25 Q4" in labels
     assert len([x for x in labels if x < "2025"]) == 12

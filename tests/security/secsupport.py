@@ -25,7 +25,7 @@ import harness
 # ---------------------------------------------------------------------------
 
 ALL_SCOPES = ["submit:returns", "review:returns", "submit:hate-crime", "read:hate-crime",
-              "manage:action-plan", "manage:indicators", "admin"]
+              "manage:action-plan", "manage:indicators", "admin", "manage:impact-assessments"]
 
 # The scopes each organisation kind may hold (src/domain/scopes.c,
 # migrations/0014_key_policy.sql).
@@ -242,6 +242,11 @@ ROUTE_SCOPES = {
     ("post", "/v1/hate-crime/reports/{id}/redaction"): {"admin"},
     ("post", "/v1/actions/{id}/updates/{sequence}/redaction"): {"admin"},
     ("get", "/v1/audit-events"): {"admin"},
+    ("post", "/v1/organisations"): {"admin"},
+    ("patch", "/v1/organisations/{slug}"): {"admin", "submit:returns"},
+    ("post", "/v1/impact-assessments"): {"manage:impact-assessments"},
+    ("patch", "/v1/impact-assessments/{id}"): {"manage:impact-assessments"},
+    ("get", "/v1/impact-assessments/{id}/versions"): {"manage:impact-assessments"},
 }
 
 
@@ -321,6 +326,7 @@ def samples(client, keys, records) -> dict:
     quarter = client.get(f"/v1/indicators/{indicator}/values").json()["data"][0]["period"]["label"]
     actions = client.get("/v1/action-plans/current/actions", params={"limit": 1}).json()["data"]
     windows = client.get("/v1/return-windows", headers=council).json()["data"]
+    assessment = client.get("/v1/impact-assessments", params={"limit": 1}).json()["data"][0]["id"]
     seeded_window = next((w["id"] for w in windows
                           if sum(p.get("status") == "accepted" for p in w["partners"]) >= 3),
                          windows[0]["id"])
@@ -343,6 +349,8 @@ def samples(client, keys, records) -> dict:
         "/v1/indicators/{code}/values/{fy_start}/{period}": {
             "code": indicator,
             "fy_start": quarter.split("/")[0], "period": quarter.split("/")[1].replace(" ", "-")},
+        "/v1/impact-assessments/{id}": {"id": assessment},
+        "/v1/impact-assessments/{id}/versions": {"id": assessment},
         "query": {"window": seeded_window, "characteristic": "ethnicity"},
     }
 

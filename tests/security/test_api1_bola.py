@@ -57,14 +57,21 @@ SHARED = {
     "/v1/hate-crime/reports/{id}/erasure",
     "/v1/hate-crime/reports/{id}/redaction",
     "/v1/actions/{id}/updates/{sequence}/redaction",
+    "/v1/impact-assessments/{id}",
+    "/v1/impact-assessments/{id}/versions",
 }
+# An organisation's own record: a partner may change its policy link, and
+# another organisation's record must answer as one that does not exist
+# (test_another_organisation_is_indistinguishable_from_none below).
+OWN_ORGANISATION = {"/v1/organisations/{slug}"}
 
 EVERY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 
 def test_every_restricted_route_is_classified(openapi):
     unclassified = sorted({t for _, t in restricted(openapi)
-                           if "{" in t and t not in OWNED and t not in SHARED})
+                           if "{" in t and t not in OWNED and t not in SHARED
+                           and t not in OWN_ORGANISATION})
     assert not unclassified, (
         "restricted routes with path parameters that this suite does not know how "
         f"to attack: {unclassified}; add them to OWNED or SHARED in {__file__}")
@@ -256,3 +263,19 @@ def test_record_ids_are_random_uuids(records):
     """Ids are version 4 UUIDs, not counters one could walk."""
     for kind in ("report", "return"):
         assert uuid.UUID(records[kind]["id"]).version == 4, records[kind]["id"]
+
+
+def test_another_organisation_is_indistinguishable_from_none(api, openapi, keys):
+    key = make_key(PARTNER_B, "submit:returns")
+    body = {"equalities_policy_url": "https://example.org/intruder"}
+    before = api.get("/v1/organisations/" + PARTNER_A).json()
+
+    def send(slug):
+        return api.patch("/v1/organisations/" + slug, json=body,
+                         headers=auth(key, **{"If-Match": '"v%d"' % before["version"]}))
+
+    theirs, never = send(PARTNER_A), send("no-such-organisation")
+    assert theirs.status_code == 404, theirs.text
+    assert comparable(theirs) == comparable(never)
+    assert_problem(theirs, 404, openapi, "/v1/organisations/{slug}", "patch")
+    assert api.get("/v1/organisations/" + PARTNER_A).json() == before

@@ -302,6 +302,33 @@ def case_snapshot(c):
         lambda: c.pg.psql(f"SELECT count(*) FROM workforce_snapshots WHERE as_of = '{SNAPSHOT_AS_OF}'")
 
 
+def case_org_create(c):
+    return "/v1/organisations", {"slug": "sec-org-%06d" % random.randint(0, 999999),
+                                 "name": "Security test partner", "kind": "partner"}, {}, \
+        lambda: None
+
+
+def case_org_patch(c):
+    path, body, _, _ = case_org_create(c)
+    c.ok(c.api.post(path, json=body, headers=auth(c.keys["council_all"])))
+    one = f"/v1/organisations/{body['slug']}"
+    return one, {"name": "Renamed"}, {"If-Match": '"v1"'}, lambda: c.api.get(one).json()
+
+
+def case_eia_create(c):
+    return "/v1/impact-assessments", {"reference": "SEC-%06d" % random.randint(0, 999999),
+                                      "title": "Security test", "service_area": "resources",
+                                      "status": "draft"}, {}, lambda: None
+
+
+def case_eia_patch(c):
+    path, body, _, _ = case_eia_create(c)
+    got = c.ok(c.api.post(path, json=body, headers=auth(c.keys["council_all"])))
+    one = f"/v1/impact-assessments/{got['id']}"
+    return one, {"title": "Renamed"}, {"If-Match": '"v1"'}, \
+        lambda: c.api.get(one + "/versions", headers=auth(c.keys["council_all"])).json()
+
+
 CASES = {
     ("post", "/v1/hate-crime/reports"): ("centre", case_report_create),
     ("patch", "/v1/hate-crime/reports/{id}"): ("centre", case_report_patch),
@@ -324,6 +351,10 @@ CASES = {
     ("post", "/v1/hate-crime/reports/{id}/erasure"): ("council_all", case_report_erasure),
     ("post", "/v1/hate-crime/reports/{id}/redaction"): ("council_all", case_report_redaction),
     ("post", "/v1/actions/{id}/updates/{sequence}/redaction"): ("council_all", case_update_redaction),
+    ("post", "/v1/organisations"): ("council_all", case_org_create),
+    ("patch", "/v1/organisations/{slug}"): ("council_all", case_org_patch),
+    ("post", "/v1/impact-assessments"): ("council_all", case_eia_create),
+    ("patch", "/v1/impact-assessments/{id}"): ("council_all", case_eia_patch),
 }
 
 

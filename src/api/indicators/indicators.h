@@ -20,6 +20,7 @@
 
 #include <jansson.h>
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "domain/indicator_rag.h"
@@ -35,9 +36,16 @@ route_handler indicators_list, indicators_get, values_list, value_put, value_get
 
 /* The columns of ind_all and ind_values. */
 enum { IC_CODE, IC_TITLE, IC_DEFINITION, IC_UNIT, IC_POLARITY, IC_FREQUENCY, IC_OUTCOME,
-       IC_OUTCOME_TITLE, IC_SOURCE, IC_TOL_KIND, IC_TOL };
+       IC_OUTCOME_TITLE, IC_SOURCE, IC_TOL_KIND, IC_TOL, IC_COMPUTED };
 enum { VC_CODE, VC_PERIOD, VC_TARGET, VC_ACTUAL, VC_COMMENTARY, VC_PUBLISHED, VC_REVISION,
        VC_UPDATED };
+
+/* Where a value's actual came from (computed.c): typed in, or computed
+ * from the published figure at `from` (a path and query), withheld there. */
+struct indicator_origin {
+	bool computed, withheld;
+	char from[128];
+};
 
 struct indicator {
 	int row;                          /* in set.ind */
@@ -45,6 +53,7 @@ struct indicator {
 	enum indicator_polarity polarity;
 	struct indicator_tolerance tolerance;
 	const struct indicator_point *points;   /* its values, oldest first, in set.points */
+	const struct indicator_origin *origins; /* points[i]'s is origins[i] */
 	size_t npoints;
 };
 
@@ -54,6 +63,7 @@ struct indicator_set {
 	struct indicator *items;
 	size_t n;
 	struct indicator_point *points;
+	struct indicator_origin *origins;       /* one per point */
 	size_t npoints;
 };
 
@@ -86,5 +96,16 @@ json_t *set_value_json(const struct indicator_set *s, const struct indicator *in
 json_t *set_indicator_json(const struct indicator_set *s, const struct indicator *ind);
 
 void indicator_not_found(struct response *res);
+
+/* computed.c: the actual of every value of a computed indicator in s
+ * replaced by the published figure it is computed from (absent where that
+ * is withheld or there is none), and s->origins set.  0, or -1 with the
+ * problem in res. */
+__attribute__((warn_unused_result))
+int computed_apply_or_respond(struct request *req, struct response *res, struct indicator_set *s);
+
+/* {"kind": "manual" | "computed", "from", "withheld"} for points[i] of ind;
+ * a new reference or NULL. */
+json_t *computed_source_json(const struct indicator *ind, const struct indicator_point *pt);
 
 #endif

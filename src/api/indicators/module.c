@@ -25,7 +25,7 @@
 static const struct db_statement statements[] = {
 	{ "ind_all",
 	  "SELECT code, title, definition, unit, polarity, frequency, outcome, outcome_title,"
-	  " source, tolerance_kind, tolerance FROM indicators"
+	  " source, tolerance_kind, tolerance, computed_from FROM indicators"
 	  " WHERE ($1::text IS NULL OR code = $1) ORDER BY code", 1 },
 	/* Every value (of one indicator, or of all), oldest first. */
 	{ "ind_values",
@@ -42,7 +42,7 @@ static const struct db_statement statements[] = {
 	  " WHERE r.indicator_code = $1 AND r.revision < v.revision"
 	  " ORDER BY r.period, r.revision DESC", 1 },
 	{ "ind_frequency",
-	  "SELECT frequency FROM indicators WHERE code = $1", 1 },
+	  "SELECT frequency, computed_from IS NOT NULL FROM indicators WHERE code = $1", 1 },
 	/* A PUT holds the value until it commits, so that of concurrent PUTs
 	 * naming one revision exactly one sees it current. */
 	{ "ind_value_lock",

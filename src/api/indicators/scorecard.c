@@ -12,8 +12,8 @@
 /* What a row shows for a period without a value. */
 static json_t *no_value_json(const struct period *p)
 {
-	return json_pack("{s:o, s:n, s:n, s:n, s:{s:s, s:s}, s:n, s:n, s:b}",
-			 "period", api_period_json(p), "target", "actual", "rag",
+	return json_pack("{s:o, s:n, s:n, s:n, s:n, s:{s:s, s:s}, s:n, s:n, s:b}",
+			 "period", api_period_json(p), "target", "actual", "actual_source", "rag",
 			 "direction", "previous_period", "not_comparable",
 			 "year_earlier", "not_comparable",
 			 "compared_with", "commentary", "revised", 0);

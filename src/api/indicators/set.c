@@ -21,6 +21,7 @@ void set_release(struct indicator_set *s)
 	PQclear(s->val);
 	free(s->items);
 	free(s->points);
+	free(s->origins);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -45,7 +46,8 @@ static int points_load(struct indicator_set *s)
 	int nv = PQntuples(s->val);
 
 	s->points = calloc((size_t)nv + 1, sizeof(*s->points));
-	if (!s->points)
+	s->origins = calloc((size_t)nv + 1, sizeof(*s->origins));
+	if (!s->points || !s->origins)
 		return -1;
 	for (int i = 0; i < nv; i++) {
 		struct indicator_point *x = &s->points[i];
@@ -80,6 +82,7 @@ static int items_load(struct indicator_set *s)
 		while (v < s->npoints && strcmp(PQgetvalue(s->val, (int)v, VC_CODE), ind->code) < 0)
 			v++;
 		ind->points = &s->points[v];
+		ind->origins = &s->origins[v];
 		while (v < s->npoints && strcmp(PQgetvalue(s->val, (int)v, VC_CODE), ind->code) == 0) {
 			ind->npoints++;
 			v++;
@@ -103,6 +106,10 @@ int set_load_or_respond(struct request *req, struct response *res, const char *c
 	if (points_load(s) || items_load(s)) {
 		set_release(s);
 		problem_send_internal(res);
+		return -1;
+	}
+	if (computed_apply_or_respond(req, res, s)) {
+		set_release(s);
 		return -1;
 	}
 	return 0;
@@ -162,10 +169,11 @@ json_t *set_value_core_json(const struct indicator *ind, const struct indicator_
 	period_year_earlier(&pt->period, &year);
 	cprev = comparison_json(ind, pt, &prev, &dprev);
 	cyear = comparison_json(ind, pt, &year, &dyear);
-	return json_pack("{s:o, s:o, s:o, s:o, s:{s:s, s:s}, s:{s:o, s:o}}",
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:s, s:s}, s:{s:o, s:o}}",
 			 "period", api_period_json(&pt->period),
 			 "target", number_json(pt->target),
 			 "actual", number_json(pt->actual),
+			 "actual_source", computed_source_json(ind, pt),
 			 "rag", rag_json(set_point_rag(ind, pt)),
 			 "direction",
 			 "previous_period", indicator_direction_name(dprev),

@@ -204,7 +204,7 @@ done:
 /* The period the path names, of the kind the indicator takes: 0, or -1
  * with a 404 (or 503) in res.  label: its canonical label (32 bytes). */
 static int period_or_respond(struct request *req, struct response *res, const char *code,
-			     struct period *out, char *label)
+			     struct period *out, char *label, bool *computed)
 {
 	const char *p[1] = { code };
 	PGresult *r = NULL;
@@ -222,6 +222,7 @@ static int period_or_respond(struct request *req, struct response *res, const ch
 		return -1;
 	}
 	want = indicator_frequency_kind(PQgetvalue(r, 0, 0));
+	*computed = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
 	PQclear(r);
 	if (indicator_value_period(request_param(req, "year"), request_param(req, "period"), want,
 				   out) != 0 || period_format(out, label, 32) < 0) {
@@ -329,8 +330,10 @@ void value_get(struct request *req, struct response *res)
 	const char *code = request_param(req, "code");
 	struct period period;
 	char label[32];
+	bool computed;
 
-	if (!request_db_or_respond(req, res) || period_or_respond(req, res, code, &period, label))
+	if (!request_db_or_respond(req, res) ||
+	    period_or_respond(req, res, code, &period, label, &computed))
 		return;
 	respond_value(req, res, code, &period, 200);
 }
@@ -345,18 +348,22 @@ void value_put(struct request *req, struct response *res)
 	struct indicator_value_input in, was;
 	PGresult *lock = NULL;
 	char label[32] = "", target[80] = "";
-	bool exists;
+	bool exists, computed = false;
 
 	validation_init(&v);
 	if (code_is_valid(code))
 		snprintf(target, sizeof(target), "%s", code);
-	if (period_or_respond(req, res, code, &period, label))
+	if (period_or_respond(req, res, code, &period, label, &computed))
 		goto done;
 	snprintf(target, sizeof(target), "%s %s", code, label);
 	body = request_json_or_respond(req, res);
 	if (!body)
 		goto done;
 	indicator_value_validate(&v, body, &period, &in);
+	/* A computed indicator's actual is the published figure (computed.c). */
+	if (computed && in.actual.present)
+		validation_add(&v, "/actual", "is computed from the published data for this indicator; "
+			       "send its target and commentary only");
 	p[1] = label;
 	if (edit_valid_or_respond(res, &v) ||
 	    api_exec_or_respond(req, res, "ind_value_lock", 2, p, &lock) ||

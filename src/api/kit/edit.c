@@ -23,9 +23,15 @@ static void not_found(struct response *res, const struct edit_kind *kind)
 	problem_send(res, 404, "not-found", "Not found", kind->not_found);
 }
 
+/* Is id of the form kind's records are named by? */
+static bool id_valid(const struct edit_kind *kind, const char *id)
+{
+	return kind->id_valid ? id && kind->id_valid(id) : uuid_is_valid(id);
+}
+
 int edit_id_or_respond(struct response *res, const struct edit *e)
 {
-	if (uuid_is_valid(e->id))
+	if (id_valid(e->kind, e->id))
 		return 0;
 	not_found(res, e->kind);
 	return -1;
@@ -152,7 +158,7 @@ int edit_answer(struct request *req, struct response *res, const struct edit_kin
 void edit_read(struct request *req, struct response *res, const struct edit_kind *kind,
 	       const char *id, const char *scope)
 {
-	if (!uuid_is_valid(id)) {
+	if (!id_valid(kind, id)) {
 		not_found(res, kind);
 		return;
 	}
@@ -168,7 +174,7 @@ void edit_versions(struct request *req, struct response *res, const struct edit_
 	PGresult *r = NULL;
 	bool visible;
 
-	if (!uuid_is_valid(id)) {
+	if (!id_valid(kind, id)) {
 		not_found(res, kind);
 		return;
 	}
@@ -213,6 +219,6 @@ void edit_release(struct edit *e, struct response *res)
 {
 	PQclear(e->locked);
 	e->locked = NULL;
-	if (uuid_is_valid(e->id))
+	if (id_valid(e->kind, e->id))
 		snprintf(res->audit_target, sizeof(res->audit_target), "%s", e->id);
 }

@@ -56,6 +56,9 @@ struct edit_kind {
 	const char *get;
 	const char *location;
 	bool scoped;
+	/* The form of the record's id (a slug, a code); NULL: a UUID.  An id
+	 * not of its form is the 404 before any database work. */
+	bool (*id_valid)(const char *id);
 };
 
 /* One edit in progress.  Start with edit_init, end with edit_release. */
