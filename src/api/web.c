@@ -1,5 +1,6 @@
 /*
- * web.c - GET /docs, /dashboard and /assets/{name}: the pages and files of
+ * web.c - GET /docs, /dashboard, /reports/annual/{year} and /assets/{name}:
+ * the pages and files of
  * web/, embedded in the binary at build time (tools/embed.c writes the
  * table, web.h describes it).  Nothing is read from disk, so the binary and
  * its container image serve them with no files beside them.
@@ -118,6 +119,22 @@ static void dashboard_page(struct request *req, struct response *res)
 	send_page(req, res, "dashboard.html", csp_dashboard);
 }
 
+/* One page for every year: report.js reads the year from the path and
+ * asks /v1/reports/annual/{year}; a year that is not written 2024-25 is a
+ * 404 here rather than a page that can only fail. */
+static void report_page(struct request *req, struct response *res)
+{
+	const char *year = request_param(req, "year");
+
+	if (!year || strlen(year) != 7 || year[4] != '-' ||
+	    strspn(year, "0123456789") != 4 || strspn(year + 5, "0123456789") != 2) {
+		problem_send(res, 404, "not-found", "Not found",
+			     "Annual reports are per financial year, written such as /reports/annual/2024-25.");
+		return;
+	}
+	send_page(req, res, "report.html", csp_dashboard);
+}
+
 static void asset(struct request *req, struct response *res)
 {
 	const char *name = request_param(req, "name");
@@ -146,6 +163,8 @@ static const struct route routes[] = {
 	{ .method = HTTP_GET, .template = "/docs", .handler = docs_page,
 	  .flags = ROUTE_INLINE },
 	{ .method = HTTP_GET, .template = "/dashboard", .handler = dashboard_page,
+	  .flags = ROUTE_INLINE },
+	{ .method = HTTP_GET, .template = "/reports/annual/{year}", .handler = report_page,
 	  .flags = ROUTE_INLINE },
 	{ .method = HTTP_GET, .template = "/assets/{name}", .handler = asset,
 	  .flags = ROUTE_INLINE },

@@ -92,6 +92,12 @@ def test_dashboard_in_a_browser(server):
                and l.get("status") == 200 for l in lines)
 
 
+def test_annual_report_page_in_a_browser(server):
+    run_node("report.test.mjs", {"EQ_BROWSER_BASE_URL": server.url})
+    for name in ("report-phone.png", "report-desktop.png", "annual-report-2024-25.pdf"):
+        assert (harness.ARTIFACTS_DIR / name).stat().st_size > 10_000, name
+
+
 def test_vendored_libraries_are_the_pinned_packages():
     """web/vendor/ is what scripts/vendor-web makes from the versions pinned
     in package.json (so nobody hand-edits a vendored file)."""
