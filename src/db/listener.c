@@ -45,7 +45,11 @@ static PGconn *connect_and_listen(void)
 		PQfinish(pg);
 		return NULL;
 	}
-	r = PQexec(pg, "LISTEN " LISTENER_CHANNEL);
+	/* Named apart from the pool's connections in pg_stat_activity, so
+	 * that an operator (or a test) counting the pool does not count it. */
+	r = PQexec(pg, "SELECT set_config('application_name',"
+		   " left(current_setting('application_name'), 48) || ' listener', false);"
+		   " LISTEN " LISTENER_CHANNEL);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
 		PQclear(r);
 		PQfinish(pg);

@@ -46,7 +46,8 @@ SETTLE = 1.0
 ACK_GRACE = 30.0
 WRITE_PAUSE = 0.04
 
-# One psql session terminates the service's backends KILLS times; the
+# One psql session terminates the service's backends KILLS times (the
+# pool's and the change listener's, "equalities-api listener"); the
 # statistics snapshot is cleared each round to see the new backends.
 TERMINATE_STORM_SQL = f"""
 CREATE TEMP TABLE killed (n bigint);
@@ -55,7 +56,7 @@ BEGIN
   FOR i IN 1..{KILLS} LOOP
     PERFORM pg_stat_clear_snapshot();
     INSERT INTO killed SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-     WHERE application_name = 'equalities-api' AND datname = current_database()
+     WHERE application_name LIKE 'equalities-api%' AND datname = current_database()
        AND pid <> pg_backend_pid();
     PERFORM pg_sleep({KILL_GAP});
   END LOOP;
