@@ -511,7 +511,8 @@ void response_list_rendered(const struct request *req, struct response *res,
 		return;
 	}
 	json_decref(data);
-	if (!meta || build_link(req, query_get(&req->query, "cursor"), &self) ||
+	if (!meta || meta_status(meta, response_data_status(req)) ||
+	    build_link(req, query_get(&req->query, "cursor"), &self) ||
 	    (next_cursor && build_link(req, next_cursor, &next)) ||
 	    !(links = json_pack("{s:s, s:s?}", "self", buf_cstr(&self), "next",
 				next_cursor ? buf_cstr(&next) : NULL)) ||

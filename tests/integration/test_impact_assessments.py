@@ -33,7 +33,7 @@ def keys():
     return {
         "council": make_key("barnet-council", "manage:impact-assessments"),
         "council_other": make_key("barnet-council", "manage:action-plan,admin"),
-        "partner": make_key("partner-care", "manage:impact-assessments,submit:returns"),
+        "partner": make_key("partner-care", "submit:returns"),  # no more: its kind (0014)
     }
 
 
@@ -139,7 +139,7 @@ def test_csv(api, openapi):
     assert list(table[0].keys()) == [
         "id", "reference", "title", "service_area", "decision", "decision_date", "status",
         "positive", "neutral", "negative", "unknown", "document_url", "review_date",
-        "review_overdue", "illustrative", "version"]
+        "review_overdue", "illustrative", "version", "data_status"]
     assert {row["status"] for row in table} <= {"published", "reviewed"}
     lib = next(row for row in table if row["reference"] == "EIA-2024-001")
     assert (lib["negative"], lib["illustrative"]) == ("2", "true")

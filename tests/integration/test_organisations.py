@@ -36,7 +36,7 @@ def keys():
         "council_other": make_key("barnet-council", "manage:indicators"),
         "care": make_key("partner-care", "submit:returns"),
         "youth": make_key("partner-youth", "submit:returns"),
-        "police_admin": make_key("police-feed", "admin"),
+        "police_admin": make_key("police-feed", "submit:hate-crime"),  # admin: refused to its kind (0014)
     }
 
 
@@ -83,7 +83,7 @@ def test_list_filters_pages_and_csv(api, openapi):
     table = list(csv.DictReader(io.StringIO(c.text)))
     assert list(table[0].keys()) == [
         "slug", "name", "kind", "equalities_policy_url", "policy_reviewed_on", "returns_on_time",
-        "returns_late", "returns_overdue", "returns_returned", "returns_open", "version"]
+        "returns_late", "returns_overdue", "returns_returned", "returns_open", "version", "data_status"]
     care = next(row for row in table if row["slug"] == "partner-care")
     assert care["equalities_policy_url"].startswith("https://")
     for bad in ({"kind": "charity"}, {"knd": "partner"}, {"limit": "0"}, {"cursor": "bogus"}):

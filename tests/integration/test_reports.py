@@ -116,7 +116,7 @@ def test_csv_bundle_is_the_reports_figures(api, openapi):
     assert r.headers["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert list(rows[0].keys()) == ["section", "item", "period", "value", "target", "rag",
-                                    "suppressed", "complete", "source"]
+                                    "suppressed", "complete", "source", "data_status"]
     by = {(x["section"], x["item"], x["period"]): x for x in rows}
     s = body["sections"]
     for ind in s["indicators"]["data"]:

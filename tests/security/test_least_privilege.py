@@ -89,7 +89,7 @@ def test_the_service_runs_as_its_own_role(service_url):
         h = auth(centre)
         assert client.get(f"/v1/hate-crime/reports/{rid}", headers=h).status_code == 200
         r = client.get(f"/v1/audit-events?action=hate_crime_report.read&limit=1", headers=auth(admin))
-        assert r.status_code == 200 and r.json()["data"][0]["request_id"] == h["X-Request-Id"]
+        assert r.status_code == 200 and r.json()["data"][0]["client_request_id"] == h["X-Request-Id"]
         r = client.post(f"/v1/hate-crime/reports/{rid}/erasure", json={"reason": "least privilege test"},
                         headers=auth(admin))
         assert r.status_code == 200, r.text

@@ -13,7 +13,8 @@
 
 static const struct csv_column columns[] = {
 	{ "id", "/id" }, { "at", "/at" }, { "organisation", "/organisation" },
-	{ "key_prefix", "/key_prefix" }, { "request_id", "/request_id" }, { "action", "/action" },
+	{ "key_prefix", "/key_prefix" }, { "request_id", "/request_id" },
+	{ "client_request_id", "/client_request_id" }, { "action", "/action" },
 	{ "route", "/route" }, { "target", "/target" }, { "outcome", "/outcome" },
 	{ "status", "/status" }, { "records", "/records" }, { "reason", "/reason" },
 };

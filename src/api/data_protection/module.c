@@ -41,6 +41,7 @@ static const struct db_statement statements[] = {
 	  "SELECT json_build_object('id', a.id,"
 	  "   'at', to_char(a.at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'),"
 	  "   'organisation', o.slug, 'key_prefix', a.key_prefix, 'request_id', a.request_id,"
+	  "   'client_request_id', a.client_request_id,"
 	  "   'action', a.action, 'route', a.route, 'target', a.target, 'outcome', a.outcome,"
 	  "   'status', a.status, 'records', a.record_count, 'reason', a.reason)::text, a.id"
 	  " FROM audit_events a LEFT JOIN organisations o ON o.id = a.organisation_id"
