@@ -35,7 +35,7 @@
     for (const [k, v] of Object.entries(attrs || {}))
       if (v !== null && v !== undefined)
         node.setAttribute(k === 'class' ? 'class' : k, String(v));
-    for (const c of children.flat())
+    for (const c of children.flat(Infinity))
       if (c !== null && c !== undefined && c !== false)
         node.append(c instanceof Node ? c : document.createTextNode(String(c)));
     return node;
@@ -250,7 +250,14 @@
       el('li', null, el('a', { href: '#section-' + key.replace(/_/g, '-') }, s.title || humanise(key)),
         s.complete ? null : el('span', { class: 'muted' }, ' (incomplete)')))));
     $('sections').replaceChildren(...sections.map(([key, s]) => section(key, s)));
-    charts.forEach((draw) => draw());
+    const drawn = charts.map((draw) => draw());
+    // Once a resize settles, every chart is sized to its box again
+    // (Chart.js can keep a width it read mid-change, wider than a phone).
+    let resizing = null;
+    window.addEventListener('resize', () => {
+      clearTimeout(resizing);
+      resizing = setTimeout(() => drawn.forEach((chart) => chart && chart.resize()), 150);
+    });
     document.documentElement.dataset.rendered = 'true';
   }
 
