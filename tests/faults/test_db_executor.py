@@ -132,7 +132,7 @@ def test_a_full_queue_is_503_overloaded_with_retry_after_at_once(start_server, p
             wait_blocked(pg, 1)
             queued = [clients.submit(get, srv.url + f"/v1/areas?limit={i}") for i in (3, 4)]
             deadline = time.monotonic() + 5
-            while "equalities_api_db_queue_waiting 2" not in get(srv.url + "/metrics").text:
+            while "equalities_api_db_queue_waiting 2" not in get(srv.metrics_url + "/metrics").text:
                 assert time.monotonic() < deadline, "the two reads never queued"
                 time.sleep(0.05)
             t0 = time.monotonic()
@@ -150,7 +150,7 @@ def test_a_full_queue_is_503_overloaded_with_retry_after_at_once(start_server, p
                               headers=fl.headers("eq_000000000000_nope"))
             assert w.status_code == 503 and w.json()["type"].endswith(":overloaded"), w.text
             assert not running.done() and not any(q.done() for q in queued)
-            metrics = get(srv.url + "/metrics").text
+            metrics = get(srv.metrics_url + "/metrics").text
             assert "equalities_api_db_queue_rejected_total 2" in metrics
         assert running.result(30).status_code == 200
         assert [q.result(30).status_code for q in queued] == [200, 200]

@@ -36,7 +36,7 @@ ALL_SCOPES = ("submit:returns,review:returns,submit:hate-crime,read:hate-crime,"
 # Served from memory: the process itself, its contract, its metrics and the
 # pages built into the binary.
 NO_DATABASE_NEEDED = {"/healthz", "/openapi.yaml", "/metrics", "/docs", "/dashboard",
-                      "/assets/{name}"}
+                      "/reports/annual/{year}", "/assets/{name}"}
 # Parameters that make a read reach the database rather than stop at
 # validation.
 QUERIES = {
