@@ -156,11 +156,7 @@ static const struct list_query plan_query = {
 
 void plan_list(struct request *req, struct response *res)
 {
-	const char *status;
-
-	if (request_enum_or_respond(req, res, "status", action_plan_statuses, NULL, &status))
-		return;
-	list_run(req, res, &plan_query, &status, 1);
+	list_run_filtered(req, res, &plan_query, "status", action_plan_statuses);
 }
 
 void plan_get(struct request *req, struct response *res)

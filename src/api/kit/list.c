@@ -128,6 +128,16 @@ void list_run(struct request *req, struct response *res, const struct list_query
 	list_run_page(req, res, q, &page, filters, nfilters, NULL);
 }
 
+void list_run_filtered(struct request *req, struct response *res, const struct list_query *q,
+		       const char *name, const char *const *choices)
+{
+	const char *value;
+
+	if (request_enum_or_respond(req, res, name, choices, NULL, &value))
+		return;
+	list_run(req, res, q, &value, 1);
+}
+
 void list_run_page(struct request *req, struct response *res, const struct list_query *q,
 		   const struct list_page *page, const char *const *filters, size_t nfilters,
 		   json_t *meta)

@@ -142,6 +142,15 @@ void list_run(struct request *req, struct response *res, const struct list_query
 	      const char *const *filters, size_t nfilters);
 
 /*
+ * The common list with one optional filter, an enum query parameter
+ * (GET /v1/action-plans?status=, /v1/organisations?kind=, ...): name's
+ * value, one of choices (NULL-terminated), or NULL when absent, is the
+ * statement's one filter.  Answers everything in res, as list_run.
+ */
+void list_run_filtered(struct request *req, struct response *res, const struct list_query *q,
+		       const char *name, const char *const *choices);
+
+/*
  * The list for a page already read by list_page_or_respond (page->spec is
  * the spec to use: a list with several orders has a query per order, or
  * shares one whose spec it overrides this way): takes a database

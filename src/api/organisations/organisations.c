@@ -57,11 +57,7 @@ static const struct list_query organisation_query = {
 
 void organisation_list(struct request *req, struct response *res)
 {
-	const char *kind;
-
-	if (request_enum_or_respond(req, res, "kind", kinds, NULL, &kind))
-		return;
-	list_run(req, res, &organisation_query, &kind, 1);
+	list_run_filtered(req, res, &organisation_query, "kind", kinds);
 }
 
 void organisation_get(struct request *req, struct response *res)

@@ -167,11 +167,7 @@ void window_list(struct request *req, struct response *res)
 
 void window_public_list(struct request *req, struct response *res)
 {
-	const char *kind;
-
-	if (request_enum_or_respond(req, res, "kind", return_kind_names, NULL, &kind))
-		return;
-	list_run(req, res, &public_query, &kind, 1);
+	list_run_filtered(req, res, &public_query, "kind", return_kind_names);
 }
 
 void window_get(struct request *req, struct response *res)
