@@ -25,7 +25,8 @@ import harness
 # ---------------------------------------------------------------------------
 
 ALL_SCOPES = ["submit:returns", "review:returns", "submit:hate-crime", "read:hate-crime",
-              "manage:action-plan", "manage:indicators", "admin", "manage:impact-assessments"]
+              "manage:action-plan", "manage:indicators", "admin", "manage:impact-assessments",
+              "manage:reports"]
 
 # The scopes each organisation kind may hold (src/domain/scopes.c,
 # migrations/0014_key_policy.sql).
