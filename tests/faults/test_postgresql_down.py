@@ -32,11 +32,12 @@ DEADLINE = 1.0          # seconds: every answer during the outage
 RECOVERY = 1.0          # seconds: PostgreSQL accepting -> first 2xx
 POLL = 0.02
 ALL_SCOPES = ("submit:returns,review:returns,submit:hate-crime,read:hate-crime,"
-              "manage:action-plan,manage:indicators,admin,manage:impact-assessments")
+              "manage:action-plan,manage:indicators,admin,manage:impact-assessments,"
+              "manage:reports")
 # Served from memory: the process itself, its contract, its metrics and the
 # pages built into the binary.
 NO_DATABASE_NEEDED = {"/healthz", "/openapi.yaml", "/metrics", "/docs", "/dashboard",
-                      "/assets/{name}"}
+                      "/assets/{name}", "/reports/annual/{year}"}
 # Parameters that make a read reach the database rather than stop at
 # validation.
 QUERIES = {
