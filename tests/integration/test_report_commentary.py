@@ -113,9 +113,9 @@ def test_scope_and_names(api, openapi, keys):
     assert_problem(put(api, openapi, keys["council"], "summary", body), 404, openapi, ONE, "put")
     r = api.put(at(ONE, "workforce", "2024-26"), json=body, headers=auth(keys["council"]))
     assert_problem(r, 404, openapi, ONE, "put")
-    # If-Match on a section without commentary: nothing to replace.
+    # If-Match on a section without commentary names a version there is not.
     assert_problem(put(api, openapi, keys["council"], "workforce", body, **{"If-Match": '"v1"'}),
-                   404, openapi, ONE, "put")
+                   412, openapi, ONE, "put")
     for path in (at(ONE, "workforce"), at(VERSIONS, "workforce"), at(ONE, "nope"),
                  at(VERSIONS, "objective", "2024-26")):
         assert_problem(api.get(path), 404, openapi, ONE if path.endswith("commentary") else VERSIONS)

@@ -24,8 +24,7 @@ static const struct edit_kind commentary_edit = {
 	.name = "commentary",
 	.not_found = "There is no commentary on that section: a report is named by its financial year"
 		     " (2024-25) and its sections are objective, indicators, action_plan, workforce,"
-		     " hate_crime, partner_returns and demographics; a PUT without If-Match writes"
-		     " the first commentary.",
+		     " hate_crime, partner_returns and demographics.",
 	.lock = "rc_lock",
 	.get = "rc_get",
 	.id_valid = report_commentary_id_valid,
@@ -39,8 +38,28 @@ static void commentary_id(struct request *req, char *id, size_t n)
 		id[0] = '\0';
 }
 
+/* If-Match on a section without commentary names a version there is not:
+ * 412, as for an indicator's first value.  0 when there is one, else -1
+ * with the problem in res. */
+static int exists_or_respond(struct request *req, struct response *res, const char *id)
+{
+	const char *p[1] = { id };
+	PGresult *r = NULL;
+	int n;
+
+	if (api_exec_or_respond(req, res, "rc_get", 1, p, &r))
+		return -1;
+	n = PQntuples(r);
+	PQclear(r);
+	if (n == 1)
+		return 0;
+	problem_send(res, 412, "precondition-failed", "Precondition failed",
+		     "The section has no commentary yet: write the first one without If-Match.");
+	return -1;
+}
+
 /* A first commentary: 0 and *created when written (with no If-Match
- * sent), 0 and not *created when there is one already, or -1 with the
+ * sent), 0 and not *created when there is one to replace, or -1 with the
  * problem in res. */
 static int create_or_respond(struct request *req, struct response *res, const char *id,
 			     const char *text, bool *created)
@@ -51,7 +70,7 @@ static int create_or_respond(struct request *req, struct response *res, const ch
 
 	*created = false;
 	if (request_header(req, "If-Match"))
-		return 0;
+		return exists_or_respond(req, res, id);
 	rc = api_insert_or_respond(req, res, "rc_insert", 2, p, got, sizeof(got));
 	*created = rc == 0;
 	return rc < 0 ? -1 : 0;
