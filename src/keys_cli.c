@@ -20,6 +20,7 @@ static const char keys_usage[] =
 	"       equalities-api keys rotate PREFIX [--overlap DURATION]\n"
 	"scopes: submit:returns review:returns submit:hate-crime read:hate-crime\n"
 	"        manage:action-plan manage:indicators admin manage:impact-assessments\n"
+	"        manage:reports\n"
 	"        (council: any; partner: submit:returns;\n"
 	"         reporting_centre and police: submit:hate-crime read:hate-crime)\n"
 	"DATE: YYYY-MM-DD (00:00 UTC) or an RFC 3339 time; DURATION: 30m, 12h, 7d (default 24h)\n"
@@ -63,7 +64,7 @@ static void scopes_literal(unsigned mask, char *out, size_t size)
 	size_t used = 0;
 
 	used += (size_t)snprintf(out + used, size - used, "{");
-	for (unsigned bit = 1; bit <= SCOPE_MANAGE_IMPACT_ASSESSMENTS; bit <<= 1)
+	for (unsigned bit = 1; bit && bit <= APIKEY_ALL_SCOPES; bit <<= 1)
 		if (mask & bit)
 			used += (size_t)snprintf(out + used, size - used, "%s%s",
 						 used > 1 ? "," : "", apikey_scope_name(bit));

@@ -199,6 +199,13 @@
     partner_returns: partnerReturns, demographics,
   };
 
+  // The council's commentary on the section (PUT .../sections/{key}/commentary),
+  // its line breaks kept.
+  function commentary(c) {
+    if (!c || !c.text) return null;
+    return el('div', { class: 'commentary' }, el('h3', null, 'Commentary'), el('p', null, c.text));
+  }
+
   function section(key, s) {
     const id = 'section-' + key.replace(/_/g, '-');
     return el('section', { id, class: 'section', 'data-section': key, 'data-complete': String(Boolean(s.complete)), 'aria-labelledby': id + '-title' },
@@ -207,6 +214,7 @@
         s.complete ? 'Complete for the year.' : 'Incomplete for the year:'),
       (s.notes || []).length ? el('ul', { class: 'notes' }, s.notes.map((n) => el('li', null, n))) : null,
       (RENDER[key] || generic)(s.data),
+      commentary(s.commentary),
       el('p', { class: 'sources' }, 'Source: ', (s.sources || []).map((u, i) => [i ? ', ' : '', el('a', { href: u }, u)])));
   }
 

@@ -27,7 +27,8 @@
 	X(MANAGE_ACTION_PLAN, 4, "manage:action-plan") \
 	X(MANAGE_INDICATORS, 5, "manage:indicators") \
 	X(ADMIN, 6, "admin") \
-	X(MANAGE_IMPACT_ASSESSMENTS, 7, "manage:impact-assessments")
+	X(MANAGE_IMPACT_ASSESSMENTS, 7, "manage:impact-assessments") \
+	X(MANAGE_REPORTS, 8, "manage:reports")
 
 enum scope {
 #define APIKEY_SCOPE_BIT(id, bit, name) SCOPE_##id = 1u << (bit),

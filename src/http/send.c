@@ -242,7 +242,9 @@ enum MHD_Result send_response(struct exchange *ex, struct MHD_Connection *conn,
 		unsigned char digest[SHA256_DIGEST_LEN];
 		static const char digits[] = "0123456789abcdef";
 
-		/* Strong validator: the hash of the exact bytes and their type. */
+		/* Strong validator: the hash of the exact bytes and their type,
+		 * unless the handler named the version (response_version_etag):
+		 * one ETag, the one an If-Match names. */
 		sha256_init(&h);
 		sha256_update(&h, res->content_type, strlen(res->content_type));
 		sha256_update(&h, "\n", 1);
@@ -253,7 +255,10 @@ enum MHD_Result send_response(struct exchange *ex, struct MHD_Connection *conn,
 			hex[i * 2 + 1] = digits[digest[i] & 15];
 		}
 		hex[32] = '\0';
-		snprintf(etag, sizeof(etag), "\"%s\"", hex);
+		if (response_header_get(res, "ETag"))
+			snprintf(etag, sizeof(etag), "%s", response_header_get(res, "ETag"));
+		else
+			snprintf(etag, sizeof(etag), "\"%s\"", hex);
 		if (cache_key)
 			cache_store(cache_key, gen, buf_cstr(&res->body), res->body.len,
 				    res->content_type, etag, response_header_get(res, "Link"));
@@ -283,7 +288,7 @@ enum MHD_Result send_response(struct exchange *ex, struct MHD_Connection *conn,
 	}
 	if (res->content_type)
 		MHD_add_response_header(resp, "Content-Type", res->content_type);
-	if (etag[0])
+	if (etag[0] && !response_header_get(res, "ETag"))
 		MHD_add_response_header(resp, "ETag", etag);
 	for (size_t i = 0; i < res->nheaders; i++)
 		MHD_add_response_header(resp, res->headers[i].name, res->headers[i].value);

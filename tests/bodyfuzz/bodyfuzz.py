@@ -237,6 +237,7 @@ class World:
             "plan": make_key("barnet-council", "manage:action-plan"),
             "ind": make_key("barnet-council", "manage:indicators"),
             "eia": make_key("barnet-council", "manage:impact-assessments"),
+            "rep": make_key("barnet-council", "manage:reports"),
         }
 
     def set_url(self, url: str) -> None:
@@ -401,6 +402,12 @@ def routes() -> dict:
             return template.format(**rec), {"If-Match": '"v%d"' % rec.get("version", 1)}
         return setup
 
+    def commentary(w):
+        # The base body creates it (201, no If-Match), so none is there yet.
+        w.pg.psql("DELETE FROM report_commentary_versions WHERE commentary_id = '1990-91/objective';"
+                  " DELETE FROM report_commentary WHERE id = '1990-91/objective'")
+        return "/v1/reports/annual/1990-91/sections/objective/commentary", {}
+
     def indicator(frequency, suffix):
         def setup(w):
             return f"/v1/indicators/{w.indicator(frequency)}/values/{suffix}", {}
@@ -498,6 +505,8 @@ def routes() -> dict:
         ("post", "/v1/actions/{id}/updates/{sequence}/redaction"): Route(
             "admin", lambda w: (w.action_update() + "/redaction", {}),
             lambda: {"fields": ["note"], "reason": "Body fuzzer"}),
+        ("put", "/v1/reports/annual/{year}/sections/{section}/commentary"): Route(
+            "rep", commentary, lambda: {"text": "Fuzz commentary.\nSecond line."}, if_match=True),
     }
 
 

@@ -1,7 +1,8 @@
 // report.test.mjs - the printable Annual Equalities Report
 // (/reports/annual/2024-25) in headless Chromium against the real service:
 // every section of /v1/reports/annual/2024-25 is drawn with its title, its
-// completeness and what is missing, its sources and its figures; withheld
+// completeness and what is missing, its sources, its figures and the
+// council's commentary when it has one; withheld
 // counts read "withheld"; a banner marks illustrative figures; the page
 // fits a phone and a laptop with no sideways scroll; it prints to A4 (the
 // PDF is kept among the artifacts, with screenshots at both widths); and
@@ -44,6 +45,7 @@ test('every section is drawn: title, completeness, what is missing, sources', as
     title: s.querySelector('h2').innerText,
     notes: [...s.querySelectorAll('.notes li')].map((li) => li.innerText),
     sources: [...s.querySelectorAll('.sources a')].map((a) => a.getAttribute('href')),
+    commentary: s.querySelector('.commentary p') ? s.querySelector('.commentary p').innerText : null,
     text: s.innerText,
   })));
   assert.deepEqual(drawn.map((d) => d.key), sections.map(([k]) => k));
@@ -54,7 +56,10 @@ test('every section is drawn: title, completeness, what is missing, sources', as
     assert.match(d.text, s.complete ? /Complete for the year/ : /Incomplete for the year/, key);
     assert.deepEqual(d.notes, s.notes, `${key}: what is missing`);
     assert.deepEqual(d.sources, s.sources, `${key}: sources`);
+    assert.equal(d.commentary, s.commentary ? s.commentary.text : null, `${key}: commentary`);
   }
+  // test_browser.py wrote one (with a line break, kept on the page).
+  assert.ok(sections.some(([, s]) => s.commentary), 'a section with commentary');
   assert.match(await page.locator('#report-title').innerText(), new RegExp(YEAR));
   assert.match(await page.locator('header').innerText(), /London Borough of Barnet/);
 });

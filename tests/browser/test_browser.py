@@ -18,6 +18,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import requests
 
 import harness
 
@@ -93,6 +94,21 @@ def test_dashboard_in_a_browser(server):
 
 
 def test_annual_report_page_in_a_browser(server):
+    # A commentary for the page to draw (created, or replaced on a rerun).
+    p = harness.run_cli("keys", "create", "--org", "barnet-council", "--scopes", "manage:reports")
+    assert p.returncode == 0, p.stderr
+    key = p.stdout.strip()
+    url = server.url + "/v1/reports/annual/2024-25/sections/workforce/commentary"
+    try:
+        headers = {"Authorization": "Bearer " + key}
+        current = requests.get(url, timeout=10)
+        if current.status_code == 200:
+            headers["If-Match"] = current.headers["ETag"]
+        r = requests.put(url, headers=headers, timeout=10, json={
+            "text": "The workforce is older than the borough.\nApprentice recruitment resumes."})
+        assert r.status_code in (200, 201), r.text
+    finally:
+        harness.run_cli("keys", "revoke", key[:15])
     run_node("report.test.mjs", {"EQ_BROWSER_BASE_URL": server.url})
     for name in ("report-phone.png", "report-desktop.png", "annual-report-2024-25.pdf"):
         assert (harness.ARTIFACTS_DIR / name).stat().st_size > 10_000, name

@@ -25,7 +25,8 @@ import harness
 # ---------------------------------------------------------------------------
 
 ALL_SCOPES = ["submit:returns", "review:returns", "submit:hate-crime", "read:hate-crime",
-              "manage:action-plan", "manage:indicators", "admin", "manage:impact-assessments"]
+              "manage:action-plan", "manage:indicators", "admin", "manage:impact-assessments",
+              "manage:reports"]
 
 # The scopes each organisation kind may hold (src/domain/scopes.c,
 # migrations/0014_key_policy.sql).
@@ -196,6 +197,15 @@ def records(server, keys):
         r = client.put(f"/v1/indicators/{monthly}/values/2024-04", json={"actual": 5},
                        headers=auth(keys["council_all"]))
         assert r.status_code == 201, r.text
+        # A commentary of a year no other test reads, so that its GETs
+        # answer with data.
+        harness.PgControl(harness.PG_SCRIPT).psql(
+            f"DELETE FROM report_commentary_versions WHERE commentary_id = '{COMMENTARY}';"
+            f" DELETE FROM report_commentary WHERE id = '{COMMENTARY}'")
+        r = client.put("/v1/reports/annual/{year}/sections/{section}/commentary".format(
+                       **COMMENTARY_PARAMS), json={"text": "Security test commentary."},
+                       headers=auth(keys["council_all"]))
+        assert r.status_code == 201, r.text
         yield {"report": report, "window": window, "return": ret, "monthly": monthly}
     finally:
         client.close()
@@ -247,6 +257,7 @@ ROUTE_SCOPES = {
     ("post", "/v1/impact-assessments"): {"manage:impact-assessments"},
     ("patch", "/v1/impact-assessments/{id}"): {"manage:impact-assessments"},
     ("get", "/v1/impact-assessments/{id}/versions"): {"manage:impact-assessments"},
+    ("put", "/v1/reports/annual/{year}/sections/{section}/commentary"): {"manage:reports"},
 }
 
 
@@ -316,6 +327,10 @@ def get_parameters(openapi, template: str) -> list[dict]:
     return [_param(openapi, p) for p in item.get("parameters", []) + op.get("parameters", [])]
 
 
+COMMENTARY = "2016-17/objective"
+COMMENTARY_PARAMS = {"year": "2016-17", "section": "objective"}
+
+
 def samples(client, keys, records) -> dict:
     """Real values for path and required query parameters, by name and
     template."""
@@ -351,6 +366,8 @@ def samples(client, keys, records) -> dict:
             "fy_start": quarter.split("/")[0], "period": quarter.split("/")[1].replace(" ", "-")},
         "/v1/impact-assessments/{id}": {"id": assessment},
         "/v1/impact-assessments/{id}/versions": {"id": assessment},
+        "/v1/reports/annual/{year}/sections/{section}/commentary": COMMENTARY_PARAMS,
+        "/v1/reports/annual/{year}/sections/{section}/commentary/versions": COMMENTARY_PARAMS,
         "query": {"window": seeded_window, "characteristic": "ethnicity"},
     }
 

@@ -59,6 +59,8 @@ SHARED = {
     "/v1/actions/{id}/updates/{sequence}/redaction",
     "/v1/impact-assessments/{id}",
     "/v1/impact-assessments/{id}/versions",
+    # The council's commentary on its own report (manage:reports).
+    "/v1/reports/annual/{year}/sections/{section}/commentary",
 }
 # An organisation's own record: a partner may change its policy link, and
 # another organisation's record must answer as one that does not exist

@@ -45,7 +45,8 @@ from secsupport import (
 )
 
 SAMPLE_IDS = {"id": str(uuid.uuid4()), "code": "X", "period": "2024-05", "fy_start": "2024",
-              "as_of": "2024-03-31", "sequence": "1", "slug": "partner-care"}
+              "as_of": "2024-03-31", "sequence": "1", "slug": "partner-care",
+              "year": "2024-25", "section": "objective"}
 
 
 def bad_states(keys) -> dict:

@@ -329,6 +329,18 @@ def case_eia_patch(c):
         lambda: c.api.get(one + "/versions", headers=auth(c.keys["council_all"])).json()
 
 
+COMMENTARY_YEAR = "1998-99"
+
+
+def case_report_commentary(c):
+    for sql in (f"DELETE FROM report_commentary_versions WHERE commentary_id LIKE '{COMMENTARY_YEAR}/%'",
+                f"DELETE FROM report_commentary WHERE year = '{COMMENTARY_YEAR}'"):
+        c.cleanup.append(sql)
+    one = f"/v1/reports/annual/{COMMENTARY_YEAR}/sections/objective/commentary"
+    return one, {"text": "Security test commentary."}, {}, \
+        lambda: c.pg.psql(f"SELECT count(*) FROM report_commentary WHERE year = '{COMMENTARY_YEAR}'")
+
+
 CASES = {
     ("post", "/v1/hate-crime/reports"): ("centre", case_report_create),
     ("patch", "/v1/hate-crime/reports/{id}"): ("centre", case_report_patch),
@@ -355,6 +367,8 @@ CASES = {
     ("patch", "/v1/organisations/{slug}"): ("council_all", case_org_patch),
     ("post", "/v1/impact-assessments"): ("council_all", case_eia_create),
     ("patch", "/v1/impact-assessments/{id}"): ("council_all", case_eia_patch),
+    ("put", "/v1/reports/annual/{year}/sections/{section}/commentary"): ("council_all",
+                                                                         case_report_commentary),
 }
 
 

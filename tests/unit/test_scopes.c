@@ -24,7 +24,7 @@ static void test_kind_matrix(void **state)
 	unsigned all = 0;
 
 	(void)state;
-	for (unsigned bit = 1; bit <= SCOPE_MANAGE_IMPACT_ASSESSMENTS; bit <<= 1)
+	for (unsigned bit = 1; bit <= SCOPE_MANAGE_REPORTS; bit <<= 1)
 		all |= bit;
 	assert_int_equal(scopes_allowed_for_kind("council"), all);
 	assert_int_equal(scopes_allowed_for_kind("partner"), SCOPE_SUBMIT_RETURNS);
@@ -58,7 +58,8 @@ static void test_join(void **state)
 	n = scopes_join_all(",", out, sizeof(out));
 	assert_int_equal(n, strlen(out));
 	assert_string_equal(out, "submit:returns,review:returns,submit:hate-crime,read:hate-crime,"
-			    "manage:action-plan,manage:indicators,admin,manage:impact-assessments");
+			    "manage:action-plan,manage:indicators,admin,manage:impact-assessments,"
+			    "manage:reports");
 	/* Cut, terminated, and the length it needed. */
 	assert_int_equal(scopes_join(SCOPE_ADMIN | SCOPE_SUBMIT_RETURNS, ", ", tiny, sizeof(tiny)), 21);
 	assert_int_equal(strlen(tiny), 7);

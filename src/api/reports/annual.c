@@ -98,6 +98,27 @@ static json_t *demographics_section(struct request *req, struct response *res)
 			      : json_pack("[s]", "No demographic data set is loaded."));
 }
 
+/* The council's commentary of the year (year as the path names it) onto
+ * the sections of s: 0, or -1 with the problem in res. */
+static int commentary_attach(struct request *req, struct response *res, const char *year,
+			     json_t *s)
+{
+	const char *p[1] = { year };
+	json_t *all = sql_json(req, res, "ar_commentary", 1, p, NULL), *c;
+	const char *section;
+	int rc = 0;
+
+	if (!all)
+		return -1;
+	json_object_foreach(all, section, c)
+		if (json_object_set(json_object_get(s, section), "commentary", c))
+			rc = -1;
+	json_decref(all);
+	if (rc)
+		problem_send_internal(res);
+	return rc;
+}
+
 /* The CSV bundle: one figure a row (domain/annual_report.c). */
 static const struct csv_column bundle_columns[] = {
 	{ "section", "/section" }, { "item", "/item" }, { "period", "/period" },
@@ -141,7 +162,8 @@ void report_annual(struct request *req, struct response *res)
 	    json_object_set_new(s, "workforce", report_workforce(req, res, &fy)) ||
 	    json_object_set_new(s, "hate_crime", report_hate_crime(req, res, &fy)) ||
 	    json_object_set_new(s, "partner_returns", returns_section(req, res, label)) ||
-	    json_object_set_new(s, "demographics", demographics_section(req, res)))
+	    json_object_set_new(s, "demographics", demographics_section(req, res)) ||
+	    commentary_attach(req, res, request_param(req, "year"), s))
 		goto failed;
 	body = json_pack("{s:o, s:b, s:O}", "year", api_period_json(&fy),
 			 "complete", 1, "sections", s);

@@ -5,10 +5,12 @@
  *   module.c    the statements and the route table (reports_module)
  *   annual.c    GET /v1/reports/annual/{year}: the sections in order
  *   sections.c  the sections built from other resources' published tables
+ *   commentary.c the council's commentary on a section (versioned)
  *
  * Each section is {title, complete, notes, sources, data}: complete is
  * false exactly when notes says what is missing for the year, and sources
- * are the routes that serve every figure in data.
+ * are the routes that serve every figure in data; commentary is the
+ * council's on the section, or null.
  */
 #ifndef EQ_API_REPORTS_REPORTS_H
 #define EQ_API_REPORTS_REPORTS_H
@@ -22,6 +24,7 @@ struct request;
 struct response;
 
 route_handler report_annual;
+route_handler report_commentary_put, report_commentary_get, report_commentary_versions;
 
 /* A section (data, sources and notes stolen; complete when notes is
  * empty), or NULL when memory ran out. */

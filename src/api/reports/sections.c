@@ -25,9 +25,9 @@ json_t *report_section(const char *title, json_t *data, json_t *sources, json_t 
 		json_decref(notes);
 		return NULL;
 	}
-	return json_pack("{s:s, s:b, s:o, s:o, s:o}", "title", title,
+	return json_pack("{s:s, s:b, s:o, s:o, s:n, s:o}", "title", title,
 			 "complete", json_array_size(notes) == 0, "notes", notes,
-			 "sources", sources, "data", data);
+			 "sources", sources, "commentary", "data", data);
 }
 
 /* "2024/25" and the year's label with its slash, for links. */
