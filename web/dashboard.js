@@ -268,55 +268,11 @@
   const charts = {};
   const reduceMotion = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 
-  // What each chart's categories say instead of a bar ('' for a bar):
-  // canvas id -> ['', 'withheld', ...].  Kept on the canvas as
-  // data-withheld too, for anyone inspecting the page.
-  const withheldCells = {};
-
-  // Writes "withheld" where a cell is withheld, at the bar's base, so that
-  // a withheld cell never reads as a zero.
-  const withheldPlugin = {
-    id: 'eqWithheld',
-    afterDatasetsDraw(chart) {
-      const cells = withheldCells[chart.canvas.id] || [];
-      const horizontal = chart.options.indexAxis === 'y';
-      const index = horizontal ? chart.scales.y : chart.scales.x;
-      const value = horizontal ? chart.scales.x : chart.scales.y;
-      if (!index || !value)
-        return;
-      const ctx = chart.ctx;
-      const base = value.getPixelForValue(0);
-      ctx.save();
-      ctx.fillStyle = CHART_GREY;
-      ctx.font = 'italic 12px ' + window.Chart.defaults.font.family;
-      ctx.textBaseline = 'middle';
-      ctx.textAlign = 'left';
-      cells.forEach((text, i) => {
-        if (!text)
-          return;
-        const at = index.getPixelForValue(i);
-        if (horizontal) {
-          ctx.fillText(text, base + 4, at);
-        } else {
-          ctx.save();
-          ctx.translate(at, base - 4);
-          ctx.rotate(-Math.PI / 2);
-          ctx.fillText(text, 0, 0);
-          ctx.restore();
-        }
-      });
-      ctx.restore();
-    },
-  };
-
-  if (window.Chart) {
-    window.Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
-    window.Chart.defaults.color = '#1b1b1b';
-    window.Chart.register(withheldPlugin);
-  }
+  // The "withheld" marks on the charts are web/withheld.js's (a Chart.js
+  // plugin shared with the report page), read from each canvas's
+  // data-withheld.
 
   function markWithheld(id, cells) {
-    withheldCells[id] = cells;
     $(id).dataset.withheld = JSON.stringify(cells);
   }
 

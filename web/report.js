@@ -83,8 +83,10 @@
 
   // A bar chart beside its table; the table holds the same figures.
   const charts = [];
-  function barChart(label, labels, values, what) {
-    const canvas = el('canvas', { role: 'img', 'aria-label': label + '; the same figures are in the table that follows.' });
+  // withheld: per category, 'withheld' or '' (web/withheld.js draws it).
+  function barChart(label, labels, values, what, withheld) {
+    const canvas = el('canvas', { role: 'img', 'aria-label': label + '; the same figures are in the table that follows.',
+      'data-withheld': withheld ? JSON.stringify(withheld) : null });
     const box = el('figure', { class: 'chart' }, el('div', { class: 'chart-box' }, canvas), el('figcaption', null, label));
     if (window.Chart)
       charts.push(() => new window.Chart(canvas, {
@@ -162,7 +164,8 @@
       el('p', { class: 'lead' }, 'Hate crimes reported in the year: ', el('strong', null, count(data.reports, data.suppressed)),
         '. Sources supplied: ', data.coverage === 'complete' ? 'every month' : data.coverage === 'none' ? 'none yet' : 'some months', '.'),
       strands.length ? barChart('Reports by strand (a report counts once for each strand it carries)',
-        strands.map((s) => humanise(s.strand)), strands.map((s) => (s.suppressed ? null : s.value)), 'Reports') : null,
+        strands.map((s) => humanise(s.strand)), strands.map((s) => (s.suppressed ? null : s.value)), 'Reports',
+        strands.map((s) => (s.suppressed ? 'withheld' : ''))) : null,
       strands.length ? table('Reports by strand', ['Strand', 'Reports'],
         strands.map((s) => [humanise(s.strand), count(s.value, s.suppressed)]), [1]) : null,
     ];
