@@ -216,4 +216,4 @@ def test_service_runs_with_the_compose_files_settings(service_log_path):
     lines = harness.parse_log_lines(service_log_path.read_text(encoding="utf-8"))
     listening = [line["msg"] for line in lines if str(line.get("msg", "")).startswith("listening on")]
     assert listening, "no 'listening on' line in the service log"
-    assert listening[0].endswith(f"with {env['EQ_THREADS']} threads"), listening[0]
+    assert f"with {env['EQ_THREADS']} threads" in listening[0], listening[0]
