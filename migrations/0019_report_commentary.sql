@@ -46,23 +46,8 @@ CREATE FUNCTION report_commentary_json(c report_commentary) RETURNS json LANGUAG
 $$;
 
 -- The change feed and the response caches of every instance learn of a
--- change as for every other table (0011).  The report is built from every
+-- change as for every other table (eq_track_changes, 0018).  The report is built from every
 -- area (its route depends on them all); the commentary is the indicators'
 -- area, the report's own figures.
-DO $$
-DECLARE
-    t text;
-BEGIN
-    FOREACH t IN ARRAY ARRAY['report_commentary', 'report_commentary_versions'] LOOP
-        EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS changed_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION eq_changed_rows(%L)',
-                       t || '_changed_ins', t, 'indicators');
-        EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING NEW TABLE AS changed_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION eq_changed_rows(%L)',
-                       t || '_changed_upd', t, 'indicators');
-        EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS changed_rows '
-                       'FOR EACH STATEMENT EXECUTE FUNCTION eq_changed_rows(%L)',
-                       t || '_changed_del', t, 'indicators');
-    END LOOP;
-END;
-$$;
+SELECT eq_track_changes('report_commentary', 'indicators');
+SELECT eq_track_changes('report_commentary_versions', 'indicators');
