@@ -126,17 +126,7 @@
     return v === null || v === undefined ? '' : numberFormat.format(v);
   }
 
-  function formatValue(v, unit) {
-    if (v === null || v === undefined)
-      return 'No value';
-    const n = numberFormat.format(v);
-    switch (unit) {
-      case 'percent': return n + '%';
-      case 'days': return n + (v === 1 ? ' day' : ' days');
-      case 'rate_per_1000': return n + ' per 1,000';
-      default: return n;
-    }
-  }
+  const formatValue = window.eqFigures.formatValue;   // web/figures.js
 
   const wholePercent = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
 
@@ -268,7 +258,7 @@
   const charts = {};
   const reduceMotion = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 
-  // The "withheld" marks on the charts are web/withheld.js's (a Chart.js
+  // The "withheld" marks on the charts are web/figures.js's (a Chart.js
   // plugin shared with the report page), read from each canvas's
   // data-withheld.
 

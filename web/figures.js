@@ -1,14 +1,35 @@
 /*
- * withheld.js - what the dashboard and the report share about charts: a
- * Chart.js plugin that writes "withheld" where disclosure control withheld
- * a cell, at the bar's base, so that a withheld cell never reads as zero
- * (an empty bar).  A page says which categories are withheld on the
- * canvas itself: data-withheld='["", "withheld", ...]', one entry per
- * category, '' for a bar drawn as usual.  Load it after chart.umd.min.js.
+ * figures.js - what the dashboard and the report share about figures:
+ *
+ * - window.eqFigures.formatValue(value, unit): an indicator's value in
+ *   words of its unit ("7.8%", "5 days", "3 per 1,000", "No value");
+ * - a Chart.js plugin that writes "withheld" where disclosure control
+ *   withheld a cell, at the bar's base, so that a withheld cell never reads
+ *   as zero (an empty bar).  A page says which categories are withheld on
+ *   the canvas itself: data-withheld='["", "withheld", ...]', one entry per
+ *   category, '' for a bar drawn as usual.
+ *
+ * Load it after chart.umd.min.js and before the page's own script.
  */
 'use strict';
 
 (function () {
+  const numberFormat = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 2 });
+
+  function formatValue(v, unit) {
+    if (v === null || v === undefined)
+      return 'No value';
+    const n = numberFormat.format(v);
+    switch (unit) {
+      case 'percent': return n + '%';
+      case 'days': return n + (v === 1 ? ' day' : ' days');
+      case 'rate_per_1000': return n + ' per 1,000';
+      default: return n;
+    }
+  }
+
+  window.eqFigures = { formatValue };
+
   if (!window.Chart)
     return;
   window.Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';

@@ -57,17 +57,7 @@
     return value === null || value === undefined ? '' : numberFormat.format(value);
   }
 
-  function formatValue(v, unit) {
-    if (v === null || v === undefined)
-      return 'No value';
-    const n = numberFormat.format(v);
-    switch (unit) {
-      case 'percent': return n + '%';
-      case 'days': return n + (v === 1 ? ' day' : ' days');
-      case 'rate_per_1000': return n + ' per 1,000';
-      default: return n;
-    }
-  }
+  const formatValue = window.eqFigures.formatValue;   // web/figures.js
 
   // A table: head is a list of column names, rows a list of cell lists.
   function table(caption, head, rows, numeric) {
@@ -83,7 +73,7 @@
 
   // A bar chart beside its table; the table holds the same figures.
   const charts = [];
-  // withheld: per category, 'withheld' or '' (web/withheld.js draws it).
+  // withheld: per category, 'withheld' or '' (web/figures.js draws it).
   function barChart(label, labels, values, what, withheld) {
     const canvas = el('canvas', { role: 'img', 'aria-label': label + '; the same figures are in the table that follows.',
       'data-withheld': withheld ? JSON.stringify(withheld) : null });

@@ -78,7 +78,7 @@ test('the figures are the API\'s, withheld ones written "withheld"', async () =>
   assert.ok(hcText.includes(hc.suppressed ? 'withheld' : numberFormat.format(hc.reports)), hcText.slice(0, 200));
   for (const s of hc.strand_flags.filter((f) => f.suppressed))
     assert.match(hcText, /withheld/, s.strand);
-  // ...and on the chart, never as an empty bar (web/withheld.js).
+  // ...and on the chart, never as an empty bar (web/figures.js).
   if (hc.strand_flags.length)
     assert.deepEqual(JSON.parse(await page.getAttribute('section[data-section="hate_crime"] canvas', 'data-withheld')),
       hc.strand_flags.map((f) => (f.suppressed ? 'withheld' : '')));
