@@ -20,6 +20,10 @@ const char *const hc_strands[HC_NSTRANDS + 1] = {
 	"transgender_identity", "other", NULL,
 };
 
+const char *const hc_sources[HC_NSOURCES + 1] = {
+	"police", "reporting_centre", "council", "partner", NULL,
+};
+
 int hc_code_index(const char *const *list, const char *code)
 {
 	for (int i = 0; list[i]; i++)
@@ -50,7 +54,7 @@ int hc_time_cell(const struct period *p)
 
 static size_t reports_width(size_t nwards)
 {
-	return 1 + nwards + HC_NOFFENCES + HC_NCHANNELS;
+	return 1 + nwards + HC_NOFFENCES + HC_NCHANNELS + HC_NSOURCES;
 }
 
 size_t hc_reports_ncells(size_t nwards)
@@ -69,6 +73,8 @@ size_t hc_reports_cell(size_t nwards, int t, enum hc_dim dim, size_t idx)
 		return base + 1 + nwards + idx;
 	case HC_CHANNEL:
 		return base + 1 + nwards + HC_NOFFENCES + idx;
+	case HC_SOURCE:
+		return base + 1 + nwards + HC_NOFFENCES + HC_NCHANNELS + idx;
 	case HC_TOTAL:
 	default:
 		return base;
@@ -163,23 +169,20 @@ int hc_reports_constraints(size_t nwards, struct hc_constraints *out)
 	size_t width = reports_width(nwards);
 	struct builder b;
 
-	/* Per time cell: three breakdowns; per row: five time relations. */
-	if (builder_init(&b, out, HC_TIME_CELLS * 3 + width * 5,
+	/* Per time cell: four breakdowns; per row: five time relations. */
+	if (builder_init(&b, out, HC_TIME_CELLS * 4 + width * 5,
 			 HC_TIME_CELLS * (width - 1) + width * 16) != 0)
 		return -1;
 	for (int t = 0; t < HC_TIME_CELLS; t++) {
-		begin(&b, hc_reports_cell(nwards, t, HC_TOTAL, 0));
-		for (size_t w = 0; w < nwards; w++)
-			part(&b, hc_reports_cell(nwards, t, HC_WARD, w));
-		end(&b);
-		begin(&b, hc_reports_cell(nwards, t, HC_TOTAL, 0));
-		for (size_t o = 0; o < HC_NOFFENCES; o++)
-			part(&b, hc_reports_cell(nwards, t, HC_OFFENCE, o));
-		end(&b);
-		begin(&b, hc_reports_cell(nwards, t, HC_TOTAL, 0));
-		for (size_t c = 0; c < HC_NCHANNELS; c++)
-			part(&b, hc_reports_cell(nwards, t, HC_CHANNEL, c));
-		end(&b);
+		/* In each time cell the total is the sum of each breakdown. */
+		const size_t count[] = { nwards, HC_NOFFENCES, HC_NCHANNELS, HC_NSOURCES };
+
+		for (enum hc_dim d = HC_WARD; d <= HC_SOURCE; d++) {
+			begin(&b, hc_reports_cell(nwards, t, HC_TOTAL, 0));
+			for (size_t i = 0; i < count[d - HC_WARD]; i++)
+				part(&b, hc_reports_cell(nwards, t, d, i));
+			end(&b);
+		}
 	}
 	for (size_t off = 0; off < width; off++)
 		time_relations(&b, width, off);
@@ -237,13 +240,12 @@ static void add_time(int64_t *v, size_t width, size_t c, int month, int64_t n)
 	v[(size_t)(5 + m) * width + c] += n;         /* month */
 }
 
-int hc_year_build(struct hc_year *y, int fy, size_t nwards,
-		  const struct hc_crime_group *groups, size_t ngroups,
-		  int threshold)
+/* Allocate year fy and count the groups into it; -1 on bad input or when
+ * memory runs out. */
+static int year_count(struct hc_year *y, int fy, size_t nwards,
+		      const struct hc_crime_group *groups, size_t ngroups)
 {
-	struct hc_constraints rc = { 0 }, fc = { 0 };
 	size_t rw = reports_width(nwards);
-	int rcode = -1;
 
 	memset(y, 0, sizeof(*y));
 	y->fy = fy;
@@ -255,7 +257,7 @@ int hc_year_build(struct hc_year *y, int fy, size_t nwards,
 	y->flags = calloc(y->nflags, sizeof(*y->flags));
 	y->flags_supp = calloc(y->nflags, sizeof(*y->flags_supp));
 	if (!y->reports || !y->reports_supp || !y->flags || !y->flags_supp)
-		goto done;
+		return -1;
 
 	for (size_t i = 0; i < ngroups; i++) {
 		const struct hc_crime_group *g = &groups[i];
@@ -263,14 +265,17 @@ int hc_year_build(struct hc_year *y, int fy, size_t nwards,
 
 		if (g->month < 1 || g->month > 12 || g->count < 0 ||
 		    g->ward >= nwards || g->offence < 0 || g->offence >= HC_NOFFENCES ||
-		    g->channel < 0 || g->channel >= HC_NCHANNELS)
-			goto done;
+		    g->channel < 0 || g->channel >= HC_NCHANNELS ||
+		    g->source < 0 || g->source >= HC_NSOURCES)
+			return -1;
 		if (gfy != fy)
 			continue;
 		add_time(y->reports, rw, 0, g->month, g->count);
 		add_time(y->reports, rw, 1 + g->ward, g->month, g->count);
 		add_time(y->reports, rw, 1 + nwards + (size_t)g->offence, g->month, g->count);
 		add_time(y->reports, rw, 1 + nwards + HC_NOFFENCES + (size_t)g->channel,
+			 g->month, g->count);
+		add_time(y->reports, rw, 1 + nwards + HC_NOFFENCES + HC_NCHANNELS + (size_t)g->source,
 			 g->month, g->count);
 		for (int s = 0; s < HC_NSTRANDS; s++) {
 			if (!(g->strands & (1u << s)))
@@ -281,18 +286,257 @@ int hc_year_build(struct hc_year *y, int fy, size_t nwards,
 			y->flags[hc_ward_flags_cell(nwards, g->ward, s)] += g->count;
 		}
 	}
+	return 0;
+}
 
-	if (hc_reports_constraints(nwards, &rc) != 0 ||
-	    hc_flags_constraints(nwards, &fc) != 0)
-		goto done;
-	if (disclosure_apply(y->reports, y->nreports, rc.items, rc.n, threshold,
-			     y->reports_supp) != 0 ||
-	    disclosure_apply(y->flags, y->nflags, fc.items, fc.n, threshold,
-			     y->flags_supp) != 0)
+/* The strand-flags problem of one year. */
+static int year_suppress_flags(struct hc_year *y, int threshold)
+{
+	struct hc_constraints fc = { 0 };
+	int rc = -1;
+
+	if (hc_flags_constraints(y->nwards, &fc) == 0 &&
+	    disclosure_apply(y->flags, y->nflags, fc.items, fc.n, threshold, y->flags_supp) == 0)
+		rc = 0;
+	hc_constraints_release(&fc);
+	return rc;
+}
+
+int hc_year_build(struct hc_year *y, int fy, size_t nwards,
+		  const struct hc_crime_group *groups, size_t ngroups,
+		  int threshold)
+{
+	struct hc_constraints rc = { 0 };
+	int rcode = -1;
+
+	if (year_count(y, fy, nwards, groups, ngroups) != 0 ||
+	    year_suppress_flags(y, threshold) != 0 ||
+	    hc_reports_constraints(nwards, &rc) != 0 ||
+	    disclosure_apply(y->reports, y->nreports, rc.items, rc.n, threshold,
+			     y->reports_supp) != 0)
 		goto done;
 	rcode = 0;
 done:
 	hc_constraints_release(&rc);
-	hc_constraints_release(&fc);
 	return rcode;
+}
+
+/* ---- rolling years: the linked reports problem ---------------------------- */
+
+size_t hc_rolling_cell(size_t w, int source)
+{
+	return w * HC_ROLLING_WIDTH + (size_t)(source + 1);
+}
+
+/* The linked cell of month key k at row offset off, or -1 when k lies
+ * outside the years from fy_min on. */
+static long month_cell(size_t nyears, size_t nwards, int fy_min, int k, size_t off)
+{
+	int m = k - (fy_min * 12 + 3);     /* months since April of the first year */
+
+	if (m < 0 || (size_t)m >= 12 * nyears)
+		return -1;
+	return (long)((size_t)(m / 12) * hc_reports_ncells(nwards) +
+		      (size_t)(5 + m % 12) * reports_width(nwards) + off);
+}
+
+/* rolling(w, x) = its twelve months, for the total and each source; the
+ * rolling total = its sources. */
+static void rolling_relations(struct builder *b, const struct hc_linked *l)
+{
+	size_t base = l->nyears * hc_reports_ncells(l->nwards);
+	size_t src0 = 1 + l->nwards + HC_NOFFENCES + HC_NCHANNELS;
+
+	for (size_t w = 0; w < l->nwindows; w++) {
+		int last = l->first_window + (int)w;
+
+		for (int x = -1; x < HC_NSOURCES; x++) {
+			begin(b, base + hc_rolling_cell(w, x));
+			for (int k = last - 11; k <= last; k++) {
+				long c = month_cell(l->nyears, l->nwards, l->fy_min, k,
+						    x < 0 ? 0 : src0 + (size_t)x);
+
+				if (c >= 0)
+					part(b, (size_t)c);
+			}
+			end(b);
+		}
+		begin(b, base + hc_rolling_cell(w, -1));
+		for (int x = 0; x < HC_NSOURCES; x++)
+			part(b, base + hc_rolling_cell(w, x));
+		end(b);
+	}
+}
+
+int hc_linked_constraints(const struct hc_linked *l, struct hc_constraints *out)
+{
+	struct hc_constraints one = { 0 };
+	struct builder b;
+	size_t nparts = 0, nr = hc_reports_ncells(l->nwards);
+	int rc = -1;
+
+	if (hc_reports_constraints(l->nwards, &one) != 0)
+		goto done;
+	for (size_t i = 0; i < one.n; i++)
+		nparts += one.items[i].nparts;
+	if (builder_init(&b, out, l->nyears * one.n + l->nwindows * (HC_ROLLING_WIDTH + 1),
+			 l->nyears * nparts + l->nwindows * (HC_ROLLING_WIDTH * 12 + HC_NSOURCES)) != 0)
+		goto done;
+	for (size_t y = 0; y < l->nyears; y++)
+		for (size_t i = 0; i < one.n; i++) {
+			begin(&b, y * nr + one.items[i].total);
+			for (size_t p = 0; p < one.items[i].nparts; p++)
+				part(&b, y * nr + one.items[i].parts[p]);
+			end(&b);
+		}
+	rolling_relations(&b, l);
+	rc = 0;
+done:
+	hc_constraints_release(&one);
+	return rc;
+}
+
+void hc_table_release(struct hc_table *t)
+{
+	if (t->years)
+		for (size_t y = 0; y < t->shape.nyears; y++)
+			hc_year_release(&t->years[y]);
+	free(t->years);
+	free(t->rolling);
+	free(t->rolling_supp);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Sum the rolling cells from the years' month cells. */
+static void rolling_count(struct hc_table *t)
+{
+	const struct hc_linked *l = &t->shape;
+	size_t src0 = 1 + l->nwards + HC_NOFFENCES + HC_NCHANNELS, nr = hc_reports_ncells(l->nwards);
+
+	for (size_t w = 0; w < l->nwindows; w++)
+		for (int k = l->first_window + (int)w - 11; k <= l->first_window + (int)w; k++)
+			for (int x = -1; x < HC_NSOURCES; x++) {
+				long c = month_cell(l->nyears, l->nwards, l->fy_min, k,
+						    x < 0 ? 0 : src0 + (size_t)x);
+
+				if (c >= 0)
+					t->rolling[hc_rolling_cell(w, x)] +=
+						t->years[(size_t)c / nr].reports[(size_t)c % nr];
+			}
+}
+
+/* The linked problem's cells, in and out: values into v from the parts,
+ * or suppression from supp back to them. */
+static void linked_in(const struct hc_table *t, int64_t *v)
+{
+	size_t nr = hc_reports_ncells(t->shape.nwards);
+
+	for (size_t y = 0; y < t->shape.nyears; y++)
+		memcpy(v + y * nr, t->years[y].reports, nr * sizeof(*v));
+	memcpy(v + t->shape.nyears * nr, t->rolling, t->shape.nwindows * HC_ROLLING_WIDTH * sizeof(*v));
+}
+
+static void linked_out(struct hc_table *t, const bool *supp)
+{
+	size_t nr = hc_reports_ncells(t->shape.nwards);
+
+	for (size_t y = 0; y < t->shape.nyears; y++)
+		memcpy(t->years[y].reports_supp, supp + y * nr, nr * sizeof(*supp));
+	memcpy(t->rolling_supp, supp + t->shape.nyears * nr,
+	       t->shape.nwindows * HC_ROLLING_WIDTH * sizeof(*supp));
+}
+
+/* Suppress the linked reports problem and hand each part its cells. */
+static int table_suppress_reports(struct hc_table *t, int threshold)
+{
+	size_t n = t->shape.nyears * hc_reports_ncells(t->shape.nwards) +
+		   t->shape.nwindows * HC_ROLLING_WIDTH;
+	int64_t *v = calloc(n + 1, sizeof(*v));
+	bool *supp = calloc(n + 1, sizeof(*supp));
+	struct hc_constraints lc = { 0 };
+	int rc = -1;
+
+	if (v && supp && hc_linked_constraints(&t->shape, &lc) == 0) {
+		linked_in(t, v);
+		rc = disclosure_apply(v, n, lc.items, lc.n, threshold, supp);
+		if (rc == 0)
+			linked_out(t, supp);
+	}
+	free(v);
+	free(supp);
+	hc_constraints_release(&lc);
+	return rc;
+}
+
+/* The first and last month keys with a crime; false when there is none. */
+static bool data_months(const struct hc_crime_group *groups, size_t ngroups, int *first, int *last)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < ngroups; i++) {
+		int k = groups[i].year * 12 + groups[i].month - 1;
+
+		if (groups[i].count <= 0)
+			continue;
+		if (!any || k < *first)
+			*first = k;
+		if (!any || k > *last)
+			*last = k;
+		any = true;
+	}
+	return any;
+}
+
+int hc_table_build(struct hc_table *t, int fy_min, int fy_max, size_t nwards,
+		   const struct hc_crime_group *groups, size_t ngroups, int threshold)
+{
+	struct hc_linked *l = &t->shape;
+	int first = 0, last = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (fy_max < fy_min)
+		return -1;
+	l->fy_min = fy_min;
+	l->nyears = (size_t)(fy_max - fy_min + 1);
+	l->nwards = nwards;
+	if (data_months(groups, ngroups, &first, &last) && last - first >= 11) {
+		l->first_window = last;
+		l->nwindows = 1;
+	}
+	t->years = calloc(l->nyears, sizeof(*t->years));
+	t->rolling = calloc(l->nwindows * HC_ROLLING_WIDTH + 1, sizeof(*t->rolling));
+	t->rolling_supp = calloc(l->nwindows * HC_ROLLING_WIDTH + 1, sizeof(*t->rolling_supp));
+	if (!t->years || !t->rolling || !t->rolling_supp)
+		return -1;
+	for (size_t i = 0; i < ngroups; i++) {
+		int gfy = groups[i].month >= 4 ? groups[i].year : groups[i].year - 1;
+
+		if (gfy < fy_min || gfy > fy_max)
+			return -1;
+	}
+	for (size_t y = 0; y < l->nyears; y++)
+		if (year_count(&t->years[y], fy_min + (int)y, nwards, groups, ngroups) != 0 ||
+		    year_suppress_flags(&t->years[y], threshold) != 0)
+			return -1;
+	t->first_month = first;
+	t->last_month = last;
+	rolling_count(t);
+	return table_suppress_reports(t, threshold);
+}
+
+void hc_table_rolling(const struct hc_table *t, int last, int source,
+		      int64_t *value, bool *suppressed)
+{
+	long w = (long)last - t->shape.first_window;
+
+	*value = 0;
+	*suppressed = false;
+	if (!t->years || last < t->first_month || last - 11 > t->last_month)
+		return;   /* no crime in those twelve months: a true zero */
+	if (w < 0 || (size_t)w >= t->shape.nwindows) {
+		*suppressed = true;   /* not published: part of it has no data yet */
+		return;
+	}
+	*value = t->rolling[hc_rolling_cell((size_t)w, source)];
+	*suppressed = t->rolling_supp[hc_rolling_cell((size_t)w, source)];
 }

@@ -74,6 +74,20 @@ static void make_month(int year, int month, struct period *out)
 	set_date(&out->end, year, month, date_days_in_month(year, month));
 }
 
+/* The twelve months that end in month/year. */
+static void make_rolling(int year, int month, struct period *out)
+{
+	int first = year * 12 + month - 1 - 11;
+
+	memset(out, 0, sizeof(*out));
+	out->kind = PERIOD_ROLLING_YEAR;
+	out->fy_start_year = month >= 4 ? year : year - 1;
+	out->year = year;
+	out->month = month;
+	set_date(&out->start, first / 12, first % 12 + 1, 1);
+	set_date(&out->end, year, month, date_days_in_month(year, month));
+}
+
 static void make_quarter(int fy, int quarter, struct period *out)
 {
 	/* Q1 starts in April; Q4 (January to March) is in the next year. */
@@ -123,6 +137,14 @@ int period_parse_kinds(const char *text, unsigned kinds_mask,
 	if (!text || !out)
 		return -1;
 	len = strlen(text);
+	if (len == 18 && strncmp(text, "rolling-12:", 11) == 0) {
+		if (!(kinds_mask & (1u << PERIOD_ROLLING_YEAR)) ||
+		    period_parse_kinds(text + 11, 1u << PERIOD_MONTH, out) != 0 ||
+		    out->year < YEAR_MIN + 1)
+			return -1;
+		make_rolling(out->year, out->month, out);
+		return 0;
+	}
 	if (len == 7 && text[4] == '-') {
 		if (!(kinds_mask & (1u << PERIOD_MONTH)))
 			return -1;
@@ -184,6 +206,9 @@ int period_format(const struct period *p, char *buf, size_t size)
 		n = snprintf(buf, size, "%04d/%02d", p->fy_start_year,
 			     (p->fy_start_year + 1) % 100);
 		break;
+	case PERIOD_ROLLING_YEAR:
+		n = snprintf(buf, size, "12 months to %04d-%02d", p->year, p->month);
+		break;
 	default:
 		return -1;
 	}
@@ -194,9 +219,11 @@ int period_format(const struct period *p, char *buf, size_t size)
 
 const char *period_kind_name(enum period_kind kind)
 {
-	static const char *const names[] = { "", "month", "quarter", "financial_year" };
+	static const char *const names[] = {
+		"", "month", "quarter", "financial_year", "rolling_12_months",
+	};
 
-	return kind >= PERIOD_MONTH && kind <= PERIOD_FINANCIAL_YEAR ? names[kind] : "";
+	return kind >= PERIOD_MONTH && kind <= PERIOD_ROLLING_YEAR ? names[kind] : "";
 }
 
 int date_format(const struct date *d, char *buf, size_t size)
@@ -245,6 +272,9 @@ void period_containing(enum period_kind kind, const struct date *d,
 	case PERIOD_FINANCIAL_YEAR:
 		make_year(fy, out);
 		break;
+	case PERIOD_ROLLING_YEAR:
+		make_rolling(d->year, d->month, out);
+		break;
 	default:
 		/* kind 0 is no period: period_format() refuses it. */
 		memset(out, 0, sizeof(*out));
@@ -269,6 +299,10 @@ static void period_step(const struct period *p, int delta, struct period *out)
 	case PERIOD_FINANCIAL_YEAR:
 		make_year(p->fy_start_year + delta, out);
 		break;
+	case PERIOD_ROLLING_YEAR:
+		index = p->year * 12 + (p->month - 1) + delta;
+		make_rolling(index / 12, index % 12 + 1, out);
+		break;
 	default:
 		*out = *p;
 		break;
@@ -289,6 +323,7 @@ void period_year_earlier(const struct period *p, struct period *out)
 {
 	switch (p->kind) {
 	case PERIOD_MONTH:
+	case PERIOD_ROLLING_YEAR:
 		period_step(p, -12, out);
 		break;
 	case PERIOD_QUARTER:

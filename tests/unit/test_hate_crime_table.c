@@ -61,10 +61,10 @@ static void test_cell_layout(void **state)
 
 	(void)state;
 	assert_non_null(seen);
-	assert_int_equal(nr, 17 * (1 + 5 + 6 + 7));
+	assert_int_equal(nr, 17 * (1 + 5 + 6 + 7 + 4));
 	assert_int_equal(nf, 17 * 7 + 5 * 7);
 	for (int t = 0; t < HC_TIME_CELLS; t++) {
-		size_t cells[1 + 5 + 6 + 7], k = 0;
+		size_t cells[1 + 5 + 6 + 7 + 4], k = 0;
 
 		cells[k++] = hc_reports_cell(nw, t, HC_TOTAL, 0);
 		for (size_t w = 0; w < nw; w++)
@@ -73,6 +73,8 @@ static void test_cell_layout(void **state)
 			cells[k++] = hc_reports_cell(nw, t, HC_OFFENCE, o);
 		for (size_t c = 0; c < HC_NCHANNELS; c++)
 			cells[k++] = hc_reports_cell(nw, t, HC_CHANNEL, c);
+		for (size_t c = 0; c < HC_NSOURCES; c++)
+			cells[k++] = hc_reports_cell(nw, t, HC_SOURCE, c);
 		for (size_t i = 0; i < k; i++) {
 			assert_true(cells[i] < nr);
 			assert_false(seen[cells[i]]);
@@ -106,8 +108,8 @@ static void test_constraint_shape(void **state)
 
 	(void)state;
 	assert_int_equal(hc_reports_constraints(nw, &rc), 0);
-	/* 17 time cells x 3 breakdowns, (1+3+6+7) rows x 5 time relations. */
-	assert_int_equal(rc.n, 17 * 3 + 17 * 5);
+	/* 17 time cells x 4 breakdowns, (1+3+6+7+4) rows x 5 time relations. */
+	assert_int_equal(rc.n, 17 * 4 + 21 * 5);
 	for (size_t i = 0; i < rc.n; i++) {
 		assert_true(rc.items[i].total < hc_reports_ncells(nw));
 		for (size_t p = 0; p < rc.items[i].nparts; p++)
@@ -118,10 +120,11 @@ static void test_constraint_shape(void **state)
 	assert_int_equal(rc.items[0].nparts, nw);
 	assert_int_equal(rc.items[1].nparts, HC_NOFFENCES);
 	assert_int_equal(rc.items[2].nparts, HC_NCHANNELS);
+	assert_int_equal(rc.items[3].nparts, HC_NSOURCES);
 	/* The year total is the sum of the four quarters. */
-	assert_int_equal(rc.items[51].total, hc_reports_cell(nw, 0, HC_TOTAL, 0));
-	assert_int_equal(rc.items[51].nparts, 4);
-	assert_int_equal(rc.items[52].nparts, 3);
+	assert_int_equal(rc.items[68].total, hc_reports_cell(nw, 0, HC_TOTAL, 0));
+	assert_int_equal(rc.items[68].nparts, 4);
+	assert_int_equal(rc.items[69].nparts, 3);
 	hc_constraints_release(&rc);
 
 	assert_int_equal(hc_flags_constraints(nw, &fc), 0);
@@ -253,6 +256,77 @@ static void test_hand_example(void **state)
 	hc_year_release(&y);
 }
 
+/* Rolling years link two financial years: Jan 2024 to Jan 2025 has 6
+ * police crimes a month and 2 from a reporting centre every other month.
+ * The one rolling year (to January 2025) is its twelve months, crossing
+ * 2023/24 and 2024/25; the sources add up to the total; the linked
+ * problem leaves no withheld cell narrow; other rolling years are withheld
+ * unless they hold no crime. */
+static void test_rolling_year(void **state)
+{
+	struct hc_crime_group g[26];
+	size_t ng = 0, nw = 2;
+	struct hc_table t;
+	struct hc_constraints lc;
+	int64_t v;
+	bool supp;
+
+	(void)state;
+	for (int k = 2024 * 12; k <= 2025 * 12; k++) {
+		g[ng] = group(k / 12, k % 12 + 1, (size_t)(k % 2), "harassment", "police", RACE, 6);
+		g[ng++].source = hc_code_index(hc_sources, "police");
+		if (k % 2 == 0) {
+			g[ng] = group(k / 12, k % 12 + 1, 1, "online", "in_person", RELIGION, 2);
+			g[ng++].source = hc_code_index(hc_sources, "reporting_centre");
+		}
+	}
+	assert_int_equal(hc_table_build(&t, 2023, 2024, nw, g, ng, 5), 0);
+	assert_int_equal(t.shape.nwindows, 1);
+	assert_int_equal(t.shape.first_window, 2025 * 12);
+	/* February 2024 .. January 2025: 12 x 6 police, 6 x 2 centre. */
+	hc_table_rolling(&t, 2025 * 12, 0, &v, &supp);
+	assert_int_equal(v, 72);
+	hc_table_rolling(&t, 2025 * 12, -1, &v, &supp);
+	assert_int_equal(v, 84);
+	hc_table_rolling(&t, 2025 * 12, 1, &v, &supp);
+	assert_int_equal(v, 12);
+	/* Another rolling year with crimes is never published; one without is 0. */
+	hc_table_rolling(&t, 2024 * 12 + 6, -1, &v, &supp);
+	assert_true(supp);
+	hc_table_rolling(&t, 2023 * 12, -1, &v, &supp);
+	assert_false(supp);
+	assert_int_equal(v, 0);
+	hc_table_rolling(&t, 2026 * 12 + 1, -1, &v, &supp);
+	assert_false(supp);
+	assert_int_equal(v, 0);
+
+	{
+		size_t nr = hc_reports_ncells(nw), n = 2 * nr + HC_ROLLING_WIDTH;
+		int64_t *all = calloc(n, sizeof(*all));
+		bool *allsupp = calloc(n, sizeof(*allsupp));
+
+		assert_non_null(all);
+		assert_non_null(allsupp);
+		for (size_t y = 0; y < 2; y++) {
+			memcpy(all + y * nr, t.years[y].reports, nr * sizeof(*all));
+			memcpy(allsupp + y * nr, t.years[y].reports_supp, nr * sizeof(*allsupp));
+		}
+		memcpy(all + 2 * nr, t.rolling, HC_ROLLING_WIDTH * sizeof(*all));
+		memcpy(allsupp + 2 * nr, t.rolling_supp, HC_ROLLING_WIDTH * sizeof(*allsupp));
+		assert_int_equal(hc_linked_constraints(&t.shape, &lc), 0);
+		assert_sums(all, &lc);
+		audit(all, allsupp, n, &lc, 5);
+		/* Month sources: a centre's 2 is withheld, the year's 12 is not. */
+		assert_int_equal(all[hc_reports_cell(nw, 6, HC_SOURCE, 1) + nr], 2);
+		assert_true(allsupp[hc_reports_cell(nw, 6, HC_SOURCE, 1) + nr]);
+		assert_false(allsupp[hc_reports_cell(nw, 0, HC_SOURCE, 0) + nr]);
+		hc_constraints_release(&lc);
+		free(all);
+		free(allsupp);
+	}
+	hc_table_release(&t);
+}
+
 static void test_bad_input(void **state)
 {
 	struct hc_crime_group g = group(2024, 4, 9, "harassment", "police", RACE, 1);
@@ -263,6 +337,10 @@ static void test_bad_input(void **state)
 	hc_year_release(&y);
 	g.ward = 0;
 	g.offence = -1;
+	assert_int_equal(hc_year_build(&y, 2024, 2, &g, 1, 5), -1);
+	hc_year_release(&y);
+	g.offence = 0;
+	g.source = HC_NSOURCES;
 	assert_int_equal(hc_year_build(&y, 2024, 2, &g, 1, 5), -1);
 	hc_year_release(&y);
 }
@@ -284,6 +362,7 @@ static void test_random_year_audit(void **state)
 		g[i].ward = (seed >> 12) % NW;
 		g[i].offence = (int)((seed >> 16) % HC_NOFFENCES);
 		g[i].channel = (int)((seed >> 20) % HC_NCHANNELS);
+		g[i].source = (int)((seed >> 6) % HC_NSOURCES);
 		g[i].strands = 1u + (seed >> 24) % 63u;
 		g[i].count = 1 + (seed >> 4) % 3;
 	}
@@ -308,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_constraint_shape),
 		cmocka_unit_test(test_hand_example),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_rolling_year),
 		cmocka_unit_test(test_random_year_audit),
 	};
 

@@ -163,6 +163,41 @@ static void test_parse_kinds_mask(void **state)
 	assert_int_equal(period_parse_kinds("2024/25", ALL_KINDS, &p), 0);
 }
 
+/* The twelve months to a month: only by kind, never through period_parse;
+ * they cross financial years and step by a month. */
+static void test_rolling_year(void **state)
+{
+	struct period p, q;
+	char buf[32];
+
+	(void)state;
+	assert_int_equal(period_parse("rolling-12:2024-07", &p), -1);
+	assert_int_equal(period_parse_kinds("rolling-12:2024-13", 1u << PERIOD_ROLLING_YEAR, &p), -1);
+	assert_int_equal(period_parse_kinds("rolling-12:2024-7", 1u << PERIOD_ROLLING_YEAR, &p), -1);
+	assert_int_equal(period_parse_kinds("rolling-12:2024-07", 1u << PERIOD_MONTH, &p), -1);
+	assert_int_equal(period_parse_kinds("rolling-12:2024-07", 1u << PERIOD_ROLLING_YEAR, &p), 0);
+	assert_int_equal(p.kind, PERIOD_ROLLING_YEAR);
+	assert_int_equal(p.start.year, 2023);
+	assert_int_equal(p.start.month, 8);
+	assert_int_equal(p.start.day, 1);
+	assert_int_equal(p.end.year, 2024);
+	assert_int_equal(p.end.month, 7);
+	assert_int_equal(p.end.day, 31);
+	assert_int_equal(period_format(&p, buf, sizeof(buf)), 20);
+	assert_string_equal(buf, "12 months to 2024-07");
+	assert_string_equal(period_kind_name(p.kind), "rolling_12_months");
+	period_year_earlier(&p, &q);
+	assert_int_equal(q.end.year, 2023);
+	assert_int_equal(q.end.month, 7);
+	period_next(&p, &q);
+	assert_int_equal(q.start.month, 9);
+	assert_int_equal(q.end.month, 8);
+	period_containing(PERIOD_ROLLING_YEAR, &(struct date){ 2025, 3, 15 }, &q);
+	assert_int_equal(q.start.year, 2024);
+	assert_int_equal(q.start.month, 4);
+	assert_int_equal(q.fy_start_year, 2024);
+}
+
 static void test_format_round_trip(void **state)
 {
 	static const char *const labels[] = {
@@ -423,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_previous_next),
 		cmocka_unit_test(test_next_previous_spans),
 		cmocka_unit_test(test_year_earlier),
+		cmocka_unit_test(test_rolling_year),
 		cmocka_unit_test(test_kind_name),
 	};
 

@@ -39,7 +39,7 @@ struct hcs_snapshot {
 	size_t nwards;
 	bool any;                  /* any counted crime at all */
 	int fy_min, fy_max;
-	struct hc_year *years;     /* fy_min..fy_max */
+	struct hc_table table;     /* fy_min..fy_max and the rolling years, when any */
 	struct hcs_source *sources;
 	size_t nsources;
 };
@@ -65,10 +65,11 @@ int hcs_month_key(int year, int month);
 struct hcs_cell {
 	bool flags;          /* the strand_flags measure */
 	long ward;
-	int offence, channel, strand;
+	int offence, channel, strand, source;
 };
 
-/* Value and suppression of a canonical cell of period p. */
+/* Value and suppression of a canonical cell of period p (a rolling year
+ * only by total or source: any other is reported withheld). */
 void hcs_cell_value(const struct hcs_snapshot *s, const struct period *p, const struct hcs_cell *c,
 		    int64_t *value, bool *suppressed);
 

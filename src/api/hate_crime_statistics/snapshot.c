@@ -31,14 +31,20 @@ const struct db_statement hcs_statements[HCS_NSTATEMENTS] = {
 	{ "hcs_groups",
 	  "SELECT extract(year FROM c.occurred_from)::int, extract(month FROM c.occurred_from)::int,"
 	  " CASE WHEN c.location = 'ward' THEN c.ward_code ELSE c.location END,"
-	  " c.offence_type, c.channel, array_to_string(c.strands, ','), count(*)"
+	  " c.offence_type, c.channel, array_to_string(c.strands, ','), c.source, count(*)"
 	  " FROM (SELECT DISTINCT ON (r.police_key,"
 	  "                           CASE WHEN r.police_key IS NULL THEN r.id END)"
-	  "              r.occurred_from, r.location, r.ward_code, r.offence_type, r.channel, r.strands"
-	  "       FROM hate_crime_reports r WHERE r.status = 'active'"
+	  "              r.occurred_from, r.location, r.ward_code, r.offence_type, r.channel, r.strands,"
+	  /* The police count every crime they recorded, whoever else had it. */
+	  "              CASE WHEN o.kind = 'police' OR (r.police_key IS NOT NULL AND EXISTS ("
+	  "                     SELECT 1 FROM hate_crime_reports p JOIN organisations po ON po.id = p.organisation_id"
+	  "                     WHERE p.police_key = r.police_key AND p.status = 'active' AND po.kind = 'police'))"
+	  "                   THEN 'police' ELSE o.kind END AS source"
+	  "       FROM hate_crime_reports r JOIN organisations o ON o.id = r.organisation_id"
+	  "       WHERE r.status = 'active'"
 	  "       ORDER BY r.police_key, CASE WHEN r.police_key IS NULL THEN r.id END,"
 	  "                r.created_at, r.id) c"
-	  " GROUP BY 1, 2, 3, 4, 5, 6", 0 },
+	  " GROUP BY 1, 2, 3, 4, 5, 6, 7", 0 },
 	{ "hcs_coverage",
 	  "SELECT o.slug, o.name, o.kind,"
 	  " string_agg(to_char(d.month, 'YYYY-MM'), ',' ORDER BY d.month)"
@@ -61,10 +67,7 @@ static void snapshot_free(void *v)
 		free(s->wards[i].name);
 	}
 	free(s->wards);
-	if (s->years)
-		for (int fy = s->fy_min; fy <= s->fy_max; fy++)
-			hc_year_release(&s->years[fy - s->fy_min]);
-	free(s->years);
+	hc_table_release(&s->table);
 	for (size_t i = 0; i < s->nsources; i++) {
 		free(s->sources[i].slug);
 		free(s->sources[i].name);
@@ -137,8 +140,9 @@ static int load_groups(struct hcs_snapshot *s, const PGresult *r)
 		g[i].month = (int)db_get_ll(r, (int)i, 1);
 		g[i].offence = hc_code_index(hc_offence_types, PQgetvalue(r, (int)i, 3));
 		g[i].channel = hc_code_index(hc_channels, PQgetvalue(r, (int)i, 4));
-		g[i].count = db_get_ll(r, (int)i, 6);
-		if (w < 0 || g[i].offence < 0 || g[i].channel < 0 ||
+		g[i].source = hc_code_index(hc_sources, PQgetvalue(r, (int)i, 6));
+		g[i].count = db_get_ll(r, (int)i, 7);
+		if (w < 0 || g[i].offence < 0 || g[i].channel < 0 || g[i].source < 0 ||
 		    snprintf(strands, sizeof(strands), "%s", PQgetvalue(r, (int)i, 5)) >= (int)sizeof(strands))
 			goto done;
 		g[i].ward = (size_t)w;
@@ -159,17 +163,9 @@ static int load_groups(struct hcs_snapshot *s, const PGresult *r)
 			s->any = true;
 		}
 	}
-	if (s->any) {
-		size_t ny = (size_t)(s->fy_max - s->fy_min + 1);
-
-		s->years = calloc(ny, sizeof(*s->years));
-		if (!s->years)
-			goto done;
-		for (int fy = s->fy_min; fy <= s->fy_max; fy++)
-			if (hc_year_build(&s->years[fy - s->fy_min], fy, s->nwards, g, n,
-					  (int)s->threshold) != 0)
-				goto done;
-	}
+	if (s->any && hc_table_build(&s->table, s->fy_min, s->fy_max, s->nwards, g, n,
+				     (int)s->threshold) != 0)
+		goto done;
 	rc = 0;
 done:
 	free(g);
@@ -257,9 +253,17 @@ void hcs_cell_value(const struct hcs_snapshot *s, const struct period *p, const 
 	size_t i;
 
 	if (s->any && p->fy_start_year >= s->fy_min && p->fy_start_year <= s->fy_max)
-		y = &s->years[p->fy_start_year - s->fy_min];
+		y = &s->table.years[p->fy_start_year - s->fy_min];
 	*value = 0;
 	*suppressed = false;
+	if (p->kind == PERIOD_ROLLING_YEAR) {
+		if (c->flags || c->ward >= 0 || c->offence >= 0 || c->channel >= 0)
+			*suppressed = true;   /* never asked: not a rolling cell */
+		else if (s->any)
+			hc_table_rolling(&s->table, hcs_month_key(p->year, p->month), c->source,
+					 value, suppressed);
+		return;
+	}
 	if (!y || t < 0)
 		return;   /* no crime counted in that year at all */
 	if (c->flags) {
@@ -282,6 +286,8 @@ void hcs_cell_value(const struct hcs_snapshot *s, const struct period *p, const 
 		i = hc_reports_cell(s->nwards, t, HC_OFFENCE, (size_t)c->offence);
 	else if (c->channel >= 0)
 		i = hc_reports_cell(s->nwards, t, HC_CHANNEL, (size_t)c->channel);
+	else if (c->source >= 0)
+		i = hc_reports_cell(s->nwards, t, HC_SOURCE, (size_t)c->source);
 	else
 		i = hc_reports_cell(s->nwards, t, HC_TOTAL, 0);
 	*value = y->reports[i];

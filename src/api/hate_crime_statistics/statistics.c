@@ -27,9 +27,14 @@
 
 /* ---- the query --------------------------------------------------------- */
 
-enum dim_slot { SLOT_WARD, SLOT_OFFENCE, SLOT_CHANNEL, SLOT_STRAND, NSLOTS };
+enum dim_slot { SLOT_WARD, SLOT_OFFENCE, SLOT_CHANNEL, SLOT_STRAND, SLOT_SOURCE, NSLOTS };
 
-static const char *const slot_names[NSLOTS] = { "ward", "offence_type", "channel", "strand" };
+static const char *const slot_names[NSLOTS] = { "ward", "offence_type", "channel", "strand", "source" };
+
+/* The codes of each breakdown but the ward (the snapshot's). */
+static const char *const *const slot_lists[NSLOTS] = {
+	NULL, hc_offence_types, hc_channels, hc_strands, hc_sources,
+};
 
 struct hcs_query {
 	struct period from, to;
@@ -40,6 +45,8 @@ struct hcs_query {
 	size_t nfilter[NSLOTS];
 	bool compare;
 	bool latest_complete;              /* period=latest-complete */
+	bool rolling;                      /* period=rolling-12:YYYY-MM */
+	struct period window;              /* that rolling year */
 	struct date start, end;            /* whole months */
 };
 
@@ -55,7 +62,7 @@ static bool dims_valid(const bool *used)
 }
 
 static const char dims_hint[] =
-	"counts are published by one breakdown at a time (ward, offence_type, channel or strand), "
+	"counts are published by one breakdown at a time (ward, offence_type, channel, strand or source), "
 	"or by ward and strand together for a financial year";
 
 static int parse_group_by(struct request *req, struct response *res, struct hcs_query *q)
@@ -69,7 +76,7 @@ static int parse_group_by(struct request *req, struct response *res, struct hcs_
 	for (size_t i = 0; i < n; i++) {
 		int grain = 0, slot = -1;
 
-		for (int g = 1; g <= 3; g++)
+		for (int g = PERIOD_MONTH; g <= PERIOD_ROLLING_YEAR; g++)
 			if (strcmp(items[i], period_kind_name((enum period_kind)g)) == 0)
 				grain = g;
 		for (int d = 0; d < NSLOTS; d++)
@@ -77,7 +84,7 @@ static int parse_group_by(struct request *req, struct response *res, struct hcs_
 				slot = d;
 		if (!grain && slot < 0) {
 			snprintf(detail, sizeof(detail),
-				 "'%.40s' is not a grouping; use month, quarter, financial_year, ward, strand, offence_type or channel",
+				 "'%.40s' is not a grouping; use month, quarter, financial_year, rolling_12_months, ward, strand, offence_type, channel or source",
 				 items[i]);
 			problem_send_bad_parameter(res, "group_by", detail);
 			return -1;
@@ -89,7 +96,7 @@ static int parse_group_by(struct request *req, struct response *res, struct hcs_
 		}
 		if (grain && q->grain) {
 			problem_send_bad_parameter(res, "group_by",
-				"takes at most one of month, quarter and financial_year");
+				"takes at most one of month, quarter, financial_year and rolling_12_months");
 			return -1;
 		}
 		if (grain)
@@ -107,7 +114,7 @@ static int parse_group_by(struct request *req, struct response *res, struct hcs_
 
 static int parse_filters(struct request *req, struct response *res, struct hcs_query *q)
 {
-	static const char *const *const lists[NSLOTS] = { NULL, hc_offence_types, hc_channels, hc_strands };
+	const char *const *const *lists = slot_lists;
 	bool used[NSLOTS];
 	char detail[320];
 
@@ -184,7 +191,7 @@ static json_t *row_json(const struct hcs_snapshot *s, const struct period *p, co
 	json_t *row;
 
 	hcs_cell_value(s, p, c, &v, &supp);
-	row = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s}",
+	row = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s}",
 		"measure", c->flags ? "strand_flags" : "reports",
 		"period", api_period_json(p),
 		"ward", c->ward >= 0 ? json_pack("{s:s, s:s}", "code", s->wards[c->ward].code,
@@ -192,6 +199,7 @@ static json_t *row_json(const struct hcs_snapshot *s, const struct period *p, co
 		"strand", c->strand >= 0 ? json_string(hc_strands[c->strand]) : json_null(),
 		"offence_type", c->offence >= 0 ? json_string(hc_offence_types[c->offence]) : json_null(),
 		"channel", c->channel >= 0 ? json_string(hc_channels[c->channel]) : json_null(),
+		"source", c->source >= 0 ? json_string(hc_sources[c->source]) : json_null(),
 		"value", supp ? json_null() : json_integer(v),
 		"suppressed", supp,
 		"coverage", hcs_period_coverage(s, p));
@@ -220,16 +228,21 @@ static json_t *row_json(const struct hcs_snapshot *s, const struct period *p, co
 	return row;
 }
 
+static size_t slot_count(const struct hcs_snapshot *s, int d)
+{
+	static const size_t counts[NSLOTS] = { 0, HC_NOFFENCES, HC_NCHANNELS, HC_NSTRANDS, HC_NSOURCES };
+
+	return d == SLOT_WARD ? s->nwards : counts[d];
+}
+
 /* The values of one breakdown to list: the filter's, or every value with
  * the total (-1) first when grouped, or only the total. */
 static size_t slot_values(const struct hcs_query *q, const struct hcs_snapshot *s, int d, long *out)
 {
-	static const char *const *const lists[NSLOTS] = { NULL, hc_offence_types, hc_channels, hc_strands };
-	size_t n = 0, count;
+	const char *const *const *lists = slot_lists;
+	size_t n = 0, count = slot_count(s, d);
 
 	if (q->nfilter[d]) {
-		count = d == SLOT_WARD ? s->nwards : (size_t)(d == SLOT_OFFENCE ? HC_NOFFENCES
-							      : d == SLOT_CHANNEL ? HC_NCHANNELS : HC_NSTRANDS);
 		/* Published order, each once. */
 		for (size_t v = 0; v < count; v++)
 			for (size_t i = 0; i < q->nfilter[d]; i++) {
@@ -244,8 +257,6 @@ static size_t slot_values(const struct hcs_query *q, const struct hcs_snapshot *
 	}
 	out[n++] = -1;
 	if (q->grouped[d]) {
-		count = d == SLOT_WARD ? s->nwards : (size_t)(d == SLOT_OFFENCE ? HC_NOFFENCES
-							      : d == SLOT_CHANNEL ? HC_NCHANNELS : HC_NSTRANDS);
 		for (size_t v = 0; v < count; v++)
 			out[n++] = (long)v;
 	}
@@ -315,6 +326,7 @@ static const struct csv_column statistics_csv[] = {
 	{ "period_start", "/period/start" }, { "period_end", "/period/end" },
 	{ "ward_code", "/ward/code" }, { "ward_name", "/ward/name" },
 	{ "strand", "/strand" }, { "offence_type", "/offence_type" }, { "channel", "/channel" },
+	{ "source", "/source" },
 	{ "value", "/value" }, { "suppressed", "/suppressed" }, { "coverage", "/coverage" },
 	{ "previous_year_label", "/previous_year/period/label" },
 	{ "previous_year_value", "/previous_year/value" },
@@ -324,24 +336,47 @@ static const struct csv_column statistics_csv[] = {
 };
 
 static const char *const compare_choices[] = { "previous_year", NULL };
-static const char *const period_choices[] = { "latest-complete", NULL };
+
+/* period=: latest-complete, or a rolling year; it names the range itself. */
+static int parse_period_choice(struct request *req, struct response *res, struct hcs_query *q)
+{
+	const char *period = NULL;
+
+	if (request_single_or_respond(req, res, "period", &period))
+		return -1;
+	if (!period)
+		return 0;
+	q->latest_complete = strcmp(period, "latest-complete") == 0;
+	q->rolling = !q->latest_complete &&
+		     period_parse_kinds(period, 1u << PERIOD_ROLLING_YEAR, &q->window) == 0;
+	if (!q->latest_complete && !q->rolling) {
+		problem_send_bad_parameter(res, "period",
+			"must be latest-complete, or rolling-12:YYYY-MM for the twelve months to a month (rolling-12:2024-07)");
+		return -1;
+	}
+	if (q->has_from || q->has_to) {
+		problem_send_bad_parameter(res, "period", "names the range itself: leave out from and to");
+		return -1;
+	}
+	if (q->rolling && q->grain) {
+		problem_send_bad_parameter(res, "group_by",
+			"a rolling year is one period: leave out month, quarter, financial_year and rolling_12_months (group_by=rolling_12_months with from and to gives a series)");
+		return -1;
+	}
+	return 0;
+}
 
 static int query_or_respond(struct request *req, struct response *res, struct hcs_query *q)
 {
-	const char *compare = NULL, *period = NULL;
+	const char *compare = NULL;
 
 	if (parse_period_param(req, res, "from", &q->from, &q->has_from) ||
 	    parse_period_param(req, res, "to", &q->to, &q->has_to) ||
 	    parse_group_by(req, res, q) || parse_filters(req, res, q) ||
 	    request_enum_or_respond(req, res, "compare", compare_choices, NULL, &compare) ||
-	    request_enum_or_respond(req, res, "period", period_choices, NULL, &period))
+	    parse_period_choice(req, res, q))
 		return -1;
 	q->compare = compare != NULL;
-	q->latest_complete = period != NULL;
-	if (q->latest_complete && (q->has_from || q->has_to)) {
-		problem_send_bad_parameter(res, "period", "names the range itself: leave out from and to");
-		return -1;
-	}
 	return 0;
 }
 
@@ -358,6 +393,9 @@ static int latest_complete_or_respond(struct response *res, struct hcs_query *q,
 	period_containing(kind, &last, &p);
 	for (int i = 0; s->any && i < MAX_MONTHS; i++, period_previous(&p, &p))
 		if (strcmp(hcs_period_coverage(s, &p), "complete") == 0) {
+			/* A series of rolling years is ranged by their last months. */
+			if (kind == PERIOD_ROLLING_YEAR)
+				period_containing(PERIOD_MONTH, &p.end, &p);
 			q->from = q->to = p;
 			q->has_from = q->has_to = true;
 			return 0;
@@ -389,6 +427,12 @@ static int range_or_respond(struct response *res, struct hcs_query *q, const str
 {
 	if (q->latest_complete && latest_complete_or_respond(res, q, s))
 		return -1;
+	if (q->rolling) {
+		q->from = q->to = q->window;
+		q->start = q->window.start;
+		q->end = q->window.end;
+		return 0;
+	}
 	if (!q->has_from && !q->has_to) {
 		time_t now = time(NULL);
 		struct tm tm;
@@ -418,6 +462,20 @@ static int range_or_respond(struct response *res, struct hcs_query *q, const str
 	return 0;
 }
 
+/* The rolling years that end in each month of the range. */
+static int rolling_periods(const struct hcs_query *q, struct period *periods, size_t *n)
+{
+	struct period p;
+
+	period_containing(PERIOD_ROLLING_YEAR, &q->start, &p);
+	for (*n = 0; *n < MAX_MONTHS; period_next(&p, &p)) {
+		periods[(*n)++] = p;
+		if (date_compare(&p.end, &q->end) >= 0)
+			break;
+	}
+	return 0;
+}
+
 /* The periods of the range by the grain asked for (whole ones only). */
 static int grain_periods_or_respond(struct response *res, const struct hcs_query *q,
 				    struct period *periods, size_t *n)
@@ -425,6 +483,8 @@ static int grain_periods_or_respond(struct response *res, const struct hcs_query
 	struct period p, last;
 	char detail[512];
 
+	if (q->grain == PERIOD_ROLLING_YEAR)
+		return rolling_periods(q, periods, n);
 	period_containing(q->grain, &q->start, &p);
 	period_containing(q->grain, &q->end, &last);
 	if (date_compare(&p.start, &q->start) != 0 || date_compare(&last.end, &q->end) != 0) {
@@ -448,6 +508,18 @@ static int grain_periods_or_respond(struct response *res, const struct hcs_query
 	return 0;
 }
 
+/* Rolling years are published as the total and by source only. */
+static int rolling_dims_or_respond(struct response *res, const struct hcs_query *q)
+{
+	for (int d = 0; d < NSLOTS; d++)
+		if (d != SLOT_SOURCE && (q->grouped[d] || q->nfilter[d])) {
+			problem_send_bad_parameter(res, q->nfilter[d] ? slot_names[d] : "group_by",
+				"rolling years are published as the total and by source only: for other breakdowns use a month, financial quarter or financial year");
+			return -1;
+		}
+	return 0;
+}
+
 /* The periods to publish: each of the grain, or the one canonical cell
  * that is the whole range.  Ward and strand together exist for financial
  * years only.  -1 after a 400. */
@@ -457,7 +529,10 @@ static int periods_or_respond(struct response *res, const struct hcs_query *q,
 	bool ward = q->grouped[SLOT_WARD] || q->nfilter[SLOT_WARD];
 	bool strand = q->grouped[SLOT_STRAND] || q->nfilter[SLOT_STRAND];
 
-	if (q->grain) {
+	if (q->rolling) {
+		periods[0] = q->window;
+		*n = 1;
+	} else if (q->grain) {
 		if (grain_periods_or_respond(res, q, periods, n))
 			return -1;
 	} else if (canonical_range(&q->start, &q->end, &periods[0])) {
@@ -467,6 +542,8 @@ static int periods_or_respond(struct response *res, const struct hcs_query *q,
 			"the range from..to is not one month, financial quarter or financial year. Totals over other ranges are not published, because comparing overlapping ranges could reveal withheld counts; add group_by=month, quarter or financial_year to get each period of the range.");
 		return -1;
 	}
+	if (periods[0].kind == PERIOD_ROLLING_YEAR && rolling_dims_or_respond(res, q))
+		return -1;
 	if (ward && strand && periods[0].kind != PERIOD_FINANCIAL_YEAR) {
 		problem_send_bad_parameter(res, q->grouped[SLOT_WARD] && q->grouped[SLOT_STRAND] ? "group_by"
 					   : q->nfilter[SLOT_STRAND] ? "strand" : "ward",
@@ -494,14 +571,18 @@ static int append_rows(struct request *req, const struct hcs_query *q, const str
 		for (size_t a = 0; a < n[SLOT_WARD]; a++)
 			for (size_t b = 0; b < n[SLOT_STRAND]; b++)
 				for (size_t c = 0; c < n[SLOT_OFFENCE]; c++)
-					for (size_t e = 0; e < n[SLOT_CHANNEL]; e++) {
-						struct hcs_cell cl = { flags, v[SLOT_WARD][a], (int)v[SLOT_OFFENCE][c],
-								       (int)v[SLOT_CHANNEL][e], (int)v[SLOT_STRAND][b] };
-						json_t *row = row_json(s, &periods[pi], &cl, q->compare);
+					for (size_t e = 0; e < n[SLOT_CHANNEL]; e++)
+						for (size_t f = 0; f < n[SLOT_SOURCE]; f++) {
+							struct hcs_cell cl = {
+								flags, v[SLOT_WARD][a], (int)v[SLOT_OFFENCE][c],
+								(int)v[SLOT_CHANNEL][e], (int)v[SLOT_STRAND][b],
+								(int)v[SLOT_SOURCE][f],
+							};
+							json_t *row = row_json(s, &periods[pi], &cl, q->compare);
 
-						if (!row || json_array_append_new(data, row))
-							return -1;
-					}
+							if (!row || json_array_append_new(data, row))
+								return -1;
+						}
 	return 0;
 }
 
@@ -541,7 +622,7 @@ static json_t *statistics_meta(const struct hcs_snapshot *s, const struct hcs_qu
 		"method", "primary and secondary cell suppression",
 		"threshold", (int)s->threshold,
 		"rule", rule,
-		"cells", "Only fixed cells are published: calendar months, financial quarters and financial years, by total, ward, offence type, channel or strand, and by ward and strand for a financial year. Suppression is decided once over all of them together, so filters and groupings only choose which cells to show.",
+		"cells", "Only fixed cells are published: calendar months, financial quarters and financial years, by total, ward, offence type, channel, source or strand, and by ward and strand for a financial year; and the rolling year to the latest month with data, by total and source. Suppression is decided once over all of them together, so filters and groupings only choose which cells to show.",
 		"range", range,
 		"coverage", coverage_json(s, q),
 		"deduplication", "Reports from two sources that share a police reference are one crime and counted once (the earliest report received); withdrawn reports are excluded.",
@@ -565,6 +646,9 @@ static void statistics_get(struct request *req, struct response *res)
 	if (wards_known_or_respond(res, &q, s) || range_or_respond(res, &q, s) ||
 	    periods_or_respond(res, &q, periods, &nperiods))
 		goto done;
+	/* Rolling years reach back before the months that name them. */
+	q.start = periods[0].start;
+	q.end = periods[nperiods - 1].end;
 	if (!(data = json_array()) || append_rows(req, &q, s, periods, nperiods, data) != 0 ||
 	    !(meta = statistics_meta(s, &q, json_array_size(data)))) {
 		problem_send_internal(res);

@@ -43,7 +43,7 @@ static void query_label(const char *label, char *out, size_t size, const char *p
 static void hate_crime_point(const struct hcs_snapshot *snap, struct indicator_point *pt,
 			     struct indicator_origin *o)
 {
-	const struct hcs_cell all = { false, -1, -1, -1, -1 };
+	const struct hcs_cell all = { false, -1, -1, -1, -1, -1 };
 	char label[32];
 	int64_t value;
 	bool supp;

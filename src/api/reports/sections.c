@@ -75,7 +75,7 @@ json_t *report_hate_crime(struct request *req, struct response *res, const struc
 {
 	struct memo_ref ref = { 0 };
 	const struct hcs_snapshot *snap;
-	struct hcs_cell cell = { false, -1, -1, -1, -1 };
+	struct hcs_cell cell = { false, -1, -1, -1, -1, -1 };
 	json_t *strands = json_array(), *data = NULL, *notes = json_array();
 	const char *coverage;
 	char label[16], link[64];
@@ -89,7 +89,7 @@ json_t *report_hate_crime(struct request *req, struct response *res, const struc
 	}
 	snap = ref.value;
 	for (int k = 0; strands && hc_strands[k]; k++) {
-		struct hcs_cell c = { true, -1, -1, -1, k };
+		struct hcs_cell c = { true, -1, -1, -1, k, -1 };
 
 		hcs_cell_value(snap, fy, &c, &v, &supp);
 		if (json_array_append_new(strands, json_pack("{s:s, s:o, s:b}", "strand", hc_strands[k],
