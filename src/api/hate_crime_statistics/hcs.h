@@ -76,6 +76,11 @@ void hcs_cell_value(const struct hcs_snapshot *s, const struct period *p, const 
 /* Did source src supply month key?  Has every source that had begun by
  * month key supplied it?  And a period's coverage: "complete", "partial"
  * or "none". */
+/* The month key the one published rolling year ends in, or -1; and
+ * whether any crime occurred in months first..last (keys). */
+int hcs_rolling_last(const struct hcs_snapshot *s);
+bool hcs_months_hold_crime(const struct hcs_snapshot *s, int first, int last);
+
 bool hcs_source_covers(const struct hcs_source *src, int key);
 bool hcs_month_complete(const struct hcs_snapshot *s, int key);
 const char *hcs_period_coverage(const struct hcs_snapshot *s, const struct period *p);

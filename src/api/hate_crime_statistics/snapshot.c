@@ -294,6 +294,16 @@ void hcs_cell_value(const struct hcs_snapshot *s, const struct period *p, const 
 	*suppressed = y->reports_supp[i];
 }
 
+int hcs_rolling_last(const struct hcs_snapshot *s)
+{
+	return s->any && s->table.shape.nwindows ? s->table.shape.first_window : -1;
+}
+
+bool hcs_months_hold_crime(const struct hcs_snapshot *s, int first, int last)
+{
+	return s->any && first <= s->table.last_month && last >= s->table.first_month;
+}
+
 bool hcs_source_covers(const struct hcs_source *src, int key)
 {
 	size_t lo = 0, hi = src->nmonths;

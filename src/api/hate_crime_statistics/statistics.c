@@ -76,7 +76,7 @@ static int parse_group_by(struct request *req, struct response *res, struct hcs_
 	for (size_t i = 0; i < n; i++) {
 		int grain = 0, slot = -1;
 
-		for (int g = PERIOD_MONTH; g <= PERIOD_ROLLING_YEAR; g++)
+		for (int g = PERIOD_MONTH; g <= PERIOD_FINANCIAL_YEAR; g++)
 			if (strcmp(items[i], period_kind_name((enum period_kind)g)) == 0)
 				grain = g;
 		for (int d = 0; d < NSLOTS; d++)
@@ -84,7 +84,7 @@ static int parse_group_by(struct request *req, struct response *res, struct hcs_
 				slot = d;
 		if (!grain && slot < 0) {
 			snprintf(detail, sizeof(detail),
-				 "'%.40s' is not a grouping; use month, quarter, financial_year, rolling_12_months, ward, strand, offence_type, channel or source",
+				 "'%.40s' is not a grouping; use month, quarter, financial_year, ward, strand, offence_type, channel or source",
 				 items[i]);
 			problem_send_bad_parameter(res, "group_by", detail);
 			return -1;
@@ -96,7 +96,7 @@ static int parse_group_by(struct request *req, struct response *res, struct hcs_
 		}
 		if (grain && q->grain) {
 			problem_send_bad_parameter(res, "group_by",
-				"takes at most one of month, quarter, financial_year and rolling_12_months");
+				"takes at most one of month, quarter and financial_year");
 			return -1;
 		}
 		if (grain)
@@ -360,7 +360,7 @@ static int parse_period_choice(struct request *req, struct response *res, struct
 	}
 	if (q->rolling && q->grain) {
 		problem_send_bad_parameter(res, "group_by",
-			"a rolling year is one period: leave out month, quarter, financial_year and rolling_12_months (group_by=rolling_12_months with from and to gives a series)");
+			"a rolling year is one period: leave out month, quarter and financial_year");
 		return -1;
 	}
 	return 0;
@@ -393,9 +393,6 @@ static int latest_complete_or_respond(struct response *res, struct hcs_query *q,
 	period_containing(kind, &last, &p);
 	for (int i = 0; s->any && i < MAX_MONTHS; i++, period_previous(&p, &p))
 		if (strcmp(hcs_period_coverage(s, &p), "complete") == 0) {
-			/* A series of rolling years is ranged by their last months. */
-			if (kind == PERIOD_ROLLING_YEAR)
-				period_containing(PERIOD_MONTH, &p.end, &p);
 			q->from = q->to = p;
 			q->has_from = q->has_to = true;
 			return 0;
@@ -422,10 +419,32 @@ static int wards_known_or_respond(struct response *res, const struct hcs_query *
 	return 0;
 }
 
+/* Only the rolling year to the latest month with data is a cell (see
+ * domain/hate_crime_table.h); others that hold no crime are 0. */
+static int rolling_published_or_respond(struct response *res, const struct hcs_query *q,
+					const struct hcs_snapshot *s)
+{
+	int last = hcs_rolling_last(s), key = hcs_month_key(q->window.year, q->window.month);
+	char detail[400];
+
+	if (key == last || !hcs_months_hold_crime(s, key - 11, key))
+		return 0;
+	if (last < 0)
+		snprintf(detail, sizeof(detail), "no rolling year is published yet: the data do not cover twelve months");
+	else
+		snprintf(detail, sizeof(detail),
+			 "only the rolling year to the latest month with data is published: rolling-12:%04d-%02d. Two rolling years a month apart would differ by one month minus the same month a year earlier, which could give small counts away; use months, quarters or financial years for trends.",
+			 last / 12, last % 12 + 1);
+	problem_send_bad_parameter(res, "period", detail);
+	return -1;
+}
+
 /* The range: whole months; by default the latest financial year with data. */
 static int range_or_respond(struct response *res, struct hcs_query *q, const struct hcs_snapshot *s)
 {
 	if (q->latest_complete && latest_complete_or_respond(res, q, s))
+		return -1;
+	if (q->rolling && rolling_published_or_respond(res, q, s))
 		return -1;
 	if (q->rolling) {
 		q->from = q->to = q->window;
@@ -462,20 +481,6 @@ static int range_or_respond(struct response *res, struct hcs_query *q, const str
 	return 0;
 }
 
-/* The rolling years that end in each month of the range. */
-static int rolling_periods(const struct hcs_query *q, struct period *periods, size_t *n)
-{
-	struct period p;
-
-	period_containing(PERIOD_ROLLING_YEAR, &q->start, &p);
-	for (*n = 0; *n < MAX_MONTHS; period_next(&p, &p)) {
-		periods[(*n)++] = p;
-		if (date_compare(&p.end, &q->end) >= 0)
-			break;
-	}
-	return 0;
-}
-
 /* The periods of the range by the grain asked for (whole ones only). */
 static int grain_periods_or_respond(struct response *res, const struct hcs_query *q,
 				    struct period *periods, size_t *n)
@@ -483,8 +488,6 @@ static int grain_periods_or_respond(struct response *res, const struct hcs_query
 	struct period p, last;
 	char detail[512];
 
-	if (q->grain == PERIOD_ROLLING_YEAR)
-		return rolling_periods(q, periods, n);
 	period_containing(q->grain, &q->start, &p);
 	period_containing(q->grain, &q->end, &last);
 	if (date_compare(&p.start, &q->start) != 0 || date_compare(&last.end, &q->end) != 0) {
