@@ -285,7 +285,16 @@ def test_sikh_two_ward_sum_attack_fails(demographics):
 # --- hate-crime statistics: every published cell of every year with data ---
 
 HC = "/v1/hate-crime/statistics"
-HC_DIMS = ("ward", "strand", "offence_type", "channel")
+HC_DIMS = ("ward", "strand", "offence_type", "channel", "source")
+
+
+def _hc_add(cells, rows):
+    for r in rows:
+        key = (r["measure"], r["period"]["kind"], r["period"]["start"], r["period"]["end"]) + \
+            tuple(_code(r[d]) for d in HC_DIMS)
+        value = None if r["suppressed"] else r["value"]
+        assert cells.get(key, value) == value, f"{key}: two answers"
+        cells[key] = value
 
 
 @pytest.fixture(scope="module")
@@ -299,16 +308,20 @@ def hate_crime(server):
     cells = {}
     for y in years:
         groupings = [f"{t},{d}" if d else t for t in ("month", "quarter", "financial_year")
-                     for d in (None, "ward", "offence_type", "channel", "strand")]
+                     for d in (None, "ward", "offence_type", "channel", "source", "strand")]
         groupings.append("ward,strand")
         for g in groupings:
-            for r in fetch_all(api, HC, **{"from": y, "to": y, "group_by": g}):
-                key = (r["measure"], r["period"]["kind"], r["period"]["start"], r["period"]["end"]) + \
-                    tuple(_code(r[d]) for d in HC_DIMS)
-                value = None if r["suppressed"] else r["value"]
-                assert cells.get(key, value) == value, f"{key}: two answers"
-                cells[key] = value
+            _hc_add(cells, fetch_all(api, HC, **{"from": y, "to": y, "group_by": g}))
+        # Every rolling year to a month of the year that is published
+        # (total and sources); the others are refused.
+        fy = int(y[:4])
+        for m in [f"{fy + (k < 4)}-{k:02d}" for k in list(range(4, 13)) + [1, 2, 3]]:
+            r = api.get(HC, params={"period": f"rolling-12:{m}", "group_by": "source"})
+            assert r.status_code in (200, 400), r.text
+            if r.status_code == 200:
+                _hc_add(cells, r.json()["data"])
     api.close()
+    assert any(k[1] == "rolling_12_months" and v is not None for k, v in cells.items())
     return cells
 
 
@@ -323,8 +336,9 @@ def hate_crime_problem(cells):
     by_shape = defaultdict(list)
     for key in cells:
         by_shape[(key[0],) + key[4:]].append(key)
-    # Time: a year is its quarters, a quarter its months (same breakdown).
-    finer = {"financial_year": "quarter", "quarter": "month"}
+    # Time: a year is its quarters, a quarter its months, a rolling year
+    # its twelve months, across financial years (same breakdown).
+    finer = {"financial_year": "quarter", "quarter": "month", "rolling_12_months": "month"}
     for shape, keys in by_shape.items():
         for k in keys:
             if k[1] in finer:
@@ -361,6 +375,15 @@ def test_hate_crime_withheld_cells_cannot_be_narrowed(hate_crime):
     print(f"hate crime: {withheld} of {len(hate_crime)} cells withheld "
           f"({withheld / len(hate_crime):.1%}); {len(exact)} exact, {len(small)} shown small, "
           f"{len(narrow)} narrower than {THRESHOLD}")
+    # Where the withheld cells are: by period kind and breakdown.
+    families = defaultdict(lambda: [0, 0])
+    for key, value in hate_crime.items():
+        dims = "x".join(d for d, v in zip(HC_DIMS, key[4:]) if v is not None) or "total"
+        fam = families[(key[0], key[1], dims)]
+        fam[0] += value is None
+        fam[1] += 1
+    for fam, (w, n) in sorted(families.items()):
+        print(f"  {' '.join(fam)}: {w} of {n} withheld")
     assert (exact, small, narrow) == ([], [], [])
 
 
