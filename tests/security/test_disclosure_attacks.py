@@ -442,6 +442,103 @@ def test_workforce_withheld_cells_cannot_be_narrowed(workforce):
     assert (exact, small, narrow) == ([], [], [])
 
 
+# --- workforce representation against residents (issue #13 part 2) ---
+
+WR = "/v1/workforce/representation"
+SHARE_ROUNDING = 0.00005   # shares are published to 4 decimals
+
+
+@pytest.fixture(scope="module")
+def representation(server, demographics):
+    """Every representation row: each snapshot, characteristic, and data
+    set of residents (the default and each one holding the
+    characteristic)."""
+    from harness import ApiClient
+
+    datasets, _ = demographics
+    api = ApiClient(server.url)
+    rows = []
+    for snap in fetch_all(api, "/v1/workforce/snapshots"):
+        for ch in ("sex", "ethnicity", "disability", "religion", "sexual_orientation"):
+            for ds in [None] + [d["slug"] for d in datasets if ch in d["characteristics"]]:
+                params = {"as_of": snap["as_of"], "characteristic": ch}
+                if ds:
+                    params["dataset"] = ds
+                r = api.get(WR, params=params)
+                assert r.status_code == 200, r.text
+                body = r.json()
+                slug = body["meta"]["residents"]["dataset"]
+                rows += [dict(row, dataset=slug, senior_grades=body["meta"]["senior_grades"])
+                         for row in body["data"]]
+    api.close()
+    return rows
+
+
+def _recovered(share, total):
+    """The counts a share of a known total allows, given the rounding."""
+    return range(math.ceil((share - SHARE_ROUNDING) * total - 1e-9),
+                 math.floor((share + SHARE_ROUNDING) * total + 1e-9) + 1)
+
+
+def test_representation_opens_no_path(representation, workforce, demographics):
+    """Workforce shares next to resident shares, and their ratio, reveal
+    nothing that the workforce profile and the demographics tables do not
+    publish already.  The workforce and the residents are different
+    populations (staff need not live in the borough), so no relation links
+    the two problems; what remains to check is that each share is of a
+    published count:
+     - a workforce share at all grades is the published council cell over
+       the published council total;
+     - a workforce share at senior grades (a cell the profile does not
+       list) is, when the senior total can be added up from published
+       grade bands, an exact count: those counts join the workforce
+       problem with senior = the senior grade bands, and every withheld
+       cell's range must still pass;
+     - a resident share is a published borough cell over its total;
+     - a ratio only where both shares are published."""
+    _, tables = demographics
+    demo = {}
+    for (slug, ch), rows in tables.items():
+        for r in rows:
+            if r["area"]["kind"] == "borough":
+                demo[(slug, ch, r["category"]["code"])] = None if r["suppressed"] else r["value"]
+    p = workforce_problem(workforce)
+    senior_added = senior_unknown = 0
+    for row in representation:
+        as_of, ch, code = row["as_of"], row["characteristic"], row["category"]["code"]
+        share = row["workforce_share"]
+        if row["ratio"] is not None:
+            assert share is not None and row["resident_share"] is not None, row
+        if row["resident_share"] is not None:
+            n, total = demo.get((row["dataset"], ch, code)), demo.get((row["dataset"], ch, "total"))
+            assert n is not None and total, f"resident share of a withheld count: {row}"
+            assert abs(n / total - row["resident_share"]) <= SHARE_ROUNDING + 1e-12, row
+        if share is None:
+            continue
+        if row["grades"] == "all":
+            n, total = workforce.get((as_of, ch, None, None, code)), workforce.get((as_of, ch, None, None, "total"))
+            assert n is not None and total, f"workforce share of a withheld count: {row}"
+            assert n in _recovered(share, total), row
+            continue
+        totals = [workforce.get((as_of, ch, None, g, "total")) for g in row["senior_grades"]]
+        if any(t is None for t in totals):
+            senior_unknown += 1
+            continue
+        counts = list(_recovered(share, sum(totals)))
+        assert len(counts) == 1, (row, counts)
+        key = (as_of, ch, None, "senior", code)
+        p.cell(key, counts[0])
+        p.relation(key, [(as_of, ch, None, g, code) for g in row["senior_grades"]])
+        senior_added += 1
+    exact, small, narrow = failures(p.ranges())
+    shown = sum(r["workforce_share"] is not None for r in representation)
+    print(f"representation: {len(representation)} rows, {shown} workforce shares published "
+          f"({senior_added} at senior grades added to the workforce problem as counts, "
+          f"{senior_unknown} of unknown senior total); with them {len(exact)} exact, "
+          f"{len(small)} shown small, {len(narrow)} narrower than {THRESHOLD}")
+    assert (exact, small, narrow) == ([], [], [])
+
+
 # --- the partner returns summary of every window ---
 
 
