@@ -40,6 +40,9 @@ struct search {
 	bool *seen_constraint;   /* nconstraints */
 	bool *seen_cell;         /* ncells */
 	size_t *queue;           /* nconstraints */
+	const unsigned *klass;   /* ncells, or NULL: see disclosure_apply_classed */
+	bool same_class;         /* only cells of class `want` are candidates */
+	unsigned want;
 };
 
 bool disclosure_constraints_valid(size_t ncells,
@@ -399,22 +402,29 @@ static int find_pinned(const int64_t *values, size_t ncells,
 	return 0;
 }
 
+static bool candidate(const int64_t *values, const bool *suppressed,
+		      const struct search *s, size_t c)
+{
+	return !suppressed[c] && values[c] > 0 &&
+	       (!s->same_class || s->klass[c] == s->want);
+}
+
 /* Fold the published non-zero cells of constraint q into the two bests. */
 static void consider_constraint(const int64_t *values,
 				const struct disclosure_constraint *k,
-				const bool *suppressed, size_t *best_part,
-				size_t *best_total)
+				const bool *suppressed, const struct search *s,
+				size_t *best_part, size_t *best_total)
 {
 	size_t p;
 
 	for (p = 0; p < k->nparts; p++) {
 		size_t c = k->parts[p];
 
-		if (!suppressed[c] && values[c] > 0 &&
+		if (candidate(values, suppressed, s, c) &&
 		    better(values, c, *best_part))
 			*best_part = c;
 	}
-	if (!suppressed[k->total] && values[k->total] > 0 &&
+	if (candidate(values, suppressed, s, k->total) &&
 	    better(values, k->total, *best_total))
 		*best_total = k->total;
 }
@@ -438,7 +448,7 @@ static size_t pick_complement(const int64_t *values,
 	size_t head = 0, tail = 0, i, p;
 
 	for (i = mem->start[cell]; i < mem->start[cell + 1]; i++)
-		consider_constraint(values, &cs[mem->list[i]], suppressed,
+		consider_constraint(values, &cs[mem->list[i]], suppressed, s,
 				    &best_part, &best_total);
 	if (best_part != NO_CELL)
 		return best_part;
@@ -457,7 +467,7 @@ static size_t pick_complement(const int64_t *values,
 	while (head < tail) {
 		const struct disclosure_constraint *k = &cs[s->queue[head++]];
 
-		consider_constraint(values, k, suppressed, &best_part,
+		consider_constraint(values, k, suppressed, s, &best_part,
 				    &best_total);
 		for (p = 0; p <= k->nparts; p++) {
 			size_t c = p < k->nparts ? k->parts[p] : k->total;
@@ -502,7 +512,16 @@ static bool add_complements(const int64_t *values,
 			near = near || touched[mem->list[i]];
 		if (near)
 			continue;
-		pick = pick_complement(values, cs, ncells, ncs, mem, suppressed, s, c);
+		pick = NO_CELL;
+		if (s->klass) {
+			/* A cell of its own class first (disclosure_apply_classed). */
+			s->same_class = true;
+			s->want = s->klass[c];
+			pick = pick_complement(values, cs, ncells, ncs, mem, suppressed, s, c);
+			s->same_class = false;
+		}
+		if (pick == NO_CELL)
+			pick = pick_complement(values, cs, ncells, ncs, mem, suppressed, s, c);
 		if (pick == NO_CELL)
 			continue;
 		suppressed[pick] = true;
@@ -526,8 +545,17 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 			    size_t nconstraints, int threshold, const bool *forced,
 			    bool *suppressed)
 {
+	return disclosure_apply_classed(values, ncells, constraints, nconstraints, threshold,
+					forced, NULL, suppressed);
+}
+
+int disclosure_apply_classed(const int64_t *values, size_t ncells,
+			     const struct disclosure_constraint *constraints,
+			     size_t nconstraints, int threshold, const bool *forced,
+			     const unsigned *klass, bool *suppressed)
+{
 	struct membership mem = { NULL, NULL };
-	struct search s = { NULL, NULL, NULL };
+	struct search s = { NULL, NULL, NULL, klass, false, 0 };
 	bool *det = NULL, *touched = NULL, *passed = NULL;
 	size_t c, ndet;
 	int rc = -1;

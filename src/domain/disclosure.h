@@ -75,6 +75,23 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 			    size_t nconstraints, int threshold, const bool *forced,
 			    bool *suppressed);
 
+/*
+ * The same, with a class for each cell (klass, ncells entries; NULL: none):
+ * a complement is first sought among the published cells of the withheld
+ * cell's own class (a month's total for a month's total), in the
+ * constraints that hold it and then through the withheld cells linked to
+ * it, and only when there is none among every cell.  Without it the
+ * smallest neighbour is taken, which for a month's total is often its
+ * quarter's total, and the year relation then takes a second quarter:
+ * the figures everyone reads go first.  A same-class complement keeps the
+ * table's shape and spares the coarser cells.
+ */
+__attribute__((warn_unused_result))
+int disclosure_apply_classed(const int64_t *values, size_t ncells,
+			     const struct disclosure_constraint *constraints,
+			     size_t nconstraints, int threshold, const bool *forced,
+			     const unsigned *klass, bool *suppressed);
+
 /* True when every index in the constraints is below ncells (and no part
  * list is missing). */
 bool disclosure_constraints_valid(size_t ncells, const struct disclosure_constraint *constraints,

@@ -446,6 +446,27 @@ static void linked_out(struct hc_table *t, const bool *supp)
 	       t->shape.nwindows * HC_ROLLING_WIDTH * sizeof(*supp));
 }
 
+/* The class of each linked cell: its kind of period (year, quarter, month,
+ * rolling year) and breakdown (total, ward, offence, channel, source). */
+static void linked_classes(const struct hc_linked *l, unsigned *klass)
+{
+	size_t nr = hc_reports_ncells(l->nwards), width = reports_width(l->nwards);
+	size_t first[] = { 1, 1 + l->nwards, 1 + l->nwards + HC_NOFFENCES,
+			   1 + l->nwards + HC_NOFFENCES + HC_NCHANNELS, width };
+
+	for (size_t c = 0; c < l->nyears * nr; c++) {
+		size_t t = c % nr / width, off = c % width;
+		unsigned dim = 0;
+
+		while (dim < 4 && off >= first[dim])
+			dim++;
+		klass[c] = (t == 0 ? 0u : t < 5 ? 1u : 2u) * 8u + dim;
+	}
+	for (size_t w = 0; w < l->nwindows; w++)
+		for (int x = -1; x < HC_NSOURCES; x++)
+			klass[l->nyears * nr + hc_rolling_cell(w, x)] = 3u * 8u + (x < 0 ? 0u : 4u);
+}
+
 /* Suppress the linked reports problem and hand each part its cells. */
 static int table_suppress_reports(struct hc_table *t, int threshold)
 {
@@ -453,17 +474,20 @@ static int table_suppress_reports(struct hc_table *t, int threshold)
 		   t->shape.nwindows * HC_ROLLING_WIDTH;
 	int64_t *v = calloc(n + 1, sizeof(*v));
 	bool *supp = calloc(n + 1, sizeof(*supp));
+	unsigned *klass = calloc(n + 1, sizeof(*klass));
 	struct hc_constraints lc = { 0 };
 	int rc = -1;
 
-	if (v && supp && hc_linked_constraints(&t->shape, &lc) == 0) {
+	if (v && supp && klass && hc_linked_constraints(&t->shape, &lc) == 0) {
 		linked_in(t, v);
-		rc = disclosure_apply(v, n, lc.items, lc.n, threshold, supp);
+		linked_classes(&t->shape, klass);
+		rc = disclosure_apply_classed(v, n, lc.items, lc.n, threshold, NULL, klass, supp);
 		if (rc == 0)
 			linked_out(t, supp);
 	}
 	free(v);
 	free(supp);
+	free(klass);
 	hc_constraints_release(&lc);
 	return rc;
 }

@@ -950,6 +950,42 @@ static void test_stuck_zero_does_not_stop_the_bounds(void **state)
 	assert_true(supp[6]);
 }
 
+/*
+ * Classes steer the complement.  Months m1..m6 (class 0), a quarter
+ * Q = m1+m2+m3 and Q' = m4+m5+m6 (class 1), a rolling sum R = m2+m3+m4
+ * (class 2).  m1 = 2 is withheld, m2 then m3 by subtraction; Q and R
+ * together pin m1 down.  Its neighbours hold no published month, so
+ * without classes the quarter goes; with them a month linked through the
+ * withheld ones (m4, in R) does, and the quarter stays published.
+ */
+static void test_classes_spare_the_coarser_cells(void **state)
+{
+	enum { M1, M2, M3, M4, M5, M6, Q, Q2, R, N };
+	const int64_t v[N] = { 2, 10, 12, 20, 30, 40, 24, 90, 42 };
+	const unsigned klass[N] = { 0, 0, 0, 0, 0, 0, 1, 1, 2 };
+	const size_t q[] = { M1, M2, M3 }, q2[] = { M4, M5, M6 }, r[] = { M2, M3, M4 };
+	const struct disclosure_constraint cs[] = { { Q, q, 3 }, { Q2, q2, 3 }, { R, r, 3 } };
+	bool plain[N], classed[N];
+
+	(void)state;
+	assert_int_equal(disclosure_apply(v, N, cs, 3, 5, plain), 0);
+	assert_int_equal(disclosure_apply_classed(v, N, cs, 3, 5, NULL, klass, classed), 0);
+	assert_true(plain[Q]);
+	assert_false(classed[Q]);
+	assert_true(classed[M1] && classed[M2] && classed[M3] && classed[M4]);
+	assert_false(classed[R]);
+	for (size_t c = 0; c < N; c++)
+		if (classed[c])
+			assert_int_equal(disclosure_cell_is_determined(v, N, cs, 3, classed, c), 0);
+	/* One class for every cell: exactly the unclassed choice. */
+	{
+		const unsigned one[N] = { 0 };
+
+		assert_int_equal(disclosure_apply_classed(v, N, cs, 3, 5, NULL, one, classed), 0);
+		assert_memory_equal(plain, classed, sizeof(plain));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -979,6 +1015,7 @@ int main(void)
 		cmocka_unit_test(test_forced_cell_gets_a_complement),
 		cmocka_unit_test(test_forced_zeros_keep_bounds_finite),
 		cmocka_unit_test(test_stuck_zero_does_not_stop_the_bounds),
+		cmocka_unit_test(test_classes_spare_the_coarser_cells),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
