@@ -399,7 +399,7 @@ done:
 void hc_table_release(struct hc_table *t)
 {
 	if (t->years)
-		for (size_t y = 0; y < t->shape.nyears; y++)
+		for (size_t y = 0; y < t->nyears; y++)
 			hc_year_release(&t->years[y]);
 	free(t->years);
 	free(t->rolling);
@@ -412,6 +412,7 @@ static void rolling_count(struct hc_table *t)
 {
 	const struct hc_linked *l = &t->shape;
 	size_t src0 = 1 + l->nwards + HC_NOFFENCES + HC_NCHANNELS, nr = hc_reports_ncells(l->nwards);
+	const struct hc_year *years = t->years + (l->fy_min - t->fy_min);
 
 	for (size_t w = 0; w < l->nwindows; w++)
 		for (int k = l->first_window + (int)w - 11; k <= l->first_window + (int)w; k++)
@@ -421,29 +422,30 @@ static void rolling_count(struct hc_table *t)
 
 				if (c >= 0)
 					t->rolling[hc_rolling_cell(w, x)] +=
-						t->years[(size_t)c / nr].reports[(size_t)c % nr];
+						years[(size_t)c / nr].reports[(size_t)c % nr];
 			}
 }
 
-/* The linked problem's cells, in and out: values into v from the parts,
- * or suppression from supp back to them. */
-static void linked_in(const struct hc_table *t, int64_t *v)
+/* The cells of problem l, in and out: values into v from the parts, or
+ * suppression from supp back to them. */
+static void linked_in(const struct hc_table *t, const struct hc_linked *l, int64_t *v)
 {
-	size_t nr = hc_reports_ncells(t->shape.nwards);
+	size_t nr = hc_reports_ncells(l->nwards);
+	const struct hc_year *years = t->years + (l->fy_min - t->fy_min);
 
-	for (size_t y = 0; y < t->shape.nyears; y++)
-		memcpy(v + y * nr, t->years[y].reports, nr * sizeof(*v));
-	memcpy(v + t->shape.nyears * nr, t->rolling, t->shape.nwindows * HC_ROLLING_WIDTH * sizeof(*v));
+	for (size_t y = 0; y < l->nyears; y++)
+		memcpy(v + y * nr, years[y].reports, nr * sizeof(*v));
+	memcpy(v + l->nyears * nr, t->rolling, l->nwindows * HC_ROLLING_WIDTH * sizeof(*v));
 }
 
-static void linked_out(struct hc_table *t, const bool *supp)
+static void linked_out(struct hc_table *t, const struct hc_linked *l, const bool *supp)
 {
-	size_t nr = hc_reports_ncells(t->shape.nwards);
+	size_t nr = hc_reports_ncells(l->nwards);
+	struct hc_year *years = t->years + (l->fy_min - t->fy_min);
 
-	for (size_t y = 0; y < t->shape.nyears; y++)
-		memcpy(t->years[y].reports_supp, supp + y * nr, nr * sizeof(*supp));
-	memcpy(t->rolling_supp, supp + t->shape.nyears * nr,
-	       t->shape.nwindows * HC_ROLLING_WIDTH * sizeof(*supp));
+	for (size_t y = 0; y < l->nyears; y++)
+		memcpy(years[y].reports_supp, supp + y * nr, nr * sizeof(*supp));
+	memcpy(t->rolling_supp, supp + l->nyears * nr, l->nwindows * HC_ROLLING_WIDTH * sizeof(*supp));
 }
 
 /* The class of each linked cell: its kind of period (year, quarter, month,
@@ -467,23 +469,22 @@ static void linked_classes(const struct hc_linked *l, unsigned *klass)
 			klass[l->nyears * nr + hc_rolling_cell(w, x)] = 3u * 8u + (x < 0 ? 0u : 4u);
 }
 
-/* Suppress the linked reports problem and hand each part its cells. */
-static int table_suppress_reports(struct hc_table *t, int threshold)
+/* Suppress reports problem l and hand each part its cells. */
+static int suppress_reports(struct hc_table *t, const struct hc_linked *l, int threshold)
 {
-	size_t n = t->shape.nyears * hc_reports_ncells(t->shape.nwards) +
-		   t->shape.nwindows * HC_ROLLING_WIDTH;
+	size_t n = l->nyears * hc_reports_ncells(l->nwards) + l->nwindows * HC_ROLLING_WIDTH;
 	int64_t *v = calloc(n + 1, sizeof(*v));
 	bool *supp = calloc(n + 1, sizeof(*supp));
 	unsigned *klass = calloc(n + 1, sizeof(*klass));
 	struct hc_constraints lc = { 0 };
 	int rc = -1;
 
-	if (v && supp && klass && hc_linked_constraints(&t->shape, &lc) == 0) {
-		linked_in(t, v);
-		linked_classes(&t->shape, klass);
+	if (v && supp && klass && hc_linked_constraints(l, &lc) == 0) {
+		linked_in(t, l, v);
+		linked_classes(l, klass);
 		rc = disclosure_apply_classed(v, n, lc.items, lc.n, threshold, NULL, klass, supp);
 		if (rc == 0)
-			linked_out(t, supp);
+			linked_out(t, l, supp);
 	}
 	free(v);
 	free(supp);
@@ -511,6 +512,27 @@ static bool data_months(const struct hc_crime_group *groups, size_t ngroups, int
 	return any;
 }
 
+/* Each year on its own but the ones the rolling year spans, linked. */
+static int table_suppress_reports(struct hc_table *t, int threshold)
+{
+	for (size_t y = 0; y < t->nyears; y++) {
+		int fy = t->fy_min + (int)y;
+		struct hc_linked one = { fy, 1, t->shape.nwards, 0, 0 };
+
+		if (fy >= t->shape.fy_min && (size_t)(fy - t->shape.fy_min) < t->shape.nyears)
+			continue;
+		if (suppress_reports(t, &one, threshold) != 0)
+			return -1;
+	}
+	return t->shape.nyears ? suppress_reports(t, &t->shape, threshold) : 0;
+}
+
+/* The financial year of month key k. */
+static int key_fy(int k)
+{
+	return k % 12 >= 3 ? k / 12 : k / 12 - 1;
+}
+
 int hc_table_build(struct hc_table *t, int fy_min, int fy_max, size_t nwards,
 		   const struct hc_crime_group *groups, size_t ngroups, int threshold)
 {
@@ -520,14 +542,16 @@ int hc_table_build(struct hc_table *t, int fy_min, int fy_max, size_t nwards,
 	memset(t, 0, sizeof(*t));
 	if (fy_max < fy_min)
 		return -1;
-	l->fy_min = fy_min;
-	l->nyears = (size_t)(fy_max - fy_min + 1);
+	t->fy_min = fy_min;
+	t->nyears = (size_t)(fy_max - fy_min + 1);
 	l->nwards = nwards;
 	if (data_months(groups, ngroups, &first, &last) && last - first >= 11) {
 		l->first_window = last;
 		l->nwindows = 1;
+		l->fy_min = key_fy(last - 11);
+		l->nyears = (size_t)(key_fy(last) - l->fy_min + 1);
 	}
-	t->years = calloc(l->nyears, sizeof(*t->years));
+	t->years = calloc(t->nyears, sizeof(*t->years));
 	t->rolling = calloc(l->nwindows * HC_ROLLING_WIDTH + 1, sizeof(*t->rolling));
 	t->rolling_supp = calloc(l->nwindows * HC_ROLLING_WIDTH + 1, sizeof(*t->rolling_supp));
 	if (!t->years || !t->rolling || !t->rolling_supp)
@@ -538,7 +562,7 @@ int hc_table_build(struct hc_table *t, int fy_min, int fy_max, size_t nwards,
 		if (gfy < fy_min || gfy > fy_max)
 			return -1;
 	}
-	for (size_t y = 0; y < l->nyears; y++)
+	for (size_t y = 0; y < t->nyears; y++)
 		if (year_count(&t->years[y], fy_min + (int)y, nwards, groups, ngroups) != 0 ||
 		    year_suppress_flags(&t->years[y], threshold) != 0)
 			return -1;

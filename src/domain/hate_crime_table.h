@@ -143,8 +143,9 @@ void hc_year_release(struct hc_year *y);
  */
 #define HC_ROLLING_WIDTH (1 + HC_NSOURCES)
 
-/* The shape of the linked reports problem: year y's reports cell i is
- * cell y * hc_reports_ncells(nwards) + i, and window w's rolling cell r
+/* The shape of a linked reports problem: the years fy_min.. (nyears of
+ * them) and the rolling years over them.  Year y's reports cell i is cell
+ * y * hc_reports_ncells(nwards) + i, and window w's rolling cell r
  * (window w: the twelve months to month key first_window + w, a month key
  * being year * 12 + month - 1) is nyears * hc_reports_ncells + r. */
 struct hc_linked {
@@ -155,8 +156,14 @@ struct hc_linked {
 };
 
 struct hc_table {
-	struct hc_linked shape;
+	int fy_min;
+	size_t nyears;
 	struct hc_year *years;   /* fy_min..fy_min + nyears - 1 */
+	/* The years the rolling year spans, linked by it (nyears 0 without
+	 * one); every other year's reports problem is its own, as a year
+	 * shares no relation with another (and the exact checks grow faster
+	 * than the cells). */
+	struct hc_linked shape;
 	int first_month, last_month;   /* month keys with a crime */
 	int64_t *rolling;        /* hc_rolling_cell() */
 	bool *rolling_supp;
