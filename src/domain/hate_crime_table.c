@@ -566,10 +566,22 @@ int hc_table_build(struct hc_table *t, int fy_min, int fy_max, size_t nwards,
 		if (year_count(&t->years[y], fy_min + (int)y, nwards, groups, ngroups) != 0 ||
 		    year_suppress_flags(&t->years[y], threshold) != 0)
 			return -1;
-	t->first_month = first;
-	t->last_month = last;
 	rolling_count(t);
 	return table_suppress_reports(t, threshold);
+}
+
+int64_t hc_table_months_total(const struct hc_table *t, int first, int last)
+{
+	int64_t n = 0;
+
+	for (int k = first; t->years && k <= last; k++) {
+		int fy = key_fy(k);
+
+		if (fy >= t->fy_min && (size_t)(fy - t->fy_min) < t->nyears)
+			n += t->years[fy - t->fy_min].reports[hc_reports_cell(t->shape.nwards,
+				5 + fy_month(k % 12 + 1), HC_TOTAL, 0)];
+	}
+	return n;
 }
 
 void hc_table_rolling(const struct hc_table *t, int last, int source,
@@ -579,7 +591,7 @@ void hc_table_rolling(const struct hc_table *t, int last, int source,
 
 	*value = 0;
 	*suppressed = false;
-	if (!t->years || last < t->first_month || last - 11 > t->last_month)
+	if (hc_table_months_total(t, last - 11, last) == 0)
 		return;   /* no crime in those twelve months: a true zero */
 	if (w < 0 || (size_t)w >= t->shape.nwindows) {
 		*suppressed = true;   /* not published: part of it has no data yet */

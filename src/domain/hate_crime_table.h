@@ -164,7 +164,6 @@ struct hc_table {
 	 * shares no relation with another (and the exact checks grow faster
 	 * than the cells). */
 	struct hc_linked shape;
-	int first_month, last_month;   /* month keys with a crime */
 	int64_t *rolling;        /* hc_rolling_cell() */
 	bool *rolling_supp;
 };
@@ -184,6 +183,10 @@ __attribute__((warn_unused_result))
 int hc_table_build(struct hc_table *t, int fy_min, int fy_max, size_t nwards,
 		   const struct hc_crime_group *groups, size_t ngroups, int threshold);
 void hc_table_release(struct hc_table *t);
+
+/* Crimes in months first..last (month keys), all counted, none withheld:
+ * for telling a rolling year with no crime (0) from one not published. */
+int64_t hc_table_months_total(const struct hc_table *t, int first, int last);
 
 /* Value and suppression of the rolling year to month key `last`, total
  * (source -1) or one source (see above for the ones never published). */

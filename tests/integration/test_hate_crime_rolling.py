@@ -70,6 +70,13 @@ def test_police_recorded_year_to_july_2024_is_1153(client, openapi):
                                      "start": "2023-08-01", "end": "2024-07-31"}
 
 
+def test_latest_names_the_published_rolling_year(client, openapi):
+    latest = get_json(client, openapi, "period=rolling-12:latest&group_by=source")
+    named = get_json(client, openapi, "period=rolling-12:2024-07&group_by=source")
+    assert latest["data"] == named["data"]
+    assert latest["meta"]["range"]["to"] == "2024-07"
+
+
 def test_sources_add_up_and_match_the_database(client, openapi, db):
     """Total = sum of sources, for the rolling year and for a financial
     year, and each source's count is the database's (nothing withheld

@@ -301,7 +301,7 @@ int hcs_rolling_last(const struct hcs_snapshot *s)
 
 bool hcs_months_hold_crime(const struct hcs_snapshot *s, int first, int last)
 {
-	return s->any && first <= s->table.last_month && last >= s->table.first_month;
+	return s->any && hc_table_months_total(&s->table, first, last) > 0;
 }
 
 bool hcs_source_covers(const struct hcs_source *src, int key)

@@ -45,7 +45,8 @@ struct hcs_query {
 	size_t nfilter[NSLOTS];
 	bool compare;
 	bool latest_complete;              /* period=latest-complete */
-	bool rolling;                      /* period=rolling-12:YYYY-MM */
+	bool rolling;                      /* period=rolling-12:YYYY-MM or :latest */
+	bool rolling_latest;
 	struct period window;              /* that rolling year */
 	struct date start, end;            /* whole months */
 };
@@ -347,11 +348,12 @@ static int parse_period_choice(struct request *req, struct response *res, struct
 	if (!period)
 		return 0;
 	q->latest_complete = strcmp(period, "latest-complete") == 0;
+	q->rolling_latest = strcmp(period, "rolling-12:latest") == 0;
 	q->rolling = !q->latest_complete &&
-		     period_parse_kinds(period, 1u << PERIOD_ROLLING_YEAR, &q->window) == 0;
+		     (q->rolling_latest || period_parse_kinds(period, 1u << PERIOD_ROLLING_YEAR, &q->window) == 0);
 	if (!q->latest_complete && !q->rolling) {
 		problem_send_bad_parameter(res, "period",
-			"must be latest-complete, or rolling-12:YYYY-MM for the twelve months to a month (rolling-12:2024-07)");
+			"must be latest-complete, or rolling-12:YYYY-MM for the twelve months to a month (rolling-12:2024-07), or rolling-12:latest");
 		return -1;
 	}
 	if (q->has_from || q->has_to) {
@@ -421,11 +423,21 @@ static int wards_known_or_respond(struct response *res, const struct hcs_query *
 
 /* Only the rolling year to the latest month with data is a cell (see
  * domain/hate_crime_table.h); others that hold no crime are 0. */
-static int rolling_published_or_respond(struct response *res, const struct hcs_query *q,
+static int rolling_published_or_respond(struct response *res, struct hcs_query *q,
 					const struct hcs_snapshot *s)
 {
-	int last = hcs_rolling_last(s), key = hcs_month_key(q->window.year, q->window.month);
+	int last = hcs_rolling_last(s), key;
 	char detail[400];
+
+	if (q->rolling_latest) {
+		if (last < 0) {
+			problem_send(res, 404, "not-found", "Not found",
+				     "No rolling year is published yet: the data do not cover twelve months.");
+			return -1;
+		}
+		period_containing(PERIOD_ROLLING_YEAR, &(struct date){ last / 12, last % 12 + 1, 1 }, &q->window);
+	}
+	key = hcs_month_key(q->window.year, q->window.month);
 
 	if (key == last || !hcs_months_hold_crime(s, key - 11, key))
 		return 0;
