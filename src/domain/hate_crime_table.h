@@ -17,11 +17,11 @@
  *    (the year, its 4 quarters, its 12 months).  In each t the total is the
  *    sum of the wards, of the offence types, of the channels and of the
  *    sources; for each of those rows the year is the sum of its quarters
- *    and a quarter the sum of its months.  Rolling years (the twelve months
- *    to a month, hc_table) cross financial years, so this problem is one
- *    over every year at once: rolling(e,x) = the sum of its twelve
- *    month(t,x) cells for the total and each source, and rolling total(e) =
- *    the sum of rolling source(e,s).
+ *    and a quarter the sum of its months.  A rolling year (the twelve
+ *    months to a month, hc_table) crosses financial years, so the years it
+ *    spans are one problem: rolling(e,x) = the sum of its twelve month(t,x)
+ *    cells for the total and each source, and rolling total(e) = the sum
+ *    of rolling source(e,s).  Every other year is a problem of its own.
  *  - "strand_flags" (a report once per strand it carries): flags_total(t)
  *    and strand(t,s) for each t, with flags_total = sum of strands and the
  *    same time relations; plus, at the year only, ward_flags(w) and
