@@ -206,16 +206,12 @@ static const char *const booleans[] = { "true", "false", NULL };
 /* Both orders page by (due date, reference, id); the reference order
  * ignores the due date (module.c), and a cursor of one order is foreign
  * to the other. */
-static const enum cursor_key action_keys[] = {
-	CURSOR_KEY_DATE, CURSOR_KEY_TEXT, CURSOR_KEY_UUID,
-};
-static const struct cursor_spec by_due_date = { "actions.due_date", action_keys, 3 };
-static const struct cursor_spec by_reference = { "actions.reference", action_keys, 3 };
-static const int action_key_cols[] = { 1, 2, 3 };
+#define ACTION_KEYS CURSOR_KEY_DATE, CURSOR_KEY_TEXT, CURSOR_KEY_UUID
+static const struct cursor_spec by_due_date = CURSOR_SPEC("actions.due_date", ACTION_KEYS);
+static const struct cursor_spec by_reference = CURSOR_SPEC("actions.reference", ACTION_KEYS);
 /* The spec here is by_due_date; the page read says which order is used. */
 static const struct list_query action_query = {
-	&by_due_date, "ap_actions", action_key_cols, NULL, action_columns,
-	API_COUNT(action_columns),
+	&by_due_date, "ap_actions", LIST_KEY_COLS(1, 2, 3), NULL, LIST_CSV(action_columns),
 };
 
 struct action_filters {

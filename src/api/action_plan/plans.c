@@ -147,11 +147,9 @@ static const struct csv_column plan_columns[] = {
 };
 
 /* Oldest first: by the day the plan starts, then its id. */
-static const enum cursor_key plan_keys[] = { CURSOR_KEY_DATE, CURSOR_KEY_INT };
-static const struct cursor_spec plan_keyset = { "action-plans", plan_keys, 2 };
-static const int plan_key_cols[] = { 1, 2 };
 static const struct list_query plan_query = {
-	&plan_keyset, "ap_plan_list", plan_key_cols, NULL, plan_columns, API_COUNT(plan_columns),
+	LIST_KEYSET("action-plans", CURSOR_KEY_DATE, CURSOR_KEY_INT), "ap_plan_list",
+	LIST_KEY_COLS(1, 2), NULL, LIST_CSV(plan_columns),
 };
 
 void plan_list(struct request *req, struct response *res)

@@ -31,8 +31,7 @@ static const struct csv_column value_columns[] = {
 };
 
 /* Oldest first, by the day the period starts. */
-static const enum cursor_key start_key[] = { CURSOR_KEY_DATE };
-static const struct cursor_spec value_keyset = { "indicator-values", start_key, 1 };
+static const struct cursor_spec value_keyset = CURSOR_SPEC("indicator-values", CURSOR_KEY_DATE);
 
 /* from/to: any period label; *set false when absent. */
 static int period_query_or_respond(struct request *req, struct response *res, const char *name,

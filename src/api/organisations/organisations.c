@@ -47,12 +47,9 @@ static const struct csv_column organisation_columns[] = {
 	{ "version", "/version" },
 };
 
-static const enum cursor_key slug_key[] = { CURSOR_KEY_TEXT };
-static const struct cursor_spec organisation_keyset = { "organisations", slug_key, 1 };
-static const int slug_col[] = { 1 };
 static const struct list_query organisation_query = {
-	&organisation_keyset, "org_list", slug_col, NULL, organisation_columns,
-	API_COUNT(organisation_columns),
+	LIST_KEYSET("organisations", CURSOR_KEY_TEXT), "org_list", LIST_KEY_COLS(1), NULL,
+	LIST_CSV(organisation_columns),
 };
 
 void organisation_list(struct request *req, struct response *res)

@@ -144,16 +144,13 @@ static json_t *window_row(const PGresult *r, int row)
 	return returns_window_json_new(PQgetvalue(r, row, 0));
 }
 
-static const enum cursor_key window_keys[] = { CURSOR_KEY_DATE, CURSOR_KEY_UUID };
-static const struct cursor_spec window_cursor = { "return-windows", window_keys, 2 };
-static const struct cursor_spec public_cursor = { "return-windows-public", window_keys, 2 };
-static const int window_key_cols[] = { 1, 2 };
 static const struct list_query window_query = {
-	&window_cursor, "rw_list", window_key_cols, window_row, window_csv, API_COUNT(window_csv),
+	LIST_KEYSET("return-windows", CURSOR_KEY_DATE, CURSOR_KEY_UUID), "rw_list",
+	LIST_KEY_COLS(1, 2), window_row, LIST_CSV(window_csv),
 };
 static const struct list_query public_query = {
-	&public_cursor, "rw_public_list", window_key_cols, window_row, window_csv,
-	API_COUNT(window_csv) - 1,   /* no created_at */
+	LIST_KEYSET("return-windows-public", CURSOR_KEY_DATE, CURSOR_KEY_UUID), "rw_public_list",
+	LIST_KEY_COLS(1, 2), window_row, window_csv, API_COUNT(window_csv) - 1,   /* no created_at */
 };
 
 void window_list(struct request *req, struct response *res)
