@@ -21,42 +21,18 @@
 #include "util/log.h"
 
 static const char *const area_columns[] = { "code", "name", "kind", "parent_code" };
-static const char area_sql[] =
-	"INSERT INTO areas (code, name, kind, parent_code) VALUES ($1, $2, $3, $4)"
-	" ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind,"
-	" parent_code = EXCLUDED.parent_code"
-	" WHERE (areas.name, areas.kind, areas.parent_code) IS DISTINCT FROM"
-	" (EXCLUDED.name, EXCLUDED.kind, EXCLUDED.parent_code)";
-
 static const char *const characteristic_columns[] = {
 	"code", "name", "protected_characteristic", "census_prefix",
 	"census_total_heading", "universe", "sort_order",
 };
-static const char characteristic_sql[] =
-	"INSERT INTO characteristics (code, name, protected_characteristic, census_prefix,"
-	" census_total_heading, universe, sort_order) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-	" ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name,"
-	" protected_characteristic = EXCLUDED.protected_characteristic,"
-	" census_prefix = EXCLUDED.census_prefix, census_total_heading = EXCLUDED.census_total_heading,"
-	" universe = EXCLUDED.universe, sort_order = EXCLUDED.sort_order"
-	" WHERE (characteristics.name, characteristics.protected_characteristic,"
-	" characteristics.census_prefix, characteristics.census_total_heading,"
-	" characteristics.universe, characteristics.sort_order) IS DISTINCT FROM"
-	" (EXCLUDED.name, EXCLUDED.protected_characteristic, EXCLUDED.census_prefix,"
-	" EXCLUDED.census_total_heading, EXCLUDED.universe, EXCLUDED.sort_order)";
 
 static const char *const category_columns[] = {
 	"characteristic", "code", "name", "parent", "sort_order", "census_heading",
 };
-static const char category_sql[] =
-	"INSERT INTO categories (characteristic_code, code, name, parent_code, sort_order,"
-	" census_heading) VALUES ($1, $2, $3, $4, $5, $6)"
-	" ON CONFLICT (characteristic_code, code) DO UPDATE SET name = EXCLUDED.name,"
-	" parent_code = EXCLUDED.parent_code, sort_order = EXCLUDED.sort_order,"
-	" census_heading = EXCLUDED.census_heading"
-	" WHERE (categories.name, categories.parent_code, categories.sort_order,"
-	" categories.census_heading) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.parent_code,"
-	" EXCLUDED.sort_order, EXCLUDED.census_heading)";
+/* The table's names of the file's columns. */
+static const char *const category_table_columns[] = {
+	"characteristic_code", "code", "name", "parent_code", "sort_order", "census_heading",
+};
 
 static const char *const dataset_columns[] = {
 	"slug", "title", "publisher", "source_url", "release_date", "reference_date",
@@ -79,22 +55,20 @@ static const char dataset_sql[] =
 	" EXCLUDED.licence, EXCLUDED.notes, EXCLUDED.population, EXCLUDED.subset_of)";
 
 static const char *const organisation_columns[] = { "slug", "name", "kind" };
-static const char organisation_sql[] =
-	"INSERT INTO organisations (slug, name, kind) VALUES ($1, $2, $3)"
-	" ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind"
-	" WHERE (organisations.name, organisations.kind) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind)";
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Upserts: a second run changes no row, and so notifies nobody. */
 static const struct seed_file reference_files[] = {
-	{ "areas.csv", area_columns, N(area_columns), area_sql, NULL, "parent_code" },
-	{ "characteristics.csv", characteristic_columns, N(characteristic_columns),
-	  characteristic_sql, NULL, NULL },
-	{ "categories.csv", category_columns, N(category_columns), category_sql, NULL, "parent" },
-	{ "datasets.csv", dataset_columns, N(dataset_columns), dataset_sql, NULL, NULL },
-	{ "organisations.csv", organisation_columns, N(organisation_columns), organisation_sql,
-	  NULL, NULL },
+	{ SEED_COLUMNS("areas.csv", area_columns), .parent = "parent_code",
+	  .upsert = { "areas", 1, NULL } },
+	{ SEED_COLUMNS("characteristics.csv", characteristic_columns),
+	  .upsert = { "characteristics", 1, NULL } },
+	{ SEED_COLUMNS("categories.csv", category_columns), .parent = "parent",
+	  .upsert = { "categories", 2, category_table_columns } },
+	{ SEED_COLUMNS("datasets.csv", dataset_columns), .sql = dataset_sql },
+	{ SEED_COLUMNS("organisations.csv", organisation_columns),
+	  .upsert = { "organisations", 1, NULL } },
 };
 
 /* Each Census file through the importer a council uses for the real
@@ -147,10 +121,10 @@ static const char *const workforce_columns[] = { "file", "as_of", "notes" };
 /* Manifests: each row names a file for an importer that makes its own
  * transactions, so they are loaded outside seed_csv_load_all's. */
 static const struct seed_file census_manifest = {
-	"census/manifest.csv", census_columns, N(census_columns), NULL, census_row, NULL,
+	SEED_COLUMNS("census/manifest.csv", census_columns), .row = census_row,
 };
 static const struct seed_file workforce_manifest = {
-	"workforce/manifest.csv", workforce_columns, N(workforce_columns), NULL, workforce_row, NULL,
+	SEED_COLUMNS("workforce/manifest.csv", workforce_columns), .row = workforce_row,
 };
 
 /* The demo data set is not the borough's: every area it loads says so on

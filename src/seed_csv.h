@@ -63,21 +63,41 @@ int seed_exec(PGconn *pg, const char *where, const char *sql, int nparams,
 typedef int (*seed_row_fn)(PGconn *pg, const char *root, const char *const *values,
 			   const char *where, size_t *inserted, char *err, size_t errlen);
 
+/*
+ * The upsert of a reference table, made from its columns (seed_csv_load):
+ *
+ *     INSERT INTO table (c1, ..., cn) VALUES ($1, ..., $n)
+ *     ON CONFLICT (c1..ck) DO UPDATE SET c(k+1) = EXCLUDED.c(k+1), ...
+ *     WHERE (table.c(k+1), ...) IS DISTINCT FROM (EXCLUDED.c(k+1), ...)
+ *
+ * so that a second run changes no row, and so notifies nobody.
+ */
+struct seed_upsert {
+	const char *table;
+	size_t nkeys;                    /* the first nkeys columns: the conflict key */
+	const char *const *as;           /* the table's names of the file's columns; NULL: the same */
+};
+
 struct seed_file {
 	const char *name;                /* below data/ */
 	const char *const *columns;
 	size_t ncolumns;
-	/* Either a statement run with the values as $1, $2 ... (counting the
-	 * rows it changed), or a loader of its own. */
+	/* One of: a statement run with the values as $1, $2 ... (counting the
+	 * rows it changed), an upsert made from the columns (run the same
+	 * way), or a loader of its own. */
 	const char *sql;
 	seed_row_fn row;
 	/* A column naming a row of the same file (areas.csv's parent_code):
 	 * rows where it is empty load first, so parents exist before the rows
 	 * that name them.  NULL: file order. */
 	const char *parent;
+	struct seed_upsert upsert;       /* used when table is set */
 };
 
-/* Every row of one file, through f->sql or f->row. */
+/* A seed_file's name and columns, counted. */
+#define SEED_COLUMNS(name, columns) (name), (columns), (sizeof(columns) / sizeof((columns)[0]))
+
+/* Every row of one file, through f->sql, f->upsert or f->row. */
 __attribute__((warn_unused_result))
 int seed_csv_load(PGconn *pg, const char *root, const struct seed_file *f,
 		  size_t *inserted, char *err, size_t errlen);

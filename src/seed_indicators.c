@@ -74,9 +74,8 @@ static int value_row(PGconn *pg, const char *root, const char *const *values,
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct seed_file files[] = {
-	{ "indicators/indicators.csv", indicator_columns, N(indicator_columns), indicator_sql,
-	  NULL, NULL },
-	{ "indicators/values.csv", value_columns, N(value_columns), NULL, value_row, NULL },
+	{ SEED_COLUMNS("indicators/indicators.csv", indicator_columns), .sql = indicator_sql },
+	{ SEED_COLUMNS("indicators/values.csv", value_columns), .row = value_row },
 };
 
 int seed_indicators(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen)

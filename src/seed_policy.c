@@ -17,27 +17,17 @@ static const char *const outcome_columns[] = {
 static const struct seed_file files[] = {
 	/* The organisation's version counts only the API's changes: the
 	 * seed's first setting is version 1. */
-	{ "organisations/policies.csv", policy_columns, 3,
-	  "UPDATE organisations SET equalities_policy_url = $2::text, policy_reviewed_on = $3::date"
+	{ SEED_COLUMNS("organisations/policies.csv", policy_columns),
+	  .sql = "UPDATE organisations SET equalities_policy_url = $2::text, policy_reviewed_on = $3::date"
 	  " WHERE slug = $1 AND version = 1 AND equalities_policy_url IS NULL"
-	  "   AND policy_reviewed_on IS NULL AND ($2::text IS NOT NULL OR $3::date IS NOT NULL)", NULL, NULL },
-	{ "indicators/computed.csv", computed_columns, 2,
-	  "UPDATE indicators SET computed_from = $2 WHERE code = $1"
-	  " AND computed_from IS DISTINCT FROM $2", NULL, NULL },
-	{ "objectives/objectives.csv", objective_columns, 4,
-	  "INSERT INTO objectives (code, title, statement, adopted_on) VALUES ($1, $2, $3, $4)"
-	  " ON CONFLICT (code) DO UPDATE SET title = EXCLUDED.title, statement = EXCLUDED.statement,"
-	  " adopted_on = EXCLUDED.adopted_on"
-	  " WHERE (objectives.title, objectives.statement, objectives.adopted_on)"
-	  " IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.statement, EXCLUDED.adopted_on)", NULL, NULL },
-	{ "objectives/outcomes.csv", outcome_columns, 5,
-	  "INSERT INTO outcomes (code, objective, title, description, sort_order)"
-	  " VALUES ($1, $2, $3, $4, $5::integer)"
-	  " ON CONFLICT (code) DO UPDATE SET objective = EXCLUDED.objective, title = EXCLUDED.title,"
-	  " description = EXCLUDED.description, sort_order = EXCLUDED.sort_order"
-	  " WHERE (outcomes.objective, outcomes.title, outcomes.description, outcomes.sort_order)"
-	  " IS DISTINCT FROM (EXCLUDED.objective, EXCLUDED.title, EXCLUDED.description,"
-	  " EXCLUDED.sort_order)", NULL, NULL },
+	  "   AND policy_reviewed_on IS NULL AND ($2::text IS NOT NULL OR $3::date IS NOT NULL)" },
+	{ SEED_COLUMNS("indicators/computed.csv", computed_columns),
+	  .sql = "UPDATE indicators SET computed_from = $2 WHERE code = $1"
+	  " AND computed_from IS DISTINCT FROM $2" },
+	{ SEED_COLUMNS("objectives/objectives.csv", objective_columns),
+	  .upsert = { "objectives", 1, NULL } },
+	{ SEED_COLUMNS("objectives/outcomes.csv", outcome_columns),
+	  .upsert = { "outcomes", 1, NULL } },
 };
 
 static const char *const assessment_columns[] = {
@@ -52,8 +42,8 @@ static const char *const impact_columns[] = {
  * "plan:reference;..." in the file.  Each impact row adds one impact to
  * its assessment (once) and records the assessment as its version 1. */
 static const struct seed_file assessment_files[] = {
-	{ "impact-assessments/assessments.csv", assessment_columns, 9,
-	  "INSERT INTO impact_assessments (reference, title, service_area, decision, decision_date,"
+	{ SEED_COLUMNS("impact-assessments/assessments.csv", assessment_columns),
+	  .sql = "INSERT INTO impact_assessments (reference, title, service_area, decision, decision_date,"
 	  " status, document_url, review_date, illustrative, actions)"
 	  " SELECT $1, $2, $3, $4, $5::date, $6, $7, $8::date, true,"
 	  "  coalesce((SELECT array_agg(x.id ORDER BY u.i)"
@@ -61,9 +51,9 @@ static const struct seed_file assessment_files[] = {
 	  "            JOIN action_plans p ON p.slug = split_part(u.ref, ':', 1)"
 	  "            JOIN actions x ON x.plan_id = p.id AND x.reference = split_part(u.ref, ':', 2)),"
 	  "           '{}')"
-	  " ON CONFLICT (reference) DO NOTHING", NULL, NULL },
-	{ "impact-assessments/impacts.csv", impact_columns, 5,
-	  "WITH u AS (UPDATE impact_assessments a SET impacts = a.impacts || jsonb_build_array("
+	  " ON CONFLICT (reference) DO NOTHING" },
+	{ SEED_COLUMNS("impact-assessments/impacts.csv", impact_columns),
+	  .sql = "WITH u AS (UPDATE impact_assessments a SET impacts = a.impacts || jsonb_build_array("
 	  "    jsonb_strip_nulls(jsonb_build_object('characteristic', $2::text, 'impact', $3::text,"
 	  "      'evidence', $4::text, 'mitigations', $5::text)))"
 	  "  WHERE a.reference = $1 AND a.illustrative AND a.version = 1"
@@ -72,7 +62,7 @@ static const struct seed_file assessment_files[] = {
 	  "  RETURNING a.*)"
 	  " INSERT INTO impact_assessment_versions (assessment_id, version, body, key_prefix, request_id)"
 	  " SELECT u.id, 1, impact_assessment_json(ROW(u.*)::impact_assessments)::jsonb, NULL, 'seed'"
-	  " FROM u ON CONFLICT (assessment_id, version) DO UPDATE SET body = EXCLUDED.body", NULL, NULL },
+	  " FROM u ON CONFLICT (assessment_id, version) DO UPDATE SET body = EXCLUDED.body" },
 };
 
 int seed_policy(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen)

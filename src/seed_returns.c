@@ -100,8 +100,8 @@ static int load_return(PGconn *pg, const char *root, const char *const *v,
 }
 
 static const struct seed_file files[] = {
-	{ "returns/windows.csv", window_columns, 4, window_sql, NULL, NULL },
-	{ "returns/returns.csv", return_columns, 10, NULL, load_return, NULL },
+	{ SEED_COLUMNS("returns/windows.csv", window_columns), .sql = window_sql },
+	{ SEED_COLUMNS("returns/returns.csv", return_columns), .row = load_return },
 };
 
 int seed_returns(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen)
