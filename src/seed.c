@@ -148,6 +148,13 @@ static int seed_mark_illustrative(PGconn *pg, size_t *changed, char *err, size_t
 	return 0;
 }
 
+/* After the reference data, the Census and hate crime, in this order:
+ * actions name plans, indicator values indicators, assessments actions. */
+static const struct seed_group *const groups[] = {
+	&seed_returns_files, &seed_action_plan_files, &seed_indicators_files,
+	&seed_policy_files, &seed_assessment_files,
+};
+
 int seed_run(PGconn *pg, const char *root, char *err, size_t errlen)
 {
 	size_t changed = 0;
@@ -155,12 +162,12 @@ int seed_run(PGconn *pg, const char *root, char *err, size_t errlen)
 	if (seed_csv_load_all(pg, root, "reference", reference_files, N(reference_files),
 			      &changed, err, errlen) ||
 	    seed_csv_load(pg, root, &census_manifest, &changed, err, errlen) ||
-	    seed_hate_crime(pg, root, &changed, err, errlen) ||
-	    seed_returns(pg, root, &changed, err, errlen) ||
-	    seed_action_plan(pg, root, &changed, err, errlen) ||
-	    seed_indicators(pg, root, &changed, err, errlen) ||
-	    seed_policy(pg, root, &changed, err, errlen) ||
-	    seed_csv_load(pg, root, &workforce_manifest, &changed, err, errlen) ||
+	    seed_hate_crime(pg, root, &changed, err, errlen))
+		return -1;
+	for (size_t i = 0; i < N(groups); i++)
+		if (seed_csv_load_group(pg, root, groups[i], &changed, err, errlen))
+			return -1;
+	if (seed_csv_load(pg, root, &workforce_manifest, &changed, err, errlen) ||
 	    seed_mark_illustrative(pg, &changed, err, errlen))
 		return -1;
 	log_msgf(LOG_INFO, "seed complete: %zu rows changed", changed);

@@ -16,7 +16,7 @@ static const char *const update_columns[] = {
 	"plan", "reference", "date", "status", "rag", "note", "reason",
 };
 
-static const struct seed_file files[] = {
+static const struct seed_file plan_files[] = {
 	{ SEED_COLUMNS("action-plans/plans.csv", plan_columns),
 	  .sql = "INSERT INTO action_plans (slug, title, description, starts_on, ends_on, status)"
 	  " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO NOTHING" },
@@ -45,8 +45,4 @@ static const struct seed_file files[] = {
 	  " FROM u WHERE t.id = u.action_id" },
 };
 
-int seed_action_plan(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen)
-{
-	return seed_csv_load_all(pg, root, "action_plan", files, sizeof(files) / sizeof(files[0]),
-				 changed, err, errlen);
-}
+const struct seed_group seed_action_plan_files = SEED_GROUP("action_plan", plan_files);

@@ -222,3 +222,9 @@ rollback:
 	db_direct_rollback(pg);
 	return -1;
 }
+
+int seed_csv_load_group(PGconn *pg, const char *root, const struct seed_group *g,
+			size_t *changed, char *err, size_t errlen)
+{
+	return seed_csv_load_all(pg, root, g->area, g->files, g->nfiles, changed, err, errlen);
+}

@@ -102,6 +102,15 @@ __attribute__((warn_unused_result))
 int seed_csv_load(PGconn *pg, const char *root, const struct seed_file *f,
 		  size_t *inserted, char *err, size_t errlen);
 
+/* A group of files loaded together (seed_csv_load_group), notifying area. */
+struct seed_group {
+	const char *area;
+	const struct seed_file *files;
+	size_t nfiles;
+};
+
+#define SEED_GROUP(area, files) { (area), (files), sizeof(files) / sizeof((files)[0]) }
+
 /*
  * Load files in order in one transaction: all of them or none.  When a row
  * was added, NOTIFY the listener channel with area (the change reaches
@@ -113,5 +122,10 @@ __attribute__((warn_unused_result))
 int seed_csv_load_all(PGconn *pg, const char *root, const char *area,
 		      const struct seed_file *files, size_t nfiles, size_t *changed,
 		      char *err, size_t errlen);
+
+/* seed_csv_load_all of a group. */
+__attribute__((warn_unused_result))
+int seed_csv_load_group(PGconn *pg, const char *root, const struct seed_group *g,
+			size_t *changed, char *err, size_t errlen);
 
 #endif

@@ -14,7 +14,7 @@ static const char *const outcome_columns[] = {
 	"code", "objective", "title", "description", "sort_order",
 };
 
-static const struct seed_file files[] = {
+static const struct seed_file policy_files[] = {
 	/* The organisation's version counts only the API's changes: the
 	 * seed's first setting is version 1. */
 	{ SEED_COLUMNS("organisations/policies.csv", policy_columns),
@@ -65,11 +65,5 @@ static const struct seed_file assessment_files[] = {
 	  " FROM u ON CONFLICT (assessment_id, version) DO UPDATE SET body = EXCLUDED.body" },
 };
 
-int seed_policy(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen)
-{
-	return seed_csv_load_all(pg, root, "reference", files, sizeof(files) / sizeof(files[0]),
-				 changed, err, errlen) ||
-	       seed_csv_load_all(pg, root, "action_plan", assessment_files,
-				 sizeof(assessment_files) / sizeof(assessment_files[0]), changed, err, errlen)
-	       ? -1 : 0;
-}
+const struct seed_group seed_policy_files = SEED_GROUP("reference", policy_files);
+const struct seed_group seed_assessment_files = SEED_GROUP("action_plan", assessment_files);
