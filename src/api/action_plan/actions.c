@@ -71,7 +71,7 @@ fail:
 static void respond_action(struct request *req, struct response *res, const char *id, int status)
 {
 	json_t *a = action_with_history(req, res, id);
-	char etag[32], location[64];
+	char etag[32];
 
 	if (!a)
 		return;
@@ -81,10 +81,8 @@ static void respond_action(struct request *req, struct response *res, const char
 	if (res->status != status || req->method == HTTP_GET)
 		return;
 	response_version_etag(res, etag);
-	if (status == 201) {
-		snprintf(location, sizeof(location), "/v1/actions/%s", id);
-		(void)response_header_add(res, "Location", location);
-	}
+	if (status == 201)
+		response_location(res, "/v1/actions/%s", id);
 }
 
 void ap_respond(struct request *req, struct response *res, const char *id, int status)

@@ -211,7 +211,6 @@ void plan_create(struct request *req, struct response *res)
 	struct validation v;
 	struct action_plan_values pv;
 	PGresult *r = NULL;
-	char location[64];
 
 	validation_init(&v);
 	if (!body)
@@ -224,10 +223,8 @@ void plan_create(struct request *req, struct response *res)
 	if (plan_lookup_or_respond(req, res, pv.slug, &r))
 		goto done;
 	respond_text(res, 201, PQgetvalue(r, 0, 0));
-	if (res->status == 201) {
-		snprintf(location, sizeof(location), "/v1/action-plans/%s", pv.slug);
-		(void)response_header_add(res, "Location", location);
-	}
+	if (res->status == 201)
+		response_location(res, "/v1/action-plans/%s", pv.slug);
 done:
 	PQclear(r);
 	validation_release(&v);

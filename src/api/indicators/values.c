@@ -172,7 +172,7 @@ static void respond_value(struct request *req, struct response *res, const char 
 	PGresult *rev = NULL;
 	const struct indicator_point *pt;
 	json_t *body;
-	char revision[24], location[160];
+	char revision[24];
 
 	if (values_load_or_respond(req, res, code, &s, &rev))
 		return;
@@ -191,10 +191,8 @@ static void respond_value(struct request *req, struct response *res, const char 
 		 db_get_ll(s.val, set_point_row(&s, pt), VC_REVISION));
 	response_json(res, status, body);
 	response_version_etag(res, revision);
-	if (res->status == 201) {
-		snprintf(location, sizeof(location), "/v1/indicators/%s/values", code);
-		(void)response_header_add(res, "Location", location);
-	}
+	if (res->status == 201)
+		response_location(res, "/v1/indicators/%s/values", code);
 done:
 	PQclear(rev);
 	set_release(&s);

@@ -118,7 +118,6 @@ static int answer(struct request *req, struct response *res, const struct edit_k
 	const char *p[2] = { id, scope };
 	PGresult *r = NULL;
 	json_t *body = NULL;
-	char location[128];
 
 	/* A create: the record now exists (a problem below clears it again). */
 	if (status == 201)
@@ -140,10 +139,8 @@ static int answer(struct request *req, struct response *res, const struct edit_k
 	response_json(res, status, body);
 	if (res->status == status) {   /* not after a 500 for memory */
 		response_version_etag(res, PQgetvalue(r, 0, 1));
-		if (status == 201 && kind->location) {
-			snprintf(location, sizeof(location), "%s%s", kind->location, id);
-			(void)response_header_add(res, "Location", location);
-		}
+		if (status == 201 && kind->location)
+			response_location(res, "%s%s", kind->location, id);
 	}
 	PQclear(r);
 	return 0;

@@ -96,7 +96,7 @@ void window_create(struct request *req, struct response *res)
 	json_t *body = request_json_or_respond(req, res);
 	struct validation v;
 	struct window_values wv;
-	char location[64], id[40];
+	char id[40];
 	PGresult *r = NULL;
 	const char *p[2] = { id, NULL };
 
@@ -116,10 +116,8 @@ void window_create(struct request *req, struct response *res)
 	if (api_exec_or_respond(req, res, "rw_get", 2, p, &r))
 		goto done;
 	window_respond(res, 201, PQgetvalue(r, 0, 0));
-	if (res->status == 201) {
-		snprintf(location, sizeof(location), "/v1/return-windows/%s", id);
-		(void)response_header_add(res, "Location", location);
-	}
+	if (res->status == 201)
+		response_location(res, "/v1/return-windows/%s", id);
 done:
 	PQclear(r);
 	validation_release(&v);
