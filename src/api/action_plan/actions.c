@@ -288,24 +288,20 @@ done:
 
 void action_patch(struct request *req, struct response *res)
 {
-	json_t *patch = NULL, *merged = NULL;
-	struct validation v;
+	json_t *merged = NULL;
 	struct action_values av;
 	struct edit e;
 
-	validation_init(&v);
 	edit_init(&e, &ap_action_edit, request_param(req, "id"));
-	if (edit_id_or_respond(res, &e) || !(patch = request_json_or_respond(req, res)) ||
+	if (edit_id_or_respond(res, &e) || !edit_body_or_respond(req, res, &e) ||
 	    edit_lock_or_respond(req, res, &e, NULL, EDIT_IF_MATCH_REQUIRED) ||
-	    !(merged = edit_merged_or_respond(res, &e, patch, action_fields, &v)))
+	    !(merged = edit_merged_or_respond(res, &e, e.body, action_fields, &e.v)))
 		goto done;
-	action_patch_validate(&v, patch, merged, &av);
-	if (edit_valid_or_respond(res, &v) == 0 &&
+	action_patch_validate(&e.v, e.body, merged, &av);
+	if (edit_valid_or_respond(res, &e.v) == 0 &&
 	    action_update_or_respond(req, res, e.id, edit_column(&e, AP_LOCK_PLAN), &av) == 0)
 		ap_respond(req, res, e.id, 200);
 done:
 	edit_release(&e, res);
-	validation_release(&v);
-	json_decref(patch);
 	json_decref(merged);
 }

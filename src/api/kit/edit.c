@@ -16,6 +16,13 @@ void edit_init(struct edit *e, const struct edit_kind *kind, const char *id)
 	memset(e, 0, sizeof(*e));
 	e->kind = kind;
 	e->id = id;
+	validation_init(&e->v);
+}
+
+json_t *edit_body_or_respond(struct request *req, struct response *res, struct edit *e)
+{
+	e->body = request_json_or_respond(req, res);
+	return e->body;
 }
 
 static void not_found(struct response *res, const struct edit_kind *kind)
@@ -212,10 +219,18 @@ int edit_finish(struct request *req, struct response *res, const struct edit *e,
 	return edit_answer(req, res, e->kind, e->id, status);
 }
 
-void edit_release(struct edit *e, struct response *res)
+void edit_clear(struct edit *e)
 {
 	PQclear(e->locked);
 	e->locked = NULL;
+	json_decref(e->body);
+	e->body = NULL;
+	validation_release(&e->v);
+}
+
+void edit_release(struct edit *e, struct response *res)
+{
+	edit_clear(e);
 	if (id_valid(e->kind, e->id))
 		snprintf(res->audit_target, sizeof(res->audit_target), "%s", e->id);
 }

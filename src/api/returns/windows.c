@@ -81,14 +81,14 @@ static void window_respond(struct response *res, int status, const char *text)
 static int window_insert_or_respond(struct request *req, struct response *res,
 				    const struct window_values *wv, char *id)
 {
+	static const struct api_conflict duplicate = {
+		"duplicate-window", "Duplicate return window",
+		"A return window of this kind for this period exists already; find it with GET /v1/return-windows?kind=.",
+		"/period", "already has a return window of this kind",
+	};
 	const char *p[6] = { wv->kind, wv->label, wv->open, wv->due, wv->age_bands, wv->universe };
-	int rc = api_insert_or_respond(req, res, "rw_insert", 6, p, id, 40);
 
-	if (rc == 1)
-		api_conflict_send(res, "duplicate-window", "Duplicate return window",
-				  "A return window of this kind for this period exists already; find it with GET /v1/return-windows?kind=.",
-				  "/period", "already has a return window of this kind");
-	return rc == 0 ? 0 : -1;
+	return api_insert_unique_or_respond(req, res, "rw_insert", 6, p, id, 40, &duplicate);
 }
 
 void window_create(struct request *req, struct response *res)
