@@ -20,54 +20,40 @@
 #include "util/buf.h"
 #include "util/log.h"
 
-static const char *const area_columns[] = { "code", "name", "kind", "parent_code" };
-static const char *const characteristic_columns[] = {
-	"code", "name", "protected_characteristic", "census_prefix",
-	"census_total_heading", "universe", "sort_order",
-};
-
-static const char *const category_columns[] = {
-	"characteristic", "code", "name", "parent", "sort_order", "census_heading",
-};
-/* The table's names of the file's columns. */
-static const char *const category_table_columns[] = {
-	"characteristic_code", "code", "name", "parent_code", "sort_order", "census_heading",
-};
-
-static const char *const dataset_columns[] = {
-	"slug", "title", "publisher", "source_url", "release_date", "reference_date",
-	"official", "licence", "notes", "population", "subset_of",
-};
-static const char dataset_sql[] =
-	"INSERT INTO datasets (slug, title, publisher, source, release_date, reference_date,"
-	" official, licence, notes, population, subset_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-	" coalesce($9, ''), coalesce($10, 'all_usual_residents'), $11)"
-	" ON CONFLICT (slug) DO UPDATE SET title = EXCLUDED.title, publisher = EXCLUDED.publisher,"
-	" source = EXCLUDED.source, release_date = EXCLUDED.release_date,"
-	" reference_date = EXCLUDED.reference_date, official = EXCLUDED.official,"
-	" licence = EXCLUDED.licence, notes = EXCLUDED.notes, population = EXCLUDED.population,"
-	" subset_of = EXCLUDED.subset_of, updated_at = now()"
-	" WHERE (datasets.title, datasets.publisher, datasets.source, datasets.release_date,"
-	" datasets.reference_date, datasets.official, datasets.licence, datasets.notes,"
-	" datasets.population, datasets.subset_of)"
-	" IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.publisher, EXCLUDED.source,"
-	" EXCLUDED.release_date, EXCLUDED.reference_date, EXCLUDED.official,"
-	" EXCLUDED.licence, EXCLUDED.notes, EXCLUDED.population, EXCLUDED.subset_of)";
-
-static const char *const organisation_columns[] = { "slug", "name", "kind" };
-
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Upserts: a second run changes no row, and so notifies nobody. */
 static const struct seed_file reference_files[] = {
-	{ SEED_COLUMNS("areas.csv", area_columns), .parent = "parent_code",
+	{ SEED_FILE("areas.csv", "code", "name", "kind", "parent_code"), .parent = "parent_code",
 	  .upsert = { "areas", 1, NULL } },
-	{ SEED_COLUMNS("characteristics.csv", characteristic_columns),
+	{ SEED_FILE("characteristics.csv",
+		    "code", "name", "protected_characteristic", "census_prefix",
+		    "census_total_heading", "universe", "sort_order"),
 	  .upsert = { "characteristics", 1, NULL } },
-	{ SEED_COLUMNS("categories.csv", category_columns), .parent = "parent",
-	  .upsert = { "categories", 2, category_table_columns } },
-	{ SEED_COLUMNS("datasets.csv", dataset_columns), .sql = dataset_sql },
-	{ SEED_COLUMNS("organisations.csv", organisation_columns),
+	/* The table names two of the file's columns otherwise. */
+	{ SEED_FILE("categories.csv",
+		    "characteristic", "code", "name", "parent", "sort_order", "census_heading"),
+	  .parent = "parent",
+	  .upsert = { "categories", 2, (const char *const[]){
+		"characteristic_code", "code", "name", "parent_code", "sort_order", "census_heading" } } },
+	{ SEED_FILE("datasets.csv",
+		    "slug", "title", "publisher", "source_url", "release_date", "reference_date",
+		    "official", "licence", "notes", "population", "subset_of"),
+	  .sql = "INSERT INTO datasets (slug, title, publisher, source, release_date, reference_date,"
+	  " official, licence, notes, population, subset_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+	  " coalesce($9, ''), coalesce($10, 'all_usual_residents'), $11)"
+	  " ON CONFLICT (slug) DO UPDATE SET title = EXCLUDED.title, publisher = EXCLUDED.publisher,"
+	  " source = EXCLUDED.source, release_date = EXCLUDED.release_date,"
+	  " reference_date = EXCLUDED.reference_date, official = EXCLUDED.official,"
+	  " licence = EXCLUDED.licence, notes = EXCLUDED.notes, population = EXCLUDED.population,"
+	  " subset_of = EXCLUDED.subset_of, updated_at = now()"
+	  " WHERE (datasets.title, datasets.publisher, datasets.source, datasets.release_date,"
+	  " datasets.reference_date, datasets.official, datasets.licence, datasets.notes,"
+	  " datasets.population, datasets.subset_of)"
+	  " IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.publisher, EXCLUDED.source,"
+	  " EXCLUDED.release_date, EXCLUDED.reference_date, EXCLUDED.official,"
+	  " EXCLUDED.licence, EXCLUDED.notes, EXCLUDED.population, EXCLUDED.subset_of)" },
+	{ SEED_FILE("organisations.csv", "slug", "name", "kind"),
 	  .upsert = { "organisations", 1, NULL } },
 };
 
@@ -115,16 +101,14 @@ static int workforce_row(PGconn *pg, const char *root, const char *const *v, con
 	return rc;
 }
 
-static const char *const census_columns[] = { "file", "dataset" };
-static const char *const workforce_columns[] = { "file", "as_of", "notes" };
 
 /* Manifests: each row names a file for an importer that makes its own
  * transactions, so they are loaded outside seed_csv_load_all's. */
 static const struct seed_file census_manifest = {
-	SEED_COLUMNS("census/manifest.csv", census_columns), .row = census_row,
+	SEED_FILE("census/manifest.csv", "file", "dataset"), .row = census_row,
 };
 static const struct seed_file workforce_manifest = {
-	SEED_COLUMNS("workforce/manifest.csv", workforce_columns), .row = workforce_row,
+	SEED_FILE("workforce/manifest.csv", "file", "as_of", "notes"), .row = workforce_row,
 };
 
 /* The demo data set is not the borough's: every area it loads says so on

@@ -5,23 +5,15 @@
 
 #include "seed_csv.h"
 
-static const char *const plan_columns[] = {
-	"slug", "title", "description", "starts_on", "ends_on", "status",
-};
-static const char *const action_columns[] = {
-	"plan", "reference", "title", "description", "outcome", "lead", "start_date",
-	"due_date", "indicators",
-};
-static const char *const update_columns[] = {
-	"plan", "reference", "date", "status", "rag", "note", "reason",
-};
-
 static const struct seed_file plan_files[] = {
-	{ SEED_COLUMNS("action-plans/plans.csv", plan_columns),
+	{ SEED_FILE("action-plans/plans.csv",
+		    "slug", "title", "description", "starts_on", "ends_on", "status"),
 	  .sql = "INSERT INTO action_plans (slug, title, description, starts_on, ends_on, status)"
 	  " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO NOTHING" },
 	/* indicators are written "a;b" in the file. */
-	{ SEED_COLUMNS("action-plans/actions.csv", action_columns),
+	{ SEED_FILE("action-plans/actions.csv",
+		    "plan", "reference", "title", "description", "outcome", "lead", "start_date",
+		    "due_date", "indicators"),
 	  .sql = "INSERT INTO actions (plan_id, reference, title, description, outcome, lead,"
 	  " start_date, due_date, indicators, created_at, updated_at)"
 	  " SELECT p.id, $2, $3, $4, $5, $6, $7, $8, coalesce(string_to_array($9, ';'), '{}'),"
@@ -30,7 +22,8 @@ static const struct seed_file plan_files[] = {
 	  " ON CONFLICT (plan_id, reference) DO NOTHING" },
 	/* An update is the seed's when it has the seed's request id and the
 	 * same date, status and RAG; the action's state follows its latest. */
-	{ SEED_COLUMNS("action-plans/updates.csv", update_columns),
+	{ SEED_FILE("action-plans/updates.csv",
+		    "plan", "reference", "date", "status", "rag", "note", "reason"),
 	  .sql = "WITH a AS (SELECT a.id FROM actions a JOIN action_plans p ON p.id = a.plan_id"
 	  "           WHERE p.slug = $1 AND a.reference = $2),"
 	  " u AS (INSERT INTO action_updates (action_id, seq, as_of, status, rag, note, reason,"

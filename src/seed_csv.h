@@ -94,8 +94,12 @@ struct seed_file {
 	struct seed_upsert upsert;       /* used when table is set */
 };
 
-/* A seed_file's name and columns, counted. */
+/* A seed_file's name and columns, counted: an array of them, or the
+ * columns written out beside the statement that numbers them. */
 #define SEED_COLUMNS(name, columns) (name), (columns), (sizeof(columns) / sizeof((columns)[0]))
+#define SEED_FILE(name, ...)                                                  \
+	(name), (const char *const[]){ __VA_ARGS__ },                         \
+	(sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *))
 
 /* Every row of one file, through f->sql, f->upsert or f->row. */
 __attribute__((warn_unused_result))

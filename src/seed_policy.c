@@ -5,44 +5,31 @@
 
 #include "seed_csv.h"
 
-static const char *const policy_columns[] = {
-	"slug", "equalities_policy_url", "policy_reviewed_on",
-};
-static const char *const computed_columns[] = { "code", "computed_from" };
-static const char *const objective_columns[] = { "code", "title", "statement", "adopted_on" };
-static const char *const outcome_columns[] = {
-	"code", "objective", "title", "description", "sort_order",
-};
-
 static const struct seed_file policy_files[] = {
 	/* The organisation's version counts only the API's changes: the
 	 * seed's first setting is version 1. */
-	{ SEED_COLUMNS("organisations/policies.csv", policy_columns),
+	{ SEED_FILE("organisations/policies.csv",
+		    "slug", "equalities_policy_url", "policy_reviewed_on"),
 	  .sql = "UPDATE organisations SET equalities_policy_url = $2::text, policy_reviewed_on = $3::date"
 	  " WHERE slug = $1 AND version = 1 AND equalities_policy_url IS NULL"
 	  "   AND policy_reviewed_on IS NULL AND ($2::text IS NOT NULL OR $3::date IS NOT NULL)" },
-	{ SEED_COLUMNS("indicators/computed.csv", computed_columns),
+	{ SEED_FILE("indicators/computed.csv", "code", "computed_from"),
 	  .sql = "UPDATE indicators SET computed_from = $2 WHERE code = $1"
 	  " AND computed_from IS DISTINCT FROM $2" },
-	{ SEED_COLUMNS("objectives/objectives.csv", objective_columns),
+	{ SEED_FILE("objectives/objectives.csv", "code", "title", "statement", "adopted_on"),
 	  .upsert = { "objectives", 1, NULL } },
-	{ SEED_COLUMNS("objectives/outcomes.csv", outcome_columns),
+	{ SEED_FILE("objectives/outcomes.csv",
+		    "code", "objective", "title", "description", "sort_order"),
 	  .upsert = { "outcomes", 1, NULL } },
-};
-
-static const char *const assessment_columns[] = {
-	"reference", "title", "service_area", "decision", "decision_date", "status",
-	"document_url", "review_date", "actions",
-};
-static const char *const impact_columns[] = {
-	"reference", "characteristic", "impact", "evidence", "mitigations",
 };
 
 /* Demo assessments are marked illustrative; actions are written
  * "plan:reference;..." in the file.  Each impact row adds one impact to
  * its assessment (once) and records the assessment as its version 1. */
 static const struct seed_file assessment_files[] = {
-	{ SEED_COLUMNS("impact-assessments/assessments.csv", assessment_columns),
+	{ SEED_FILE("impact-assessments/assessments.csv",
+		    "reference", "title", "service_area", "decision", "decision_date", "status",
+		    "document_url", "review_date", "actions"),
 	  .sql = "INSERT INTO impact_assessments (reference, title, service_area, decision, decision_date,"
 	  " status, document_url, review_date, illustrative, actions)"
 	  " SELECT $1, $2, $3, $4, $5::date, $6, $7, $8::date, true,"
@@ -52,7 +39,8 @@ static const struct seed_file assessment_files[] = {
 	  "            JOIN actions x ON x.plan_id = p.id AND x.reference = split_part(u.ref, ':', 2)),"
 	  "           '{}')"
 	  " ON CONFLICT (reference) DO NOTHING" },
-	{ SEED_COLUMNS("impact-assessments/impacts.csv", impact_columns),
+	{ SEED_FILE("impact-assessments/impacts.csv",
+		    "reference", "characteristic", "impact", "evidence", "mitigations"),
 	  .sql = "WITH u AS (UPDATE impact_assessments a SET impacts = a.impacts || jsonb_build_array("
 	  "    jsonb_strip_nulls(jsonb_build_object('characteristic', $2::text, 'impact', $3::text,"
 	  "      'evidence', $4::text, 'mitigations', $5::text)))"
