@@ -31,8 +31,6 @@ static const struct edit_kind organisation_edit = {
 	.id_valid = slug_valid,
 };
 
-static const char *const kinds[] = { "council", "partner", "reporting_centre", "police", NULL };
-
 static const struct csv_column organisation_columns[] = {
 	{ "slug", "/slug" },
 	{ "name", "/name" },
@@ -54,7 +52,7 @@ static const struct list_query organisation_query = {
 
 void organisation_list(struct request *req, struct response *res)
 {
-	list_run_filtered(req, res, &organisation_query, "kind", kinds);
+	list_run_filtered(req, res, &organisation_query, "kind", organisation_kinds);
 }
 
 void organisation_get(struct request *req, struct response *res)
