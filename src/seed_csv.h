@@ -91,7 +91,7 @@ struct seed_file {
 	 * rows where it is empty load first, so parents exist before the rows
 	 * that name them.  NULL: file order. */
 	const char *parent;
-	struct seed_upsert upsert;       /* used when table is set */
+	struct seed_upsert upsert;       /* used when upsert.table is set */
 };
 
 /* A seed_file's name and columns, counted: an array of them, or the

@@ -17,14 +17,13 @@
 
 const struct edit_kind ap_action_edit = {
 	.name = "action",
-	.not_found = "There is no action with that id.",
 	.lock = "ap_action_lock",
 	.get = "ap_action_get",
 };
 
 static void action_not_found(struct response *res)
 {
-	problem_send(res, 404, "not-found", "Not found", ap_action_edit.not_found);
+	edit_not_found(res, &ap_action_edit);
 }
 
 /* The action with its whole update history, oldest first. */

@@ -14,7 +14,6 @@
 
 const struct edit_kind ia_edit = {
 	.name = "impact assessment",
-	.not_found = "There is no impact assessment with that id.",
 	.lock = "ia_lock",
 	.get = "ia_get",
 	.location = "/v1/impact-assessments/",

@@ -25,9 +25,13 @@ json_t *edit_body_or_respond(struct request *req, struct response *res, struct e
 	return e->body;
 }
 
-static void not_found(struct response *res, const struct edit_kind *kind)
+void edit_not_found(struct response *res, const struct edit_kind *kind)
 {
-	problem_send(res, 404, "not-found", "Not found", kind->not_found);
+	if (kind->not_found)
+		problem_send(res, 404, "not-found", "Not found", kind->not_found);
+	else
+		problem_sendf(res, 404, "not-found", "Not found", "There is no %s with that id%s.",
+			      kind->name, kind->scoped ? " that this key may see" : "");
 }
 
 /* Is id of the form kind's records are named by? */
@@ -40,7 +44,7 @@ int edit_id_or_respond(struct response *res, const struct edit *e)
 {
 	if (id_valid(e->kind, e->id))
 		return 0;
-	not_found(res, e->kind);
+	edit_not_found(res, e->kind);
 	return -1;
 }
 
@@ -70,7 +74,7 @@ int edit_lock_or_respond(struct request *req, struct response *res, struct edit 
 	    api_exec_or_respond(req, res, e->kind->lock, e->kind->scoped ? 2 : 1, p, &e->locked))
 		return -1;
 	if (PQntuples(e->locked) != 1) {
-		not_found(res, e->kind);
+		edit_not_found(res, e->kind);
 		return -1;
 	}
 	e->version = (long)db_get_ll(e->locked, 0, 0);
@@ -135,7 +139,7 @@ static int answer(struct request *req, struct response *res, const struct edit_k
 		body = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
 	else if (missing_is_404) {
 		PQclear(r);
-		not_found(res, kind);
+		edit_not_found(res, kind);
 		return -1;
 	}
 	if (!body) {
@@ -163,7 +167,7 @@ void edit_read(struct request *req, struct response *res, const struct edit_kind
 	       const char *id, const char *scope)
 {
 	if (!id_valid(kind, id)) {
-		not_found(res, kind);
+		edit_not_found(res, kind);
 		return;
 	}
 	if (request_db_or_respond(req, res))
@@ -179,7 +183,7 @@ void edit_versions(struct request *req, struct response *res, const struct edit_
 	bool visible;
 
 	if (!id_valid(kind, id)) {
-		not_found(res, kind);
+		edit_not_found(res, kind);
 		return;
 	}
 	if (!request_db_or_respond(req, res))
@@ -191,14 +195,14 @@ void edit_versions(struct request *req, struct response *res, const struct edit_
 		PQclear(r);
 		r = NULL;
 		if (!visible) {
-			not_found(res, kind);
+			edit_not_found(res, kind);
 			return;
 		}
 	}
 	if (api_exec_or_respond(req, res, h->versions, np, p, &r))
 		return;
 	if (!h->exists && PQntuples(r) == 0)
-		not_found(res, kind);
+		edit_not_found(res, kind);
 	else
 		api_history_respond(req, res, r, h->number, h->at, h->record);
 	PQclear(r);

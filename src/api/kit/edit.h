@@ -54,7 +54,9 @@ struct response;
  */
 struct edit_kind {
 	const char *name;        /* in "The <name> is at version 3" (412) */
-	const char *not_found;   /* the whole 404 detail */
+	/* The whole 404 detail; NULL: "There is no <name> with that id.", with
+	 * " that this key may see" before the stop when scoped (edit_not_found). */
+	const char *not_found;
 	const char *lock;
 	const char *get;
 	const char *location;
@@ -81,6 +83,9 @@ void edit_init(struct edit *e, const struct edit_kind *kind, const char *id);
  * body, borrowed from e, or NULL with the problem in res. */
 __attribute__((warn_unused_result))
 json_t *edit_body_or_respond(struct request *req, struct response *res, struct edit *e);
+
+/* The 404 for a record of kind that is not there (or not visible). */
+void edit_not_found(struct response *res, const struct edit_kind *kind);
 
 /* 0 when the id is a UUID, else the 404 (no record has such an id). */
 __attribute__((warn_unused_result))
