@@ -5,6 +5,7 @@
  * Exit codes: 0 success, 1 the work failed (database refused, bad file),
  * 2 bad usage or configuration (one line on stderr saying which).
  */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -69,17 +70,14 @@ static const char usage[] =
 	"EQ_REPORT_RETENTION_DAYS, EQ_IDEMPOTENCY_KEEP_HOURS, EQ_SWEEP_INTERVAL,\n"
 	"EQ_SERVICE_ROLE (migrate) (see README.md).\n";
 
-static const struct {
-	const char *flag;
-	const char *env;
-} flag_env[] = {
-	{ "--database-url", "EQ_DATABASE_URL" },
-	{ "--database-url-file", "EQ_DATABASE_URL_FILE" },
-	{ "--listen", "EQ_LISTEN" },
-	{ "--threads", "EQ_THREADS" },
-	{ "--root", "EQ_ROOT" },
-	{ "--log-level", "EQ_LOG_LEVEL" },
-};
+/* The variable of a flag: "--log-level" -> "EQ_LOG_LEVEL", into out
+ * (size > 3). */
+static void flag_env(const char *flag, char *out, size_t size)
+{
+	snprintf(out, size, "EQ_%s", flag + 2);
+	for (char *p = out + 3; *p; p++)
+		*p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+}
 
 static int usage_error(const char *what)
 {
@@ -134,26 +132,33 @@ static int database_url_from_file(void)
  * argv (compacted).  Returns the new argc, or -1 on a flag without value. */
 static int apply_flags(int argc, char **argv)
 {
+	/* Each sets its variable: --log-level sets EQ_LOG_LEVEL (flag_env). */
+	static const char *const flags[] = {
+		"--database-url", "--database-url-file", "--listen", "--threads", "--root",
+		"--log-level",
+	};
 	int out = 1;
 
 	for (int i = 1; i < argc; i++) {
 		bool matched = false;
 
-		for (size_t k = 0; k < sizeof(flag_env) / sizeof(flag_env[0]); k++) {
-			size_t len = strlen(flag_env[k].flag);
+		for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++) {
+			size_t len = strlen(flags[k]);
+			char env[32];
 
-			if (strncmp(argv[i], flag_env[k].flag, len) != 0)
+			if (strncmp(argv[i], flags[k], len) != 0)
 				continue;
+			flag_env(flags[k], env, sizeof(env));
 			if (argv[i][len] == '=') {
-				setenv(flag_env[k].env, argv[i] + len + 1, 1);
+				setenv(env, argv[i] + len + 1, 1);
 			} else if (argv[i][len] == '\0') {
 				if (i + 1 >= argc)
 					return -1;
-				setenv(flag_env[k].env, argv[++i], 1);
+				setenv(env, argv[++i], 1);
 			} else {
 				continue;
 			}
-			if (strcmp(flag_env[k].flag, "--database-url") == 0 &&
+			if (strcmp(flags[k], "--database-url") == 0 &&
 			    url_has_password(getenv("EQ_DATABASE_URL")))
 				return -2;
 			matched = true;

@@ -169,6 +169,22 @@ int api_insert_or_respond(struct request *req, struct response *res, const char 
 	return rc;
 }
 
+int api_insert_unique_or_respond(struct request *req, struct response *res, const char *stmt,
+				 int nparams, const char *const *values, char *id, size_t idlen,
+				 const struct api_conflict *dup)
+{
+	int rc = api_insert_or_respond(req, res, stmt, nparams, values, id, idlen);
+
+	if (rc == 1)
+		api_conflict_respond(res, dup);
+	return rc == 0 ? 0 : -1;
+}
+
+void api_conflict_respond(struct response *res, const struct api_conflict *c)
+{
+	api_conflict_send(res, c->type, c->title, c->detail, c->pointer, c->why);
+}
+
 void api_conflict_send(struct response *res, const char *type, const char *title,
 		       const char *detail, const char *pointer, const char *why)
 {

@@ -81,6 +81,17 @@ const char *response_header_get(const struct response *res, const char *name)
 	return NULL;
 }
 
+void response_location(struct response *res, const char *fmt, ...)
+{
+	char path[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	(void)response_header_add(res, "Location", path);
+}
+
 static void set_body_json(struct response *res, int status, const char *ctype,
 			  json_t *body)
 {

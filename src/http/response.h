@@ -79,6 +79,13 @@ void response_reset(struct response *res);
 int response_header_add(struct response *res, const char *name, const char *value);
 const char *response_header_get(const struct response *res, const char *name);
 
+/* Location: the path fmt makes (printf-style; cut at 511 bytes, which no
+ * path of ours reaches), added as response_header_add does, its failure
+ * ignored as every caller did: the record is written and answered either
+ * way. */
+__attribute__((format(printf, 2, 3)))
+void response_location(struct response *res, const char *fmt, ...);
+
 /* ETag "v<version>" for a versioned record (version as text). */
 void response_version_etag(struct response *res, const char *version);
 

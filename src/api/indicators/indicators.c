@@ -32,8 +32,7 @@ static const struct csv_column indicator_columns[] = {
 	{ "latest_direction_year_earlier", "/latest/direction/year_earlier" },
 };
 
-static const enum cursor_key code_key[] = { CURSOR_KEY_TEXT };
-static const struct cursor_spec indicator_keyset = { "indicators", code_key, 1 };
+static const struct cursor_spec indicator_keyset = CURSOR_SPEC("indicators", CURSOR_KEY_TEXT);
 
 struct indicator_filters {
 	const char *outcome, *frequency, *rag;

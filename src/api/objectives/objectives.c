@@ -18,11 +18,8 @@ static const struct db_statement statements[] = {
 	  " WHERE ($1::text IS NULL OR b.code > $1) ORDER BY b.code LIMIT $2", 2 },
 };
 
-static const enum cursor_key code_key[] = { CURSOR_KEY_TEXT };
-static const struct cursor_spec objective_keyset = { "objectives", code_key, 1 };
-static const int code_col[] = { 1 };
 static const struct list_query objective_query = {
-	&objective_keyset, "obj_list", code_col, NULL, NULL, 0,
+	LIST_KEYSET("objectives", CURSOR_KEY_TEXT), "obj_list", LIST_KEY_COLS(1), NULL, NULL, 0,
 };
 
 static void objective_list(struct request *req, struct response *res)

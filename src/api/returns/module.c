@@ -35,7 +35,7 @@ static const struct db_statement statements[] = {
 	  " VALUES ($1, $2, $3::date, $4::date, $5, $6) ON CONFLICT (kind, period) DO NOTHING RETURNING id", 6 },
 	{ "rw_get",
 	  "SELECT return_window_json(w, $2::bigint, " TODAY ")::text FROM return_windows w WHERE w.id = $1", 2 },
-	/* Keyset on (open_date, id): windows.c's window_cursor. */
+	/* Keyset on (open_date, id): windows.c's window_query. */
 	{ "rw_list",
 	  "SELECT return_window_json(w, $1::bigint, " TODAY ")::text, to_char(w.open_date, 'YYYY-MM-DD'), w.id"
 	  " FROM return_windows w WHERE ($2::text IS NULL OR w.kind = $2)"
@@ -91,7 +91,7 @@ static const struct db_statement statements[] = {
 	{ "rt_review",
 	  "UPDATE partner_returns SET status = $2, review_outcome = $2, review_note = $3,"
 	  " reviewed_at = now(), version = version + 1, updated_at = now() WHERE id = $1", 3 },
-	/* Keyset on (created_at in microseconds, id): returns.c's return_cursor. */
+	/* Keyset on (created_at in microseconds, id): returns.c's return_query. */
 	{ "rt_list",
 	  "SELECT partner_return_json(r)::text,"
 	  " (extract(epoch FROM r.created_at) * 1000000)::bigint, r.id"
