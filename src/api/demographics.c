@@ -579,7 +579,7 @@ static int demographics_init(const struct config *cfg, char *err, size_t errlen)
 static const struct route routes[] = {
 	{ .method = HTTP_GET, .template = "/v1/demographics/datasets", .handler = datasets_list, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_DEMOGRAPHICS | DATA_REFERENCE },
 	{ .method = HTTP_GET, .template = "/v1/demographics/datasets/{slug}", .handler = datasets_get, .flags = ROUTE_PUBLIC, .depends = DATA_DEMOGRAPHICS | DATA_REFERENCE },
-	{ .method = HTTP_GET, .template = "/v1/demographics", .handler = demographics_list, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_DEMOGRAPHICS | DATA_REFERENCE },
+	{ .method = HTTP_GET, .template = "/v1/demographics", .handler = demographics_list, .flags = ROUTE_PUBLIC | ROUTE_CSV | ROUTE_MEMO_FRONT, .depends = DATA_DEMOGRAPHICS | DATA_REFERENCE },
 };
 
 const struct api_module demographics_module = {

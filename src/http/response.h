@@ -61,6 +61,12 @@ struct response {
 	const void *static_body;    /* used instead of body: static storage, never copied */
 	size_t static_len;
 	const char *cache_control;  /* static; replaces the server's own on a 200 or 304 */
+	/* A handler tried on the HTTP thread first (ROUTE_MEMO_FRONT) runs
+	 * with front_only set: it may read memoised tables that are built
+	 * (api/kit/table_memo.h) but nothing that waits on PostgreSQL.  One
+	 * that would sets needs_db and answers nothing (status 0); the server
+	 * then runs it again, from the start, on the database executor. */
+	bool front_only, needs_db;
 };
 
 /* A CSV column: its header and the JSON pointer ("/area/code") of its value
