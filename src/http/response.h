@@ -154,6 +154,18 @@ void response_list_rendered(const struct request *req, struct response *res,
 			    const char *next_cursor, const struct csv_column *columns,
 			    size_t ncolumns);
 
+/*
+ * The JSON answer of response_list_rendered, byte for byte, from text
+ * alone: data_text as there, and meta as the text of its members without
+ * the braces (meta_members, borrowed, with no "status" member: the
+ * status members are added here as response_list adds them).  For a
+ * resource that renders its meta once per change of its data; JSON only
+ * (a CSV answer needs the rows as values).
+ */
+void response_list_text(const struct request *req, struct response *res,
+			const char *data_text, size_t data_len, const char *meta_members,
+			size_t meta_len, const char *next_cursor);
+
 /* How response bodies are dumped (compact), for callers that render rows
  * ahead for response_list_rendered. */
 #define RESPONSE_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(12))
