@@ -424,8 +424,10 @@ static int cached_or_continue(struct exchange *ex, struct MHD_Connection *conn, 
 
 	/* The key holds all a representation depends on: the path, the whole
 	 * query (so ?format= too) and what Accept says about the format. */
-	if (!gen || buf_appendf(&key, "%s?%s#%d", ex->req.path, ex->req.raw_query,
-				(ex->req.route->flags & ROUTE_CSV) && accepts_csv_only(ex)) != 0) {
+	if (!gen || buf_append_str(&key, ex->req.path) || buf_append_char(&key, '?') ||
+	    buf_append_str(&key, ex->req.raw_query) ||
+	    buf_append_str(&key, (ex->req.route->flags & ROUTE_CSV) && accepts_csv_only(ex)
+				 ? "#1" : "#0")) {
 		buf_release(&key);
 		return 0;
 	}
