@@ -277,8 +277,10 @@ struct catalogue {
 	 * the disclosure rule, kilobytes that took longer to dump than the
 	 * rest of the answer to build) and after it.  Each "{...}" dumped:
 	 * the braces are not used. */
-	char *meta_head, *meta_tail;
+	char *meta[2];          /* META_HEAD, META_TAIL */
 };
+
+enum { META_HEAD, META_TAIL };
 
 static void catalogue_free(void *v)
 {
@@ -288,8 +290,8 @@ static void catalogue_free(void *v)
 		return;
 	PQclear(c->ds);
 	PQclear(c->universes);
-	free(c->meta_head);
-	free(c->meta_tail);
+	for (size_t i = 0; i < 2; i++)
+		free(c->meta[i]);
 	free(c);
 }
 
@@ -314,11 +316,11 @@ static int meta_render(struct catalogue *c, unsigned threshold)
 	json_t *tail = json_pack("{s:s}", "share_of",
 				 "the area's total for the characteristic (category total)");
 
-	c->meta_head = head ? json_dumps(head, RESPONSE_JSON_FLAGS) : NULL;
-	c->meta_tail = tail ? json_dumps(tail, RESPONSE_JSON_FLAGS) : NULL;
+	c->meta[META_HEAD] = head ? json_dumps(head, RESPONSE_JSON_FLAGS) : NULL;
+	c->meta[META_TAIL] = tail ? json_dumps(tail, RESPONSE_JSON_FLAGS) : NULL;
 	json_decref(head);
 	json_decref(tail);
-	return c->meta_head && c->meta_tail ? 0 : -1;
+	return c->meta[META_HEAD] && c->meta[META_TAIL] ? 0 : -1;
 }
 
 static void *catalogue_build(struct request *req, struct response *res, void *arg)
@@ -564,9 +566,9 @@ static void page_respond(struct request *req, struct response *res, const struct
 	/* The members in list_respond's order: data set, disclosure, count
 	 * (the rows shown), share_of. */
 	if ((pg->full && !(next = list_cursor_new(req, &q->page, keys))) ||
-	    buf_append(&meta, c->meta_head + 1, strlen(c->meta_head) - 2) ||
+	    buf_append(&meta, c->meta[META_HEAD] + 1, strlen(c->meta[META_HEAD]) - 2) ||
 	    buf_appendf(&meta, ",\"count\":%zu,", pg->count) ||
-	    buf_append(&meta, c->meta_tail + 1, strlen(c->meta_tail) - 2))
+	    buf_append(&meta, c->meta[META_TAIL] + 1, strlen(c->meta[META_TAIL]) - 2))
 		problem_send_internal(res);
 	else
 		response_list_text(req, res, buf_cstr(&pg->text), pg->text.len, buf_cstr(&meta),

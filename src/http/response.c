@@ -508,6 +508,18 @@ static int rendered_body(struct buf *b, const char *data_text, size_t data_len,
 	return rc;
 }
 
+/* A list's JSON answer is in res->body (ok), or a 500 replaces it. */
+static void list_answered(struct response *res, bool ok)
+{
+	if (!ok) {
+		buf_reset(&res->body);
+		problem_send_internal(res);
+		return;
+	}
+	res->status = 200;
+	res->content_type = "application/json";
+}
+
 /* {"self", "next"} of a list page; NULL when memory ran out. */
 static json_t *list_links(const struct request *req, const char *next_cursor)
 {
@@ -540,15 +552,9 @@ void response_list_rendered(const struct request *req, struct response *res,
 		return;
 	}
 	json_decref(data);
-	if (!meta || meta_status(meta, response_data_status(req)) ||
-	    !(links = list_links(req, next_cursor)) || !(m = json_dumps(meta, JSON_DUMP_FLAGS)) ||
-	    rendered_body(&res->body, data_text, data_len, links, m, strlen(m), false) != 0) {
-		buf_reset(&res->body);
-		problem_send_internal(res);
-	} else {
-		res->status = 200;
-		res->content_type = "application/json";
-	}
+	list_answered(res, meta && !meta_status(meta, response_data_status(req)) &&
+			   (links = list_links(req, next_cursor)) && (m = json_dumps(meta, JSON_DUMP_FLAGS)) &&
+			   rendered_body(&res->body, data_text, data_len, links, m, strlen(m), false) == 0);
 	free(m);
 	json_decref(links);
 	json_decref(meta);
@@ -563,17 +569,11 @@ void response_list_text(const struct request *req, struct response *res,
 	json_t *links = list_links(req, next_cursor);
 
 	/* meta_status's members, in its order; its texts need no escaping. */
-	if (!links || buf_append(&meta, meta_members, meta_len) ||
-	    (status && (buf_append_str(&meta, ",\"status\":\"") || buf_append_str(&meta, status) ||
-			buf_append_str(&meta, "\",\"status_note\":\"") ||
-			buf_append_str(&meta, status_note(status)) || buf_append_str(&meta, "\""))) ||
-	    rendered_body(&res->body, data_text, data_len, links, buf_cstr(&meta), meta.len, true) != 0) {
-		buf_reset(&res->body);
-		problem_send_internal(res);
-	} else {
-		res->status = 200;
-		res->content_type = "application/json";
-	}
+	list_answered(res, links && !buf_append(&meta, meta_members, meta_len) &&
+		      (!status || !(buf_append_str(&meta, ",\"status\":\"") || buf_append_str(&meta, status) ||
+				    buf_append_str(&meta, "\",\"status_note\":\"") ||
+				    buf_append_str(&meta, status_note(status)) || buf_append_str(&meta, "\""))) &&
+		      rendered_body(&res->body, data_text, data_len, links, buf_cstr(&meta), meta.len, true) == 0);
 	json_decref(links);
 	buf_release(&meta);
 }
