@@ -137,7 +137,7 @@ struct demo_query {
 struct demo_page {
 	const struct demo_query *q;
 	const PGresult *ds;        /* the data set row */
-	json_t *data;
+	json_t *data;              /* the rows as values, for CSV only (else NULL) */
 	struct buf text;           /* data as JSON text, rows shared (struct rendered) */
 	bool oom;
 	size_t count;
@@ -511,7 +511,7 @@ static void append_rows(struct demo_page *pg, const struct rendered *r)
 				pg->full = true;
 				break;
 			}
-			if (json_array_append(pg->data, r->rows[a * t->ncats + c]) ||
+			if ((pg->data && json_array_append(pg->data, r->rows[a * t->ncats + c])) ||
 			    buf_append_str(&pg->text, pg->count ? "," : "[") ||
 			    buf_append_str(&pg->text, r->texts[a * t->ncats + c]))
 				pg->oom = true;
@@ -594,7 +594,11 @@ static void demographics_list(struct request *req, struct response *res)
 		goto done;
 	}
 	pg.ds = c->ds;
-	pg.data = json_array();
+	/* The rows as values only for CSV: JSON takes their texts. */
+	if (req->format == FORMAT_CSV && !(pg.data = json_array())) {
+		problem_send_internal(res);
+		goto done;
+	}
 	for (char *ch = strtok_r(char_list, ",", &save); ch && !pg.full; ch = strtok_r(NULL, ",", &save)) {
 		if ((q.ncharacteristics && !in_list(q.characteristics, q.ncharacteristics, ch)) ||
 		    (q.page.after && strcmp(ch, q.after_char) < 0))
