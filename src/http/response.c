@@ -275,16 +275,22 @@ const char *response_data_status(const struct request *req)
 	return depends & atomic_load(&illustrative_areas) ? "illustrative" : "official";
 }
 
+/* What meta.status_note says of a status (response_list_text writes it
+ * into JSON as it is: keep it free of quotes, backslashes and non-ASCII). */
+static const char *status_note(const char *status)
+{
+	return strcmp(status, "official") == 0
+	       ? "Official figures of the council."
+	       : "Illustrative figures (demo data), not the borough's: do not quote them as official.";
+}
+
 /* meta.status and meta.status_note, unless the resource set its own. */
 static int meta_status(json_t *meta, const char *status)
 {
 	if (!status || json_object_get(meta, "status"))
 		return 0;
 	return json_object_set_new(meta, "status", json_string(status)) ||
-	       json_object_set_new(meta, "status_note", json_string(
-		       strcmp(status, "official") == 0
-		       ? "Official figures of the council."
-		       : "Illustrative figures (demo data), not the borough's: do not quote them as official."));
+	       json_object_set_new(meta, "status_note", json_string(status_note(status)));
 }
 
 static int append_encoded(struct buf *b, const char *s)
@@ -493,20 +499,55 @@ void problem_send_internal(struct response *res)
 }
 
 /* The JSON body {"data", "links", "meta"} around data_text, as
- * response_list would dump it (objects keep their keys' order). */
+ * response_list would dump it (objects keep their keys' order); meta is
+ * the text of an object, or of its members (meta_open: braces added). */
 static int rendered_body(struct buf *b, const char *data_text, size_t data_len,
-			 const json_t *links, const json_t *meta)
+			 const json_t *links, const char *meta, size_t meta_len, bool meta_open)
 {
-	char *l = json_dumps(links, JSON_DUMP_FLAGS), *m = json_dumps(meta, JSON_DUMP_FLAGS);
+	char *l = json_dumps(links, JSON_DUMP_FLAGS);
 	int rc = -1;
 
 	buf_reset(b);
-	if (l && m && buf_append_str(b, "{\"data\":") == 0 && buf_append(b, data_text, data_len) == 0 &&
-	    buf_appendf(b, ",\"links\":%s,\"meta\":%s}", l, m) == 0)
+	/* Appended, not printed: formatting kilobytes of meta through
+	 * vsnprintf cost more than the rest of a cached table's answer. */
+	if (l && meta && buf_append_str(b, "{\"data\":") == 0 && buf_append(b, data_text, data_len) == 0 &&
+	    buf_append_str(b, ",\"links\":") == 0 && buf_append_str(b, l) == 0 &&
+	    buf_append_str(b, meta_open ? ",\"meta\":{" : ",\"meta\":") == 0 &&
+	    buf_append(b, meta, meta_len) == 0 && buf_append_str(b, meta_open ? "}}" : "}") == 0)
 		rc = 0;
 	free(l);
-	free(m);
 	return rc;
+}
+
+/* A list's JSON answer is in res->body (ok), or a 500 replaces it. */
+static void list_answered(struct response *res, bool ok)
+{
+	if (!ok) {
+		buf_reset(&res->body);
+		problem_send_internal(res);
+		return;
+	}
+	res->status = 200;
+	res->content_type = "application/json";
+}
+
+/* {"self", "next"} of a list page; NULL when memory ran out. */
+static json_t *list_links(const struct request *req, const char *next_cursor)
+{
+	struct buf self = BUF_INIT, next = BUF_INIT;
+	json_t *links = NULL;
+
+	if (build_link(req, query_get(&req->query, "cursor"), &self) == 0 &&
+	    (!next_cursor || build_link(req, next_cursor, &next) == 0) &&
+	    (links = json_pack("{s:s, s:s?}", "self", buf_cstr(&self), "next",
+			       next_cursor ? buf_cstr(&next) : NULL)) &&
+	    !next_cursor && json_object_set_new(links, "next", json_null())) {
+		json_decref(links);
+		links = NULL;
+	}
+	buf_release(&self);
+	buf_release(&next);
+	return links;
 }
 
 void response_list_rendered(const struct request *req, struct response *res,
@@ -514,29 +555,36 @@ void response_list_rendered(const struct request *req, struct response *res,
 			    const char *next_cursor, const struct csv_column *columns,
 			    size_t ncolumns)
 {
-	struct buf self = BUF_INIT, next = BUF_INIT;
 	json_t *links = NULL;
+	char *m = NULL;
 
 	if (!data_text || (req->format == FORMAT_CSV && columns)) {
 		response_list(req, res, data, meta, next_cursor, columns, ncolumns);
 		return;
 	}
 	json_decref(data);
-	if (!meta || meta_status(meta, response_data_status(req)) ||
-	    build_link(req, query_get(&req->query, "cursor"), &self) ||
-	    (next_cursor && build_link(req, next_cursor, &next)) ||
-	    !(links = json_pack("{s:s, s:s?}", "self", buf_cstr(&self), "next",
-				next_cursor ? buf_cstr(&next) : NULL)) ||
-	    (!next_cursor && json_object_set_new(links, "next", json_null())) ||
-	    rendered_body(&res->body, data_text, data_len, links, meta) != 0) {
-		buf_reset(&res->body);
-		problem_send_internal(res);
-	} else {
-		res->status = 200;
-		res->content_type = "application/json";
-	}
+	list_answered(res, meta && !meta_status(meta, response_data_status(req)) &&
+			   (links = list_links(req, next_cursor)) && (m = json_dumps(meta, JSON_DUMP_FLAGS)) &&
+			   rendered_body(&res->body, data_text, data_len, links, m, strlen(m), false) == 0);
+	free(m);
 	json_decref(links);
 	json_decref(meta);
-	buf_release(&self);
-	buf_release(&next);
+}
+
+void response_list_text(const struct request *req, struct response *res,
+			const char *data_text, size_t data_len, const char *meta_members,
+			size_t meta_len, const char *next_cursor)
+{
+	const char *status = response_data_status(req);
+	struct buf meta = BUF_INIT;
+	json_t *links = list_links(req, next_cursor);
+
+	/* meta_status's members, in its order; its texts need no escaping. */
+	list_answered(res, links && !buf_append(&meta, meta_members, meta_len) &&
+		      (!status || !(buf_append_str(&meta, ",\"status\":\"") || buf_append_str(&meta, status) ||
+				    buf_append_str(&meta, "\",\"status_note\":\"") ||
+				    buf_append_str(&meta, status_note(status)) || buf_append_str(&meta, "\""))) &&
+		      rendered_body(&res->body, data_text, data_len, links, buf_cstr(&meta), meta.len, true) == 0);
+	json_decref(links);
+	buf_release(&meta);
 }
