@@ -82,7 +82,7 @@ static const struct cursor_spec dataset_keyset = { "datasets", dataset_keys, 1 }
 static const int dataset_key_cols[] = { D_SLUG };
 static const struct list_query dataset_query = {
 	&dataset_keyset, "demographics_datasets", dataset_key_cols, dataset_json,
-	dataset_csv, API_COUNT(dataset_csv),
+	dataset_csv, API_COUNT(dataset_csv), NULL, NULL,
 };
 
 static void datasets_list(struct request *req, struct response *res)

@@ -237,7 +237,7 @@ static int parse_target(struct exchange *ex)
 	return 0;
 }
 
-static const char *const format_choices[] = { "json", "csv", NULL };
+static const char *const format_choices[] = { "json", "csv", "csv-meta", NULL };
 
 static int choose_format(struct exchange *ex)
 {
@@ -245,12 +245,14 @@ static int choose_format(struct exchange *ex)
 	const char *accept;
 
 	ex->req.format = FORMAT_JSON;
+	ex->req.csv_meta = false;
 	if (!(ex->req.route->flags & ROUTE_CSV))
 		return 0;
 	if (request_enum_or_respond(&ex->req, &ex->res, "format", format_choices, NULL, &format))
 		return -1;
 	if (format) {
-		ex->req.format = strcmp(format, "csv") == 0 ? FORMAT_CSV : FORMAT_JSON;
+		ex->req.csv_meta = strcmp(format, "csv-meta") == 0;
+		ex->req.format = strcmp(format, "json") == 0 ? FORMAT_JSON : FORMAT_CSV;
 		return 0;
 	}
 	accept = request_header(&ex->req, "Accept");

@@ -404,7 +404,7 @@ def test_csv_pages_link_to_the_next(api, openapi):
     rows = check_csv_response(r)
     assert len(rows) == 11
     link = r.headers.get("Link", "")
-    m = re.fullmatch(r'<(/v1/areas\?[^>]+)>; rel="next"', link)
+    m = re.fullmatch(r'<(/v1/areas\?[^>]+)>; rel="next", <[^>]+>; rel="describedby"; type="text/csv"', link)
     assert m, link
     again = api.get("/v1/areas", params={"format": "csv", "limit": "10"})
     assert again.headers.get("Link") == link, "a repeated (cached) CSV page lost its Link"

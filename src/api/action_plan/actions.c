@@ -215,7 +215,7 @@ static const int action_key_cols[] = { 1, 2, 3 };
 /* The spec here is by_due_date; the page read says which order is used. */
 static const struct list_query action_query = {
 	&by_due_date, "ap_actions", action_key_cols, NULL, action_columns,
-	API_COUNT(action_columns),
+	API_COUNT(action_columns), NULL, NULL,
 };
 
 struct action_filters {

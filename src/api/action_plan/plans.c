@@ -152,6 +152,7 @@ static const struct cursor_spec plan_keyset = { "action-plans", plan_keys, 2 };
 static const int plan_key_cols[] = { 1, 2 };
 static const struct list_query plan_query = {
 	&plan_keyset, "ap_plan_list", plan_key_cols, NULL, plan_columns, API_COUNT(plan_columns),
+	NULL, "ap_plan_total",
 };
 
 void plan_list(struct request *req, struct response *res)

@@ -24,6 +24,7 @@ static const struct cursor_spec audit_cursor = { "audit-events", keys, 1 };
 static const int key_cols[] = { 1 };
 static const struct list_query audit_query = {
 	&audit_cursor, "dp_audit_list", key_cols, NULL, columns, API_COUNT(columns),
+	NULL, NULL,
 };
 
 void audit_event_list(struct request *req, struct response *res)

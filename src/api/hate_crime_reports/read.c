@@ -69,7 +69,7 @@ static const enum cursor_key report_keys[] = { CURSOR_KEY_INT, CURSOR_KEY_UUID }
 static const struct cursor_spec report_cursor = { "hate-crime-reports", report_keys, 2 };
 static const int report_key_cols[] = { 1, 2 };
 static const struct list_query report_query = {
-	&report_cursor, "hcr_list", report_key_cols, NULL, csv_columns, API_COUNT(csv_columns),
+	&report_cursor, "hcr_list", report_key_cols, NULL, csv_columns, API_COUNT(csv_columns), NULL, NULL,
 };
 
 /* The filters that are not plain strings: 0, or -1 after a 400. */

@@ -48,6 +48,7 @@ static const struct cursor_spec ia_keyset = { "impact-assessments", ia_keys, 2 }
 static const int ia_key_cols[] = { 1, 2 };
 static const struct list_query ia_query = {
 	&ia_keyset, "ia_list", ia_key_cols, NULL, ia_columns, API_COUNT(ia_columns),
+	NULL, "ia_total",
 };
 
 void ia_list(struct request *req, struct response *res)

@@ -52,7 +52,7 @@ static const struct cursor_spec organisation_keyset = { "organisations", slug_ke
 static const int slug_col[] = { 1 };
 static const struct list_query organisation_query = {
 	&organisation_keyset, "org_list", slug_col, NULL, organisation_columns,
-	API_COUNT(organisation_columns),
+	API_COUNT(organisation_columns), NULL, "org_total",
 };
 
 void organisation_list(struct request *req, struct response *res)

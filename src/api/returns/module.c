@@ -47,6 +47,8 @@ static const struct db_statement statements[] = {
 	  " FROM return_windows w WHERE ($1::text IS NULL OR w.kind = $1)"
 	  "   AND ($2::date IS NULL OR (w.open_date, w.id) > ($2::date, $3::uuid))"
 	  " ORDER BY w.open_date, w.id LIMIT $4", 4 },
+	{ "rw_public_total",
+	  "SELECT count(*) FROM return_windows w WHERE ($1::text IS NULL OR w.kind = $1)", 1 },
 	/* What a return's validation needs about its window. */
 	{ "rt_window",
 	  "SELECT w.kind, w.open_date <= " TODAY ", to_char(w.open_date, 'YYYY-MM-DD'), w.age_bands, w.universe"

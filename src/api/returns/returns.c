@@ -155,7 +155,7 @@ static const enum cursor_key return_keys[] = { CURSOR_KEY_INT, CURSOR_KEY_UUID }
 static const struct cursor_spec return_cursor = { "returns", return_keys, 2 };
 static const int return_key_cols[] = { 1, 2 };
 static const struct list_query return_query = {
-	&return_cursor, "rt_list", return_key_cols, NULL, return_csv, API_COUNT(return_csv),
+	&return_cursor, "rt_list", return_key_cols, NULL, return_csv, API_COUNT(return_csv), NULL, NULL,
 };
 
 void return_list(struct request *req, struct response *res)

@@ -150,10 +150,12 @@ static const struct cursor_spec public_cursor = { "return-windows-public", windo
 static const int window_key_cols[] = { 1, 2 };
 static const struct list_query window_query = {
 	&window_cursor, "rw_list", window_key_cols, window_row, window_csv, API_COUNT(window_csv),
+	NULL, NULL,
 };
 static const struct list_query public_query = {
 	&public_cursor, "rw_public_list", window_key_cols, window_row, window_csv,
 	API_COUNT(window_csv) - 1,   /* no created_at */
+	NULL, "rw_public_total",
 };
 
 void window_list(struct request *req, struct response *res)
