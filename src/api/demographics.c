@@ -511,12 +511,13 @@ static json_t *list_meta(const PGresult *ds, unsigned threshold, size_t count)
 	snprintf(rule, sizeof(rule),
 		 "Counts from 1 to %u are withheld (value null, suppressed true), and further cells where needed so that no withheld count can be recovered from published cells and totals, in this or any other query; shares are withheld with their counts. Zero is published as zero.",
 		 threshold - 1);
-	return json_pack("{s:o, s:{s:s, s:i, s:s}, s:i, s:s}",
+	return json_pack("{s:o, s:{s:s, s:i, s:s}, s:i, s:s, s:s}",
 		"dataset", dataset_json(ds, 0),
 		"disclosure", "method", "primary and secondary cell suppression", "threshold", (int)threshold,
 		"rule", rule,
 		"count", (int)count,
-		"share_of", "the area's total for the characteristic (category total)");
+		"share_of", "the area's total for the characteristic (category total)",
+		"counts", "people: each value is a number of the area's usual residents on the Census day, those in the population the row's measure names (All usual residents; for a measure asked only of people aged 16 and over, such as sexual orientation, residents aged 16 and over); the category total is that whole population.");
 }
 
 static void demographics_list(struct request *req, struct response *res)

@@ -211,3 +211,25 @@ def test_objectives_csv_is_one_row_per_outcome(api, openapi):
     assert all(r["data_status"] == body["meta"]["status"] for r in rows)
     meta = dict(parse(api.get("/v1/objectives", params={"format": "csv-meta"}))[1:])
     assert meta["count"] == str(len(body["data"]))
+
+
+def test_every_statistic_says_what_its_values_count(api, openapi):
+    """A total never leaves a reader guessing whether it counts people,
+    staff, reports or percentages: meta.counts (meta.measure for hate crime,
+    whose measure is chosen per request), in JSON and in the meta CSV."""
+    window = api.get("/v1/return-windows/public", params={"limit": 1}).json()["data"][0]["id"]
+    said = {
+        "/v1/demographics": ({"area": "E05013642", "characteristic": "sexual_orientation"}, "residents"),
+        "/v1/workforce/profile": ({}, "staff headcount"),
+        "/v1/workforce/pay-gaps": ({}, "percentage"),
+        "/v1/workforce/representation": ({"characteristic": "sex"}, "ratio"),
+        "/v1/returns/summary": ({"window": window}, "accepted returns"),
+    }
+    for path, (params, words) in said.items():
+        meta = openapi.validate(api.get(path, params=params), path)["meta"]
+        assert words in meta["counts"], (path, meta["counts"])
+        assert meta["counts"].startswith(("people:", "staff headcount:", "no people:")), meta["counts"]
+        as_csv = dict(parse(api.get(path, params={**params, "format": "csv-meta"}))[1:])
+        assert as_csv["counts"] == meta["counts"]
+    stats = openapi.validate(api.get("/v1/hate-crime/statistics"), "/v1/hate-crime/statistics")["meta"]
+    assert stats["measures"][stats["measure"]].startswith(stats["measure"] + " count")
