@@ -1,0 +1,38 @@
+"""Rough edges met walking through the README as a partner, a web
+developer and a performance officer (issue 16): a refusal names what is
+wrong and lists what would be right, in full.  Checked against
+api/openapi.yaml.
+"""
+
+from __future__ import annotations
+
+from checks import assert_problem
+
+STATS = "/v1/hate-crime/statistics"
+STRANDS = "race, religion, sexual_orientation, disability, transgender_identity, other"
+
+
+def test_a_code_list_parameter_names_the_bad_code_and_lists_the_choices(api, openapi):
+    body = assert_problem(api.get(STATS, params={"strand": "racial"}), 400, openapi, STATS,
+                          parameter="strand")
+    want = f"'racial' is not one of: {STRANDS} (give one, or several separated by commas)"
+    assert body["errors"][0]["detail"] == want
+    # The top-level detail carries the whole sentence, never cut short.
+    assert body["detail"] == "query parameter 'strand': " + want
+    # In a list, the code that is wrong is the one named.
+    body = assert_problem(api.get(STATS, params={"group_by": "quarter,wards"}), 400, openapi, STATS,
+                          parameter="group_by")
+    assert body["errors"][0]["detail"].startswith("'wards' is not one of: month, quarter, financial_year, ward")
+    assert "pattern" not in body["detail"]
+
+
+def test_markup_is_not_quoted_back(api, openapi):
+    body = assert_problem(api.get(STATS, params={"strand": "<script>"}), 400, openapi, STATS,
+                          parameter="strand")
+    assert "<" not in body["detail"] and body["errors"][0]["detail"] == (
+        f"must be one of: {STRANDS} (or several separated by commas)")
+
+
+def test_a_good_list_still_answers(api, openapi):
+    r = api.get(STATS, params={"strand": "race,religion", "group_by": "strand"})
+    assert {row["strand"] for row in openapi.validate(r, STATS)["data"]} == {"race", "religion"}
