@@ -233,3 +233,18 @@ def test_every_statistic_says_what_its_values_count(api, openapi):
         assert as_csv["counts"] == meta["counts"]
     stats = openapi.validate(api.get("/v1/hate-crime/statistics"), "/v1/hate-crime/statistics")["meta"]
     assert stats["measures"][stats["measure"]].startswith(stats["measure"] + " count")
+
+
+def test_the_scorecard_csv_keeps_its_quarter_and_rag_counts(api, openapi):
+    j = openapi.validate(api.get("/v1/scorecard"), "/v1/scorecard")
+    meta = dict(parse(api.get("/v1/scorecard", params={"format": "csv-meta"}))[1:])
+    assert meta["period.label"] == j["period"]["label"] and meta["period.kind"] == "quarter"
+    assert {k: int(meta["rag_counts." + k]) for k in j["rag_counts"]} == j["rag_counts"]
+    assert list(j) == ["period", "indicators", "rag_counts", "action_plan"]
+
+
+def test_the_annual_report_csv_keeps_its_year(api, openapi):
+    j = openapi.validate(api.get("/v1/reports/annual/2024-25"), "/v1/reports/annual/{year}")
+    meta = dict(parse(api.get("/v1/reports/annual/2024-25", params={"format": "csv-meta"}))[1:])
+    assert meta["year.label"] == j["year"]["label"] == "2024/25"
+    assert meta["complete"] == ("true" if j["complete"] else "false")
