@@ -352,6 +352,10 @@ static void check_string(struct check *c, const struct contract_node *n, const c
 		/* The value is quoted back only when it cannot read as text of
 		 * ours: no spaces, quotes or markup (an injection attempt is
 		 * not echoed). */
+		if (n->refusal) {
+			problemf(c, "%s", n->refusal);
+			return;
+		}
 		if (code_list_problem(c, c->t->patterns[n->pattern], s, len))
 			return;
 		if (strpbrk(s, " '\"<>;`\\"))

@@ -36,3 +36,13 @@ def test_markup_is_not_quoted_back(api, openapi):
 def test_a_good_list_still_answers(api, openapi):
     r = api.get(STATS, params={"strand": "race,religion", "group_by": "strand"})
     assert {row["strand"] for row in openapi.validate(r, STATS)["data"]} == {"race", "religion"}
+
+
+def test_an_area_name_is_told_to_use_a_code_and_where_to_find_it(api, openapi):
+    for path, params in (("/v1/demographics", {"area": "Golders Green"}),
+                         ("/v1/demographics", {"area": "E05013642,golders"}),
+                         ("/v1/areas", {"parent": "barnet"})):
+        body = assert_problem(api.get(path, params=params), 400, openapi, path)
+        detail = body["errors"][0]["detail"]
+        assert "such as E05013642" in detail and "/v1/areas" in detail, detail
+        assert "pattern" not in body["detail"] and "Golders" not in body["detail"]
