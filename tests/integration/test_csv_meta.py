@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 
 import pytest
@@ -19,20 +20,25 @@ from harness import make_key
 
 DESCRIBED = re.compile(r'(?:<([^>]+)>; rel="next", )?<([^>]+)>; rel="describedby"; type="text/csv"')
 
-# Histories of one record (keyed, each row the record as it was): not lists
-# of published data, and JSON only.
-NOT_CSV = {
-    "/v1/hate-crime/reports/{id}/versions",
-    "/v1/returns/{id}/versions",
-    "/v1/impact-assessments/{id}/versions",
-    "/v1/reports/annual/{year}/sections/{section}/commentary/versions",
-    "/v1/changes",
-}
+# The feed of changes is an event stream (or its JSON long poll), not a list.
+NOT_CSV = {"/v1/changes"}
+COMMENTARY = "/v1/reports/annual/2031-32/sections/workforce/commentary"
 
 
 @pytest.fixture(scope="module")
 def key():
-    return make_key("barnet-council", "read:hate-crime,review:returns,admin")
+    return make_key("barnet-council",
+                    "read:hate-crime,review:returns,admin,manage:impact-assessments,manage:reports")
+
+
+def commentary(api, key) -> str:
+    """A commentary with a history, for its versions' CSV (in a year no
+    other test writes)."""
+    auth = {"Authorization": "Bearer " + key}
+    if api.get(COMMENTARY, headers=auth).status_code == 404:
+        r = api.put(COMMENTARY, json={"text": "Headcount fell,\n=as planned."}, headers=auth)
+        assert r.status_code in (200, 201), r.text
+    return COMMENTARY + "/versions"
 
 
 def samples(api, key) -> dict[str, tuple[str, dict, dict]]:
@@ -41,7 +47,14 @@ def samples(api, key) -> dict[str, tuple[str, dict, dict]]:
     plan = api.get("/v1/action-plans", params={"status": "current"}).json()["data"][0]["id"]
     code = api.get("/v1/indicators", params={"limit": 1}).json()["data"][0]["code"]
     window = api.get("/v1/return-windows/public", params={"limit": 1}).json()["data"][0]["id"]
+    report = api.get("/v1/hate-crime/reports", params={"limit": 1}, headers=auth).json()["data"][0]["id"]
+    returned = api.get("/v1/returns", params={"limit": 1}, headers=auth).json()["data"][0]["id"]
+    assessment = api.get("/v1/impact-assessments", params={"limit": 1}).json()["data"][0]["id"]
     return {
+        "/v1/hate-crime/reports/{id}/versions": (f"/v1/hate-crime/reports/{report}/versions", {}, auth),
+        "/v1/returns/{id}/versions": (f"/v1/returns/{returned}/versions", {}, auth),
+        "/v1/impact-assessments/{id}/versions": (f"/v1/impact-assessments/{assessment}/versions", {}, auth),
+        "/v1/reports/annual/{year}/sections/{section}/commentary/versions": (commentary(api, key), {}, {}),
         "/v1/areas": ("/v1/areas", {"kind": "ward", "limit": 3}, {}),
         "/v1/codes": ("/v1/codes", {}, {}),
         "/v1/characteristics": ("/v1/characteristics", {"limit": 2}, {}),
@@ -248,3 +261,14 @@ def test_the_annual_report_csv_keeps_its_year(api, openapi):
     meta = dict(parse(api.get("/v1/reports/annual/2024-25", params={"format": "csv-meta"}))[1:])
     assert meta["year.label"] == j["year"]["label"] == "2024/25"
     assert meta["complete"] == ("true" if j["complete"] else "false")
+
+
+def test_a_history_is_a_csv_row_per_version(api, openapi, key):
+    commentary(api, key)
+    j = openapi.validate(api.get(COMMENTARY + "/versions"), "/v1/reports/annual/{year}/sections/{section}/commentary/versions")
+    c = api.get(COMMENTARY + "/versions", params={"format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(c.text)))
+    assert list(rows[0]) == ["version", "changed_at", "key_prefix", "request_id", "commentary", "data_status"]
+    assert [int(r["version"]) for r in rows] == [v["version"] for v in j["data"]]
+    first = json.loads(rows[0]["commentary"])
+    assert first == j["data"][0]["commentary"]

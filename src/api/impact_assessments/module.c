@@ -90,7 +90,7 @@ static const struct route routes[] = {
 	  .flags = ROUTE_WRITE | ROUTE_BODY, .scope = IA_SCOPE,
 	  .action = "impact_assessment.update", .depends = DATA_ACTION_PLAN },
 	{ .method = HTTP_GET, .template = "/v1/impact-assessments/{id}/versions",
-	  .handler = ia_versions, .scope = IA_SCOPE },
+	  .handler = ia_versions, .flags = ROUTE_CSV, .scope = IA_SCOPE },
 };
 
 const struct api_module impact_assessments_module = {
