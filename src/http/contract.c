@@ -413,6 +413,26 @@ static const struct contract_prop *find_prop(const struct contract_table *t,
 	return NULL;
 }
 
+/* A member a closed object does not declare: named with the fields it
+ * does take, so that the next request can be right. */
+static void unknown_member_problem(struct check *c, const struct contract_node *n)
+{
+	struct buf d = BUF_INIT;
+
+	if (!c->errors) {
+		c->count++;
+		return;
+	}
+	keep(buf_append_str(&d, "is not a field of this resource"));
+	for (unsigned i = 0; i < n->nprops; i++)
+		keep(buf_appendf(&d, "%s%s", i ? ", " : "; its fields are: ",
+				 c->t->props[n->prop_first + i].name));
+	if (!n->nprops)
+		keep(buf_append_str(&d, "; it takes none"));
+	problem(c, &d);
+	buf_release(&d);
+}
+
 static void check_object(struct check *c, const struct contract_node *n, const json_t *v)
 {
 	size_t base = c->where.len, size = json_object_size(v);
@@ -443,7 +463,7 @@ static void check_object(struct check *c, const struct contract_node *n, const j
 		if (c->errors)
 			push_name(&c->where, name);
 		if (n->flags & CONTRACT_CLOSED)
-			problemf(c, "is not a field of this resource");
+			unknown_member_problem(c, n);
 		else
 			check_value(c, member, n->additional);
 		pop_to(&c->where, base);

@@ -46,3 +46,20 @@ def test_an_area_name_is_told_to_use_a_code_and_where_to_find_it(api, openapi):
         detail = body["errors"][0]["detail"]
         assert "such as E05013642" in detail and "/v1/areas" in detail, detail
         assert "pattern" not in body["detail"] and "Golders" not in body["detail"]
+
+
+def test_an_unknown_field_is_told_the_fields_there_are(api, openapi):
+    """The 409 for a second return says to change the first with PUT; a
+    partner who sends the same body there is told that window is not a
+    field of the edit, and which fields are."""
+    from harness import make_key
+    key = make_key("partner-youth", "submit:returns")
+    auth = {"Authorization": "Bearer " + key}
+    window = api.get("/v1/return-windows/public", params={"kind": "workforce", "limit": 1}).json()["data"][0]["id"]
+    r = api.put("/v1/returns/" + "0" * 8 + "-0000-4000-8000-" + "0" * 12,
+                json={"window": window, "total": 1, "lines": {}}, headers={**auth, "If-Match": '"v1"'})
+    body = assert_problem(r, 422, openapi, "/v1/returns/{id}", "put")
+    e = next(e for e in body["errors"] if e["pointer"] == "/window")
+    fields = e["detail"].split("its fields are: ")[1].split(", ")
+    assert e["detail"].startswith("is not a field of this resource; ")
+    assert {"total", "lines"} <= set(fields) and "window" not in fields
