@@ -202,11 +202,20 @@ def test_meta_total_counts_the_whole_filtered_list(api, openapi):
     for path, params in (("/v1/areas", {"kind": "ward"}), ("/v1/areas", {}),
                          ("/v1/organisations", {}), ("/v1/objectives", {}),
                          ("/v1/action-plans", {}), ("/v1/return-windows/public", {}),
-                         ("/v1/impact-assessments", {}), ("/v1/impact-assessments", {"status": "published"})):
+                         ("/v1/impact-assessments", {}), ("/v1/impact-assessments", {"status": "published"}),
+                         ("/v1/indicators", {}), ("/v1/indicators", {"rag": "green"})):
         every = openapi.validate(api.get(path, params={**params, "limit": 500}), path)
         first = openapi.validate(api.get(path, params={**params, "limit": 1}), path)
         assert first["meta"]["count"] == min(1, len(every["data"]))
         assert first["meta"]["total"] == every["meta"]["total"] == len(every["data"]), (path, params)
+    # Every page gives the same total.
+    url, totals, seen = "/v1/indicators?limit=3", set(), 0
+    while url:
+        page = openapi.validate(api.get(url), "/v1/indicators")
+        totals.add(page["meta"]["total"])
+        seen += page["meta"]["count"]
+        url = page["links"]["next"]
+    assert totals == {seen}
     wards = api.get("/v1/areas", params={"kind": "ward", "limit": 1}).json()["meta"]["total"]
     assert wards < api.get("/v1/areas", params={"limit": 1}).json()["meta"]["total"]
 
