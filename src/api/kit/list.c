@@ -84,8 +84,10 @@ static void respond_rows(struct request *req, struct response *res, const struct
 	if (data && q->csv_rows && req->format == FORMAT_CSV) {
 		if (!meta)
 			meta = json_object();
-		if (!meta || json_object_set_new(meta, "count", json_integer(shown)))
+		if (!meta || json_object_set_new(meta, "count", json_integer(shown))) {
+			json_decref(data);
 			data = NULL;
+		}
 		data = data ? q->csv_rows(data) : NULL;
 	}
 	for (size_t k = 0; data && n > shown && k < page->spec->nkeys; k++)
