@@ -11,13 +11,16 @@
 #include "http/request.h"
 #include "http/response.h"
 
+/* The list's filters ($1 kind, $2 parent), shared by the page and its total. */
+#define AREAS_WHERE \
+	" WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR parent_code = $2)"
+
 static const struct db_statement statements[] = {
 	{ "areas_list",
-	  "SELECT code, name, kind, parent_code FROM areas"
-	  " WHERE ($1::text IS NULL OR kind = $1)"
-	  "   AND ($2::text IS NULL OR parent_code = $2)"
+	  "SELECT code, name, kind, parent_code FROM areas" AREAS_WHERE
 	  "   AND ($3::text IS NULL OR code > $3)"
 	  " ORDER BY code LIMIT $4", 4 },
+	{ "areas_total", "SELECT count(*) FROM areas" AREAS_WHERE, 2 },
 	{ "areas_get",
 	  "SELECT code, name, kind, parent_code FROM areas WHERE code = $1", 1 },
 };
@@ -40,7 +43,7 @@ static const char *const kinds[] = { "borough", "ward", NULL };
 /* By code. */
 static const struct list_query area_query = {
 	LIST_KEYSET("areas", CURSOR_KEY_TEXT), "areas_list", LIST_KEY_COLS(0), area_json,
-	LIST_CSV(csv_columns),
+	LIST_CSV(csv_columns), NULL, "areas_total",
 };
 
 static void areas_list(struct request *req, struct response *res)

@@ -54,7 +54,8 @@ void api_record_respond(struct request *req, struct response *res, const char *s
 json_t *api_history_json(const PGresult *r, const char *number, const char *at,
 			 const char *record);
 
-/* Answers with those rows (api_history_json) as a list with meta.count,
+/* Answers with those rows (api_history_json) as a list with meta.count
+ * (CSV on a ROUTE_CSV route: a row per version, the record as JSON text),
  * or 500.  r stays the caller's. */
 void api_history_respond(struct request *req, struct response *res, const PGresult *r,
 			 const char *number, const char *at, const char *record);

@@ -82,7 +82,7 @@ static const struct cursor_spec dataset_keyset = { "datasets", dataset_keys, 1 }
 static const int dataset_key_cols[] = { D_SLUG };
 static const struct list_query dataset_query = {
 	&dataset_keyset, "demographics_datasets", dataset_key_cols, dataset_json,
-	dataset_csv, API_COUNT(dataset_csv),
+	dataset_csv, API_COUNT(dataset_csv), NULL, NULL,
 };
 
 static void datasets_list(struct request *req, struct response *res)
@@ -313,8 +313,9 @@ static int meta_render(struct catalogue *c, unsigned threshold)
 {
 	json_t *head = json_pack("{s:o, s:o}", "dataset", dataset_json(c->ds, 0),
 				 "disclosure", disclosure_json(threshold));
-	json_t *tail = json_pack("{s:s}", "share_of",
-				 "the area's total for the characteristic (category total)");
+	json_t *tail = json_pack("{s:s, s:s}", "share_of",
+				 "the area's total for the characteristic (category total)",
+				 "counts", "people: each value is a number of the area's usual residents on the Census day, those in the population the row's measure names (All usual residents; for a measure asked only of people aged 16 and over, such as sexual orientation, residents aged 16 and over); the category total is that whole population.");
 
 	c->meta[META_HEAD] = head ? json_dumps(head, RESPONSE_JSON_FLAGS) : NULL;
 	c->meta[META_TAIL] = tail ? json_dumps(tail, RESPONSE_JSON_FLAGS) : NULL;
@@ -556,23 +557,25 @@ static void page_respond(struct request *req, struct response *res, const struct
 	json_t *data = pg->data;
 
 	pg->data = NULL;
-	if (req->format == FORMAT_CSV) {
-		list_respond_rendered(req, res, &q->page, data, buf_cstr(&pg->text), pg->text.len,
-				      pg->full ? keys : NULL, json_object(),
-				      observation_csv, API_COUNT(observation_csv));
-		return;
-	}
-	json_decref(data);
 	/* The members in list_respond's order: data set, disclosure, count
-	 * (the rows shown), share_of. */
+	 * (the rows shown), share_of, counts. */
 	if ((pg->full && !(next = list_cursor_new(req, &q->page, keys))) ||
-	    buf_append(&meta, c->meta[META_HEAD] + 1, strlen(c->meta[META_HEAD]) - 2) ||
+	    buf_append(&meta, c->meta[META_HEAD], strlen(c->meta[META_HEAD]) - 1) ||
 	    buf_appendf(&meta, ",\"count\":%zu,", pg->count) ||
-	    buf_append(&meta, c->meta[META_TAIL] + 1, strlen(c->meta[META_TAIL]) - 2))
+	    buf_append(&meta, c->meta[META_TAIL] + 1, strlen(c->meta[META_TAIL]) - 1)) {
+		json_decref(data);
 		problem_send_internal(res);
-	else
-		response_list_text(req, res, buf_cstr(&pg->text), pg->text.len, buf_cstr(&meta),
-				   meta.len, next);
+	} else if (req->format == FORMAT_CSV) {
+		/* CSV carries the meta too (the rule on each row, the rest in
+		 * the linked meta CSV): the rare path parses the text back. */
+		list_respond_rendered(req, res, &q->page, data, buf_cstr(&pg->text), pg->text.len,
+				      pg->full ? keys : NULL, json_loads(buf_cstr(&meta), 0, NULL),
+				      observation_csv, API_COUNT(observation_csv));
+	} else {
+		json_decref(data);
+		response_list_text(req, res, buf_cstr(&pg->text), pg->text.len, buf_cstr(&meta) + 1,
+				   meta.len - 2, next);
+	}
 	buf_release(&meta);
 }
 

@@ -237,7 +237,7 @@ static int parse_target(struct exchange *ex)
 	return 0;
 }
 
-static const char *const format_choices[] = { "json", "csv", NULL };
+static const char *const format_choices[] = { "json", "csv", "csv-meta", NULL };
 
 /* Accept asks for CSV and not JSON: what decides the format of a route
  * with ROUTE_CSV, besides ?format= (choose_format). */
@@ -253,12 +253,14 @@ static int choose_format(struct exchange *ex)
 	const char *format = NULL;
 
 	ex->req.format = FORMAT_JSON;
+	ex->req.csv_meta = false;
 	if (!(ex->req.route->flags & ROUTE_CSV))
 		return 0;
 	if (request_enum_or_respond(&ex->req, &ex->res, "format", format_choices, NULL, &format))
 		return -1;
 	if (format) {
-		ex->req.format = strcmp(format, "csv") == 0 ? FORMAT_CSV : FORMAT_JSON;
+		ex->req.csv_meta = strcmp(format, "csv-meta") == 0;
+		ex->req.format = strcmp(format, "json") == 0 ? FORMAT_JSON : FORMAT_CSV;
 		return 0;
 	}
 	if (accepts_csv_only(ex))

@@ -208,7 +208,7 @@ static const struct cursor_spec by_due_date = CURSOR_SPEC("actions.due_date", AC
 static const struct cursor_spec by_reference = CURSOR_SPEC("actions.reference", ACTION_KEYS);
 /* The spec here is by_due_date; the page read says which order is used. */
 static const struct list_query action_query = {
-	&by_due_date, "ap_actions", LIST_KEY_COLS(1, 2, 3), NULL, LIST_CSV(action_columns),
+	&by_due_date, "ap_actions", LIST_KEY_COLS(1, 2, 3), NULL, LIST_CSV(action_columns), NULL, NULL,
 };
 
 struct action_filters {

@@ -149,7 +149,7 @@ static const struct csv_column plan_columns[] = {
 /* Oldest first: by the day the plan starts, then its id. */
 static const struct list_query plan_query = {
 	LIST_KEYSET("action-plans", CURSOR_KEY_DATE, CURSOR_KEY_INT), "ap_plan_list",
-	LIST_KEY_COLS(1, 2), NULL, LIST_CSV(plan_columns),
+	LIST_KEY_COLS(1, 2), NULL, LIST_CSV(plan_columns), NULL, "ap_plan_total",
 };
 
 void plan_list(struct request *req, struct response *res)

@@ -21,7 +21,7 @@ static const struct csv_column columns[] = {
 
 static const struct list_query audit_query = {
 	LIST_KEYSET("audit-events", CURSOR_KEY_INT), "dp_audit_list", LIST_KEY_COLS(1), NULL,
-	LIST_CSV(columns),
+	LIST_CSV(columns), NULL, NULL,
 };
 
 void audit_event_list(struct request *req, struct response *res)

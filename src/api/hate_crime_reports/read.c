@@ -67,7 +67,7 @@ static int period_param_or_respond(struct request *req, struct response *res, co
 
 static const struct list_query report_query = {
 	LIST_KEYSET("hate-crime-reports", CURSOR_KEY_INT, CURSOR_KEY_UUID), "hcr_list",
-	LIST_KEY_COLS(1, 2), NULL, LIST_CSV(csv_columns),
+	LIST_KEY_COLS(1, 2), NULL, LIST_CSV(csv_columns), NULL, NULL,
 };
 
 /* The filters that are not plain strings: 0, or -1 after a 400. */

@@ -44,7 +44,7 @@ static const struct csv_column ia_columns[] = {
 
 static const struct list_query ia_query = {
 	LIST_KEYSET("impact-assessments", CURSOR_KEY_DATE, CURSOR_KEY_UUID), "ia_list",
-	LIST_KEY_COLS(1, 2), NULL, LIST_CSV(ia_columns),
+	LIST_KEY_COLS(1, 2), NULL, LIST_CSV(ia_columns), NULL, "ia_total",
 };
 
 void ia_list(struct request *req, struct response *res)

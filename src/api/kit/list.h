@@ -126,6 +126,17 @@ struct list_query {
 	list_row_fn row;                 /* a row as JSON; NULL: list_row_json_text */
 	const struct csv_column *columns;
 	size_t ncolumns;
+	/* The rows of a CSV page made from the page's data (stolen; returns
+	 * a new array, or NULL on failure): a list of nested items is flat in
+	 * CSV, one row per inner item.  NULL: a row per item.  meta.count
+	 * stays the number of items. */
+	json_t *(*csv_rows)(json_t *data);
+	/* A statement taking the same filters (and nothing else) whose one
+	 * row and column is the number of items in the whole filtered list:
+	 * meta.total, run in the same round trip as the page.  NULL: no
+	 * total (a list too large to count on every page, or one whose count
+	 * would tell more than its rows). */
+	const char *total_statement;
 };
 
 /* The parts of a list_query's initialiser, each written once: the keyset
@@ -161,7 +172,8 @@ void list_run_filtered(struct request *req, struct response *res, const struct l
  * the spec to use: a list with several orders has a query per order, or
  * shares one whose spec it overrides this way): takes a database
  * connection, runs q->statement with [filters..., the cursor's keys...,
- * page->fetch] and answers with list_respond_result (meta as there).
+ * page->fetch] (and q->total_statement with [filters...]) and answers
+ * with list_respond_result (meta as there, with "total" when counted).
  */
 void list_run_page(struct request *req, struct response *res, const struct list_query *q,
 		   const struct list_page *page, const char *const *filters, size_t nfilters,

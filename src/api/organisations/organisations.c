@@ -47,7 +47,7 @@ static const struct csv_column organisation_columns[] = {
 
 static const struct list_query organisation_query = {
 	LIST_KEYSET("organisations", CURSOR_KEY_TEXT), "org_list", LIST_KEY_COLS(1), NULL,
-	LIST_CSV(organisation_columns),
+	LIST_CSV(organisation_columns), NULL, "org_total",
 };
 
 void organisation_list(struct request *req, struct response *res)

@@ -47,6 +47,8 @@ static const struct db_statement statements[] = {
 	  " FROM return_windows w WHERE ($1::text IS NULL OR w.kind = $1)"
 	  "   AND ($2::date IS NULL OR (w.open_date, w.id) > ($2::date, $3::uuid))"
 	  " ORDER BY w.open_date, w.id LIMIT $4", 4 },
+	{ "rw_public_total",
+	  "SELECT count(*) FROM return_windows w WHERE ($1::text IS NULL OR w.kind = $1)", 1 },
 	/* What a return's validation needs about its window. */
 	{ "rt_window",
 	  "SELECT w.kind, w.open_date <= " TODAY ", to_char(w.open_date, 'YYYY-MM-DD'), w.age_bands, w.universe"
@@ -147,7 +149,8 @@ static const struct route routes[] = {
 	  .flags = ROUTE_WRITE | ROUTE_BODY, .scope = "submit:returns",
 	  .action = "partner_return.update", .depends = DATA_RETURNS },
 	{ .method = HTTP_GET, .template = "/v1/returns/{id}/versions", .handler = return_versions,
-	  .flags = ROUTE_READ_AUDIT, .scope = READ_SCOPES, .action = "partner_return.versions" },
+	  .flags = ROUTE_READ_AUDIT | ROUTE_CSV, .scope = READ_SCOPES,
+	  .action = "partner_return.versions" },
 	{ .method = HTTP_POST, .template = "/v1/returns/{id}/submit", .handler = return_submit,
 	  .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY, .scope = "submit:returns",
 	  .action = "partner_return.submit", .depends = DATA_RETURNS },

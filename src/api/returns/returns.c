@@ -153,7 +153,7 @@ static const struct csv_column return_csv[] = {
 
 static const struct list_query return_query = {
 	LIST_KEYSET("returns", CURSOR_KEY_INT, CURSOR_KEY_UUID), "rt_list",
-	LIST_KEY_COLS(1, 2), NULL, LIST_CSV(return_csv),
+	LIST_KEY_COLS(1, 2), NULL, LIST_CSV(return_csv), NULL, NULL,
 };
 
 void return_list(struct request *req, struct response *res)

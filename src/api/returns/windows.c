@@ -144,11 +144,12 @@ static json_t *window_row(const PGresult *r, int row)
 
 static const struct list_query window_query = {
 	LIST_KEYSET("return-windows", CURSOR_KEY_DATE, CURSOR_KEY_UUID), "rw_list",
-	LIST_KEY_COLS(1, 2), window_row, LIST_CSV(window_csv),
+	LIST_KEY_COLS(1, 2), window_row, LIST_CSV(window_csv), NULL, NULL,
 };
 static const struct list_query public_query = {
 	LIST_KEYSET("return-windows-public", CURSOR_KEY_DATE, CURSOR_KEY_UUID), "rw_public_list",
 	LIST_KEY_COLS(1, 2), window_row, window_csv, API_COUNT(window_csv) - 1,   /* no created_at */
+	NULL, "rw_public_total",
 };
 
 void window_list(struct request *req, struct response *res)
