@@ -20,7 +20,7 @@
 /* At most one notification per this interval while writes keep coming:
  * every notification wakes every instance's listener, which starts a new
  * cache generation; a write's own instance has invalidated already. */
-#define MIN_GAP_MS 20
+#define MIN_GAP_MS 200
 
 static struct {
 	pthread_mutex_t lock;

@@ -4,7 +4,7 @@
  *
  * A transaction that notifies holds PostgreSQL's database-wide notification
  * lock across its commit's WAL flush, so notifying writes commit one at a
- * time (migrations/0022_notify_after_commit.sql).  The write frame's
+ * time (migrations/0022_write_path.sql).  The write frame's
  * transactions therefore ask the change-log trigger not to notify; db.c
  * reads the areas they changed just before COMMIT and, once the COMMIT has
  * succeeded, posts them here.  One thread, on a connection of its own,

@@ -48,3 +48,46 @@ BEGIN
     END LOOP;
 END;
 $$;
+
+-- The same two functions as before (migrations 0003 and 0015), in PL/pgSQL.
+-- A SQL function that cannot be inlined (these read another table in a
+-- sub-select) is parsed and planned again in every statement that calls
+-- it; a PL/pgSQL one keeps its plans for the session.  Every report write
+-- calls both (the police key on insert, the JSON for the version row and
+-- the answer), and that planning was most of a write's database time:
+-- 0.8 ms a call for the JSON, against 0.1 ms for the insert around it.
+CREATE OR REPLACE FUNCTION hate_crime_report_json(r hate_crime_reports) RETURNS json
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN json_build_object(
+        'id', r.id,
+        'organisation', (SELECT o.slug FROM organisations o WHERE o.id = r.organisation_id),
+        'submitter_reference', r.submitter_reference,
+        'police_reference', r.police_reference,
+        'occurred_from', to_char(r.occurred_from, 'YYYY-MM-DD'),
+        'occurred_to', to_char(r.occurred_to, 'YYYY-MM-DD'),
+        'reported_on', to_char(r.reported_on, 'YYYY-MM-DD'),
+        'location', json_build_object('kind', r.location, 'ward', r.ward_code),
+        'strands', to_json(r.strands),
+        'other_strand_reason', r.other_strand_reason,
+        'offence_type', r.offence_type,
+        'channel', r.channel,
+        'victim', r.victim,
+        'suspect', r.suspect,
+        'status', r.status,
+        'withdrawn_reason', r.withdrawn_reason,
+        'version', r.version,
+        'created_at', to_char(r.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+        'updated_at', to_char(r.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'));
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION hate_crime_police_key(ref text) RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF ref IS NULL THEN
+        RETURN NULL;
+    END IF;
+    RETURN encode(sha256((SELECT secret FROM pseudonym_secret) || convert_to(ref, 'UTF8')), 'hex');
+END;
+$$;
