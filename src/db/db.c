@@ -74,6 +74,16 @@ static struct {
 } tables[MAX_STATEMENT_TABLES];
 static size_t ntables;
 
+/*
+ * The write frame's transactions are notified after COMMIT (db/notifier.h):
+ * the first tells the change-log trigger so, with BEGIN; the second reads
+ * the areas the transaction changed, just before COMMIT (migrations/0022).
+ */
+static const struct db_statement frame_statements[] = {
+	{ "db_notify_after_commit", "SELECT set_config('eq.notify', 'after_commit', true)", 0 },
+	{ "db_changed_areas", "SELECT current_setting('eq.changed', true)", 0 },
+};
+
 int db_register_statements(const struct db_statement *stmts, size_t n)
 {
 	if (ntables >= MAX_STATEMENT_TABLES)
@@ -147,7 +157,13 @@ PGconn *db_connect_with_defaults(const char *conninfo, const struct db_limits *l
 
 int db_pool_init(const struct config *cfg)
 {
+	static bool registered;
 	pthread_condattr_t attr;
+
+	if (!registered && db_register_statements(frame_statements,
+						  sizeof(frame_statements) / sizeof(frame_statements[0])) != 0)
+		return -1;
+	registered = true;
 
 	pool.cfg = cfg;
 	db_limits_from_config(&pool.limits, cfg);
@@ -601,13 +617,6 @@ struct piece {
  * changed areas and COMMIT. */
 #define PIECES_MAX (4 + 2 * DB_BATCH_MAX)
 
-/*
- * The write frame's transactions are notified after COMMIT (db/notifier.h):
- * the first tells the change-log trigger so, the second reads the areas the
- * transaction changed, just before COMMIT (migrations/0022).
- */
-#define NOTIFY_AFTER_COMMIT "SELECT set_config('eq.notify', 'after_commit', true)"
-#define CHANGED_AREAS "SELECT current_setting('eq.changed', true)"
 
 static int send_piece(PGconn *pg, const struct piece *p)
 {
@@ -711,7 +720,7 @@ static enum db_status pipeline(struct db_conn *c, const struct db_call *calls, s
 
 	if (c->begin_pending) {
 		p[k++] = (struct piece){ .sql = "BEGIN" };
-		p[k++] = (struct piece){ .sql = NOTIFY_AFTER_COMMIT };
+		p[k++] = (struct piece){ .stmt = "db_notify_after_commit" };
 	}
 	for (size_t i = 0; i < c->nqueued; i++)
 		p[k++] = (struct piece){ .stmt = c->queued[i]->stmt, .nparams = c->queued[i]->nparams,
@@ -723,7 +732,7 @@ static enum db_status pipeline(struct db_conn *c, const struct db_call *calls, s
 			*calls[i].out = NULL;
 	}
 	if (commit) {
-		p[k++] = (struct piece){ .sql = CHANGED_AREAS, .out = &changed };
+		p[k++] = (struct piece){ .stmt = "db_changed_areas", .out = &changed };
 		p[k++] = (struct piece){ .sql = "COMMIT", .out = &done };
 	}
 	status = run_pipeline(c, p, k);
@@ -732,7 +741,7 @@ static enum db_status pipeline(struct db_conn *c, const struct db_call *calls, s
 	/* A COMMIT of a transaction that had failed answers ROLLBACK. */
 	if (status == DB_OK && done && strcmp(PQcmdStatus(done), "COMMIT") != 0)
 		status = DB_ERROR;
-	if (status == DB_OK && changed && PQntuples(changed) == 1 && !PQgetisnull(changed, 0, 0))
+	if (status == DB_OK && changed && PQntuples(changed) == 1 && PQgetvalue(changed, 0, 0)[0])
 		notifier_post(PQgetvalue(changed, 0, 0));
 	PQclear(done);
 	PQclear(changed);
