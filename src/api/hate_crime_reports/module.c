@@ -42,9 +42,10 @@ static const struct db_statement statements[] = {
 	{ "hcr_insert",
 	  "INSERT INTO hate_crime_reports (organisation_id, submitter_reference, police_reference,"
 	  " occurred_from, occurred_to, reported_on, location, ward_code, strands,"
-	  " other_strand_reason, offence_type, channel, victim, suspect)"
-	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10, $11, $12, $13::jsonb, $14::jsonb)"
-	  " ON CONFLICT (organisation_id, submitter_reference) DO NOTHING RETURNING id", 14 },
+	  " other_strand_reason, offence_type, channel, victim, suspect, id)"
+	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10, $11, $12, $13::jsonb, $14::jsonb,"
+	  " $15::uuid)"
+	  " ON CONFLICT (organisation_id, submitter_reference) DO NOTHING RETURNING id", 15 },
 	/* The current state as the newest version, written in the same
 	 * transaction as the change it records. */
 	{ "hcr_version_put",

@@ -100,15 +100,21 @@ static const struct api_conflict duplicate_reference = {
 	"/submitter_reference", "is already used by another report of this organisation",
 };
 
-/* Insert the report; its id into id (40 bytes), or -1 with the problem. */
-static int insert_or_respond(struct request *req, struct response *res,
-			     const struct hcr_values *rv, char *id)
+/* Insert the report under a new id, record its first version and answer
+ * 201 with it, in one round trip (edit_create); -1 with the problem. */
+static int insert_or_respond(struct request *req, struct response *res, const struct edit *e,
+			     const struct hcr_values *rv, char *id, size_t idlen)
 {
-	const char *p[14] = { req->auth.org_id };
+	const char *p[15] = { req->auth.org_id };
 
+	if (edit_new_id(id, idlen) != 0) {
+		problem_send_internal(res);
+		return -1;
+	}
 	values_params(rv, p + 1);
-	return api_insert_unique_or_respond(req, res, "hcr_insert", 14, p, id, 40,
-					    &duplicate_reference);
+	p[14] = id;
+	return edit_create(req, res, e, "hcr_insert", 15, p, "hcr_version_put",
+			   &duplicate_reference);
 }
 
 void report_create(struct request *req, struct response *res)
@@ -121,8 +127,7 @@ void report_create(struct request *req, struct response *res)
 	/* Each step answers its own problem; the last answers 201 with the
 	 * report, its ETag and Location, and names it the audit target. */
 	if (!edit_body_or_respond(req, res, &e) || validate_or_respond(req, res, e.body, &e.v, &rv) ||
-	    insert_or_respond(req, res, &rv, id) ||
-	    edit_finish(req, res, &e, "hcr_version_put", 201))
+	    insert_or_respond(req, res, &e, &rv, id, sizeof(id)))
 		goto done;
 done:
 	/* Not edit_release: nothing was locked, and the target is named only

@@ -10,6 +10,7 @@
 #include "db/db.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "util/random.h"
 
 void edit_init(struct edit *e, const struct edit_kind *kind, const char *id)
 {
@@ -121,20 +122,14 @@ json_t *edit_merged_or_respond(struct response *res, const struct edit *e, const
 	return merged;
 }
 
-/* kind->get for (id, scope) answered with status and the ETag; no row is
- * the 404 when missing_is_404, else a 500 (the caller has just written it). */
-static int answer(struct request *req, struct response *res, const struct edit_kind *kind,
-		  const char *id, const char *scope, int status, bool missing_is_404)
+/* The row of kind->get in r (taken) answered with status and its ETag;
+ * no row is the 404 when missing_is_404, else a 500 (the caller has just
+ * written it). */
+static int answer_with(struct response *res, const struct edit_kind *kind, const char *id,
+		       PGresult *r, int status, bool missing_is_404)
 {
-	const char *p[2] = { id, scope };
-	PGresult *r = NULL;
 	json_t *body = NULL;
 
-	/* A create: the record now exists (a problem below clears it again). */
-	if (status == 201)
-		snprintf(res->audit_target, sizeof(res->audit_target), "%s", id);
-	if (api_exec_or_respond(req, res, kind->get, kind->scoped ? 2 : 1, p, &r))
-		return -1;
 	if (PQntuples(r) == 1)
 		body = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
 	else if (missing_is_404) {
@@ -155,6 +150,63 @@ static int answer(struct request *req, struct response *res, const struct edit_k
 	}
 	PQclear(r);
 	return 0;
+}
+
+/* kind->get for (id, scope) answered as answer_with does. */
+static int answer(struct request *req, struct response *res, const struct edit_kind *kind,
+		  const char *id, const char *scope, int status, bool missing_is_404)
+{
+	const char *p[2] = { id, scope };
+	PGresult *r = NULL;
+
+	/* A create: the record now exists (a problem below clears it again). */
+	if (status == 201)
+		snprintf(res->audit_target, sizeof(res->audit_target), "%s", id);
+	if (api_exec_or_respond(req, res, kind->get, kind->scoped ? 2 : 1, p, &r))
+		return -1;
+	return answer_with(res, kind, id, r, status, missing_is_404);
+}
+
+int edit_new_id(char *id, size_t len)
+{
+	unsigned char b[16];
+
+	if (len < 37 || random_bytes(b, sizeof(b)) != 0)
+		return -1;
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);   /* version 4 */
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);   /* RFC 9562 variant */
+	snprintf(id, len, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+	return 0;
+}
+
+int edit_create(struct request *req, struct response *res, const struct edit *e,
+		const char *insert, int nparams, const char *const *values,
+		const char *version_put, const struct api_conflict *dup)
+{
+	const char *vp[3] = { e->id, req->auth.key_prefix, req->request_id };
+	const char *gp[2] = { e->id, NULL };
+	PGresult *inserted = NULL, *r = NULL;
+	/* The version row and the read find nothing when the insert added
+	 * nothing: the three can go out at once, in one round trip. */
+	const struct db_call calls[3] = {
+		{ insert, nparams, values, &inserted },
+		{ version_put, 3, vp, NULL },
+		{ e->kind->get, e->kind->scoped ? 2 : 1, gp, &r },
+	};
+
+	if (api_batch_or_respond(req, res, calls, 3))
+		return -1;
+	if (PQntuples(inserted) == 0) {
+		PQclear(inserted);
+		PQclear(r);
+		api_conflict_respond(res, dup);
+		return -1;
+	}
+	PQclear(inserted);
+	snprintf(res->audit_target, sizeof(res->audit_target), "%s", e->id);
+	return answer_with(res, e->kind, e->id, r, 201, false);
 }
 
 int edit_answer(struct request *req, struct response *res, const struct edit_kind *kind,

@@ -134,6 +134,24 @@ int edit_finish(struct request *req, struct response *res, const struct edit *e,
 		const char *version_put, int status);
 
 /*
+ * A create in one round trip, for a record whose id the service chooses
+ * (edit_new_id): the insert (`INSERT ... ON CONFLICT DO NOTHING RETURNING
+ * id`, its values as given, the id among them), version_put (as in
+ * edit_finish) and the read of the answer go out together.  An insert
+ * that added no row is the conflict dup (409); otherwise 201 as
+ * edit_answer.  0, or -1 with the problem in res.
+ */
+struct api_conflict;
+__attribute__((warn_unused_result))
+int edit_create(struct request *req, struct response *res, const struct edit *e,
+		const char *insert, int nparams, const char *const *values,
+		const char *version_put, const struct api_conflict *dup);
+
+/* A new random (version 4) UUID into id (37 bytes or more); 0 or -1. */
+__attribute__((warn_unused_result))
+int edit_new_id(char *id, size_t len);
+
+/*
  * Answer with the record id as kind->get reads it, with status and its
  * ETag.  Status 201 is a create's answer: id is named the audit target
  * and the answer carries Location: kind->location + id.  0, or -1 with
