@@ -40,7 +40,18 @@ struct search {
 	bool *seen_constraint;   /* nconstraints */
 	bool *seen_cell;         /* ncells */
 	size_t *queue;           /* nconstraints */
+	const bool *locked;      /* ncells, or NULL: cells never to withhold */
 };
+
+/*
+ * May cell c be withheld as a complement?  Not when it is withheld already,
+ * nor when it is locked: known to everyone (an earlier release published
+ * it), so withholding it now would hide nothing.
+ */
+static bool open_cell(const bool *suppressed, const bool *locked, size_t c)
+{
+	return !suppressed[c] && !(locked && locked[c]);
+}
 
 bool disclosure_constraints_valid(size_t ncells,
 				  const struct disclosure_constraint *cs,
@@ -124,7 +135,7 @@ static bool better(const int64_t *values, size_t cand, size_t best)
  */
 static void single_cell_pass(const int64_t *values,
 			     const struct disclosure_constraint *cs, size_t ncs,
-			     bool *suppressed)
+			     const bool *locked, bool *suppressed)
 {
 	bool changed;
 	size_t q, p;
@@ -144,11 +155,11 @@ static void single_cell_pass(const int64_t *values,
 			for (p = 0; p < k->nparts; p++) {
 				size_t c = k->parts[p];
 
-				if (!suppressed[c] && values[c] > 0 &&
+				if (open_cell(suppressed, locked, c) && values[c] > 0 &&
 				    better(values, c, pick))
 					pick = c;
 			}
-			if (pick == NO_CELL && !suppressed[k->total])
+			if (pick == NO_CELL && open_cell(suppressed, locked, k->total))
 				pick = k->total;
 			if (pick == NO_CELL)
 				continue;
@@ -402,19 +413,19 @@ static int find_pinned(const int64_t *values, size_t ncells,
 /* Fold the published non-zero cells of constraint q into the two bests. */
 static void consider_constraint(const int64_t *values,
 				const struct disclosure_constraint *k,
-				const bool *suppressed, size_t *best_part,
-				size_t *best_total)
+				const bool *suppressed, const bool *locked,
+				size_t *best_part, size_t *best_total)
 {
 	size_t p;
 
 	for (p = 0; p < k->nparts; p++) {
 		size_t c = k->parts[p];
 
-		if (!suppressed[c] && values[c] > 0 &&
+		if (open_cell(suppressed, locked, c) && values[c] > 0 &&
 		    better(values, c, *best_part))
 			*best_part = c;
 	}
-	if (!suppressed[k->total] && values[k->total] > 0 &&
+	if (open_cell(suppressed, locked, k->total) && values[k->total] > 0 &&
 	    better(values, k->total, *best_total))
 		*best_total = k->total;
 }
@@ -438,7 +449,7 @@ static size_t pick_complement(const int64_t *values,
 	size_t head = 0, tail = 0, i, p;
 
 	for (i = mem->start[cell]; i < mem->start[cell + 1]; i++)
-		consider_constraint(values, &cs[mem->list[i]], suppressed,
+		consider_constraint(values, &cs[mem->list[i]], suppressed, s->locked,
 				    &best_part, &best_total);
 	if (best_part != NO_CELL)
 		return best_part;
@@ -457,7 +468,7 @@ static size_t pick_complement(const int64_t *values,
 	while (head < tail) {
 		const struct disclosure_constraint *k = &cs[s->queue[head++]];
 
-		consider_constraint(values, k, suppressed, &best_part,
+		consider_constraint(values, k, suppressed, s->locked, &best_part,
 				    &best_total);
 		for (p = 0; p <= k->nparts; p++) {
 			size_t c = p < k->nparts ? k->parts[p] : k->total;
@@ -526,8 +537,17 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 			    size_t nconstraints, int threshold, const bool *forced,
 			    bool *suppressed)
 {
+	return disclosure_apply_locked(values, ncells, constraints, nconstraints,
+				       threshold, forced, NULL, suppressed);
+}
+
+int disclosure_apply_locked(const int64_t *values, size_t ncells,
+			    const struct disclosure_constraint *constraints,
+			    size_t nconstraints, int threshold, const bool *forced,
+			    const bool *locked, bool *suppressed)
+{
 	struct membership mem = { NULL, NULL };
-	struct search s = { NULL, NULL, NULL };
+	struct search s = { NULL, NULL, NULL, locked };
 	bool *det = NULL, *touched = NULL, *passed = NULL;
 	size_t c, ndet;
 	int rc = -1;
@@ -542,8 +562,8 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 		goto cleanup;
 
 	for (c = 0; c < ncells; c++)
-		suppressed[c] = (values[c] > 0 && values[c] < threshold) ||
-				(forced && forced[c]);
+		suppressed[c] = !(locked && locked[c]) &&
+				((values[c] > 0 && values[c] < threshold) || (forced && forced[c]));
 
 	if (membership_build(&mem, ncells, constraints, nconstraints) != 0)
 		goto cleanup;
@@ -560,7 +580,7 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 	for (;;) {
 		bool changed = false;
 
-		single_cell_pass(values, constraints, nconstraints, suppressed);
+		single_cell_pass(values, constraints, nconstraints, locked, suppressed);
 		/*
 		 * Exact determination first, bounds when it leaves nothing to
 		 * do: no cell determined, or only cells no complement can help

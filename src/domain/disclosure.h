@@ -75,6 +75,19 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 			    size_t nconstraints, int threshold, const bool *forced,
 			    bool *suppressed);
 
+/*
+ * The same again, with the cells marked in locked[] (may be NULL) never
+ * withheld: known to everyone already (an earlier release published them,
+ * domain/release.h), so that withholding them now would hide nothing.  A
+ * cell both forced and locked is published.  The checks still count them
+ * as the published values they are.
+ */
+__attribute__((warn_unused_result))
+int disclosure_apply_locked(const int64_t *values, size_t ncells,
+			    const struct disclosure_constraint *constraints,
+			    size_t nconstraints, int threshold, const bool *forced,
+			    const bool *locked, bool *suppressed);
+
 /* True when every index in the constraints is below ncells (and no part
  * list is missing). */
 bool disclosure_constraints_valid(size_t ncells, const struct disclosure_constraint *constraints,
