@@ -15,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The joint problem and its scratch space; every pointer owned. */
+/*
+ * The joint problem.  Owned: values, forced (with locked and supp in the
+ * same block), cons and parts (with rep in the same block).
+ */
 struct joint {
 	int64_t *values;
 	bool *forced, *locked, *supp;
@@ -30,28 +33,28 @@ static void joint_release(struct joint *j)
 {
 	free(j->values);
 	free(j->forced);
-	free(j->locked);
-	free(j->supp);
 	free(j->cons);
 	free(j->parts);
-	free(j->rep);
 }
 
 static int joint_alloc(struct joint *j, size_t ncells, const struct disclosure_constraint *cs,
 		       size_t ncs, size_t npriors)
 {
-	size_t cap = ncells * (npriors + 1), nparts = 0;
+	size_t cap = ncells * (npriors + 1) + 1, nparts = 0;
 
 	for (size_t q = 0; q < ncs; q++)
 		nparts += cs[q].nparts;
-	j->values = calloc(cap + 1, sizeof(*j->values));
-	j->forced = calloc(cap + 1, sizeof(*j->forced));
-	j->locked = calloc(cap + 1, sizeof(*j->locked));
-	j->supp = calloc(cap + 1, sizeof(*j->supp));
+	nparts *= npriors + 1;
+	j->values = calloc(cap, sizeof(*j->values));
+	j->forced = calloc(3 * cap, sizeof(*j->forced));
 	j->cons = calloc(ncs * (npriors + 1) + 1, sizeof(*j->cons));
-	j->parts = calloc(nparts * (npriors + 1) + 1, sizeof(*j->parts));
-	j->rep = calloc(ncells + 1, sizeof(*j->rep));
-	return j->values && j->forced && j->locked && j->supp && j->cons && j->parts && j->rep ? 0 : -1;
+	j->parts = calloc(nparts + ncells + 1, sizeof(*j->parts));
+	if (!j->values || !j->forced || !j->cons || !j->parts)
+		return -1;
+	j->locked = j->forced + cap;
+	j->supp = j->locked + cap;
+	j->rep = j->parts + nparts;
+	return 0;
 }
 
 /* Append the constraints cs with every cell index i replaced by map[i]. */

@@ -1,0 +1,173 @@
+/*
+ * release.c - releases of the hate-crime statistics (api/kit/releases.h):
+ * POST /v1/hate-crime/releases makes one from every financial year's
+ * canonical cells, as the live snapshot's builder produced them; and a
+ * read's `release=` turns the live snapshot into the release's view.
+ *
+ * Each year is two disclosure problems, "<year> reports" and
+ * "<year> strand_flags", handed over whole (hc_year's cell arrays and
+ * constraints), so that cells the builder gains flow into releases here
+ * with no code of their own.  The layout names the cell counts: a release
+ * made before the builder changed is not compared cell by cell.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/common.h"
+#include "api/hate_crime_statistics/hcs.h"
+#include "api/kit/releases.h"
+#include "domain/organisation.h"
+#include "domain/apikey.h"
+#include "http/request.h"
+#include "http/response.h"
+
+#define KEY "all-years"
+
+static void layout_of(const struct hcs_snapshot *s, char *buf, size_t n)
+{
+	snprintf(buf, n, "hc-years:wards=%zu:reports=%zu:flags=%zu", s->nwards, hc_reports_ncells(s->nwards),
+		 hc_flags_ncells(s->nwards));
+}
+
+static void table_name(char *buf, size_t n, int fy, bool flags)
+{
+	snprintf(buf, n, "%04d/%02d %s", fy, (fy + 1) % 100, flags ? "strand_flags" : "reports");
+}
+
+/* ---- making one ------------------------------------------------------------- */
+
+/* Why this release: the caller's words, else what moved since the last. */
+static const char *reason_of(struct request *req, const json_t *body, const PGresult *activity)
+{
+	const char *given = json_string_value(json_object_get(body, "reason"));
+	char *text = request_alloc(req, 600);
+	long long received = db_get_ll(activity, 0, 0), withdrawn = db_get_ll(activity, 0, 1);
+
+	if (!text)
+		return "Monthly release.";
+	snprintf(text, 600, "%s%s%lld report%s received, %lld report%s withdrawn %s.",
+		 given ? given : "Monthly release", given ? " " : ": ", received, received == 1 ? "" : "s",
+		 withdrawn, withdrawn == 1 ? "" : "s",
+		 strcmp(PQgetvalue(activity, 0, 2), "t") == 0 ? "in all (the first release)"
+		 : "since the previous release");
+	return text;
+}
+
+static void make_from(struct request *req, struct response *res, const struct hcs_snapshot *s,
+		      const char *reason)
+{
+	struct hc_constraints rc = { 0 }, fc = { 0 };
+	size_t ny = s->any ? (size_t)(s->fy_max - s->fy_min + 1) : 0;
+	struct release_table *tables = request_alloc(req, (2 * ny + 1) * sizeof(*tables));
+	char layout[128];
+	struct release_subject subject = { "hate-crime", KEY, layout };
+
+	layout_of(s, layout, sizeof(layout));
+	if (!tables || hc_reports_constraints(s->nwards, &rc) != 0 ||
+	    hc_flags_constraints(s->nwards, &fc) != 0) {
+		problem_send_internal(res);
+		goto done;
+	}
+	for (size_t i = 0; i < ny; i++) {
+		const struct hc_year *y = &s->years[i];
+		char *names = request_alloc(req, 64);
+
+		if (!names) {
+			problem_send_internal(res);
+			goto done;
+		}
+		table_name(names, 32, y->fy, false);
+		table_name(names + 32, 32, y->fy, true);
+		tables[2 * i] = (struct release_table){ names, y->reports, y->nreports, rc.items, rc.n };
+		tables[2 * i + 1] = (struct release_table){ names + 32, y->flags, y->nflags, fc.items, fc.n };
+	}
+	releases_make_respond(req, res, &subject, reason, tables, 2 * ny);
+done:
+	hc_constraints_release(&rc);
+	hc_constraints_release(&fc);
+}
+
+void hcs_release_make(struct request *req, struct response *res)
+{
+	struct memo_ref ref = { 0 };
+	json_t *body = request_json_or_respond(req, res);
+	PGresult *activity = NULL;
+
+	if (!body)
+		return;
+	if (!(req->auth.scopes & SCOPE_ADMIN) || !organisation_kind_is_council(req->auth.org_kind)) {
+		problem_send(res, 403, "forbidden", "Forbidden", "Only the council makes releases.");
+		goto done;
+	}
+	if (api_exec_or_respond(req, res, "hcs_release_activity", 0, NULL, &activity) ||
+	    hcs_snapshot_get_or_respond(req, res, &ref) != 0)
+		goto done;
+	make_from(req, res, ref.value, reason_of(req, body, activity));
+done:
+	hcs_snapshot_release(&ref);
+	PQclear(activity);
+	json_decref(body);
+}
+
+/* ---- serving one ------------------------------------------------------------ */
+
+/* Year y of the view: the release's cells, or all withheld when the
+ * release has none for it (made before the year had data). */
+static int view_year(struct request *req, const struct release_view *v, const struct hc_year *live,
+		     struct hc_year *out)
+{
+	char name[32];
+
+	*out = *live;
+	out->reports = request_alloc(req, (live->nreports + 1) * sizeof(*out->reports));
+	out->reports_supp = request_alloc(req, (live->nreports + 1) * sizeof(*out->reports_supp));
+	out->flags = request_alloc(req, (live->nflags + 1) * sizeof(*out->flags));
+	out->flags_supp = request_alloc(req, (live->nflags + 1) * sizeof(*out->flags_supp));
+	if (!out->reports || !out->reports_supp || !out->flags || !out->flags_supp)
+		return -1;
+	table_name(name, sizeof(name), live->fy, false);
+	if (!releases_view_table(v, name, live->nreports, out->reports, out->reports_supp))
+		memset(out->reports_supp, 1, live->nreports * sizeof(*out->reports_supp));
+	table_name(name, sizeof(name), live->fy, true);
+	if (!releases_view_table(v, name, live->nflags, out->flags, out->flags_supp))
+		memset(out->flags_supp, 1, live->nflags * sizeof(*out->flags_supp));
+	return 0;
+}
+
+int hcs_release_view_or_respond(struct request *req, struct response *res, const struct hcs_snapshot *live,
+				struct hcs_snapshot *view, json_t **meta)
+{
+	static const struct release_subject subject = { "hate-crime", KEY, "" };
+	struct release_view v;
+	char layout[128];
+	size_t ny = live->any ? (size_t)(live->fy_max - live->fy_min + 1) : 0;
+	int rc = -1;
+
+	if (releases_view_or_respond(req, res, &subject, "admin,read:hate-crime", &v) != 0)
+		return -1;
+	*view = *live;
+	layout_of(live, layout, sizeof(layout));
+	if (!v.live && strcmp(v.layout, layout) != 0) {
+		/* The wards changed since: the release's cells no longer line up. */
+		problem_send(res, 404, "not-found", "Not found",
+			     "That release was made for another set of wards and cannot be served any more: see /v1/releases.");
+		goto done;
+	}
+	if (!v.live) {
+		view->years = request_alloc(req, (ny + 1) * sizeof(*view->years));
+		if (!view->years)
+			goto internal;
+		for (size_t i = 0; i < ny; i++)
+			if (view_year(req, &v, &live->years[i], &view->years[i]) != 0)
+				goto internal;
+	}
+	*meta = json_incref(v.meta);
+	rc = 0;
+	goto done;
+internal:
+	problem_send_internal(res);
+done:
+	releases_view_release(&v);
+	return rc;
+}
