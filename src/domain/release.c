@@ -40,14 +40,16 @@ static void joint_release(struct joint *j)
 static int joint_alloc(struct joint *j, size_t ncells, const struct disclosure_constraint *cs,
 		       size_t ncs, size_t npriors)
 {
-	size_t cap = ncells * (npriors + 1) + 1, nparts = 0;
+	/* Each prior adds at most a copy and a difference per cell, and a
+	 * relation per difference. */
+	size_t cap = ncells * (2 * npriors + 1) + 1, nparts = 0;
 
 	for (size_t q = 0; q < ncs; q++)
 		nparts += cs[q].nparts;
-	nparts *= npriors + 1;
+	nparts = nparts * (npriors + 1) + 2 * ncells * npriors;
 	j->values = calloc(cap, sizeof(*j->values));
 	j->forced = calloc(3 * cap, sizeof(*j->forced));
-	j->cons = calloc(ncs * (npriors + 1) + 1, sizeof(*j->cons));
+	j->cons = calloc((ncs + ncells) * (npriors + 1) + 1, sizeof(*j->cons));
 	j->parts = calloc(nparts + ncells + 1, sizeof(*j->parts));
 	if (!j->values || !j->forced || !j->cons || !j->parts)
 		return -1;
@@ -81,16 +83,40 @@ static void learn(struct joint *j, size_t c, bool withheld)
 		j->locked[c] = true;
 }
 
-/* Map prior p's cells onto the joint problem (new copies where its value
- * differs from the cell it is compared with) and add its relations. */
+/*
+ * The difference between two versions of a cell, a and b (joint cells):
+ * a hidden cell d with the larger = the smaller + d, never shown and under
+ * the same rules.  Both versions published would give d away, and d is
+ * what changed: the counts of one partner's late return, or of the
+ * reports withdrawn.  A small d is withheld by the primary rule, and
+ * protecting it withholds one of the versions.
+ */
+static void add_difference(struct joint *j, size_t a, size_t b, size_t *nparts_used)
+{
+	size_t big = j->values[a] >= j->values[b] ? a : b, small = big == a ? b : a;
+	size_t d = j->ncells++, *parts = j->parts + *nparts_used;
+
+	j->values[d] = j->values[big] - j->values[small];
+	parts[0] = small;
+	parts[1] = d;
+	*nparts_used += 2;
+	j->cons[j->ncons++] = (struct disclosure_constraint){ big, parts, 2 };
+}
+
+/* Map prior p's cells onto the joint problem (new copies, and their
+ * differences, where its value differs from the cell it is compared with)
+ * and add its relations. */
 static void add_prior(struct joint *j, const struct release_prior *p, size_t ncells,
 		      const struct disclosure_constraint *cs, size_t ncs, size_t *map,
 		      size_t *nparts_used)
 {
 	for (size_t i = 0; i < ncells; i++) {
 		if (p->values[i] != j->values[j->rep[i]]) {
+			size_t newer = j->rep[i];
+
 			j->rep[i] = j->ncells++;
 			j->values[j->rep[i]] = p->values[i];
+			add_difference(j, newer, j->rep[i], nparts_used);
 		}
 		map[i] = j->rep[i];
 		learn(j, map[i], p->withheld[i]);

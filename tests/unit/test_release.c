@@ -103,6 +103,37 @@ static void test_unchanged_withheld_stays_withheld(void **state)
 	assert_joint_safe(old_v, old_w, new_v, w);
 }
 
+/* Attack 4: one partner's late return adds 2 to category a.  Both
+ * versions of a published would give the partner's 2 away. */
+static void test_late_return_difference_is_protected(void **state)
+{
+	static const size_t ab[2] = { 1, 2 };
+	static const struct disclosure_constraint total = { 0, ab, 2 };
+	const int64_t old_v[3] = { 30, 12, 18 };
+	const bool old_w[3] = { false, false, false };
+	const int64_t new_v[3] = { 32, 14, 18 };
+	const struct release_prior prior = { old_v, old_w };
+	bool w[3];
+	/* The attacker's view: new 0..2, old total and a (3, 4; b unchanged
+	 * is cell 2), the differences of the total (5) and of a (6). */
+	int64_t v[7] = { 32, 14, 18, 30, 12, 2, 2 }, lo[7], hi[7];
+	bool hidden[7];
+	static const size_t p_new[2] = { 1, 2 }, p_old[2] = { 4, 2 }, p_dt[2] = { 3, 5 }, p_da[2] = { 4, 6 };
+	const struct disclosure_constraint cs[4] = { { 0, p_new, 2 }, { 3, p_old, 2 }, { 0, p_dt, 2 },
+						     { 1, p_da, 2 } };
+
+	(void)state;
+	assert_int_equal(release_suppress(new_v, 3, &total, 1, 5, &prior, 1, w), 0);
+	assert_true(w[1]);
+	assert_true(w[0]);
+	assert_false(w[2]);
+	memcpy(hidden, (bool[7]){ w[0], w[1], w[2], false, false, true, true }, sizeof(hidden));
+	assert_int_equal(protection_ranges(v, 7, cs, 4, hidden, lo, hi), 0);
+	for (size_t c = 0; c < 7; c++)
+		if (hidden[c])
+			assert_true(protection_range_ok(lo[c], hi[c], 5));
+}
+
 static void test_no_priors_is_disclosure_apply(void **state)
 {
 	const int64_t v[5] = { 40, 2, 12, 13, 13 };
@@ -162,6 +193,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_withdrawn_report_cannot_be_differenced),
 		cmocka_unit_test(test_unchanged_withheld_stays_withheld),
+		cmocka_unit_test(test_late_return_difference_is_protected),
 		cmocka_unit_test(test_no_priors_is_disclosure_apply),
 		cmocka_unit_test(test_locked_cells_are_never_complements),
 		cmocka_unit_test(test_bad_prior_withholds_everything),
