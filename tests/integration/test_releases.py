@@ -12,6 +12,8 @@ before.
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 
 import harness
@@ -200,3 +202,101 @@ def test_bad_release_parameter(history, releases, openapi, query, status):
 def test_unknown_release_is_404(history, releases):
     assert_problem(history["client"].get("/v1/releases/999999"), 404)
     assert_problem(history["client"].get("/v1/releases/abc"), 404)
+
+
+# ---------------------------------------------------------------------------
+# the returns summary: released when the window closes, and again after a
+# late return is accepted (attack 4: the two differ by that partner's counts)
+# ---------------------------------------------------------------------------
+
+SUMMARY = "/v1/returns/summary"
+SUMMARY_RELEASES = "/v1/returns/summary/releases"
+
+
+def _bearer(key):
+    return {"Authorization": f"Bearer {key}"}
+
+
+def _return_lines(female, male, white, disabled, not_disabled, young, older):
+    return {"sex": {"female": female, "male": male},
+            "ethnicity": {"white_british": white},
+            "disability": {"disabled": disabled, "not_disabled": not_disabled},
+            "age": {"age_20_24": young, "age_25_29": older}}
+
+
+@pytest.fixture(scope="module")
+def summary_history(history, openapi):
+    c, db = history["client"], history["db"]
+    council = harness.make_key("barnet-council", "review:returns")
+    y = secrets.randbelow(6000) + 2200
+    period = f"{y}/{(y + 1) % 100:02d} Q3"
+    r = c.post("/v1/return-windows", json={"kind": "workforce", "period": period, "open_date": "2000-01-01",
+                                            "due_date": "2999-12-31"}, headers=_bearer(council))
+    assert r.status_code == 201, r.text
+    window = r.json()["id"]
+    partners = []
+    for i in range(4):
+        slug = f"rel-partner-{secrets.token_hex(4)}"
+        db.psql(f"INSERT INTO organisations (slug, name, kind) VALUES ('{slug}', 'Release test {i}', 'partner')")
+        partners.append(harness.make_key(slug, "submit:returns"))
+    bodies = [(100, _return_lines(60, 40, 100, 12, 88, 30, 70))] * 3 + [(10, _return_lines(7, 3, 10, 0, 10, 10, 0))]
+    ids = []
+    for key, (total, lines) in zip(partners, bodies):
+        r = c.post("/v1/returns", json={"window": window, "total": total, "lines": lines}, headers=_bearer(key))
+        assert r.status_code == 201, r.text
+        ids.append(r.json()["id"])
+        assert c.post(f"/v1/returns/{ids[-1]}/submit", json={}, headers=_bearer(key)).status_code == 200
+
+    def accept(rid):
+        r = c.post(f"/v1/returns/{rid}/review", json={"outcome": "accepted"}, headers=_bearer(council))
+        assert r.status_code == 200, r.text
+
+    def release(reason):
+        r = c.post(SUMMARY_RELEASES, json={"window": window, "reason": reason}, headers=_bearer(council))
+        assert r.status_code == 201, r.text
+        return openapi.validate(r, SUMMARY_RELEASES, "post")
+
+    for rid in ids[:3]:
+        accept(rid)
+    first = release("The window closed.")
+    accept(ids[3])
+    between = c.get(SUMMARY, params={"window": window}).json()
+    second = release("A late return was accepted.")
+    return {"window": window, "first": first, "second": second, "between": between, "council": council}
+
+
+def _summary(client, openapi, window, **params):
+    r = client.get(SUMMARY, params={"window": window, **params})
+    body = openapi.validate(r, SUMMARY)
+    return {(o["characteristic"], o["category"]): o["value"] for o in body["data"]}, body["meta"]
+
+
+def test_returns_summary_releases_hide_the_late_partner(history, summary_history, openapi):
+    c, h = history["client"], summary_history
+    assert h["first"]["statistic"] == "returns-summary" and h["first"]["key"] == h["window"]
+    assert h["second"]["changes"]["previous_version"] == 1
+    assert h["second"]["reason"].startswith("A late return was accepted. 4 partners")
+    # Between the acceptance and the second release the public saw release 1.
+    assert h["between"]["meta"]["release"]["id"] == h["first"]["id"]
+    assert h["between"]["meta"]["partners_contributing"] == 3
+    old, old_meta = _summary(c, openapi, h["window"], release=str(h["first"]["id"]))
+    new, new_meta = _summary(c, openapi, h["window"])
+    assert new_meta["release"]["id"] == h["second"]["id"] and new_meta["partners_contributing"] == 4
+    assert old[("sex", "female")] == 180 and old[("sex", "male")] == 120
+    # Attack 4: no cell published in both releases moved by 1 to 4.
+    for cell, value in new.items():
+        if value is not None and old.get(cell) is not None:
+            assert not 1 <= abs(value - old[cell]) <= 4, (cell, old[cell], value)
+    # The partner's 3 men: male is withheld now, and so is its complement.
+    assert new[("sex", "male")] is None and new[("sex", "female")] is None
+    # Unchanged and published before: still published.
+    assert new[("disability", "disabled")] == 36
+
+
+def test_returns_summary_live_is_the_councils(history, summary_history, openapi):
+    c, h = history["client"], summary_history
+    assert_problem(c.get(SUMMARY, params={"window": h["window"], "release": "live"}), 401)
+    r = c.get(SUMMARY, params={"window": h["window"], "release": "live"}, headers=_bearer(h["council"]))
+    assert r.status_code == 200, r.text
+    assert r.json()["meta"]["release"] is None
+    assert_problem(c.get(SUMMARY, params={"window": h["window"], "release": "999999"}), 404)

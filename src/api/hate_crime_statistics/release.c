@@ -79,8 +79,9 @@ static void make_from(struct request *req, struct response *res, const struct hc
 		}
 		table_name(names, 32, y->fy, false);
 		table_name(names + 32, 32, y->fy, true);
-		tables[2 * i] = (struct release_table){ names, y->reports, y->nreports, rc.items, rc.n };
-		tables[2 * i + 1] = (struct release_table){ names + 32, y->flags, y->nflags, fc.items, fc.n };
+		tables[2 * i] = (struct release_table){ names, y->reports, y->nreports, rc.items, rc.n, false, NULL };
+		tables[2 * i + 1] = (struct release_table){ names + 32, y->flags, y->nflags, fc.items, fc.n, false,
+							 NULL };
 	}
 	releases_make_respond(req, res, &subject, reason, tables, 2 * ny);
 done:

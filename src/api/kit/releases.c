@@ -154,14 +154,21 @@ static int decide(const struct release_table *t, json_t *const *prior_cells, siz
 	struct priors p = { 0 };
 	bool *withheld = calloc(t->ncells + 1, sizeof(*withheld));
 	bool *changed = calloc(t->ncells + 1, sizeof(*changed));
+	json_t *stored;
 	int rc = -1;
 
-	if (!withheld || !changed || priors_load(&p, t, prior_cells, nprior) != 0 ||
-	    release_suppress(t->values, t->ncells, t->constraints, t->nconstraints, threshold, p.items,
-			     p.n, withheld) != 0)
+	if (!withheld || !changed || priors_load(&p, t, prior_cells, nprior) != 0)
+		goto done;
+	if (t->withhold_all)
+		memset(withheld, 1, t->ncells * sizeof(*withheld));
+	else if (release_suppress(t->values, t->ncells, t->constraints, t->nconstraints, threshold,
+				  p.items, p.n, withheld) != 0)
 		goto done;
 	log_changes(log, t, &p, withheld, changed);
-	if (json_object_set_new(cells, t->name, table_json(t->values, withheld, t->ncells)) == 0)
+	stored = table_json(t->values, withheld, t->ncells);
+	if (stored && t->about)
+		json_object_set(stored, "about", (json_t *)t->about);
+	if (json_object_set_new(cells, t->name, stored) == 0)
 		rc = 0;
 done:
 	priors_release(&p);
@@ -310,6 +317,11 @@ bool releases_view_table(const struct release_view *v, const char *name, size_t 
 			 int64_t *values, bool *withheld)
 {
 	return v->cells && table_from(v->cells, name, ncells, values, withheld);
+}
+
+const json_t *releases_view_about(const struct release_view *v, const char *name)
+{
+	return json_object_get(json_object_get(v->cells, name), "about");
 }
 
 void releases_view_release(struct release_view *v)

@@ -40,6 +40,9 @@ struct release_table {
 	size_t ncells;
 	const struct disclosure_constraint *constraints;
 	size_t nconstraints;
+	bool withhold_all;     /* publish nothing (too few contributors) */
+	const json_t *about;   /* stored beside the cells (NULL: none), for the
+	                          read's meta: what the table was made of */
 };
 
 /* What a statistic's release is of. */
@@ -84,6 +87,9 @@ int releases_view_or_respond(struct request *req, struct response *res,
  * name; false when it has none of that size. */
 bool releases_view_table(const struct release_view *v, const char *name, size_t ncells,
 			 int64_t *values, bool *withheld);
+
+/* What table name's maker stored beside it (borrowed from v), or NULL. */
+const json_t *releases_view_about(const struct release_view *v, const char *name);
 
 void releases_view_release(struct release_view *v);
 

@@ -79,6 +79,6 @@ json_t *returns_window_json_new(const char *text);
 /* Handlers (module.c routes them). */
 route_handler window_create, window_list, window_get, window_public_list, return_create,
 	return_list, return_get, return_versions, return_put, return_submit, return_recall,
-	return_review, summary_get;
+	return_review, summary_get, summary_release_make;
 
 #endif
