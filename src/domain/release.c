@@ -40,16 +40,15 @@ static void joint_release(struct joint *j)
 static int joint_alloc(struct joint *j, size_t ncells, const struct disclosure_constraint *cs,
 		       size_t ncs, size_t npriors)
 {
-	/* Each prior adds at most a copy and a difference per cell, and a
-	 * relation per difference. */
-	size_t cap = ncells * (2 * npriors + 1) + 1, nparts = 0;
+	/* Each prior adds at most a copy of each cell. */
+	size_t cap = ncells * (npriors + 1) + 1, nparts = 0;
 
 	for (size_t q = 0; q < ncs; q++)
 		nparts += cs[q].nparts;
-	nparts = nparts * (npriors + 1) + 2 * ncells * npriors;
+	nparts *= npriors + 1;
 	j->values = calloc(cap, sizeof(*j->values));
 	j->forced = calloc(3 * cap, sizeof(*j->forced));
-	j->cons = calloc((ncs + ncells) * (npriors + 1) + 1, sizeof(*j->cons));
+	j->cons = calloc(ncs * (npriors + 1) + 1, sizeof(*j->cons));
 	j->parts = calloc(nparts + ncells + 1, sizeof(*j->parts));
 	if (!j->values || !j->forced || !j->cons || !j->parts)
 		return -1;
@@ -83,45 +82,50 @@ static void learn(struct joint *j, size_t c, bool withheld)
 		j->locked[c] = true;
 }
 
-/*
- * The difference between two versions of a cell, a and b (joint cells):
- * a hidden cell d with the larger = the smaller + d, never shown and under
- * the same rules.  Both versions published would give d away, and d is
- * what changed: the counts of one partner's late return, or of the
- * reports withdrawn.  A small d is withheld by the primary rule, and
- * protecting it withholds one of the versions.
- */
-static void add_difference(struct joint *j, size_t a, size_t b, size_t *nparts_used)
-{
-	size_t big = j->values[a] >= j->values[b] ? a : b, small = big == a ? b : a;
-	size_t d = j->ncells++, *parts = j->parts + *nparts_used;
-
-	j->values[d] = j->values[big] - j->values[small];
-	parts[0] = small;
-	parts[1] = d;
-	*nparts_used += 2;
-	j->cons[j->ncons++] = (struct disclosure_constraint){ big, parts, 2 };
-}
-
-/* Map prior p's cells onto the joint problem (new copies, and their
- * differences, where its value differs from the cell it is compared with)
- * and add its relations. */
+/* Map prior p's cells onto the joint problem (new copies where its value
+ * differs from the cell it is compared with) and add its relations. */
 static void add_prior(struct joint *j, const struct release_prior *p, size_t ncells,
 		      const struct disclosure_constraint *cs, size_t ncs, size_t *map,
 		      size_t *nparts_used)
 {
 	for (size_t i = 0; i < ncells; i++) {
 		if (p->values[i] != j->values[j->rep[i]]) {
-			size_t newer = j->rep[i];
-
 			j->rep[i] = j->ncells++;
 			j->values[j->rep[i]] = p->values[i];
-			add_difference(j, newer, j->rep[i], nparts_used);
 		}
 		map[i] = j->rep[i];
 		learn(j, map[i], p->withheld[i]);
 	}
 	add_mapped(j, cs, ncs, map, nparts_used);
+}
+
+/*
+ * The difference between a published new cell and the last published
+ * version of it counts what changed: one partner's late return, the
+ * reports withdrawn.  Both published give it away exactly, so a
+ * difference from 1 to threshold-1 withholds the new cell (forced), as
+ * the primary rule would the count itself.  Returns how many were forced.
+ */
+static size_t force_small_differences(struct joint *j, size_t ncells, const struct release_prior *priors,
+				      size_t npriors, int threshold)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ncells; i++) {
+		size_t k = 0;
+		int64_t d;
+
+		if (j->supp[i] || j->locked[i])
+			continue;
+		while (k < npriors && priors[k].withheld[i])
+			k++;
+		d = k < npriors ? j->values[i] - priors[k].values[i] : 0;
+		if (d != 0 && d > -threshold && d < threshold) {
+			j->forced[i] = true;
+			n++;
+		}
+	}
+	return n;
 }
 
 int release_suppress(const int64_t *values, size_t ncells,
@@ -151,10 +155,14 @@ int release_suppress(const int64_t *values, size_t ncells,
 		add_prior(&j, &priors[k], ncells, constraints, nconstraints, map, &used);
 	}
 	/* Locked wins over forced (disclosure.h): a value once published is
-	 * known whatever a later release did. */
-	if (disclosure_apply_locked(j.values, j.ncells, j.cons, j.ncons, threshold, j.forced, j.locked,
-				    j.supp) != 0)
-		goto done;
+	 * known whatever a later release did.  Each round withholds the new
+	 * cells whose difference would show; that only ever withholds more,
+	 * so it ends. */
+	do {
+		if (disclosure_apply_locked(j.values, j.ncells, j.cons, j.ncons, threshold, j.forced,
+					    j.locked, j.supp) != 0)
+			goto done;
+	} while (force_small_differences(&j, ncells, priors, npriors, threshold) > 0);
 	memcpy(suppressed, j.supp, ncells * sizeof(*suppressed));
 	rc = 0;
 done:

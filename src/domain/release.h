@@ -16,10 +16,10 @@
  *  - a changed cell is decided afresh, and its earlier value is a separate
  *    cell of the earlier release's copy of the relations: a known constant
  *    where that release published it, a withheld variable where it did not;
- *  - the difference between two versions of a changed cell is a hidden
- *    cell (the larger = the smaller + d), never shown and under the same
- *    rules: it counts what changed (one partner's late return, the reports
- *    withdrawn), so a small one may not be given away by publishing both;
+ *  - the difference between a published new cell and the last published
+ *    version of it counts what changed (one partner's late return, the
+ *    reports withdrawn): one from 1 to threshold-1 withholds the new cell,
+ *    as the primary rule would the count itself;
  *  - every earlier release contributes its relations over those cells, so
  *    the protection-interval check (protection.h) runs over the new table
  *    and the old ones together, and complements are chosen among the new
