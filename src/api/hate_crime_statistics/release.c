@@ -54,9 +54,24 @@ static const char *reason_of(struct request *req, const json_t *body, const PGre
 	return text;
 }
 
+/* The wards the cells are laid out by, stored with each year's reports,
+ * so that a release is served by its own wards whatever the live ones
+ * become. */
+static json_t *wards_json(const struct hcs_snapshot *s)
+{
+	json_t *codes = json_array(), *names = json_array();
+
+	for (size_t w = 0; codes && names && w < s->nwards; w++)
+		if (json_array_append_new(codes, json_string(s->wards[w].code)) ||
+		    json_array_append_new(names, json_string(s->wards[w].name)))
+			break;
+	return json_pack("{s:o*, s:o*}", "wards", codes, "ward_names", names);
+}
+
 static void make_from(struct request *req, struct response *res, const struct hcs_snapshot *s,
 		      const char *reason)
 {
+	json_t *wards = wards_json(s);
 	struct hc_constraints rc = { 0 }, fc = { 0 };
 	size_t ny = s->any ? (size_t)(s->fy_max - s->fy_min + 1) : 0;
 	struct release_table *tables = request_alloc(req, (2 * ny + 1) * sizeof(*tables));
@@ -64,7 +79,7 @@ static void make_from(struct request *req, struct response *res, const struct hc
 	struct release_subject subject = { "hate-crime", KEY, layout };
 
 	layout_of(s, layout, sizeof(layout));
-	if (!tables || hc_reports_constraints(s->nwards, &rc) != 0 ||
+	if (!tables || !wards || hc_reports_constraints(s->nwards, &rc) != 0 ||
 	    hc_flags_constraints(s->nwards, &fc) != 0) {
 		problem_send_internal(res);
 		goto done;
@@ -79,12 +94,13 @@ static void make_from(struct request *req, struct response *res, const struct hc
 		}
 		table_name(names, 32, y->fy, false);
 		table_name(names + 32, 32, y->fy, true);
-		tables[2 * i] = (struct release_table){ names, y->reports, y->nreports, rc.items, rc.n, false, NULL };
+		tables[2 * i] = (struct release_table){ names, y->reports, y->nreports, rc.items, rc.n, false, wards };
 		tables[2 * i + 1] = (struct release_table){ names + 32, y->flags, y->nflags, fc.items, fc.n, false,
 							 NULL };
 	}
 	releases_make_respond(req, res, &subject, reason, tables, 2 * ny);
 done:
+	json_decref(wards);
 	hc_constraints_release(&rc);
 	hc_constraints_release(&fc);
 }
@@ -113,26 +129,87 @@ done:
 
 /* ---- serving one ------------------------------------------------------------ */
 
-/* Year y of the view: the release's cells, or all withheld when the
- * release has none for it (made before the year had data). */
-static int view_year(struct request *req, const struct release_view *v, const struct hc_year *live,
+/* A copy in the request's arena (the release's JSON goes before the view). */
+static char *arena_strdup(struct request *req, const char *text)
+{
+	size_t n = strlen(text ? text : "") + 1;
+	char *copy = request_alloc(req, n);
+
+	if (copy)
+		memcpy(copy, text ? text : "", n);
+	return copy;
+}
+
+/* The release's wards (stored with its first year's reports). */
+static int view_wards(struct request *req, const json_t *about, struct hcs_snapshot *view)
+{
+	const json_t *codes = json_object_get(about, "wards"), *names = json_object_get(about, "ward_names");
+
+	view->nwards = json_array_size(codes);
+	view->wards = request_alloc(req, (view->nwards + 1) * sizeof(*view->wards));
+	if (!view->wards || json_array_size(names) != view->nwards)
+		return -1;
+	for (size_t w = 0; w < view->nwards; w++) {
+		view->wards[w].code = arena_strdup(req, json_string_value(json_array_get(codes, w)));
+		view->wards[w].name = arena_strdup(req, json_string_value(json_array_get(names, w)));
+		if (!view->wards[w].code || !view->wards[w].name)
+			return -1;
+	}
+	return 0;
+}
+
+/* Year fy of the view: the release's cells, or all withheld when the
+ * release lacks it. */
+static int view_year(struct request *req, const struct release_view *v, int fy, size_t nwards,
 		     struct hc_year *out)
 {
 	char name[32];
 
-	*out = *live;
-	out->reports = request_alloc(req, (live->nreports + 1) * sizeof(*out->reports));
-	out->reports_supp = request_alloc(req, (live->nreports + 1) * sizeof(*out->reports_supp));
-	out->flags = request_alloc(req, (live->nflags + 1) * sizeof(*out->flags));
-	out->flags_supp = request_alloc(req, (live->nflags + 1) * sizeof(*out->flags_supp));
+	*out = (struct hc_year){ .fy = fy, .nwards = nwards, .nreports = hc_reports_ncells(nwards),
+				 .nflags = hc_flags_ncells(nwards) };
+	out->reports = request_alloc(req, (out->nreports + 1) * sizeof(*out->reports));
+	out->reports_supp = request_alloc(req, (out->nreports + 1) * sizeof(*out->reports_supp));
+	out->flags = request_alloc(req, (out->nflags + 1) * sizeof(*out->flags));
+	out->flags_supp = request_alloc(req, (out->nflags + 1) * sizeof(*out->flags_supp));
 	if (!out->reports || !out->reports_supp || !out->flags || !out->flags_supp)
 		return -1;
-	table_name(name, sizeof(name), live->fy, false);
-	if (!releases_view_table(v, name, live->nreports, out->reports, out->reports_supp))
-		memset(out->reports_supp, 1, live->nreports * sizeof(*out->reports_supp));
-	table_name(name, sizeof(name), live->fy, true);
-	if (!releases_view_table(v, name, live->nflags, out->flags, out->flags_supp))
-		memset(out->flags_supp, 1, live->nflags * sizeof(*out->flags_supp));
+	table_name(name, sizeof(name), fy, false);
+	if (!releases_view_table(v, name, out->nreports, out->reports, out->reports_supp))
+		memset(out->reports_supp, 1, out->nreports * sizeof(*out->reports_supp));
+	table_name(name, sizeof(name), fy, true);
+	if (!releases_view_table(v, name, out->nflags, out->flags, out->flags_supp))
+		memset(out->flags_supp, 1, out->nflags * sizeof(*out->flags_supp));
+	return 0;
+}
+
+/* The view of a release: its own years, wards and cells; the sources'
+ * coverage and the threshold stay live's. */
+static int view_of(struct request *req, const struct release_view *v, struct hcs_snapshot *view)
+{
+	const char *name;
+	json_t *t;
+	char first[32];
+
+	view->any = false;
+	json_object_foreach(v->cells, name, t) {
+		int fy;
+
+		if (sscanf(name, "%d/", &fy) != 1)
+			continue;
+		view->fy_min = !view->any || fy < view->fy_min ? fy : view->fy_min;
+		view->fy_max = !view->any || fy > view->fy_max ? fy : view->fy_max;
+		view->any = true;
+	}
+	view->years = NULL;
+	if (!view->any)
+		return 0;
+	table_name(first, sizeof(first), view->fy_min, false);
+	if (view_wards(req, releases_view_about(v, first), view) != 0 ||
+	    !(view->years = request_alloc(req, (size_t)(view->fy_max - view->fy_min + 1) * sizeof(*view->years))))
+		return -1;
+	for (int fy = view->fy_min; fy <= view->fy_max; fy++)
+		if (view_year(req, v, fy, view->nwards, &view->years[fy - view->fy_min]) != 0)
+			return -1;
 	return 0;
 }
 
@@ -141,34 +218,17 @@ int hcs_release_view_or_respond(struct request *req, struct response *res, const
 {
 	static const struct release_subject subject = { "hate-crime", KEY, "" };
 	struct release_view v;
-	char layout[128];
-	size_t ny = live->any ? (size_t)(live->fy_max - live->fy_min + 1) : 0;
 	int rc = -1;
 
 	if (releases_view_or_respond(req, res, &subject, "admin,read:hate-crime", &v) != 0)
 		return -1;
 	*view = *live;
-	layout_of(live, layout, sizeof(layout));
-	if (!v.live && strcmp(v.layout, layout) != 0) {
-		/* The wards changed since: the release's cells no longer line up. */
-		problem_send(res, 404, "not-found", "Not found",
-			     "That release was made for another set of wards and cannot be served any more: see /v1/releases.");
-		goto done;
-	}
-	if (!v.live) {
-		view->years = request_alloc(req, (ny + 1) * sizeof(*view->years));
-		if (!view->years)
-			goto internal;
-		for (size_t i = 0; i < ny; i++)
-			if (view_year(req, &v, &live->years[i], &view->years[i]) != 0)
-				goto internal;
-	}
-	*meta = json_incref(v.meta);
-	rc = 0;
-	goto done;
-internal:
-	problem_send_internal(res);
-done:
+	if (!v.live && view_of(req, &v, view) != 0)
+		problem_send_internal(res);
+	else
+		rc = 0;
+	if (rc == 0)
+		*meta = json_incref(v.meta);
 	releases_view_release(&v);
 	return rc;
 }
