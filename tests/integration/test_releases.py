@@ -300,3 +300,15 @@ def test_returns_summary_live_is_the_councils(history, summary_history, openapi)
     assert r.status_code == 200, r.text
     assert r.json()["meta"]["release"] is None
     assert_problem(c.get(SUMMARY, params={"window": h["window"], "release": "999999"}), 404)
+
+
+def test_making_a_release_is_safe_to_retry(history, releases, openapi):
+    """Last in the module: it makes a third hate-crime release."""
+    c = history["client"]
+    headers = {"Authorization": f"Bearer {history['council']}", "Idempotency-Key": secrets.token_hex(12)}
+    first = c.post("/v1/hate-crime/releases", json={"reason": "Retried."}, headers=headers)
+    again = c.post("/v1/hate-crime/releases", json={"reason": "Retried."}, headers=headers)
+    assert first.status_code == again.status_code == 201, again.text
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert openapi.validate(again, "/v1/hate-crime/releases", "post")["id"] == first.json()["id"]
+    assert first.json()["version"] == releases["second"]["version"] + 1

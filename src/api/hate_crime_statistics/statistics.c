@@ -586,7 +586,7 @@ static const struct route routes[] = {
 	  .flags = ROUTE_PUBLIC | ROUTE_CSV,
 	  .depends = STATISTICS_DEPENDS },
 	{ .method = HTTP_POST, .template = "/v1/hate-crime/releases", .handler = hcs_release_make,
-	  .flags = ROUTE_WRITE | ROUTE_BODY, .scope = "admin", .action = "release.create",
+	  .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY, .scope = "admin", .action = "release.create",
 	  .depends = DATA_REFERENCE },
 };
 
