@@ -161,12 +161,18 @@ bool returns_summary_in(const struct returns_summary *s, size_t k, const char *c
 	return strcmp(s->cells[k].characteristic, ch) == 0;
 }
 
+/* The relations kept for releases. */
+static void relations_free(struct returns_summary *s)
+{
+	free(s->constraints);
+	free(s->parts);
+}
+
 void returns_summary_release(struct returns_summary *s)
 {
 	free(s->cells);
 	free(s->values);
 	free(s->suppressed);
-	free(s->constraints);
-	free(s->parts);
+	relations_free(s);
 	memset(s, 0, sizeof(*s));
 }

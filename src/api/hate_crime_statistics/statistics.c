@@ -19,6 +19,7 @@
 #include "api/api.h"
 #include "api/common.h"
 #include "api/hate_crime_statistics/hcs.h"
+#include "api/kit/releases.h"
 #include "http/cache.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -558,7 +559,7 @@ static void statistics_get(struct request *req, struct response *res)
 	const struct hcs_snapshot *s = &view;
 	struct period periods[MAX_MONTHS];
 	size_t nperiods = 0;
-	json_t *data = NULL, *meta, *release = NULL;
+	json_t *data = NULL, *release = NULL;
 
 	/* The public reads a release (release.c): its cells in place of live ones. */
 	if (query_or_respond(req, res, &q) || hcs_snapshot_get_or_respond(req, res, &ref) != 0 ||
@@ -567,13 +568,12 @@ static void statistics_get(struct request *req, struct response *res)
 	if (wards_known_or_respond(res, &q, s) || range_or_respond(res, &q, s) ||
 	    periods_or_respond(res, &q, periods, &nperiods))
 		goto done;
-	if (!(data = json_array()) || append_rows(req, &q, s, periods, nperiods, data) != 0 ||
-	    !(meta = statistics_meta(s, &q, json_array_size(data))) ||
-	    json_object_set(meta, "release", release)) {
+	if (!(data = json_array()) || append_rows(req, &q, s, periods, nperiods, data) != 0) {
 		problem_send_internal(res);
 		goto done;
 	}
-	response_list(req, res, data, meta, NULL, statistics_csv, API_COUNT(statistics_csv));
+	releases_list_respond(req, res, data, statistics_meta(s, &q, json_array_size(data)), release,
+			      statistics_csv, API_COUNT(statistics_csv));
 	data = NULL;
 done:
 	json_decref(data);

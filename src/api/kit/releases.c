@@ -319,6 +319,18 @@ bool releases_view_table(const struct release_view *v, const char *name, size_t 
 	return v->cells && table_from(v->cells, name, ncells, values, withheld);
 }
 
+void releases_list_respond(struct request *req, struct response *res, json_t *data, json_t *meta,
+			   json_t *release, const struct csv_column *columns, size_t ncolumns)
+{
+	if (!data || !meta || json_object_set(meta, "release", release)) {
+		json_decref(data);
+		json_decref(meta);
+		problem_send_internal(res);
+		return;
+	}
+	response_list(req, res, data, meta, NULL, columns, ncolumns);
+}
+
 const json_t *releases_view_about(const struct release_view *v, const char *name)
 {
 	return json_object_get(json_object_get(v->cells, name), "about");

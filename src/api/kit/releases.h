@@ -88,6 +88,16 @@ int releases_view_or_respond(struct request *req, struct response *res,
 bool releases_view_table(const struct release_view *v, const char *name, size_t ncells,
 			 int64_t *values, bool *withheld);
 
+struct csv_column;
+
+/*
+ * Answer a statistic's read: data and meta (both stolen; either NULL when
+ * building it ran out of memory: 500), with meta.release set to release
+ * (the view's meta, borrowed), as a list in JSON or CSV.
+ */
+void releases_list_respond(struct request *req, struct response *res, json_t *data, json_t *meta,
+			   json_t *release, const struct csv_column *columns, size_t ncolumns);
+
 /* What table name's maker stored beside it (borrowed from v), or NULL. */
 const json_t *releases_view_about(const struct release_view *v, const char *name);
 

@@ -306,7 +306,7 @@ void summary_get(struct request *req, struct response *res)
 	struct returns_summary view;
 	struct inputs in;
 	const char *window;
-	json_t *data = NULL, *meta, *release = NULL;
+	json_t *data, *release = NULL;
 
 	if (window_param_or_respond(req, res, &window) || summary_ref_or_respond(req, res, window, &ref) != 0)
 		return;
@@ -316,16 +316,11 @@ void summary_get(struct request *req, struct response *res)
 	/* The public reads the window's latest release, once there is one. */
 	if (summary_view_or_respond(req, res, b, window, &view, &release) != 0)
 		goto done;
-	if (!(data = rows_new(&in, b->kind, &view)) ||
-	    !(meta = meta_new(&in, b->kind, &view, req->cfg->suppress_below, json_array_size(data))) ||
-	    json_object_set(meta, "release", release)) {
-		problem_send_internal(res);
-		goto done;
-	}
-	response_list(req, res, data, meta, NULL, summary_csv, API_COUNT(summary_csv));
-	data = NULL;
+	data = rows_new(&in, b->kind, &view);
+	releases_list_respond(req, res, data,
+			      data ? meta_new(&in, b->kind, &view, req->cfg->suppress_below, json_array_size(data))
+				   : NULL, release, summary_csv, API_COUNT(summary_csv));
 done:
-	json_decref(data);
 	json_decref(release);
 	memo_release(&summaries, &ref);
 }
