@@ -191,15 +191,15 @@ static int prior_cells_load(const PGresult *r, const char *layout, json_t **out,
 	return 0;
 }
 
-void releases_make_respond(struct request *req, struct response *res,
-			   const struct release_subject *subject, const char *reason,
-			   const struct release_table *tables, size_t ntables)
+int releases_make_or_respond(struct request *req, struct response *res,
+			     const struct release_subject *subject, const char *reason,
+			     const struct release_table *tables, size_t ntables, json_t **made_json)
 {
 	const char *p2[2] = { subject->statistic, subject->key };
 	PGresult *prior = NULL, *made = NULL;
-	json_t *prior_cells[PRIORS_MAX] = { NULL }, *cells = json_object(), *log = NULL, *body = NULL;
+	json_t *prior_cells[PRIORS_MAX] = { NULL }, *cells = json_object(), *log = NULL;
 	char *cells_text = NULL, *log_text = NULL, version_text[16];
-	int version = 0;
+	int version = 0, rc = -1;
 
 	if (api_exec_or_respond(req, res, "rel_lock", 2, p2, NULL) ||
 	    api_exec_or_respond(req, res, "rel_priors", 2, p2, &prior))
@@ -223,11 +223,9 @@ void releases_make_respond(struct request *req, struct response *res,
 		if (api_exec_or_respond(req, res, "rel_insert", 7, p, &made))
 			goto done;
 	}
-	if (PQntuples(made) != 1 || !(body = json_loads(PQgetvalue(made, 0, 0), 0, NULL)))
+	if (PQntuples(made) != 1 || !(*made_json = json_loads(PQgetvalue(made, 0, 0), 0, NULL)))
 		goto internal;
-	snprintf(res->audit_target, sizeof(res->audit_target), "%s/%s v%d", subject->statistic,
-		 subject->key, version + 1);
-	response_json(res, 201, body);
+	rc = 0;
 	goto done;
 internal:
 	problem_send_internal(res);
@@ -240,6 +238,20 @@ done:
 	free(log_text);
 	PQclear(prior);
 	PQclear(made);
+	return rc;
+}
+
+void releases_make_respond(struct request *req, struct response *res,
+			   const struct release_subject *subject, const char *reason,
+			   const struct release_table *tables, size_t ntables)
+{
+	json_t *made = NULL;
+
+	if (releases_make_or_respond(req, res, subject, reason, tables, ntables, &made) != 0)
+		return;
+	snprintf(res->audit_target, sizeof(res->audit_target), "%s/%s v%lld", subject->statistic,
+		 subject->key, (long long)json_integer_value(json_object_get(made, "version")));
+	response_json(res, 201, made);
 }
 
 /* ---- reading one ------------------------------------------------------------ */

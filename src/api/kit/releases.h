@@ -62,6 +62,14 @@ void releases_make_respond(struct request *req, struct response *res,
 			   const struct release_subject *subject, const char *reason,
 			   const struct release_table *tables, size_t ntables);
 
+/* The same without answering: 0 with the release made in *made (a new
+ * reference), or -1 after a problem in res.  For a release made as part of
+ * another write (a late return accepted). */
+__attribute__((warn_unused_result))
+int releases_make_or_respond(struct request *req, struct response *res,
+			     const struct release_subject *subject, const char *reason,
+			     const struct release_table *tables, size_t ntables, json_t **made);
+
 /* The release a read serves. */
 struct release_view {
 	bool live;        /* serve the live table */

@@ -88,6 +88,10 @@ static const struct db_statement statements[] = {
 	  "INSERT INTO partner_return_submissions (return_id, submission, body, submitted_at, key_prefix, request_id)"
 	  " SELECT r.id, r.submissions, partner_return_json(r)::jsonb, r.submitted_at, $2, $3"
 	  " FROM partner_returns r WHERE r.id = $1", 3 },
+	/* The window of return $1, if its summary was ever released. */
+	{ "rs_released_window",
+	  "SELECT r.window_id::text FROM partner_returns r WHERE r.id = $1 AND EXISTS"
+	  " (SELECT 1 FROM releases l WHERE l.statistic = 'returns-summary' AND l.key = r.window_id::text)", 1 },
 	{ "rt_review",
 	  "UPDATE partner_returns SET status = $2, review_outcome = $2, review_note = $3,"
 	  " reviewed_at = now(), version = version + 1, updated_at = now() WHERE id = $1", 3 },

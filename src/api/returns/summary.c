@@ -228,27 +228,17 @@ static void layout_of(const struct built *b, char *buf, size_t n)
 	snprintf(buf, n, "returns-summary:%s:cells=%zu", b->kind->kind, b->s.ncells);
 }
 
-/* POST /v1/returns/summary/releases: the council releases a window's
- * summary when the window closes, and again after accepting a late
- * return. */
-void summary_release_make(struct request *req, struct response *res)
+/* Release summary b of window: 0 with the release in *made, or -1 after
+ * a problem in res.  given: the caller's reason, or NULL. */
+static int release_built_or_respond(struct request *req, struct response *res, const struct built *b,
+				    const char *window, const char *given, json_t **made)
 {
-	struct memo_ref ref = { 0 };
-	json_t *body = request_json_or_respond(req, res), *about = NULL;
-	const char *window, *given;
-	char layout[128], *reason;
-	const struct built *b;
+	json_t *about = json_pack("{s:i}", "partners", (int)b->s.partners);
+	char layout[128], *reason = request_alloc(req, 400);
+	int rc = -1;
 
-	if (!body)
-		return;
-	window = json_string_value(json_object_get(body, "window"));
-	given = json_string_value(json_object_get(body, "reason"));
-	if (summary_ref_or_respond(req, res, window, &ref) != 0)
-		goto done;
-	b = ref.value;
 	layout_of(b, layout, sizeof(layout));
-	if (!(about = json_pack("{s:i}", "partners", (int)b->s.partners)) ||
-	    !(reason = request_alloc(req, 400))) {
+	if (!about || !reason) {
 		problem_send_internal(res);
 		goto done;
 	}
@@ -259,12 +249,58 @@ void summary_release_make(struct request *req, struct response *res)
 		const struct release_table table = { SUMMARY_TABLE, b->s.values, b->s.ncells,
 			b->s.constraints, b->s.nconstraints, b->s.partners < RETURNS_MIN_PARTNERS, about };
 
-		releases_make_respond(req, res, &subject, reason, &table, 1);
+		rc = releases_make_or_respond(req, res, &subject, reason, &table, 1, made);
 	}
 done:
 	json_decref(about);
+	return rc;
+}
+
+/* POST /v1/returns/summary/releases: the council releases a window's
+ * summary when the window closes (summary_rerelease_or_respond releases
+ * it again after each late return accepted). */
+void summary_release_make(struct request *req, struct response *res)
+{
+	struct memo_ref ref = { 0 };
+	json_t *body = request_json_or_respond(req, res), *made = NULL;
+	const char *window;
+
+	if (!body)
+		return;
+	window = json_string_value(json_object_get(body, "window"));
+	if (summary_ref_or_respond(req, res, window, &ref) == 0 &&
+	    release_built_or_respond(req, res, ref.value, window,
+				     json_string_value(json_object_get(body, "reason")), &made) == 0) {
+		snprintf(res->audit_target, sizeof(res->audit_target), "returns-summary/%.36s", window);
+		response_json(res, 201, made);
+	}
 	json_decref(body);
 	memo_release(&summaries, &ref);
+}
+
+int summary_rerelease_or_respond(struct request *req, struct response *res, const char *return_id)
+{
+	const char *p[1] = { return_id };
+	PGresult *r = NULL;
+	struct built *b = NULL;
+	json_t *made = NULL;
+	int rc = -1;
+
+	if (api_exec_or_respond(req, res, "rs_released_window", 1, p, &r))
+		return -1;
+	if (PQntuples(r) == 0) {
+		rc = 0;   /* never released: the release at the window's close will show it */
+		goto done;
+	}
+	/* Built afresh: a memoised summary predates this transaction's acceptance. */
+	if ((b = summary_build(req, res, PQgetvalue(r, 0, 0))))
+		rc = release_built_or_respond(req, res, b, PQgetvalue(r, 0, 0), "A late return was accepted.",
+					      &made);
+done:
+	json_decref(made);
+	built_free(b);
+	PQclear(r);
+	return rc;
 }
 
 /* The summary a read serves for its release=: the live one, or the
