@@ -85,9 +85,10 @@ const char *hcs_period_coverage(const struct hcs_snapshot *s, const struct perio
 void hcs_release_make(struct request *req, struct response *res);
 /*
  * The snapshot a read serves, for its release= (api/kit/releases.h): live
- * itself, or live with every year's cells and suppression replaced by the
- * release's (arrays request-owned; the rest borrowed from live).
- * *meta (a new reference) is meta.release.  0, or -1 after a problem in res.
+ * itself, or the release's own financial years, wards, cells and
+ * suppression (request-owned), with live's sources' coverage and threshold
+ * (borrowed).  *meta (a new reference) is meta.release.  0, or -1 after a
+ * problem in res.
  */
 __attribute__((warn_unused_result))
 int hcs_release_view_or_respond(struct request *req, struct response *res, const struct hcs_snapshot *live,
