@@ -130,15 +130,19 @@ static size_t force_small_differences(struct joint *j, size_t ncells, const stru
 
 int release_suppress(const int64_t *values, size_t ncells,
 		     const struct disclosure_constraint *constraints, size_t nconstraints,
-		     int threshold, const struct release_prior *priors, size_t npriors,
-		     bool *suppressed)
+		     const bool *known, int threshold, const struct release_prior *priors,
+		     size_t npriors, bool *suppressed)
 {
 	struct joint j = { 0 };
 	size_t *map = NULL, used = 0;
 	int rc = -1;
 
-	if (npriors == 0)
-		return disclosure_apply(values, ncells, constraints, nconstraints, threshold, suppressed);
+	if (npriors == 0) {
+		const struct disclosure_marks marks = { NULL, NULL, known };
+
+		return disclosure_apply_marked(values, ncells, constraints, nconstraints, threshold, &marks,
+					       suppressed);
+	}
 	if (!values || !priors || !disclosure_constraints_valid(ncells, constraints, nconstraints) ||
 	    joint_alloc(&j, ncells, constraints, nconstraints, npriors) != 0 ||
 	    !(map = calloc(ncells + 1, sizeof(*map))))
@@ -146,6 +150,7 @@ int release_suppress(const int64_t *values, size_t ncells,
 	for (size_t i = 0; i < ncells; i++) {
 		j.values[i] = values[i];
 		j.rep[i] = map[i] = i;
+		j.locked[i] = known && known[i];
 	}
 	j.ncells = ncells;
 	add_mapped(&j, constraints, nconstraints, map, &used);

@@ -49,14 +49,17 @@ struct release_prior {
 /*
  * Decide suppression of the new release's ncells values (suppressed[],
  * written) given the earlier releases priors[0..npriors-1], newest first.
- * With no priors this is disclosure_apply.  Returns 0, or -1 on invalid
- * input or when memory runs out (suppressed[] is then all true).
+ * known[] (ncells, may be NULL) marks cells the public knows whatever this
+ * release says (an earlier release's rolling year, not served again): they
+ * count as published and are never withheld.  With no priors this is
+ * disclosure_apply_marked with known[] locked.  Returns 0, or -1 on
+ * invalid input or when memory runs out (suppressed[] is then all true).
  */
 __attribute__((warn_unused_result))
 int release_suppress(const int64_t *values, size_t ncells,
 		     const struct disclosure_constraint *constraints, size_t nconstraints,
-		     int threshold, const struct release_prior *priors, size_t npriors,
-		     bool *suppressed);
+		     const bool *known, int threshold, const struct release_prior *priors,
+		     size_t npriors, bool *suppressed);
 
 /* How the published cells moved since the previous release. */
 struct release_changes {

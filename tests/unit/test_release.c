@@ -73,7 +73,7 @@ static void test_withdrawn_report_cannot_be_differenced(void **state)
 	assert_false(alone[0]);
 	/* ... but Q2 = 7 was published before and has not changed: year - Q2 -
 	 * Q3 - Q4 = 4.  Jointly, Q2 stays published and the year is withheld. */
-	assert_int_equal(release_suppress(new_v, 5, &year, 1, 5, &prior, 1, w), 0);
+	assert_int_equal(release_suppress(new_v, 5, &year, 1, NULL, 5, &prior, 1, w), 0);
 	assert_true(w[1]);
 	assert_true(w[0]);
 	assert_false(w[2]);
@@ -95,7 +95,7 @@ static void test_unchanged_withheld_stays_withheld(void **state)
 	(void)state;
 	assert_int_equal(disclosure_apply(old_v, 5, &year, 1, 5, old_w), 0);
 	assert_true(old_w[1] && old_w[2]);
-	assert_int_equal(release_suppress(new_v, 5, &year, 1, 5, &prior, 1, w), 0);
+	assert_int_equal(release_suppress(new_v, 5, &year, 1, NULL, 5, &prior, 1, w), 0);
 	assert_true(w[1]);
 	/* Q3 and Q4 were published and have not changed: they stay. */
 	assert_false(w[3]);
@@ -124,7 +124,7 @@ static void test_late_return_difference_is_protected(void **state)
 						     { 1, p_da, 2 } };
 
 	(void)state;
-	assert_int_equal(release_suppress(new_v, 3, &total, 1, 5, &prior, 1, w), 0);
+	assert_int_equal(release_suppress(new_v, 3, &total, 1, NULL, 5, &prior, 1, w), 0);
 	assert_true(w[1]);
 	assert_true(w[0]);
 	assert_false(w[2]);
@@ -142,7 +142,7 @@ static void test_no_priors_is_disclosure_apply(void **state)
 
 	(void)state;
 	assert_int_equal(disclosure_apply(v, 5, &year, 1, 5, a), 0);
-	assert_int_equal(release_suppress(v, 5, &year, 1, 5, NULL, 0, b), 0);
+	assert_int_equal(release_suppress(v, 5, &year, 1, NULL, 5, NULL, 0, b), 0);
 	assert_memory_equal(a, b, sizeof(a));
 }
 
@@ -160,6 +160,31 @@ static void test_locked_cells_are_never_complements(void **state)
 	assert_false(w[2] || w[3] || w[4]);
 }
 
+/* A known cell (an earlier rolling year the read no longer serves) is
+ * published whatever its value, and the cells around it are protected
+ * against it: known 4 in the year 28 = 4 + 7 + 8 + 9 withholds nothing,
+ * and a known 7 never becomes the complement of the 4. */
+static void test_known_cells_count_as_published(void **state)
+{
+	const int64_t v[5] = { 28, 4, 7, 8, 9 };
+	const bool four[5] = { false, true, false, false, false };
+	const bool seven[5] = { false, false, true, false, false };
+	const struct release_prior prior = { v, (const bool[5]){ false } };
+	bool w[5];
+
+	(void)state;
+	assert_int_equal(release_suppress(v, 5, &year, 1, four, 5, NULL, 0, w), 0);
+	for (size_t i = 0; i < 5; i++)
+		assert_false(w[i]);
+	assert_int_equal(release_suppress(v, 5, &year, 1, seven, 5, NULL, 0, w), 0);
+	assert_true(w[1]);
+	assert_false(w[2]);
+	assert_int_equal(disclosure_cell_is_determined(v, 5, &year, 1, w, 1), 0);
+	/* The same with a prior that published everything. */
+	assert_int_equal(release_suppress(v, 5, &year, 1, four, 5, &prior, 1, w), 0);
+	assert_false(w[1]);
+}
+
 static void test_bad_prior_withholds_everything(void **state)
 {
 	const int64_t v[5] = { 28, 4, 7, 8, 9 };
@@ -167,7 +192,7 @@ static void test_bad_prior_withholds_everything(void **state)
 	bool w[5];
 
 	(void)state;
-	assert_int_equal(release_suppress(v, 5, &year, 1, 5, &prior, 1, w), -1);
+	assert_int_equal(release_suppress(v, 5, &year, 1, NULL, 5, &prior, 1, w), -1);
 	for (size_t i = 0; i < 5; i++)
 		assert_true(w[i]);
 }
@@ -255,7 +280,7 @@ static void test_random_histories_hold_against_the_joint_lp(void **state)
 		}
 		margins(v);
 		assert_int_equal(disclosure_apply(old_v, PN, cs, ncs, 5, old_w), 0);
-		assert_int_equal(release_suppress(v, PN, cs, ncs, 5, &prior, 1, w), 0);
+		assert_int_equal(release_suppress(v, PN, cs, ncs, NULL, 5, &prior, 1, w), 0);
 		/* The attacker: unchanged cells shared, changed ones twice. */
 		for (size_t i = 0; i < PN; i++) {
 			bool same = old_v[i] == v[i];
@@ -317,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_late_return_difference_is_protected),
 		cmocka_unit_test(test_no_priors_is_disclosure_apply),
 		cmocka_unit_test(test_locked_cells_are_never_complements),
+		cmocka_unit_test(test_known_cells_count_as_published),
 		cmocka_unit_test(test_bad_prior_withholds_everything),
 		cmocka_unit_test(test_random_histories_hold_against_the_joint_lp),
 		cmocka_unit_test(test_change_log_counts),

@@ -39,10 +39,11 @@ static void table_name(char *buf, size_t n, int fy, bool flags)
 	snprintf(buf, n, "%04d/%02d %s", fy, (fy + 1) % 100, flags ? "strand_flags" : "reports");
 }
 
-/* The linked problem's name: the month its rolling year ends in. */
-static void linked_name(char *buf, size_t n, int last)
+/* The linked problem's name: the years it spans, stable while the
+ * rolling year moves within them. */
+static void linked_name(char *buf, size_t n, const struct hc_linked *l)
 {
-	snprintf(buf, n, "rolling-12:%04d-%02d reports", last / 12, last % 12 + 1);
+	snprintf(buf, n, "%04d/%02d+%zu linked reports", l->fy_min, (l->fy_min + 1) % 100, l->nyears);
 }
 
 static bool in_shape(const struct hc_linked *l, int fy)
@@ -83,33 +84,103 @@ static json_t *wards_json(const struct hcs_snapshot *s)
 	return json_pack("{s:o*, s:o*}", "wards", codes, "ward_names", names);
 }
 
-/* The linked years' and the rolling year's cells in hc_linked order
- * (request-owned), with what a view needs to lay them out again. */
-static int linked_table(struct request *req, const struct hc_table *t, struct hc_constraints *lc,
-			struct release_table *out)
+/*
+ * The linked table: the spanned years' reports, then a slot of
+ * HC_ROLLING_WIDTH cells for every rolling year that ends in them (slot 0
+ * ends twelve months after they begin), each holding its true sums.  The
+ * current rolling year and the ones earlier releases published (their
+ * month keys in `windows`) are related to their months; an earlier one is
+ * known (the public holds it), so the suppression counts it as published
+ * and the read serves only the current one.  The others are isolated
+ * cells, never served.  Keeping every slot keeps the layout, so the table
+ * is compared with its earlier releases while the rolling year moves.
+ */
+struct linked_slots {
+	int first;       /* month key slot 0 ends in */
+	size_t nslots;
+	bool *related;   /* nslots */
+};
+
+static void slot_sums(const struct hc_table *t, const struct hc_linked *l, int last, int64_t *out)
 {
-	const struct hc_linked *l = &t->shape;
-	size_t nr = hc_reports_ncells(l->nwards), nroll = l->nwindows * HC_ROLLING_WIDTH;
-	size_t n = l->nyears * nr + nroll;
+	memset(out, 0, HC_ROLLING_WIDTH * sizeof(*out));
+	for (int k = last - 11; k <= last; k++) {
+		int fy = k % 12 >= 3 ? k / 12 : k / 12 - 1, tc = 5 + (k % 12 + 9) % 12;
+		const int64_t *r = t->years[fy - t->fy_min].reports;
+
+		out[0] += r[hc_reports_cell(l->nwards, tc, HC_TOTAL, 0)];
+		for (size_t src = 0; src < HC_NSOURCES; src++)
+			out[1 + src] += r[hc_reports_cell(l->nwards, tc, HC_SOURCE, src)];
+	}
+}
+
+/* The constraints of the related slots only (request-owned copy). */
+static struct disclosure_constraint *related_constraints(struct request *req, const struct hc_constraints *all,
+							 size_t first_rolling, const struct linked_slots *ls,
+							 size_t *n)
+{
+	struct disclosure_constraint *out = request_alloc(req, (all->n + 1) * sizeof(*out));
+
+	*n = 0;
+	for (size_t q = 0; out && q < all->n; q++) {
+		size_t c = all->items[q].total;
+
+		if (c < first_rolling || ls->related[(c - first_rolling) / HC_ROLLING_WIDTH])
+			out[(*n)++] = all->items[q];
+	}
+	return out;
+}
+
+static int linked_table(struct request *req, const struct hc_table *t, const json_t *known_windows,
+			struct hc_constraints *lc, struct release_table *out)
+{
+	const struct hc_linked *cur = &t->shape;
+	struct linked_slots ls = { cur->fy_min * 12 + 14, 12 * cur->nyears - 11, NULL };
+	struct hc_linked all = { cur->fy_min, cur->nyears, cur->nwards, ls.first, ls.nslots };
+	size_t nr = hc_reports_ncells(cur->nwards), base = cur->nyears * nr;
+	size_t n = base + ls.nslots * HC_ROLLING_WIDTH, ncons = 0, k;
 	int64_t *v = request_alloc(req, (n + 1) * sizeof(*v));
+	bool *known = request_alloc(req, (n + 1) * sizeof(*known));
 	char *name = request_alloc(req, 48);
+	json_t *windows = json_array(), *w;
+	struct disclosure_constraint *cons;
 
 	*out = (struct release_table){ 0 };
-	if (!v || !name || hc_linked_constraints(l, lc) != 0)
-		return -1;
-	for (size_t y = 0; y < l->nyears; y++)
-		memcpy(v + y * nr, t->years[l->fy_min - t->fy_min + (int)y].reports, nr * sizeof(*v));
-	memcpy(v + l->nyears * nr, t->rolling, nroll * sizeof(*v));
-	linked_name(name, 48, l->first_window);
-	*out = (struct release_table){ name, v, n, lc->items, lc->n, false,
-				       json_pack("{s:i, s:i, s:i, s:i}", "fy_min", l->fy_min, "nyears",
-						 (int)l->nyears, "first_window", l->first_window, "nwindows",
-						 (int)l->nwindows) };
+	ls.related = request_alloc(req, ls.nslots * sizeof(*ls.related));
+	if (!v || !known || !name || !ls.related || !windows || hc_linked_constraints(&all, lc) != 0)
+		goto fail;
+	memset(known, 0, n * sizeof(*known));
+	memset(ls.related, 0, ls.nslots * sizeof(*ls.related));
+	json_array_foreach(known_windows, k, w) {
+		long slot = (long)json_integer_value(w) - ls.first;
+
+		if (slot >= 0 && (size_t)slot < ls.nslots && json_integer_value(w) != cur->first_window) {
+			ls.related[slot] = true;
+			memset(known + base + (size_t)slot * HC_ROLLING_WIDTH, 1, HC_ROLLING_WIDTH * sizeof(*known));
+			json_array_append_new(windows, json_integer(json_integer_value(w)));
+		}
+	}
+	ls.related[cur->first_window - ls.first] = true;
+	json_array_append_new(windows, json_integer(cur->first_window));
+	for (size_t y = 0; y < cur->nyears; y++)
+		memcpy(v + y * nr, t->years[cur->fy_min - t->fy_min + (int)y].reports, nr * sizeof(*v));
+	for (size_t slot = 0; slot < ls.nslots; slot++)
+		slot_sums(t, cur, ls.first + (int)slot, v + base + slot * HC_ROLLING_WIDTH);
+	if (!(cons = related_constraints(req, lc, base, &ls, &ncons)))
+		goto fail;
+	linked_name(name, 48, cur);
+	*out = (struct release_table){ name, v, n, cons, ncons, false,
+				       json_pack("{s:i, s:i, s:i, s:i, s:o}", "fy_min", cur->fy_min, "nyears",
+						 (int)cur->nyears, "first_slot", ls.first, "window",
+						 cur->first_window, "windows", windows), known };
 	return out->about ? 0 : -1;
+fail:
+	json_decref(windows);
+	return -1;
 }
 
 static void make_from(struct request *req, struct response *res, const struct hcs_snapshot *s,
-		      const char *reason)
+		      const char *reason, const json_t *known_windows)
 {
 	const struct hc_table *t = &s->table;
 	json_t *wards = wards_json(s);
@@ -125,7 +196,7 @@ static void make_from(struct request *req, struct response *res, const struct hc
 	    hc_flags_constraints(s->nwards, &fc) != 0)
 		goto fail;
 	if (ny && t->shape.nyears) {
-		int lrc = linked_table(req, t, &lc, &tables[n]);
+		int lrc = linked_table(req, t, known_windows, &lc, &tables[n]);
 
 		linked_about = (json_t *)tables[n++].about;
 		if (lrc != 0)
@@ -141,10 +212,10 @@ static void make_from(struct request *req, struct response *res, const struct hc
 		table_name(names + 32, 32, y->fy, true);
 		if (!in_shape(&t->shape, y->fy))
 			tables[n++] = (struct release_table){ names, y->reports, y->nreports, rc.items, rc.n,
-							       false, NULL };
+							       false, NULL, NULL };
 		/* The wards ride with the first year's flags, present in every release. */
 		tables[n++] = (struct release_table){ names + 32, y->flags, y->nflags, fc.items, fc.n, false,
-						       i == 0 ? wards : NULL };
+						       i == 0 ? wards : NULL, NULL };
 	}
 	releases_make_respond(req, res, &subject, reason, tables, n);
 	goto done;
@@ -163,6 +234,7 @@ void hcs_release_make(struct request *req, struct response *res)
 	struct memo_ref ref = { 0 };
 	json_t *body = request_json_or_respond(req, res);
 	PGresult *activity = NULL;
+	json_t *known = NULL;   /* the latest release's rolling years (NULL: none) */
 
 	if (!body)
 		return;
@@ -173,9 +245,11 @@ void hcs_release_make(struct request *req, struct response *res)
 	if (api_exec_or_respond(req, res, "hcs_release_activity", 0, NULL, &activity) ||
 	    hcs_snapshot_get_or_respond(req, res, &ref) != 0)
 		goto done;
-	make_from(req, res, ref.value, reason_of(req, body, activity));
+	known = json_loads(PQgetvalue(activity, 0, 3), JSON_DECODE_ANY, NULL);
+	make_from(req, res, ref.value, reason_of(req, body, activity), known);
 done:
 	hcs_snapshot_release(&ref);
+	json_decref(known);
 	PQclear(activity);
 	json_decref(body);
 }
@@ -236,35 +310,35 @@ static int view_year(struct request *req, const struct release_view *v, int fy, 
 }
 
 /* The linked table named `name`: its years' reports over the view's, and
- * its rolling years.  A table that does not fit the view is left out (its
- * rolling year then reads as withheld). */
+ * its current rolling year.  A table that does not fit the view is left
+ * out (its rolling year then reads as withheld). */
 static int view_linked(struct request *req, const struct release_view *v, const char *name,
 		       struct hc_table *t)
 {
 	const json_t *about = releases_view_about(v, name);
-	struct hc_linked l = { (int)json_integer_value(json_object_get(about, "fy_min")),
-			       (size_t)json_integer_value(json_object_get(about, "nyears")), t->shape.nwards,
-			       (int)json_integer_value(json_object_get(about, "first_window")),
-			       (size_t)json_integer_value(json_object_get(about, "nwindows")) };
-	size_t nr = hc_reports_ncells(l.nwards), n = l.nyears * nr + l.nwindows * HC_ROLLING_WIDTH;
+	int fy_min = (int)json_integer_value(json_object_get(about, "fy_min"));
+	int first = (int)json_integer_value(json_object_get(about, "first_slot"));
+	int window = (int)json_integer_value(json_object_get(about, "window"));
+	size_t nyears = (size_t)json_integer_value(json_object_get(about, "nyears"));
+	size_t nr = hc_reports_ncells(t->shape.nwards), nslots = nyears ? 12 * nyears - 11 : 0;
+	size_t n = nyears * nr + nslots * HC_ROLLING_WIDTH;
 	int64_t *vals = request_alloc(req, (n + 1) * sizeof(*vals));
 	bool *supp = request_alloc(req, (n + 1) * sizeof(*supp));
 
 	if (!vals || !supp)
 		return -1;
-	if (l.nyears == 0 || l.nyears > 2 || l.nwindows > 12 || l.fy_min < t->fy_min ||
-	    (size_t)(l.fy_min - t->fy_min) + l.nyears > t->nyears ||
-	    !releases_view_table(v, name, n, vals, supp))
+	if (nyears == 0 || nyears > 2 || fy_min < t->fy_min || (size_t)(fy_min - t->fy_min) + nyears > t->nyears ||
+	    window < first || (size_t)(window - first) >= nslots || !releases_view_table(v, name, n, vals, supp))
 		return 0;
-	for (size_t y = 0; y < l.nyears; y++) {
-		struct hc_year *out = &t->years[l.fy_min - t->fy_min + (int)y];
+	for (size_t y = 0; y < nyears; y++) {
+		struct hc_year *out = &t->years[fy_min - t->fy_min + (int)y];
 
 		memcpy(out->reports, vals + y * nr, nr * sizeof(*vals));
 		memcpy(out->reports_supp, supp + y * nr, nr * sizeof(*supp));
 	}
-	t->shape = l;
-	t->rolling = vals + l.nyears * nr;
-	t->rolling_supp = supp + l.nyears * nr;
+	t->shape = (struct hc_linked){ fy_min, nyears, t->shape.nwards, window, 1 };
+	t->rolling = vals + nyears * nr + (size_t)(window - first) * HC_ROLLING_WIDTH;
+	t->rolling_supp = supp + nyears * nr + (size_t)(window - first) * HC_ROLLING_WIDTH;
 	return 0;
 }
 
@@ -280,7 +354,7 @@ static int view_of(struct request *req, const struct release_view *v, struct hcs
 	json_object_foreach(v->cells, name, t) {
 		int fy;
 
-		if (strncmp(name, "rolling-12:", 11) == 0)
+		if (strstr(name, " linked "))
 			linked = name;
 		if (sscanf(name, "%d/", &fy) != 1)
 			continue;

@@ -161,7 +161,7 @@ static int decide(const struct release_table *t, json_t *const *prior_cells, siz
 		goto done;
 	if (t->withhold_all)
 		memset(withheld, 1, t->ncells * sizeof(*withheld));
-	else if (release_suppress(t->values, t->ncells, t->constraints, t->nconstraints, threshold,
+	else if (release_suppress(t->values, t->ncells, t->constraints, t->nconstraints, t->known, threshold,
 				  p.items, p.n, withheld) != 0)
 		goto done;
 	log_changes(log, t, &p, withheld, changed);

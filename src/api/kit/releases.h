@@ -43,6 +43,8 @@ struct release_table {
 	bool withhold_all;     /* publish nothing (too few contributors) */
 	const json_t *about;   /* stored beside the cells (NULL: none), for the
 	                          read's meta: what the table was made of */
+	const bool *known;     /* ncells or NULL: cells the public knows already and
+	                          the read does not serve (domain/release.h) */
 };
 
 /* What a statistic's release is of. */
