@@ -58,13 +58,16 @@ static int joint_alloc(struct joint *j, size_t ncells, const struct disclosure_c
 	return 0;
 }
 
-/* Append the constraints cs with every cell index i replaced by map[i]. */
+/* Append the constraints cs with every cell index i replaced by map[i],
+ * but those whose total is marked in skip (may be NULL). */
 static void add_mapped(struct joint *j, const struct disclosure_constraint *cs, size_t ncs,
-		       const size_t *map, size_t *nparts_used)
+		       const size_t *map, const bool *skip, size_t *nparts_used)
 {
 	for (size_t q = 0; q < ncs; q++) {
 		size_t *parts = j->parts + *nparts_used;
 
+		if (skip && skip[cs[q].total])
+			continue;
 		for (size_t p = 0; p < cs[q].nparts; p++)
 			parts[p] = map[cs[q].parts[p]];
 		*nparts_used += cs[q].nparts;
@@ -89,6 +92,13 @@ static void add_prior(struct joint *j, const struct release_prior *p, size_t nce
 		      size_t *nparts_used)
 {
 	for (size_t i = 0; i < ncells; i++) {
+		if (p->absent && p->absent[i]) {
+			/* Nothing known of it: an unknown of its own. */
+			map[i] = j->ncells++;
+			j->values[map[i]] = p->values[i];
+			j->forced[map[i]] = true;
+			continue;
+		}
 		if (p->values[i] != j->values[j->rep[i]]) {
 			j->rep[i] = j->ncells++;
 			j->values[j->rep[i]] = p->values[i];
@@ -96,7 +106,8 @@ static void add_prior(struct joint *j, const struct release_prior *p, size_t nce
 		map[i] = j->rep[i];
 		learn(j, map[i], p->withheld[i]);
 	}
-	add_mapped(j, cs, ncs, map, nparts_used);
+	/* Nor any relation that defines an absent cell. */
+	add_mapped(j, cs, ncs, map, p->absent, nparts_used);
 }
 
 /*
@@ -117,7 +128,7 @@ static size_t force_small_differences(struct joint *j, size_t ncells, const stru
 
 		if (j->supp[i] || j->locked[i])
 			continue;
-		while (k < npriors && priors[k].withheld[i])
+		while (k < npriors && (priors[k].withheld[i] || (priors[k].absent && priors[k].absent[i])))
 			k++;
 		d = k < npriors ? j->values[i] - priors[k].values[i] : 0;
 		if (d != 0 && d > -threshold && d < threshold) {
@@ -153,7 +164,7 @@ int release_suppress(const int64_t *values, size_t ncells,
 		j.locked[i] = known && known[i];
 	}
 	j.ncells = ncells;
-	add_mapped(&j, constraints, nconstraints, map, &used);
+	add_mapped(&j, constraints, nconstraints, map, NULL, &used);
 	for (size_t k = 0; k < npriors; k++) {
 		if (!priors[k].values || !priors[k].withheld)
 			goto done;

@@ -40,10 +40,13 @@
 #include "domain/disclosure.h"
 
 /* One earlier release of the table: each cell's true value and whether it
- * was withheld (ncells entries each, borrowed). */
+ * was withheld (ncells entries each, borrowed); absent (may be NULL) marks
+ * cells that release did not publish at all (a rolling year it did not
+ * serve): a later release takes neither the cell nor its relations from
+ * it. */
 struct release_prior {
 	const int64_t *values;
-	const bool *withheld;
+	const bool *withheld, *absent;
 };
 
 /*

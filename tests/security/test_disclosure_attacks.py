@@ -704,6 +704,9 @@ def release_history(server):
         history["withdrawn"] = (month, ward, offence, channel, set(strands.split(",")), source)
         pg.psql(f"UPDATE hate_crime_reports SET status = 'withdrawn', withdrawn_reason = 'attack test',"
                 f" updated_at = now() WHERE id = '{report}'")
+        # The next month's data: one police report in the month after the
+        # last, so that the rolling year moves a month between releases.
+        history["added"] = _add_next_month(api, pg, history)
         pg.psql(RELEASE_NOTIFY)
         late()
         history["rs_live"].append(summary_cells(api, window, reviewer, release="live"))
@@ -714,9 +717,35 @@ def release_history(server):
         if report:
             pg.psql("UPDATE hate_crime_reports SET status = 'active', withdrawn_reason = NULL"
                     f" WHERE id = '{report}'")
+        pg.psql(f"DELETE FROM hate_crime_reports WHERE submitter_reference = '{ADDED_REF}'")
         pg.psql(RELEASE_CLEANUP)
         pg.psql(RELEASE_NOTIFY)
         api.close()
+
+
+ADDED_REF = "attack-next-month-1"
+
+
+def _add_next_month(api, pg, history):
+    """One police report ten days after the live rolling year ends; its
+    financial year joins the years downloaded.  Returns it as counts_in
+    reads it."""
+    r = api.get(HC, params={"period": "rolling-12:latest"})
+    assert r.status_code == 200, r.text
+    end = r.json()["data"][0]["period"]["end"]
+    ward = pg.psql("SELECT code FROM areas WHERE kind = 'ward' ORDER BY code LIMIT 1")
+    month = pg.psql(f"SELECT to_char(DATE '{end}' + 10, 'YYYY-MM-01')")
+    pg.psql("INSERT INTO hate_crime_reports (organisation_id, submitter_reference, police_reference,"
+            " occurred_from, occurred_to, reported_on, location, ward_code, strands,"
+            " other_strand_reason, offence_type, channel, status, withdrawn_reason) VALUES"
+            f" ((SELECT id FROM organisations WHERE slug = 'police-feed'), '{ADDED_REF}', NULL,"
+            f" DATE '{month}' + 9, DATE '{month}' + 9, DATE '{month}' + 9, 'ward', '{ward}',"
+            " ARRAY['race']::text[], NULL, 'harassment', 'police', 'active', NULL)")
+    fy = int(month[:4]) - (int(month[5:7]) < 4)
+    label = f"{fy}/{(fy + 1) % 100:02d}"
+    if label not in history["years"]:
+        history["years"].append(label)
+    return (month, ward, "harassment", "police", {"race"}, "police")
 
 
 def _returns_window(api, pg, reviewer):
@@ -807,7 +836,8 @@ def counts_in(key, withdrawn):
 
 
 def hc_changed(history, releases):
-    return {k for cells in releases.values() for k in cells if counts_in(k, history["withdrawn"])}
+    return {k for cells in releases.values() for k in cells
+            if counts_in(k, history["withdrawn"]) or counts_in(k, history["added"])}
 
 
 def _changed(live):

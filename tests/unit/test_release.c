@@ -62,7 +62,7 @@ static void test_withdrawn_report_cannot_be_differenced(void **state)
 	const int64_t old_v[5] = { 29, 5, 7, 8, 9 };
 	const bool old_w[5] = { false };
 	const int64_t new_v[5] = { 28, 4, 7, 8, 9 };
-	const struct release_prior prior = { old_v, old_w };
+	const struct release_prior prior = { old_v, old_w, NULL };
 	bool alone[5], w[5];
 
 	(void)state;
@@ -89,7 +89,7 @@ static void test_unchanged_withheld_stays_withheld(void **state)
 	bool old_w[5];
 	/* A late report: Q2 becomes 10; Q1 is unchanged. */
 	const int64_t new_v[5] = { 30, 3, 10, 8, 9 };
-	const struct release_prior prior = { old_v, old_w };
+	const struct release_prior prior = { old_v, old_w, NULL };
 	bool w[5];
 
 	(void)state;
@@ -113,7 +113,7 @@ static void test_late_return_difference_is_protected(void **state)
 	const int64_t old_v[3] = { 30, 12, 18 };
 	const bool old_w[3] = { false, false, false };
 	const int64_t new_v[3] = { 32, 14, 18 };
-	const struct release_prior prior = { old_v, old_w };
+	const struct release_prior prior = { old_v, old_w, NULL };
 	bool w[3];
 	/* The attacker's view: new 0..2, old total and a (3, 4; b unchanged
 	 * is cell 2), the differences of the total (5) and of a (6). */
@@ -169,7 +169,7 @@ static void test_known_cells_count_as_published(void **state)
 	const int64_t v[5] = { 28, 4, 7, 8, 9 };
 	const bool four[5] = { false, true, false, false, false };
 	const bool seven[5] = { false, false, true, false, false };
-	const struct release_prior prior = { v, (const bool[5]){ false } };
+	const struct release_prior prior = { v, (const bool[5]){ false }, NULL };
 	bool w[5];
 
 	(void)state;
@@ -185,10 +185,29 @@ static void test_known_cells_count_as_published(void **state)
 	assert_false(w[1]);
 }
 
+/* A cell an earlier release did not publish at all (absent) is no known
+ * cell of it: the year 28 = 4 + 7 + 8 + 9, with 7, 8 and 9 published and
+ * the 4 withheld before, must now be withheld to protect the 4.  Were the
+ * year taken as published then, nothing could protect it. */
+static void test_absent_prior_cells_teach_nothing(void **state)
+{
+	const int64_t v[5] = { 28, 4, 7, 8, 9 };
+	const bool old_w[5] = { false, true, false, false, false };
+	const bool absent[5] = { true, false, false, false, false };
+	const struct release_prior prior = { v, old_w, absent };
+	bool w[5];
+
+	(void)state;
+	assert_int_equal(release_suppress(v, 5, &year, 1, NULL, 5, &prior, 1, w), 0);
+	assert_true(w[1]);
+	assert_true(w[0]);
+	assert_false(w[2] && w[3] && w[4]);
+}
+
 static void test_bad_prior_withholds_everything(void **state)
 {
 	const int64_t v[5] = { 28, 4, 7, 8, 9 };
-	const struct release_prior prior = { v, NULL };
+	const struct release_prior prior = { v, NULL, NULL };
 	bool w[5];
 
 	(void)state;
@@ -267,7 +286,7 @@ static void test_random_histories_hold_against_the_joint_lp(void **state)
 		int64_t old_v[PN], v[PN], jv[2 * PN], lo[2 * PN], hi[2 * PN];
 		bool old_w[PN], w[PN], jw[2 * PN];
 		size_t n = PN;
-		struct release_prior prior = { old_v, old_w };
+		struct release_prior prior = { old_v, old_w, NULL };
 
 		for (size_t i = 0; i < PR * PC; i++)
 			old_v[i] = rnd(4) == 0 ? 0 : 1 + rnd(12);
@@ -343,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_no_priors_is_disclosure_apply),
 		cmocka_unit_test(test_locked_cells_are_never_complements),
 		cmocka_unit_test(test_known_cells_count_as_published),
+		cmocka_unit_test(test_absent_prior_cells_teach_nothing),
 		cmocka_unit_test(test_bad_prior_withholds_everything),
 		cmocka_unit_test(test_random_histories_hold_against_the_joint_lp),
 		cmocka_unit_test(test_change_log_counts),

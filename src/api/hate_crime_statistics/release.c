@@ -91,8 +91,9 @@ static json_t *wards_json(const struct hcs_snapshot *s)
  * current rolling year and the ones earlier releases published (their
  * month keys in `windows`) are related to their months; an earlier one is
  * known (the public holds it), so the suppression counts it as published
- * and the read serves only the current one.  The others are isolated
- * cells, never served.  Keeping every slot keeps the layout, so the table
+ * and the read serves only the current one.  The others are absent
+ * (api/kit/releases.h): isolated, never served, and a later release learns
+ * nothing from them.  Keeping every slot keeps the layout, so the table
  * is compared with its earlier releases while the rolling year moves.
  */
 struct linked_slots {
@@ -141,15 +142,17 @@ static int linked_table(struct request *req, const struct hc_table *t, const jso
 	size_t n = base + ls.nslots * HC_ROLLING_WIDTH, ncons = 0, k;
 	int64_t *v = request_alloc(req, (n + 1) * sizeof(*v));
 	bool *known = request_alloc(req, (n + 1) * sizeof(*known));
+	bool *absent = request_alloc(req, (n + 1) * sizeof(*absent));
 	char *name = request_alloc(req, 48);
 	json_t *windows = json_array(), *w;
 	struct disclosure_constraint *cons;
 
 	*out = (struct release_table){ 0 };
 	ls.related = request_alloc(req, ls.nslots * sizeof(*ls.related));
-	if (!v || !known || !name || !ls.related || !windows || hc_linked_constraints(&all, lc) != 0)
+	if (!v || !known || !absent || !name || !ls.related || !windows || hc_linked_constraints(&all, lc) != 0)
 		goto fail;
 	memset(known, 0, n * sizeof(*known));
+	memset(absent, 0, n * sizeof(*absent));
 	memset(ls.related, 0, ls.nslots * sizeof(*ls.related));
 	json_array_foreach(known_windows, k, w) {
 		long slot = (long)json_integer_value(w) - ls.first;
@@ -164,15 +167,17 @@ static int linked_table(struct request *req, const struct hc_table *t, const jso
 	json_array_append_new(windows, json_integer(cur->first_window));
 	for (size_t y = 0; y < cur->nyears; y++)
 		memcpy(v + y * nr, t->years[cur->fy_min - t->fy_min + (int)y].reports, nr * sizeof(*v));
-	for (size_t slot = 0; slot < ls.nslots; slot++)
+	for (size_t slot = 0; slot < ls.nslots; slot++) {
 		slot_sums(t, cur, ls.first + (int)slot, v + base + slot * HC_ROLLING_WIDTH);
+		memset(absent + base + slot * HC_ROLLING_WIDTH, !ls.related[slot], HC_ROLLING_WIDTH * sizeof(*absent));
+	}
 	if (!(cons = related_constraints(req, lc, base, &ls, &ncons)))
 		goto fail;
 	linked_name(name, 48, cur);
 	*out = (struct release_table){ name, v, n, cons, ncons, false,
 				       json_pack("{s:i, s:i, s:i, s:i, s:o}", "fy_min", cur->fy_min, "nyears",
 						 (int)cur->nyears, "first_slot", ls.first, "window",
-						 cur->first_window, "windows", windows), known };
+						 cur->first_window, "windows", windows), known, absent };
 	return out->about ? 0 : -1;
 fail:
 	json_decref(windows);
@@ -212,10 +217,10 @@ static void make_from(struct request *req, struct response *res, const struct hc
 		table_name(names + 32, 32, y->fy, true);
 		if (!in_shape(&t->shape, y->fy))
 			tables[n++] = (struct release_table){ names, y->reports, y->nreports, rc.items, rc.n,
-							       false, NULL, NULL };
+							       false, NULL, NULL, NULL };
 		/* The wards ride with the first year's flags, present in every release. */
 		tables[n++] = (struct release_table){ names + 32, y->flags, y->nflags, fc.items, fc.n, false,
-						       i == 0 ? wards : NULL, NULL };
+						       i == 0 ? wards : NULL, NULL, NULL };
 	}
 	releases_make_respond(req, res, &subject, reason, tables, n);
 	goto done;

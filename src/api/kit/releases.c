@@ -48,30 +48,38 @@ const struct db_statement releases_statements[RELEASES_NSTATEMENTS] = {
 
 /* ---- the stored form ------------------------------------------------------- */
 
+/* absent (may be NULL): the cells listed as not published at all. */
 static bool table_from(const json_t *cells, const char *name, size_t ncells, int64_t *values,
-		       bool *withheld)
+		       bool *withheld, bool *absent)
 {
 	const json_t *t = json_object_get(cells, name);
-	const json_t *vs = json_object_get(t, "values"), *ws = json_object_get(t, "withheld");
+	const json_t *vs = json_object_get(t, "values"), *ws = json_object_get(t, "withheld"), *a;
+	size_t k;
 
 	if (json_array_size(vs) != ncells || json_array_size(ws) != ncells)
 		return false;
 	for (size_t i = 0; i < ncells; i++) {
 		values[i] = json_integer_value(json_array_get(vs, i));
 		withheld[i] = json_is_true(json_array_get(ws, i));
+		if (absent)
+			absent[i] = false;
 	}
+	json_array_foreach(absent ? json_object_get(t, "absent") : NULL, k, a)
+		if ((size_t)json_integer_value(a) < ncells)
+			absent[json_integer_value(a)] = true;
 	return true;
 }
 
-static json_t *table_json(const int64_t *values, const bool *withheld, size_t ncells)
+static json_t *table_json(const int64_t *values, const bool *withheld, const bool *absent, size_t ncells)
 {
-	json_t *vs = json_array(), *ws = json_array();
+	json_t *vs = json_array(), *ws = json_array(), *as = json_array();
 
-	for (size_t i = 0; vs && ws && i < ncells; i++)
+	for (size_t i = 0; vs && ws && as && i < ncells; i++)
 		if (json_array_append_new(vs, json_integer(values[i])) ||
-		    json_array_append_new(ws, json_boolean(withheld[i])))
+		    json_array_append_new(ws, json_boolean(withheld[i])) ||
+		    (absent && absent[i] && json_array_append_new(as, json_integer((json_int_t)i))))
 			break;
-	return json_pack("{s:o*, s:o*}", "values", vs, "withheld", ws);
+	return json_pack("{s:o*, s:o*, s:o*}", "values", vs, "withheld", ws, "absent", as);
 }
 
 /* ---- making one ------------------------------------------------------------- */
@@ -80,7 +88,7 @@ static json_t *table_json(const int64_t *values, const bool *withheld, size_t nc
 struct priors {
 	struct release_prior *items;
 	int64_t *values;
-	bool *withheld;
+	bool *withheld;   /* and absent, after n * ncells_json of them */
 	size_t n;
 	bool newest;   /* items[0] is the previous version's */
 };
@@ -99,17 +107,17 @@ static int priors_load(struct priors *p, const struct release_table *t, json_t *
 
 	p->items = calloc(ncells_json + 1, sizeof(*p->items));
 	p->values = calloc(n * ncells_json + 1, sizeof(*p->values));
-	p->withheld = calloc(n * ncells_json + 1, sizeof(*p->withheld));
+	p->withheld = calloc(2 * n * ncells_json + 1, sizeof(*p->withheld));
 	if (!p->items || !p->values || !p->withheld)
 		return -1;
 	for (size_t k = 0; k < ncells_json; k++) {
 		int64_t *v = p->values + p->n * n;
-		bool *w = p->withheld + p->n * n;
+		bool *w = p->withheld + p->n * n, *a = p->withheld + (ncells_json + p->n) * n;
 
-		if (!cells[k] || !table_from(cells[k], t->name, n, v, w))
+		if (!cells[k] || !table_from(cells[k], t->name, n, v, w, a))
 			continue;
 		p->newest = p->newest || k == 0;
-		p->items[p->n++] = (struct release_prior){ v, w };
+		p->items[p->n++] = (struct release_prior){ v, w, a };
 	}
 	return 0;
 }
@@ -164,8 +172,10 @@ static int decide(const struct release_table *t, json_t *const *prior_cells, siz
 	else if (release_suppress(t->values, t->ncells, t->constraints, t->nconstraints, t->known, threshold,
 				  p.items, p.n, withheld) != 0)
 		goto done;
+	for (size_t i = 0; t->absent && i < t->ncells; i++)
+		withheld[i] = withheld[i] || t->absent[i];
 	log_changes(log, t, &p, withheld, changed);
-	stored = table_json(t->values, withheld, t->ncells);
+	stored = table_json(t->values, withheld, t->absent, t->ncells);
 	if (stored && t->about)
 		json_object_set(stored, "about", (json_t *)t->about);
 	if (json_object_set_new(cells, t->name, stored) == 0)
@@ -328,7 +338,7 @@ done:
 bool releases_view_table(const struct release_view *v, const char *name, size_t ncells,
 			 int64_t *values, bool *withheld)
 {
-	return v->cells && table_from(v->cells, name, ncells, values, withheld);
+	return v->cells && table_from(v->cells, name, ncells, values, withheld, NULL);
 }
 
 void releases_list_respond(struct request *req, struct response *res, json_t *data, json_t *meta,

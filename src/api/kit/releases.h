@@ -45,6 +45,9 @@ struct release_table {
 	                          read's meta: what the table was made of */
 	const bool *known;     /* ncells or NULL: cells the public knows already and
 	                          the read does not serve (domain/release.h) */
+	const bool *absent;    /* ncells or NULL: cells this release does not publish
+	                          at all, stored withheld; later releases take
+	                          nothing from them (release_prior) */
 };
 
 /* What a statistic's release is of. */

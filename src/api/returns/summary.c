@@ -247,7 +247,7 @@ static int release_built_or_respond(struct request *req, struct response *res, c
 	{
 		const struct release_subject subject = { "returns-summary", window, layout };
 		const struct release_table table = { SUMMARY_TABLE, b->s.values, b->s.ncells,
-			b->s.constraints, b->s.nconstraints, b->s.partners < RETURNS_MIN_PARTNERS, about, NULL };
+			b->s.constraints, b->s.nconstraints, b->s.partners < RETURNS_MIN_PARTNERS, about, NULL, NULL };
 
 		rc = releases_make_or_respond(req, res, &subject, reason, &table, 1, made);
 	}
