@@ -95,6 +95,10 @@ def test_each_release_serves_its_own_rolling_year(moved, openapi):
     after = _rolling(c, openapi, str(moved["second"]["id"]))
     assert after[None]["period"]["start"] > again[None]["period"]["start"]
     assert after[None]["period"]["label"] != again[None]["period"]["label"]
+    # Release 1 publishes no other rolling year, the later one included.
+    r = c.get(STATS, params={"period": f"rolling-12:{after[None]['period']['end'][:7]}",
+                             "release": str(moved["first"]["id"])})
+    assert r.status_code == 400, r.text
 
 
 def test_moved_rolling_year_cannot_be_differenced(moved, openapi):
