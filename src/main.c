@@ -5,6 +5,7 @@
  * Exit codes: 0 success, 1 the work failed (database refused, bad file),
  * 2 bad usage or configuration (one line on stderr saying which).
  */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -69,17 +70,14 @@ static const char usage[] =
 	"EQ_REPORT_RETENTION_DAYS, EQ_IDEMPOTENCY_KEEP_HOURS, EQ_SWEEP_INTERVAL,\n"
 	"EQ_SERVICE_ROLE (migrate) (see README.md).\n";
 
-static const struct {
-	const char *flag;
-	const char *env;
-} flag_env[] = {
-	{ "--database-url", "EQ_DATABASE_URL" },
-	{ "--database-url-file", "EQ_DATABASE_URL_FILE" },
-	{ "--listen", "EQ_LISTEN" },
-	{ "--threads", "EQ_THREADS" },
-	{ "--root", "EQ_ROOT" },
-	{ "--log-level", "EQ_LOG_LEVEL" },
-};
+/* The variable of a flag: "--log-level" -> "EQ_LOG_LEVEL", into out
+ * (size > 3). */
+static void flag_env(const char *flag, char *out, size_t size)
+{
+	snprintf(out, size, "EQ_%s", flag + 2);
+	for (char *p = out + 3; *p; p++)
+		*p = *p == '-' ? '_' : (char)toupper((unsigned char)*p);
+}
 
 static int usage_error(const char *what)
 {
@@ -134,26 +132,33 @@ static int database_url_from_file(void)
  * argv (compacted).  Returns the new argc, or -1 on a flag without value. */
 static int apply_flags(int argc, char **argv)
 {
+	/* Each sets its variable: --log-level sets EQ_LOG_LEVEL (flag_env). */
+	static const char *const flags[] = {
+		"--database-url", "--database-url-file", "--listen", "--threads", "--root",
+		"--log-level",
+	};
 	int out = 1;
 
 	for (int i = 1; i < argc; i++) {
 		bool matched = false;
 
-		for (size_t k = 0; k < sizeof(flag_env) / sizeof(flag_env[0]); k++) {
-			size_t len = strlen(flag_env[k].flag);
+		for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++) {
+			size_t len = strlen(flags[k]);
+			char env[32];
 
-			if (strncmp(argv[i], flag_env[k].flag, len) != 0)
+			if (strncmp(argv[i], flags[k], len) != 0)
 				continue;
+			flag_env(flags[k], env, sizeof(env));
 			if (argv[i][len] == '=') {
-				setenv(flag_env[k].env, argv[i] + len + 1, 1);
+				setenv(env, argv[i] + len + 1, 1);
 			} else if (argv[i][len] == '\0') {
 				if (i + 1 >= argc)
 					return -1;
-				setenv(flag_env[k].env, argv[++i], 1);
+				setenv(env, argv[++i], 1);
 			} else {
 				continue;
 			}
-			if (strcmp(flag_env[k].flag, "--database-url") == 0 &&
+			if (strcmp(flags[k], "--database-url") == 0 &&
 			    url_has_password(getenv("EQ_DATABASE_URL")))
 				return -2;
 			matched = true;
@@ -394,27 +399,38 @@ static unsigned listener_area_mask(void *ctx, const char *payload)
 /* Which data areas are illustrative (data_status, migration 0016), for
  * every public response to say so.  On failure (no such table yet, the
  * database away) the last answer stands.  True when it changed. */
+/* The connection data_status_load keeps between calls (the listener's
+ * thread only, after the first call before it starts): a new backend per
+ * change cost PostgreSQL more than the query (about 9 ms of its CPU). */
+static PGconn *status_pg;
+
 static bool data_status_load(const struct config *cfg)
 {
 	static unsigned last;
 	bool changed = false;
 	char err[256];
-	PGconn *pg = db_connect_direct(cfg->database_url, err, sizeof(err));
 	PGresult *r = NULL;
 	unsigned areas = 0;
 
-	if (!pg)
+	if (status_pg && PQstatus(status_pg) != CONNECTION_OK) {
+		PQfinish(status_pg);
+		status_pg = NULL;
+	}
+	if (!status_pg && !(status_pg = db_connect_direct(cfg->database_url, err, sizeof(err))))
 		return false;
-	if (db_direct_exec(pg, "SELECT area FROM data_status WHERE status = 'illustrative'", 0, NULL,
-			   &r, err, sizeof(err)) == 0) {
+	if (db_direct_exec(status_pg, "SELECT area FROM data_status WHERE status = 'illustrative'",
+			   0, NULL, &r, err, sizeof(err)) == 0) {
 		for (int i = 0; i < PQntuples(r); i++)
 			areas |= cache_area_parse(PQgetvalue(r, i, 0));
 		response_set_illustrative(areas);
 		changed = areas != last;
 		last = areas;
 		PQclear(r);
+	} else {
+		/* A broken connection is replaced on the next change. */
+		PQfinish(status_pg);
+		status_pg = NULL;
 	}
-	PQfinish(pg);
 	return changed;
 }
 
@@ -471,6 +487,8 @@ static int cmd_serve(const struct config *cfg)
 	table = routes_table(&n);
 	rc = server_run(cfg, table, n);
 	listener_stop();
+	PQfinish(status_pg);
+	status_pg = NULL;
 	db_pool_shutdown();
 	cache_shutdown();
 	ratelimit_shutdown();

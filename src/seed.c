@@ -20,81 +20,41 @@
 #include "util/buf.h"
 #include "util/log.h"
 
-static const char *const area_columns[] = { "code", "name", "kind", "parent_code" };
-static const char area_sql[] =
-	"INSERT INTO areas (code, name, kind, parent_code) VALUES ($1, $2, $3, $4)"
-	" ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind,"
-	" parent_code = EXCLUDED.parent_code"
-	" WHERE (areas.name, areas.kind, areas.parent_code) IS DISTINCT FROM"
-	" (EXCLUDED.name, EXCLUDED.kind, EXCLUDED.parent_code)";
-
-static const char *const characteristic_columns[] = {
-	"code", "name", "protected_characteristic", "census_prefix",
-	"census_total_heading", "universe", "sort_order",
-};
-static const char characteristic_sql[] =
-	"INSERT INTO characteristics (code, name, protected_characteristic, census_prefix,"
-	" census_total_heading, universe, sort_order) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-	" ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name,"
-	" protected_characteristic = EXCLUDED.protected_characteristic,"
-	" census_prefix = EXCLUDED.census_prefix, census_total_heading = EXCLUDED.census_total_heading,"
-	" universe = EXCLUDED.universe, sort_order = EXCLUDED.sort_order"
-	" WHERE (characteristics.name, characteristics.protected_characteristic,"
-	" characteristics.census_prefix, characteristics.census_total_heading,"
-	" characteristics.universe, characteristics.sort_order) IS DISTINCT FROM"
-	" (EXCLUDED.name, EXCLUDED.protected_characteristic, EXCLUDED.census_prefix,"
-	" EXCLUDED.census_total_heading, EXCLUDED.universe, EXCLUDED.sort_order)";
-
-static const char *const category_columns[] = {
-	"characteristic", "code", "name", "parent", "sort_order", "census_heading",
-};
-static const char category_sql[] =
-	"INSERT INTO categories (characteristic_code, code, name, parent_code, sort_order,"
-	" census_heading) VALUES ($1, $2, $3, $4, $5, $6)"
-	" ON CONFLICT (characteristic_code, code) DO UPDATE SET name = EXCLUDED.name,"
-	" parent_code = EXCLUDED.parent_code, sort_order = EXCLUDED.sort_order,"
-	" census_heading = EXCLUDED.census_heading"
-	" WHERE (categories.name, categories.parent_code, categories.sort_order,"
-	" categories.census_heading) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.parent_code,"
-	" EXCLUDED.sort_order, EXCLUDED.census_heading)";
-
-static const char *const dataset_columns[] = {
-	"slug", "title", "publisher", "source_url", "release_date", "reference_date",
-	"official", "licence", "notes", "population", "subset_of",
-};
-static const char dataset_sql[] =
-	"INSERT INTO datasets (slug, title, publisher, source, release_date, reference_date,"
-	" official, licence, notes, population, subset_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
-	" coalesce($9, ''), coalesce($10, 'all_usual_residents'), $11)"
-	" ON CONFLICT (slug) DO UPDATE SET title = EXCLUDED.title, publisher = EXCLUDED.publisher,"
-	" source = EXCLUDED.source, release_date = EXCLUDED.release_date,"
-	" reference_date = EXCLUDED.reference_date, official = EXCLUDED.official,"
-	" licence = EXCLUDED.licence, notes = EXCLUDED.notes, population = EXCLUDED.population,"
-	" subset_of = EXCLUDED.subset_of, updated_at = now()"
-	" WHERE (datasets.title, datasets.publisher, datasets.source, datasets.release_date,"
-	" datasets.reference_date, datasets.official, datasets.licence, datasets.notes,"
-	" datasets.population, datasets.subset_of)"
-	" IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.publisher, EXCLUDED.source,"
-	" EXCLUDED.release_date, EXCLUDED.reference_date, EXCLUDED.official,"
-	" EXCLUDED.licence, EXCLUDED.notes, EXCLUDED.population, EXCLUDED.subset_of)";
-
-static const char *const organisation_columns[] = { "slug", "name", "kind" };
-static const char organisation_sql[] =
-	"INSERT INTO organisations (slug, name, kind) VALUES ($1, $2, $3)"
-	" ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, kind = EXCLUDED.kind"
-	" WHERE (organisations.name, organisations.kind) IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.kind)";
-
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Upserts: a second run changes no row, and so notifies nobody. */
 static const struct seed_file reference_files[] = {
-	{ "areas.csv", area_columns, N(area_columns), area_sql, NULL, "parent_code" },
-	{ "characteristics.csv", characteristic_columns, N(characteristic_columns),
-	  characteristic_sql, NULL, NULL },
-	{ "categories.csv", category_columns, N(category_columns), category_sql, NULL, "parent" },
-	{ "datasets.csv", dataset_columns, N(dataset_columns), dataset_sql, NULL, NULL },
-	{ "organisations.csv", organisation_columns, N(organisation_columns), organisation_sql,
-	  NULL, NULL },
+	{ SEED_FILE("areas.csv", "code", "name", "kind", "parent_code"), .parent = "parent_code",
+	  .upsert = { "areas", 1, NULL } },
+	{ SEED_FILE("characteristics.csv",
+		    "code", "name", "protected_characteristic", "census_prefix",
+		    "census_total_heading", "universe", "sort_order"),
+	  .upsert = { "characteristics", 1, NULL } },
+	/* The table names two of the file's columns otherwise. */
+	{ SEED_FILE("categories.csv",
+		    "characteristic", "code", "name", "parent", "sort_order", "census_heading"),
+	  .parent = "parent",
+	  .upsert = { "categories", 2, (const char *const[]){
+		"characteristic_code", "code", "name", "parent_code", "sort_order", "census_heading" } } },
+	{ SEED_FILE("datasets.csv",
+		    "slug", "title", "publisher", "source_url", "release_date", "reference_date",
+		    "official", "licence", "notes", "population", "subset_of"),
+	  .sql = "INSERT INTO datasets (slug, title, publisher, source, release_date, reference_date,"
+	  " official, licence, notes, population, subset_of) VALUES ($1, $2, $3, $4, $5, $6, $7, $8,"
+	  " coalesce($9, ''), coalesce($10, 'all_usual_residents'), $11)"
+	  " ON CONFLICT (slug) DO UPDATE SET title = EXCLUDED.title, publisher = EXCLUDED.publisher,"
+	  " source = EXCLUDED.source, release_date = EXCLUDED.release_date,"
+	  " reference_date = EXCLUDED.reference_date, official = EXCLUDED.official,"
+	  " licence = EXCLUDED.licence, notes = EXCLUDED.notes, population = EXCLUDED.population,"
+	  " subset_of = EXCLUDED.subset_of, updated_at = now()"
+	  " WHERE (datasets.title, datasets.publisher, datasets.source, datasets.release_date,"
+	  " datasets.reference_date, datasets.official, datasets.licence, datasets.notes,"
+	  " datasets.population, datasets.subset_of)"
+	  " IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.publisher, EXCLUDED.source,"
+	  " EXCLUDED.release_date, EXCLUDED.reference_date, EXCLUDED.official,"
+	  " EXCLUDED.licence, EXCLUDED.notes, EXCLUDED.population, EXCLUDED.subset_of)" },
+	{ SEED_FILE("organisations.csv", "slug", "name", "kind"),
+	  .upsert = { "organisations", 1, NULL } },
 };
 
 /* Each Census file through the importer a council uses for the real
@@ -141,16 +101,14 @@ static int workforce_row(PGconn *pg, const char *root, const char *const *v, con
 	return rc;
 }
 
-static const char *const census_columns[] = { "file", "dataset" };
-static const char *const workforce_columns[] = { "file", "as_of", "notes" };
 
 /* Manifests: each row names a file for an importer that makes its own
  * transactions, so they are loaded outside seed_csv_load_all's. */
 static const struct seed_file census_manifest = {
-	"census/manifest.csv", census_columns, N(census_columns), NULL, census_row, NULL,
+	SEED_FILE("census/manifest.csv", "file", "dataset"), .row = census_row,
 };
 static const struct seed_file workforce_manifest = {
-	"workforce/manifest.csv", workforce_columns, N(workforce_columns), NULL, workforce_row, NULL,
+	SEED_FILE("workforce/manifest.csv", "file", "as_of", "notes"), .row = workforce_row,
 };
 
 /* The demo data set is not the borough's: every area it loads says so on
@@ -174,6 +132,13 @@ static int seed_mark_illustrative(PGconn *pg, size_t *changed, char *err, size_t
 	return 0;
 }
 
+/* After the reference data, the Census and hate crime, in this order:
+ * actions name plans, indicator values indicators, assessments actions. */
+static const struct seed_group *const groups[] = {
+	&seed_returns_files, &seed_action_plan_files, &seed_indicators_files,
+	&seed_policy_files, &seed_assessment_files,
+};
+
 int seed_run(PGconn *pg, const char *root, char *err, size_t errlen)
 {
 	size_t changed = 0;
@@ -181,12 +146,12 @@ int seed_run(PGconn *pg, const char *root, char *err, size_t errlen)
 	if (seed_csv_load_all(pg, root, "reference", reference_files, N(reference_files),
 			      &changed, err, errlen) ||
 	    seed_csv_load(pg, root, &census_manifest, &changed, err, errlen) ||
-	    seed_hate_crime(pg, root, &changed, err, errlen) ||
-	    seed_returns(pg, root, &changed, err, errlen) ||
-	    seed_action_plan(pg, root, &changed, err, errlen) ||
-	    seed_indicators(pg, root, &changed, err, errlen) ||
-	    seed_policy(pg, root, &changed, err, errlen) ||
-	    seed_csv_load(pg, root, &workforce_manifest, &changed, err, errlen) ||
+	    seed_hate_crime(pg, root, &changed, err, errlen))
+		return -1;
+	for (size_t i = 0; i < N(groups); i++)
+		if (seed_csv_load_group(pg, root, groups[i], &changed, err, errlen))
+			return -1;
+	if (seed_csv_load(pg, root, &workforce_manifest, &changed, err, errlen) ||
 	    seed_mark_illustrative(pg, &changed, err, errlen))
 		return -1;
 	log_msgf(LOG_INFO, "seed complete: %zu rows changed", changed);

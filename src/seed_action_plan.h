@@ -8,11 +8,9 @@
 #ifndef EQ_SEED_ACTION_PLAN_H
 #define EQ_SEED_ACTION_PLAN_H
 
-#include <libpq-fe.h>
-#include <stddef.h>
+#include "seed_csv.h"
 
-/* 0, adding the rows inserted to *changed; -1 with a reason in err. */
-__attribute__((warn_unused_result))
-int seed_action_plan(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen);
+/* The files, loaded in one transaction (area "action_plan"). */
+extern const struct seed_group seed_action_plan_files;
 
 #endif

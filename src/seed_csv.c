@@ -92,15 +92,62 @@ int seed_exec(PGconn *pg, const char *where, const char *sql, int nparams,
 	return -1;
 }
 
+/* The table's name of the file's column c. */
+static const char *table_column(const struct seed_file *file, size_t c)
+{
+	return file->upsert.as ? file->upsert.as[c] : file->columns[c];
+}
+
+enum piece { NAMES, PARAMS, ASSIGNS };
+
+/* Appends the file's columns from..to-1, comma separated, to b: as names
+ * (qualified when qualifier is set), as parameters "$1" or as
+ * "c = EXCLUDED.c".  0, or -1 when memory runs out. */
+static int append_list(struct buf *b, const struct seed_file *file, size_t from, size_t to,
+		       const char *qualifier, enum piece piece)
+{
+	int rc = 0;
+
+	for (size_t c = from; c < to && rc == 0; c++) {
+		const char *sep = c > from ? ", " : "", *name = table_column(file, c);
+
+		if (piece == PARAMS)
+			rc = buf_appendf(b, "%s$%zu", sep, c + 1);
+		else if (piece == ASSIGNS)
+			rc = buf_appendf(b, "%s%s = EXCLUDED.%s", sep, name, name);
+		else
+			rc = buf_appendf(b, "%s%s%s%s", sep, qualifier ? qualifier : "",
+					 qualifier ? "." : "", name);
+	}
+	return rc;
+}
+
+/* The statement of file->upsert (see seed_csv.h) into b.  0, or -1 when
+ * memory runs out. */
+static int upsert_sql(struct buf *b, const struct seed_file *file)
+{
+	const struct seed_upsert *u = &file->upsert;
+	size_t n = file->ncolumns, k = u->nkeys;
+
+	return buf_appendf(b, "INSERT INTO %s (", u->table) ||
+	       append_list(b, file, 0, n, NULL, NAMES) ||
+	       buf_appendf(b, ") VALUES (") || append_list(b, file, 0, n, NULL, PARAMS) ||
+	       buf_appendf(b, ") ON CONFLICT (") || append_list(b, file, 0, k, NULL, NAMES) ||
+	       buf_appendf(b, ") DO UPDATE SET ") || append_list(b, file, k, n, NULL, ASSIGNS) ||
+	       buf_appendf(b, " WHERE (") || append_list(b, file, k, n, u->table, NAMES) ||
+	       buf_appendf(b, ") IS DISTINCT FROM (") ||
+	       append_list(b, file, k, n, "EXCLUDED", NAMES) || buf_appendf(b, ")") ? -1 : 0;
+}
+
 static int exec_row(PGconn *pg, const char *root, const struct seed_file *file,
-		    const char *const *values, const char *where, size_t *inserted,
-		    char *err, size_t errlen)
+		    const char *sql, const char *const *values, const char *where,
+		    size_t *inserted, char *err, size_t errlen)
 {
 	PGresult *res = NULL;
 
 	if (file->row)
 		return file->row(pg, root, values, where, inserted, err, errlen);
-	if (seed_exec(pg, where, file->sql, (int)file->ncolumns, values, &res, err, errlen))
+	if (seed_exec(pg, where, sql, (int)file->ncolumns, values, &res, err, errlen))
 		return -1;
 	/* Rows inserted or updated (an upsert that changed nothing: 0). */
 	*inserted += (size_t)atol(PQcmdTuples(res));
@@ -119,11 +166,16 @@ static long column_of(const struct seed_file *file, const char *name)
 int seed_csv_load(PGconn *pg, const char *root, const struct seed_file *file,
 		  size_t *inserted, char *err, size_t errlen)
 {
-	struct seed_csv f;
+	struct seed_csv f = { .text = BUF_INIT };
+	struct buf sql = BUF_INIT;
 	const char *values[SEED_CSV_MAX_COLUMNS];
 	long parent = column_of(file, file->parent);
-	int more = 0;
+	int more = 0, rc = -1;
 
+	if (file->upsert.table && upsert_sql(&sql, file)) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
 	/* Two passes when rows name parents in the same file: the file is
 	 * read again rather than its rows kept. */
 	for (int pass = 0; pass < (parent >= 0 ? 2 : 1); pass++) {
@@ -132,17 +184,19 @@ int seed_csv_load(PGconn *pg, const char *root, const struct seed_file *file,
 		while ((more = seed_csv_next(&f, values, err, errlen)) > 0) {
 			if (parent >= 0 && (pass == 0) != (values[parent] == NULL))
 				continue;
-			if (exec_row(pg, root, file, values, f.where, inserted, err, errlen))
+			if (exec_row(pg, root, file, file->upsert.table ? buf_cstr(&sql) : file->sql,
+				     values, f.where, inserted, err, errlen))
 				goto done;
 		}
 		if (more < 0)
 			goto done;
 		seed_csv_close(&f);
 	}
-	return 0;
+	rc = 0;
 done:
 	seed_csv_close(&f);
-	return -1;
+	buf_release(&sql);
+	return rc;
 }
 
 int seed_csv_load_all(PGconn *pg, const char *root, const char *area,
@@ -167,4 +221,10 @@ int seed_csv_load_all(PGconn *pg, const char *root, const char *area,
 rollback:
 	db_direct_rollback(pg);
 	return -1;
+}
+
+int seed_csv_load_group(PGconn *pg, const char *root, const struct seed_group *g,
+			size_t *changed, char *err, size_t errlen)
+{
+	return seed_csv_load_all(pg, root, g->area, g->files, g->nfiles, changed, err, errlen);
 }

@@ -63,24 +63,57 @@ int seed_exec(PGconn *pg, const char *where, const char *sql, int nparams,
 typedef int (*seed_row_fn)(PGconn *pg, const char *root, const char *const *values,
 			   const char *where, size_t *inserted, char *err, size_t errlen);
 
+/*
+ * The upsert of a reference table, made from its columns (seed_csv_load):
+ *
+ *     INSERT INTO table (c1, ..., cn) VALUES ($1, ..., $n)
+ *     ON CONFLICT (c1..ck) DO UPDATE SET c(k+1) = EXCLUDED.c(k+1), ...
+ *     WHERE (table.c(k+1), ...) IS DISTINCT FROM (EXCLUDED.c(k+1), ...)
+ *
+ * so that a second run changes no row, and so notifies nobody.
+ */
+struct seed_upsert {
+	const char *table;
+	size_t nkeys;                    /* the first nkeys columns: the conflict key */
+	const char *const *as;           /* the table's names of the file's columns; NULL: the same */
+};
+
 struct seed_file {
 	const char *name;                /* below data/ */
 	const char *const *columns;
 	size_t ncolumns;
-	/* Either a statement run with the values as $1, $2 ... (counting the
-	 * rows it changed), or a loader of its own. */
+	/* One of: a statement run with the values as $1, $2 ... (counting the
+	 * rows it changed), an upsert made from the columns (run the same
+	 * way), or a loader of its own. */
 	const char *sql;
 	seed_row_fn row;
 	/* A column naming a row of the same file (areas.csv's parent_code):
 	 * rows where it is empty load first, so parents exist before the rows
 	 * that name them.  NULL: file order. */
 	const char *parent;
+	struct seed_upsert upsert;       /* used when upsert.table is set */
 };
 
-/* Every row of one file, through f->sql or f->row. */
+/* A seed_file's name and columns, counted: an array of them, or the
+ * columns written out beside the statement that numbers them. */
+#define SEED_COLUMNS(name, columns) (name), (columns), (sizeof(columns) / sizeof((columns)[0]))
+#define SEED_FILE(name, ...)                                                  \
+	(name), (const char *const[]){ __VA_ARGS__ },                         \
+	(sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(const char *))
+
+/* Every row of one file, through f->sql, f->upsert or f->row. */
 __attribute__((warn_unused_result))
 int seed_csv_load(PGconn *pg, const char *root, const struct seed_file *f,
 		  size_t *inserted, char *err, size_t errlen);
+
+/* A group of files loaded together (seed_csv_load_group), notifying area. */
+struct seed_group {
+	const char *area;
+	const struct seed_file *files;
+	size_t nfiles;
+};
+
+#define SEED_GROUP(area, files) { (area), (files), sizeof(files) / sizeof((files)[0]) }
 
 /*
  * Load files in order in one transaction: all of them or none.  When a row
@@ -93,5 +126,10 @@ __attribute__((warn_unused_result))
 int seed_csv_load_all(PGconn *pg, const char *root, const char *area,
 		      const struct seed_file *files, size_t nfiles, size_t *changed,
 		      char *err, size_t errlen);
+
+/* seed_csv_load_all of a group. */
+__attribute__((warn_unused_result))
+int seed_csv_load_group(PGconn *pg, const char *root, const struct seed_group *g,
+			size_t *changed, char *err, size_t errlen);
 
 #endif

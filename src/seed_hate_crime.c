@@ -93,7 +93,7 @@ static int load_row(PGconn *pg, const char *root, const char *const *values,
 }
 
 static const struct seed_file files[] = {
-	{ "hate-crime/reports.csv", columns, NCOLUMNS, NULL, load_row, NULL },
+	{ "hate-crime/reports.csv", columns, NCOLUMNS, .row = load_row },
 };
 
 /* The demo sources delivered every month from their first demo report's

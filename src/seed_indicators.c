@@ -71,15 +71,9 @@ static int value_row(PGconn *pg, const char *root, const char *const *values,
 	return 0;
 }
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
-static const struct seed_file files[] = {
-	{ "indicators/indicators.csv", indicator_columns, N(indicator_columns), indicator_sql,
-	  NULL, NULL },
-	{ "indicators/values.csv", value_columns, N(value_columns), NULL, value_row, NULL },
+static const struct seed_file indicator_files[] = {
+	{ SEED_COLUMNS("indicators/indicators.csv", indicator_columns), .sql = indicator_sql },
+	{ SEED_COLUMNS("indicators/values.csv", value_columns), .row = value_row },
 };
 
-int seed_indicators(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen)
-{
-	return seed_csv_load_all(pg, root, "indicators", files, N(files), changed, err, errlen);
-}
+const struct seed_group seed_indicators_files = SEED_GROUP("indicators", indicator_files);

@@ -10,11 +10,11 @@
 #ifndef EQ_SEED_POLICY_H
 #define EQ_SEED_POLICY_H
 
-#include <libpq-fe.h>
-#include <stddef.h>
+#include "seed_csv.h"
 
-/* 0, adding the rows changed to *changed; -1 with a reason in err. */
-__attribute__((warn_unused_result))
-int seed_policy(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen);
+/* The policy links and objectives (area "reference"), then the impact
+ * assessments (area "action_plan"), each group in one transaction. */
+extern const struct seed_group seed_policy_files;
+extern const struct seed_group seed_assessment_files;
 
 #endif

@@ -99,12 +99,9 @@ static int load_return(PGconn *pg, const char *root, const char *const *v,
 	return 0;
 }
 
-static const struct seed_file files[] = {
-	{ "returns/windows.csv", window_columns, 4, window_sql, NULL, NULL },
-	{ "returns/returns.csv", return_columns, 10, NULL, load_return, NULL },
+static const struct seed_file returns_files[] = {
+	{ SEED_COLUMNS("returns/windows.csv", window_columns), .sql = window_sql },
+	{ SEED_COLUMNS("returns/returns.csv", return_columns), .row = load_return },
 };
 
-int seed_returns(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen)
-{
-	return seed_csv_load_all(pg, root, "returns", files, 2, changed, err, errlen);
-}
+const struct seed_group seed_returns_files = SEED_GROUP("returns", returns_files);

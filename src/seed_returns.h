@@ -12,11 +12,9 @@
 #ifndef EQ_SEED_RETURNS_H
 #define EQ_SEED_RETURNS_H
 
-#include <libpq-fe.h>
-#include <stddef.h>
+#include "seed_csv.h"
 
-/* 0, adding the rows inserted to *changed; -1 with a reason in err. */
-__attribute__((warn_unused_result))
-int seed_returns(PGconn *pg, const char *root, size_t *changed, char *err, size_t errlen);
+/* The files, loaded in one transaction (area "returns"). */
+extern const struct seed_group seed_returns_files;
 
 #endif

@@ -23,7 +23,7 @@ import yaml
 ANNOTATIONS = {"description", "title", "example", "examples", "default", "deprecated",
                "$comment"}
 SCHEMA_KEYWORDS = {"type", "properties", "required", "additionalProperties", "enum", "const",
-                   "pattern", "format", "minimum", "maximum", "exclusiveMinimum",
+                   "pattern", "x-refusal", "format", "minimum", "maximum", "exclusiveMinimum",
                    "exclusiveMaximum", "minLength", "maxLength", "minItems", "maxItems",
                    "uniqueItems", "minProperties", "maxProperties", "items", "oneOf"}
 PARAM_KEYWORDS = {"name", "in", "required", "schema", "style", "explode"} | ANNOTATIONS
@@ -96,7 +96,7 @@ class Gen:
         idx = len(self.nodes)
         n = {"types": [], "flags": [], "minimum": 0, "maximum": 0, "min_length": -1,
              "max_length": -1, "min_items": -1, "max_items": -1, "min_props": -1,
-             "max_props": -1, "pattern": -1, "format": "CONTRACT_FORMAT_NONE",
+             "max_props": -1, "pattern": -1, "refusal": None, "format": "CONTRACT_FORMAT_NONE",
              "enum_first": 0, "nenum": 0, "prop_first": 0, "nprops": 0, "items": -1,
              "additional": -1, "one_of_first": 0, "none_of": 0}
         self.nodes.append(n)
@@ -138,6 +138,13 @@ class Gen:
             n["flags"].append("CONTRACT_UNIQUE_ITEMS")
         if "pattern" in schema:
             n["pattern"] = self.pattern(schema["pattern"], where)
+        if "x-refusal" in schema:
+            # What a value that fails the pattern is told instead of the
+            # pattern itself: the next step, in words.
+            if "pattern" not in schema or not isinstance(schema["x-refusal"], str):
+                fail(where, "x-refusal must be a string, beside a pattern")
+            else:
+                n["refusal"] = schema["x-refusal"]
         if "format" in schema:
             f = schema["format"]
             if f not in FORMATS:
@@ -276,13 +283,13 @@ class Gen:
         for n in self.nodes:
             w("\t{ .types = %s, .flags = %s, .minimum = %s, .maximum = %s,\n"
               "\t  .min_length = %d, .max_length = %d, .min_items = %d, .max_items = %d,\n"
-              "\t  .min_props = %d, .max_props = %d, .pattern = %d, .format = %s,\n"
+              "\t  .min_props = %d, .max_props = %d, .pattern = %d, .refusal = %s, .format = %s,\n"
               "\t  .enum_first = %d, .nenum = %d, .prop_first = %d, .nprops = %d,\n"
               "\t  .items = %d, .additional = %d, .one_of_first = %d, .none_of = %d },\n" % (
                   " | ".join(n["types"]) or "0", " | ".join(n["flags"]) or "0",
                   num(n["minimum"]), num(n["maximum"]), n["min_length"], n["max_length"],
                   n["min_items"], n["max_items"], n["min_props"], n["max_props"],
-                  n["pattern"], n["format"], n["enum_first"], n["nenum"], n["prop_first"],
+                  n["pattern"], cstr(n["refusal"]) if n["refusal"] else "NULL", n["format"], n["enum_first"], n["nenum"], n["prop_first"],
                   n["nprops"], n["items"], n["additional"], n["one_of_first"], n["none_of"]))
         w("};\n\nstatic const struct contract_prop props[] = {\n")
         for name, node, req in self.props:

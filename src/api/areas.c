@@ -11,13 +11,16 @@
 #include "http/request.h"
 #include "http/response.h"
 
+/* The list's filters ($1 kind, $2 parent), shared by the page and its total. */
+#define AREAS_WHERE \
+	" WHERE ($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR parent_code = $2)"
+
 static const struct db_statement statements[] = {
 	{ "areas_list",
-	  "SELECT code, name, kind, parent_code FROM areas"
-	  " WHERE ($1::text IS NULL OR kind = $1)"
-	  "   AND ($2::text IS NULL OR parent_code = $2)"
+	  "SELECT code, name, kind, parent_code FROM areas" AREAS_WHERE
 	  "   AND ($3::text IS NULL OR code > $3)"
 	  " ORDER BY code LIMIT $4", 4 },
+	{ "areas_total", "SELECT count(*) FROM areas" AREAS_WHERE, 2 },
 	{ "areas_get",
 	  "SELECT code, name, kind, parent_code FROM areas WHERE code = $1", 1 },
 };
@@ -38,11 +41,9 @@ static json_t *area_json(const PGresult *r, int row)
 static const char *const kinds[] = { "borough", "ward", NULL };
 
 /* By code. */
-static const enum cursor_key area_keys[] = { CURSOR_KEY_TEXT };
-static const struct cursor_spec area_keyset = { "areas", area_keys, 1 };
-static const int area_key_cols[] = { 0 };
 static const struct list_query area_query = {
-	&area_keyset, "areas_list", area_key_cols, area_json, csv_columns, API_COUNT(csv_columns),
+	LIST_KEYSET("areas", CURSOR_KEY_TEXT), "areas_list", LIST_KEY_COLS(0), area_json,
+	LIST_CSV(csv_columns), NULL, "areas_total",
 };
 
 static void areas_list(struct request *req, struct response *res)
@@ -52,7 +53,7 @@ static void areas_list(struct request *req, struct response *res)
 
 	if (request_enum_or_respond(req, res, "kind", kinds, NULL, &filters[0]) ||
 	    request_single_or_respond(req, res, "parent", &filters[1]) ||
-	    list_page_or_respond(req, res, &area_keyset, &page))
+	    list_page_or_respond(req, res, area_query.spec, &page))
 		return;
 	if (filters[1] && !area_code_is_valid(filters[1])) {
 		problem_send_bad_parameter(res, "parent", "must be a GSS area code such as E09000003");

@@ -100,10 +100,8 @@ static json_t *flatten(json_t *list)
 /* Pages by characteristic code: a page holds whole characteristics, each
  * with all of its categories, so the statement limits characteristics,
  * not rows, and the kit's row-per-item answer does not fit. */
-static const enum cursor_key characteristic_keys[] = { CURSOR_KEY_TEXT };
-static const struct cursor_spec characteristic_keyset = {
-	"characteristics", characteristic_keys, 1,
-};
+static const struct cursor_spec characteristic_keyset =
+	CURSOR_SPEC("characteristics", CURSOR_KEY_TEXT);
 
 static void characteristics_list(struct request *req, struct response *res)
 {

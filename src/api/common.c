@@ -145,12 +145,22 @@ void api_history_respond(struct request *req, struct response *res, const PGresu
 			 const char *number, const char *at, const char *record)
 {
 	json_t *data = api_history_json(r, number, at, record);
+	char number_at[40], at_at[40], record_at[40];
+	/* CSV: a row per version, the record as it was as one JSON text. */
+	const struct csv_column columns[] = {
+		{ number, number_at }, { at, at_at }, { "key_prefix", "/key_prefix" },
+		{ "request_id", "/request_id" }, { record, record_at },
+	};
 
 	if (!data) {
 		problem_send_internal(res);
 		return;
 	}
-	response_list(req, res, data, json_pack("{s:i}", "count", PQntuples(r)), NULL, NULL, 0);
+	snprintf(number_at, sizeof(number_at), "/%s", number);
+	snprintf(at_at, sizeof(at_at), "/%s", at);
+	snprintf(record_at, sizeof(record_at), "/%s", record);
+	response_list(req, res, data, json_pack("{s:i}", "count", PQntuples(r)), NULL, columns,
+		      sizeof(columns) / sizeof(columns[0]));
 }
 
 int api_insert_or_respond(struct request *req, struct response *res, const char *stmt,
@@ -167,6 +177,22 @@ int api_insert_or_respond(struct request *req, struct response *res, const char 
 	}
 	PQclear(r);
 	return rc;
+}
+
+int api_insert_unique_or_respond(struct request *req, struct response *res, const char *stmt,
+				 int nparams, const char *const *values, char *id, size_t idlen,
+				 const struct api_conflict *dup)
+{
+	int rc = api_insert_or_respond(req, res, stmt, nparams, values, id, idlen);
+
+	if (rc == 1)
+		api_conflict_respond(res, dup);
+	return rc == 0 ? 0 : -1;
+}
+
+void api_conflict_respond(struct response *res, const struct api_conflict *c)
+{
+	api_conflict_send(res, c->type, c->title, c->detail, c->pointer, c->why);
 }
 
 void api_conflict_send(struct response *res, const char *type, const char *title,

@@ -54,7 +54,8 @@ void api_record_respond(struct request *req, struct response *res, const char *s
 json_t *api_history_json(const PGresult *r, const char *number, const char *at,
 			 const char *record);
 
-/* Answers with those rows (api_history_json) as a list with meta.count,
+/* Answers with those rows (api_history_json) as a list with meta.count
+ * (CSV on a ROUTE_CSV route: a row per version, the record as JSON text),
  * or 500.  r stays the caller's. */
 void api_history_respond(struct request *req, struct response *res, const PGresult *r,
 			 const char *number, const char *at, const char *record);
@@ -72,6 +73,22 @@ void api_conflict_send(struct response *res, const char *type, const char *title
 __attribute__((warn_unused_result))
 int api_insert_or_respond(struct request *req, struct response *res, const char *stmt,
 			  int nparams, const char *const *values, char *id, size_t idlen);
+
+/* The 409 of a create that met a record with the same key: what
+ * api_conflict_send says, one static const beside the statement. */
+struct api_conflict {
+	const char *type, *title, *detail, *pointer, *why;
+};
+
+/* api_conflict_send of c. */
+void api_conflict_respond(struct response *res, const struct api_conflict *c);
+
+/* api_insert_or_respond answering a conflict with dup: 0 with the new id
+ * in id, or -1 with the problem (409, 500, 503) in res. */
+__attribute__((warn_unused_result))
+int api_insert_unique_or_respond(struct request *req, struct response *res, const char *stmt,
+				 int nparams, const char *const *values, char *id, size_t idlen,
+				 const struct api_conflict *dup);
 
 /*
  * An edit of a versioned record (ETag "v<version>") must say which version

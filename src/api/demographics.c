@@ -82,7 +82,7 @@ static const struct cursor_spec dataset_keyset = { "datasets", dataset_keys, 1 }
 static const int dataset_key_cols[] = { D_SLUG };
 static const struct list_query dataset_query = {
 	&dataset_keyset, "demographics_datasets", dataset_key_cols, dataset_json,
-	dataset_csv, API_COUNT(dataset_csv),
+	dataset_csv, API_COUNT(dataset_csv), NULL, NULL,
 };
 
 static void datasets_list(struct request *req, struct response *res)
@@ -137,7 +137,7 @@ struct demo_query {
 struct demo_page {
 	const struct demo_query *q;
 	const PGresult *ds;        /* the data set row */
-	json_t *data;
+	json_t *data;              /* the rows as values, for CSV only (else NULL) */
 	struct buf text;           /* data as JSON text, rows shared (struct rendered) */
 	bool oom;
 	size_t count;
@@ -272,7 +272,15 @@ static int query_or_respond(struct request *req, struct response *res, struct de
 struct catalogue {
 	PGresult *ds;           /* the data set row; no rows: no such data set */
 	PGresult *universes;
+	/* A JSON answer's meta as text, but for its count (and the status
+	 * the response adds): the members before the count (the data set and
+	 * the disclosure rule, kilobytes that took longer to dump than the
+	 * rest of the answer to build) and after it.  Each "{...}" dumped:
+	 * the braces are not used. */
+	char *meta[2];          /* META_HEAD, META_TAIL */
 };
+
+enum { META_HEAD, META_TAIL };
 
 static void catalogue_free(void *v)
 {
@@ -282,10 +290,39 @@ static void catalogue_free(void *v)
 		return;
 	PQclear(c->ds);
 	PQclear(c->universes);
+	for (size_t i = 0; i < 2; i++)
+		free(c->meta[i]);
 	free(c);
 }
 
 static struct memo catalogues = MEMO_INIT(catalogue_free);
+
+static json_t *disclosure_json(unsigned threshold)
+{
+	char rule[320];
+
+	snprintf(rule, sizeof(rule),
+		 "Counts from 1 to %u are withheld (value null, suppressed true), and further cells where needed so that no withheld count can be recovered from published cells and totals, in this or any other query; shares are withheld with their counts. Zero is published as zero.",
+		 threshold - 1);
+	return json_pack("{s:s, s:i, s:s}", "method", "primary and secondary cell suppression",
+			 "threshold", (int)threshold, "rule", rule);
+}
+
+/* meta's text around its count (struct catalogue); -1 out of memory. */
+static int meta_render(struct catalogue *c, unsigned threshold)
+{
+	json_t *head = json_pack("{s:o, s:o}", "dataset", dataset_json(c->ds, 0),
+				 "disclosure", disclosure_json(threshold));
+	json_t *tail = json_pack("{s:s, s:s}", "share_of",
+				 "the area's total for the characteristic (category total)",
+				 "counts", "people: each value is a number of the area's usual residents on the Census day, those in the population the row's measure names (All usual residents; for a measure asked only of people aged 16 and over, such as sexual orientation, residents aged 16 and over); the category total is that whole population.");
+
+	c->meta[META_HEAD] = head ? json_dumps(head, RESPONSE_JSON_FLAGS) : NULL;
+	c->meta[META_TAIL] = tail ? json_dumps(tail, RESPONSE_JSON_FLAGS) : NULL;
+	json_decref(head);
+	json_decref(tail);
+	return c->meta[META_HEAD] && c->meta[META_TAIL] ? 0 : -1;
+}
 
 static void *catalogue_build(struct request *req, struct response *res, void *arg)
 {
@@ -301,6 +338,11 @@ static void *catalogue_build(struct request *req, struct response *res, void *ar
 		  : api_exec_or_respond(req, res, "demographics_dataset_latest", 0, NULL, &c->ds)) ||
 	    api_exec_or_respond(req, res, "demographics_universe", 0, NULL, &c->universes)) {
 		catalogue_free(c);
+		return NULL;
+	}
+	if (PQntuples(c->ds) > 0 && meta_render(c, req->cfg->suppress_below) != 0) {
+		catalogue_free(c);
+		problem_send_internal(res);
 		return NULL;
 	}
 	return c;
@@ -470,7 +512,7 @@ static void append_rows(struct demo_page *pg, const struct rendered *r)
 				pg->full = true;
 				break;
 			}
-			if (json_array_append(pg->data, r->rows[a * t->ncats + c]) ||
+			if ((pg->data && json_array_append(pg->data, r->rows[a * t->ncats + c])) ||
 			    buf_append_str(&pg->text, pg->count ? "," : "[") ||
 			    buf_append_str(&pg->text, r->texts[a * t->ncats + c]))
 				pg->oom = true;
@@ -504,19 +546,37 @@ static int append_characteristic(struct request *req, struct response *res, stru
 	return rc;
 }
 
-static json_t *list_meta(const PGresult *ds, unsigned threshold, size_t count)
+/* The page as JSON (meta from the catalogue's text) or CSV (which has no
+ * meta).  Takes pg->data. */
+static void page_respond(struct request *req, struct response *res, const struct demo_query *q,
+			 struct demo_page *pg, const struct catalogue *c)
 {
-	char rule[320];
+	const char *keys[3] = { pg->key_char, pg->key_area, pg->key_cat };
+	const char *next = NULL;
+	struct buf meta = BUF_INIT;
+	json_t *data = pg->data;
 
-	snprintf(rule, sizeof(rule),
-		 "Counts from 1 to %u are withheld (value null, suppressed true), and further cells where needed so that no withheld count can be recovered from published cells and totals, in this or any other query; shares are withheld with their counts. Zero is published as zero.",
-		 threshold - 1);
-	return json_pack("{s:o, s:{s:s, s:i, s:s}, s:i, s:s}",
-		"dataset", dataset_json(ds, 0),
-		"disclosure", "method", "primary and secondary cell suppression", "threshold", (int)threshold,
-		"rule", rule,
-		"count", (int)count,
-		"share_of", "the area's total for the characteristic (category total)");
+	pg->data = NULL;
+	/* The members in list_respond's order: data set, disclosure, count
+	 * (the rows shown), share_of, counts. */
+	if ((pg->full && !(next = list_cursor_new(req, &q->page, keys))) ||
+	    buf_append(&meta, c->meta[META_HEAD], strlen(c->meta[META_HEAD]) - 1) ||
+	    buf_appendf(&meta, ",\"count\":%zu,", pg->count) ||
+	    buf_append(&meta, c->meta[META_TAIL] + 1, strlen(c->meta[META_TAIL]) - 1)) {
+		json_decref(data);
+		problem_send_internal(res);
+	} else if (req->format == FORMAT_CSV) {
+		/* CSV carries the meta too (the rule on each row, the rest in
+		 * the linked meta CSV): the rare path parses the text back. */
+		list_respond_rendered(req, res, &q->page, data, buf_cstr(&pg->text), pg->text.len,
+				      pg->full ? keys : NULL, json_loads(buf_cstr(&meta), 0, NULL),
+				      observation_csv, API_COUNT(observation_csv));
+	} else {
+		json_decref(data);
+		response_list_text(req, res, buf_cstr(&pg->text), pg->text.len, buf_cstr(&meta) + 1,
+				   meta.len - 2, next);
+	}
+	buf_release(&meta);
 }
 
 static void demographics_list(struct request *req, struct response *res)
@@ -537,7 +597,11 @@ static void demographics_list(struct request *req, struct response *res)
 		goto done;
 	}
 	pg.ds = c->ds;
-	pg.data = json_array();
+	/* The rows as values only for CSV: JSON takes their texts. */
+	if (req->format == FORMAT_CSV && !(pg.data = json_array())) {
+		problem_send_internal(res);
+		goto done;
+	}
 	for (char *ch = strtok_r(char_list, ",", &save); ch && !pg.full; ch = strtok_r(NULL, ",", &save)) {
 		if ((q.ncharacteristics && !in_list(q.characteristics, q.ncharacteristics, ch)) ||
 		    (q.page.after && strcmp(ch, q.after_char) < 0))
@@ -549,16 +613,7 @@ static void demographics_list(struct request *req, struct response *res)
 		problem_send_internal(res);
 		goto done;
 	}
-	{
-		const char *next[3] = { pg.key_char, pg.key_area, pg.key_cat };
-
-		/* list_respond sets meta's count to the rows shown, pg.count. */
-		list_respond_rendered(req, res, &q.page, pg.data, buf_cstr(&pg.text), pg.text.len,
-				      pg.full ? next : NULL,
-				      list_meta(c->ds, req->cfg->suppress_below, pg.count),
-				      observation_csv, API_COUNT(observation_csv));
-	}
-	pg.data = NULL;
+	page_respond(req, res, &q, &pg, c);
 done:
 	json_decref(pg.data);
 	buf_release(&pg.text);
@@ -579,7 +634,7 @@ static int demographics_init(const struct config *cfg, char *err, size_t errlen)
 static const struct route routes[] = {
 	{ .method = HTTP_GET, .template = "/v1/demographics/datasets", .handler = datasets_list, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_DEMOGRAPHICS | DATA_REFERENCE },
 	{ .method = HTTP_GET, .template = "/v1/demographics/datasets/{slug}", .handler = datasets_get, .flags = ROUTE_PUBLIC, .depends = DATA_DEMOGRAPHICS | DATA_REFERENCE },
-	{ .method = HTTP_GET, .template = "/v1/demographics", .handler = demographics_list, .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_DEMOGRAPHICS | DATA_REFERENCE },
+	{ .method = HTTP_GET, .template = "/v1/demographics", .handler = demographics_list, .flags = ROUTE_PUBLIC | ROUTE_CSV | ROUTE_MEMO_FRONT, .depends = DATA_DEMOGRAPHICS | DATA_REFERENCE },
 };
 
 const struct api_module demographics_module = {

@@ -32,7 +32,7 @@ static const struct csv_column release_columns[] = {
 };
 
 static const struct list_query release_query = {
-	&release_keyset, "rel_list", id_col, NULL, release_columns, API_COUNT(release_columns),
+	&release_keyset, "rel_list", id_col, NULL, release_columns, API_COUNT(release_columns), NULL, NULL,
 };
 
 /* Filters statistic and key, in rel_list's order. */

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "db/notifier.h"
 #include "util/log.h"
 
 #define MAX_STATEMENT_TABLES 32
@@ -72,6 +73,16 @@ static struct {
 	size_t n;
 } tables[MAX_STATEMENT_TABLES];
 static size_t ntables;
+
+/*
+ * The write frame's transactions are notified after COMMIT (db/notifier.h):
+ * the first tells the change-log trigger so, with BEGIN; the second reads
+ * the areas the transaction changed, just before COMMIT (migrations/0022).
+ */
+static const struct db_statement frame_statements[] = {
+	{ "db_notify_after_commit", "SELECT set_config('eq.notify', 'after_commit', true)", 0 },
+	{ "db_changed_areas", "SELECT current_setting('eq.changed', true)", 0 },
+};
 
 int db_register_statements(const struct db_statement *stmts, size_t n)
 {
@@ -146,7 +157,13 @@ PGconn *db_connect_with_defaults(const char *conninfo, const struct db_limits *l
 
 int db_pool_init(const struct config *cfg)
 {
+	static bool registered;
 	pthread_condattr_t attr;
+
+	if (!registered && db_register_statements(frame_statements,
+						  sizeof(frame_statements) / sizeof(frame_statements[0])) != 0)
+		return -1;
+	registered = true;
 
 	pool.cfg = cfg;
 	db_limits_from_config(&pool.limits, cfg);
@@ -160,11 +177,12 @@ int db_pool_init(const struct config *cfg)
 	pthread_condattr_destroy(&attr);
 	pool.n = cfg->db_pool_size;
 	pool.conns = calloc(pool.n, sizeof(*pool.conns));
-	return pool.conns ? 0 : -1;
+	return pool.conns && notifier_start(cfg) == 0 ? 0 : -1;
 }
 
 void db_pool_shutdown(void)
 {
+	notifier_stop();
 	for (size_t i = 0; i < pool.n; i++)
 		if (pool.conns[i].pg)
 			PQfinish(pool.conns[i].pg);
@@ -595,7 +613,10 @@ struct piece {
 	PGresult **out;
 };
 
-#define PIECES_MAX (2 + 2 * DB_BATCH_MAX)
+/* BEGIN and its setting, the queued and the called statements, the
+ * changed areas and COMMIT. */
+#define PIECES_MAX (4 + 2 * DB_BATCH_MAX)
+
 
 static int send_piece(PGconn *pg, const struct piece *p)
 {
@@ -692,13 +713,15 @@ static enum db_status run_pipeline(struct db_conn *c, const struct piece *p, siz
 static enum db_status pipeline(struct db_conn *c, const struct db_call *calls, size_t n, bool commit)
 {
 	struct piece p[PIECES_MAX];
-	PGresult *done = NULL;
+	PGresult *done = NULL, *changed = NULL;
 	bool opening = c->begin_pending || !c->in_tx;
 	enum db_status status;
 	size_t k = 0;
 
-	if (c->begin_pending)
+	if (c->begin_pending) {
 		p[k++] = (struct piece){ .sql = "BEGIN" };
+		p[k++] = (struct piece){ .stmt = "db_notify_after_commit" };
+	}
 	for (size_t i = 0; i < c->nqueued; i++)
 		p[k++] = (struct piece){ .stmt = c->queued[i]->stmt, .nparams = c->queued[i]->nparams,
 					 .values = c->queued[i]->values };
@@ -708,15 +731,20 @@ static enum db_status pipeline(struct db_conn *c, const struct db_call *calls, s
 		if (calls[i].out)
 			*calls[i].out = NULL;
 	}
-	if (commit)
+	if (commit) {
+		p[k++] = (struct piece){ .stmt = "db_changed_areas", .out = &changed };
 		p[k++] = (struct piece){ .sql = "COMMIT", .out = &done };
+	}
 	status = run_pipeline(c, p, k);
 	if (status == DB_UNAVAILABLE && opening && !commit && conn_open(c) == 0)
 		status = run_pipeline(c, p, k);
 	/* A COMMIT of a transaction that had failed answers ROLLBACK. */
 	if (status == DB_OK && done && strcmp(PQcmdStatus(done), "COMMIT") != 0)
 		status = DB_ERROR;
+	if (status == DB_OK && changed && PQntuples(changed) == 1 && PQgetvalue(changed, 0, 0)[0])
+		notifier_post(PQgetvalue(changed, 0, 0));
 	PQclear(done);
+	PQclear(changed);
 	drop_queued(c);
 	if (c->begin_pending)
 		c->in_tx = c->pg != NULL;

@@ -110,6 +110,12 @@ enum db_status db_exec_batch(struct db_conn *c, const struct db_call *calls, siz
  * them so that they cost no round trip of their own: db_begin only notes
  * the transaction, and BEGIN goes out in one pipeline with the next
  * statement (a transaction that ran nothing sends nothing at all).
+ *
+ * Such a transaction is not notified by the change-log trigger: PostgreSQL
+ * would hold its database-wide notification lock across the commit's WAL
+ * flush, one committing transaction at a time.  The areas it changed are
+ * read in the COMMIT's pipeline and, once it has committed, handed to the
+ * notifier (db/notifier.h, started and stopped with the pool).
  */
 __attribute__((warn_unused_result))
 enum db_status db_begin(struct db_conn *c);

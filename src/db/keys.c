@@ -14,21 +14,28 @@ const struct db_statement keys_statements[] = {
 	  " FROM api_keys k JOIN organisations o ON o.id = k.organisation_id"
 	  " WHERE k.prefix = $1", 1 },
 	/* last_used_at to the minute: one write a minute per key, not one
-	 * per request. */
+	 * per request; only for the key whose secret was shown ($2, the hash
+	 * of the whole key) and that may still be used.  Sent with auth_key,
+	 * in the same round trip. */
 	{ "auth_touch",
-	  "UPDATE api_keys SET last_used_at = now() WHERE id = $1"
-	  " AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')", 1 },
+	  "UPDATE api_keys SET last_used_at = now() WHERE prefix = $1 AND key_hash = $2"
+	  " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())"
+	  " AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')", 2 },
 };
 const unsigned keys_nstatements = sizeof(keys_statements) / sizeof(keys_statements[0]);
 
 #define COPY(field, col) snprintf(out->field, sizeof(out->field), "%s", PQgetvalue(r, 0, col))
 
-enum db_status keys_find_by_prefix(struct db_conn *c, const char *prefix,
+enum db_status keys_find_and_touch(struct db_conn *c, const char *prefix, const char *hash,
 				   struct key_record *out, bool *found)
 {
-	const char *params[1] = { prefix };
+	const char *params[2] = { prefix, hash };
 	PGresult *r = NULL;
-	enum db_status st = db_exec(c, "auth_key", 1, params, &r);
+	const struct db_call calls[2] = {
+		{ "auth_key", 1, params, &r },
+		{ "auth_touch", 2, params, NULL },
+	};
+	enum db_status st = db_exec_batch(c, calls, 2);
 
 	*found = false;
 	if (st != DB_OK)
@@ -48,11 +55,4 @@ enum db_status keys_find_by_prefix(struct db_conn *c, const char *prefix,
 	}
 	PQclear(r);
 	return DB_OK;
-}
-
-enum db_status keys_touch(struct db_conn *c, const char *key_id)
-{
-	const char *params[1] = { key_id };
-
-	return db_exec(c, "auth_touch", 1, params, NULL);
 }

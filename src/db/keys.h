@@ -1,9 +1,10 @@
 /*
  * keys.h - the API keys table, as the authentication of a request needs it:
- * one key looked up by its public prefix, and its last use recorded.
+ * one key looked up by its public prefix, and its last use recorded, in one
+ * round trip.
  *
  * The statements are registered once at start (db_register_statements with
- * keys_statements); both functions then run on a pooled connection the
+ * keys_statements); keys_find_and_touch then runs on a pooled connection the
  * caller holds.  No policy here: whether the hash matches, whether a revoked
  * key or a missing scope is a 401 or a 403, is http/auth.c's business.
  */
@@ -30,21 +31,19 @@ struct key_record {
 	char org_id[24];        /* the sizes of struct request's auth */
 	char org_slug[65];
 	char org_kind[24];
-	char key_id[24];        /* for keys_touch */
+	char key_id[24];        /* the row's id */
 };
 
 /*
- * The key with this prefix into *out.  DB_OK with *found true or false;
- * any other status (DB_UNAVAILABLE, DB_TIMEOUT, DB_ERROR) leaves *found
- * false and *out unspecified.
+ * The key with this prefix into *out, and, when hash (the hex SHA-256 of
+ * the whole key presented) is that key's and the key is neither revoked nor
+ * expired, its last use recorded: at most once a minute per key (one write
+ * a minute, not one per request), in the same round trip.  DB_OK with
+ * *found true or false; any other status (DB_UNAVAILABLE, DB_TIMEOUT,
+ * DB_ERROR) leaves *found false and *out unspecified.
  */
 __attribute__((warn_unused_result))
-enum db_status keys_find_by_prefix(struct db_conn *c, const char *prefix,
+enum db_status keys_find_and_touch(struct db_conn *c, const char *prefix, const char *hash,
 				   struct key_record *out, bool *found);
-
-/* Record that the key was used now, at most once a minute per key (one
- * write a minute, not one per request). */
-__attribute__((warn_unused_result))
-enum db_status keys_touch(struct db_conn *c, const char *key_id);
 
 #endif

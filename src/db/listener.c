@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -80,6 +81,56 @@ static void prune_change_log(PGconn *pg)
 	PQclear(r);
 }
 
+/*
+ * Once a second, the areas of changes committed since the last look whose
+ * notification never came: the service notifies after COMMIT
+ * (db/notifier.h), and a process killed between the two, or a database
+ * that went away, loses one.  The change log is read by transaction id up
+ * to the oldest transaction still running, as GET /v1/changes reads it
+ * (migrations/0011): nothing that commits later falls below that line.  The
+ * first look starts at the next id to be assigned: what committed before
+ * the listener was there is no news to a cache that is only now starting.
+ *
+ * An area notified since the look before last is left out: whatever of it
+ * committed before that notification is covered by it, and what committed
+ * after (with its own notification lost) by the area's next change.  So a
+ * write that was notified does not cost a second cache generation, which
+ * would also send reads that every cache entry of the area answered to a
+ * database that may be busy.  0 when nothing is news or the query failed.
+ */
+static unsigned notified_now, notified_before;   /* the listener thread's */
+
+static unsigned catch_up(PGconn *pg)
+{
+	static time_t last_look;
+	static char line[24];
+	const char *p[1] = { line[0] ? line : NULL };
+	time_t now = time(NULL);
+	unsigned found = 0, news;
+	PGresult *r;
+
+	if (now == last_look)
+		return 0;
+	last_look = now;
+	r = PQexecParams(pg, "WITH s AS (SELECT pg_current_snapshot() AS snap),"
+			 " l AS (SELECT coalesce($1::bigint, pg_snapshot_xmax(snap)::text::bigint) AS since,"
+			 "  pg_snapshot_xmin(snap)::text::bigint AS upto FROM s)"
+			 " SELECT greatest(l.since, l.upto), c.area FROM l LEFT JOIN LATERAL"
+			 " (SELECT DISTINCT area FROM change_log WHERE xid >= l.since AND xid < l.upto) c ON true",
+			 1, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0) {
+		for (int i = 0; i < PQntuples(r); i++)
+			if (!PQgetisnull(r, i, 1))
+				found |= callbacks->area_mask(callbacks->ctx, PQgetvalue(r, i, 1));
+		snprintf(line, sizeof(line), "%s", PQgetvalue(r, 0, 0));
+	}
+	PQclear(r);
+	news = found & ~(notified_now | notified_before);
+	notified_before = notified_now;
+	notified_now = 0;
+	return news;
+}
+
 static void *listener_main(void *arg)
 {
 	PGconn *pg = NULL;
@@ -122,10 +173,14 @@ static void *listener_main(void *arg)
 			continue;
 		}
 		while ((note = PQnotifies(pg)) != NULL) {
-			changed |= callbacks->area_mask(callbacks->ctx, note->extra);
+			unsigned mask = callbacks->area_mask(callbacks->ctx, note->extra);
+
+			changed |= mask;
+			notified_now |= mask;
 			atomic_fetch_add(&stat_notifications, 1);
 			PQfreemem(note);
 		}
+		changed |= catch_up(pg);
 		if (changed)
 			callbacks->changed(callbacks->ctx, changed);
 		prune_change_log(pg);

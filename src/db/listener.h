@@ -1,11 +1,15 @@
 /*
  * listener.h - a thread that LISTENs for data changes.
  *
- * Every write that changes published data runs, in its own transaction,
- *     SELECT pg_notify('eq_data_changed', '<area>')
- * PostgreSQL delivers the notification on commit to every instance of the
- * service.  The listener hands each wake's notifications to its owner's
- * callbacks (the server turns them into a new cache generation and wakes
+ * Every write that changes published data is notified on
+ *     pg_notify('eq_data_changed', '<area>')
+ * by the change-log trigger in its own transaction, or, for the service's
+ * own writes, just after their COMMIT (db/notifier.h).  PostgreSQL delivers
+ * it to every instance of the service.  A notification can be lost (a
+ * process killed between a COMMIT and its notification), so the listener
+ * also reads the change log once a second and reports the areas changed
+ * since it last looked.  The listener hands each wake's changes to its
+ * owner's callbacks (the server turns them into a new cache generation and wakes
  * parked long polls), and says when its connection comes and goes: while it
  * is down a change could pass unseen.  It reconnects by itself.  It knows
  * nothing of what the callbacks do: db/ calls nothing above itself.

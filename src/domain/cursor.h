@@ -49,6 +49,17 @@ struct cursor_spec {
 	size_t nkeys;                  /* 1..CURSOR_MAX_KEYS */
 };
 
+/*
+ * A spec's initialiser with its key kinds written once, so that nkeys
+ * always counts them:
+ *
+ *     static const struct cursor_spec plans =
+ *         CURSOR_SPEC("action-plans", CURSOR_KEY_DATE, CURSOR_KEY_INT);
+ */
+#define CURSOR_SPEC(list, ...)                                            \
+	{ (list), (const enum cursor_key[]){ __VA_ARGS__ },                   \
+	  sizeof((const enum cursor_key[]){ __VA_ARGS__ }) / sizeof(enum cursor_key) }
+
 enum cursor_result {
 	CURSOR_OK = 0,
 	CURSOR_MALFORMED,   /* not a token, damaged, or a key not of its kind */

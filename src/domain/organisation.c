@@ -6,6 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+const char *const organisation_kinds[] = {
+	"council", "partner", "reporting_centre", "police", NULL,
+};
+
 const char *const organisation_fields[] = {
 	"name", "equalities_policy_url", "policy_reviewed_on", NULL,
 };

@@ -18,6 +18,10 @@
 
 #include "domain/validate.h"
 
+/* The kinds an organisation may be (NULL-terminated): the council first.
+ * The kind decides what its keys may be given (domain/scopes.h). */
+extern const char *const organisation_kinds[];
+
 /* The members of an organisation a PATCH may carry (NULL-terminated). */
 extern const char *const organisation_fields[];
 

@@ -14,7 +14,6 @@
 #include "http/ratelimit.h"
 #include "http/request.h"
 #include "http/response.h"
-#include "util/log.h"
 #include "util/sha256.h"
 
 /* A 401 is a failed authentication: it counts against the client's address
@@ -67,15 +66,16 @@ static int kind_refused(struct request *req, struct response *res, unsigned mask
 	return -1;
 }
 
-/* The key row for prefix into *row (found or not), or -1 after a 503/500. */
+/* The key row for prefix into *row (found or not), its use recorded when
+ * hash is its own, or -1 after a 503/500. */
 static int lookup_or_respond(struct request *req, struct response *res, const char *prefix,
-			     struct key_record *row, bool *found)
+			     const char *hash, struct key_record *row, bool *found)
 {
 	enum db_status st;
 
 	if (!request_db_or_respond(req, res))
 		return -1;
-	st = keys_find_by_prefix(req->db, prefix, row, found);
+	st = keys_find_and_touch(req->db, prefix, hash, row, found);
 	if (st == DB_OK)
 		return 0;
 	if (st == DB_UNAVAILABLE || st == DB_TIMEOUT)
@@ -126,11 +126,11 @@ int auth_check_or_respond(struct request *req, struct response *res, const char 
 		unauthorized(req, res, "The API key is malformed.");
 		return -1;
 	}
-	if (lookup_or_respond(req, res, prefix, &key_row, &found) != 0)
-		return -1;
-	/* Hash even when the prefix is unknown, so that an unknown key and a
-	 * wrong secret take the same time. */
+	/* Hashed whatever the prefix, so that an unknown key and a wrong
+	 * secret take the same time. */
 	sha256_hex(key, strlen(key), hash);
+	if (lookup_or_respond(req, res, prefix, hash, &key_row, &found) != 0)
+		return -1;
 	known = found;
 	found = found && apikey_equal_ct(hash, key_row.key_hash, SHA256_HEX_LEN);
 	/* The audit trail names a key only when its secret was shown; a real
@@ -155,8 +155,6 @@ int auth_check_or_respond(struct request *req, struct response *res, const char 
 	snprintf(req->auth.org_slug, sizeof(req->auth.org_slug), "%s", key_row.org_slug);
 	snprintf(req->auth.org_kind, sizeof(req->auth.org_kind), "%s", key_row.org_kind);
 	req->auth.scopes = mask;
-	if (keys_touch(req->db, key_row.key_id) != DB_OK)
-		log_event(LOG_WARN, "could not record a key's last use", NULL);
 	if (kind_refused(req, res, mask) != 0 || scope_or_respond(req, res, scope, need) != 0)
 		return -1;
 	req->auth.authenticated = true;

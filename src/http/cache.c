@@ -3,7 +3,7 @@
  *
  * Direct-mapped slots under striped mutexes: a collision simply replaces the
  * older entry.  The hot path holds a stripe lock only for a hash compare and
- * a memcpy.
+ * a reference taken on the stored body, which answers share.
  */
 #include "http/cache.h"
 
@@ -19,11 +19,17 @@
 #define CACHE_STRIPES 64
 #define CACHE_MAX_BODY (256 * 1024)
 
+/* A stored body: one reference for its entry, one per answer sending it. */
+struct cache_body {
+	atomic_uint refs;
+	char data[];
+};
+
 struct entry {
 	uint64_t hash;
 	uint64_t generation;
 	char *key;
-	char *body;
+	struct cache_body *body;
 	size_t len;
 	const char *content_type;
 	char etag[CACHE_ETAG_LEN];
@@ -56,10 +62,16 @@ int cache_init(void)
 	return 0;
 }
 
+void cache_body_release(struct cache_body *b)
+{
+	if (b && atomic_fetch_sub(&b->refs, 1) == 1)
+		free(b);
+}
+
 static void entry_clear(struct entry *e)
 {
 	free(e->key);
-	free(e->body);
+	cache_body_release(e->body);
 	free(e->link);
 	memset(e, 0, sizeof(*e));
 }
@@ -209,16 +221,13 @@ enum cache_result cache_lookup(const char *key, uint64_t gen,
 			out->len = e->len;
 			result = CACHE_NOT_MODIFIED;
 		} else {
-			out->body = malloc(e->len ? e->len : 1);
 			out->link = e->link ? strdup(e->link) : NULL;
-			if (out->body && (!e->link || out->link)) {
-				memcpy(out->body, e->body, e->len);
+			if (!e->link || out->link) {
+				atomic_fetch_add(&e->body->refs, 1);
+				out->body = e->body->data;
+				out->shared = e->body;
 				out->len = e->len;
 				result = CACHE_HIT;
-			} else {
-				free(out->body);
-				free(out->link);
-				out->body = out->link = NULL;
 			}
 		}
 	}
@@ -243,13 +252,15 @@ void cache_store(const char *key, uint64_t gen, const char *body, size_t len,
 	fresh.hash = h;
 	fresh.generation = gen;
 	fresh.key = strdup(key);
-	fresh.body = malloc(len ? len : 1);
+	fresh.body = malloc(sizeof(*fresh.body) + (len ? len : 1));
 	fresh.link = link ? strdup(link) : NULL;
+	if (fresh.body)
+		atomic_init(&fresh.body->refs, 1);
 	if (!fresh.key || !fresh.body || (link && !fresh.link)) {
 		entry_clear(&fresh);
 		return;
 	}
-	memcpy(fresh.body, body, len);
+	memcpy(fresh.body->data, body, len);
 	fresh.len = len;
 	fresh.content_type = content_type;
 	strncpy(fresh.etag, etag, sizeof(fresh.etag) - 1);

@@ -17,8 +17,14 @@
 
 #define CACHE_ETAG_LEN 66   /* quotes + 64 hex + NUL, rounded */
 
+struct cache_body;
+
 struct cached {
-	char *body;             /* malloc'd copy, the caller frees (NULL on 304) */
+	/* The stored bytes, shared with the entry and every answer sending
+	 * them (NULL on 304): read-only, valid until the caller gives its
+	 * reference back with cache_body_release(shared). */
+	const char *body;
+	struct cache_body *shared;
 	size_t len;
 	const char *content_type;  /* static */
 	char etag[CACHE_ETAG_LEN];
@@ -71,10 +77,16 @@ void cache_invalidate(unsigned areas);
 /*
  * Look key up for generation gen.  When if_none_match (may be NULL) matches
  * the entry's ETag, returns CACHE_NOT_MODIFIED with out->etag and out->len
- * (the full body's length) set and no body.  On CACHE_HIT out holds copies the caller frees.
+ * (the full body's length) set and no body.  On CACHE_HIT out holds a
+ * reference to the stored body (never copied: a hit on a large table
+ * would copy kilobytes) and a copy of the Link header the caller frees.
  */
 enum cache_result cache_lookup(const char *key, uint64_t gen,
 			       const char *if_none_match, struct cached *out);
+
+/* Give back a hit's reference to its body (NULL: nothing); the last one
+ * frees it.  Any thread. */
+void cache_body_release(struct cache_body *b);
 
 /* Store a response (copied).  Large bodies are not cached. */
 void cache_store(const char *key, uint64_t gen, const char *body, size_t len,

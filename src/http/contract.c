@@ -264,6 +264,66 @@ static int quoted_len(const char *s, size_t len)
 	return (int)n;
 }
 
+/* Is token (len bytes) one of the choices "a|b|c" (clen bytes)? */
+static bool among(const char *choices, size_t clen, const char *token, size_t len)
+{
+	const char *p = choices, *end = choices + clen;
+
+	for (;;) {
+		const char *bar = memchr(p, '|', (size_t)(end - p));
+		size_t n = bar ? (size_t)(bar - p) : (size_t)(end - p);
+
+		if (n == len && memcmp(p, token, len) == 0)
+			return true;
+		if (!bar)
+			return false;
+		p = bar + 1;
+	}
+}
+
+/*
+ * A pattern ^(a|b|c)(,(a|b|c))*$ is a list of codes separated by commas
+ * (group_by, strand): its refusal names the code that is not a choice and
+ * lists the choices, where "does not match the pattern" would leave the
+ * reader to read a regular expression.  false for any other pattern.
+ */
+static bool code_list_problem(struct check *c, const char *pattern, const char *s, size_t len)
+{
+	const char *choices = pattern + 2, *close, *item = s, *end = s + len;
+	size_t clen;
+	struct buf listed = BUF_INIT;
+
+	if (strncmp(pattern, "^(", 2) != 0 || !(close = strchr(choices, ')')))
+		return false;
+	clen = (size_t)(close - choices);
+	if (!clen || strspn(choices, "abcdefghijklmnopqrstuvwxyz0123456789_-|") != clen ||
+	    strncmp(close + 1, "(,(", 3) != 0 || strncmp(close + 4, choices, clen) != 0 ||
+	    strcmp(close + 4 + clen, "))*$") != 0)
+		return false;
+	for (const char *p = choices; p < close; p++)
+		keep(*p == '|' ? buf_append_str(&listed, ", ") : buf_append_char(&listed, *p));
+	for (;;) {
+		const char *comma = memchr(item, ',', (size_t)(end - item));
+		size_t n = comma ? (size_t)(comma - item) : (size_t)(end - item);
+
+		if (!among(choices, clen, item, n)) {
+			/* Quoted back only when it reads as a code (never markup). */
+			if (n && n <= 40 && strspn(item, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-/.") >= n)
+				problemf(c, "'%.*s' is not one of: %s (give one, or several separated by commas)",
+					 (int)n, item, buf_cstr(&listed));
+			else
+				problemf(c, "must be one of: %s (or several separated by commas)",
+					 buf_cstr(&listed));
+			break;
+		}
+		if (!comma)
+			break;
+		item = comma + 1;
+	}
+	buf_release(&listed);
+	return true;
+}
+
 static void check_string(struct check *c, const struct contract_node *n, const char *s, size_t len)
 {
 	const regex_t *re;
@@ -292,6 +352,12 @@ static void check_string(struct check *c, const struct contract_node *n, const c
 		/* The value is quoted back only when it cannot read as text of
 		 * ours: no spaces, quotes or markup (an injection attempt is
 		 * not echoed). */
+		if (n->refusal) {
+			problemf(c, "%s", n->refusal);
+			return;
+		}
+		if (code_list_problem(c, c->t->patterns[n->pattern], s, len))
+			return;
 		if (strpbrk(s, " '\"<>;`\\"))
 			problemf(c, "does not match the pattern %s", c->t->patterns[n->pattern]);
 		else
@@ -347,6 +413,26 @@ static const struct contract_prop *find_prop(const struct contract_table *t,
 	return NULL;
 }
 
+/* A member a closed object does not declare: named with the fields it
+ * does take, so that the next request can be right. */
+static void unknown_member_problem(struct check *c, const struct contract_node *n)
+{
+	struct buf d = BUF_INIT;
+
+	if (!c->errors) {
+		c->count++;
+		return;
+	}
+	keep(buf_append_str(&d, "is not a field of this resource"));
+	for (unsigned i = 0; i < n->nprops; i++)
+		keep(buf_appendf(&d, "%s%s", i ? ", " : "; its fields are: ",
+				 c->t->props[n->prop_first + i].name));
+	if (!n->nprops)
+		keep(buf_append_str(&d, "; it takes none"));
+	problem(c, &d);
+	buf_release(&d);
+}
+
 static void check_object(struct check *c, const struct contract_node *n, const json_t *v)
 {
 	size_t base = c->where.len, size = json_object_size(v);
@@ -377,7 +463,7 @@ static void check_object(struct check *c, const struct contract_node *n, const j
 		if (c->errors)
 			push_name(&c->where, name);
 		if (n->flags & CONTRACT_CLOSED)
-			problemf(c, "is not a field of this resource");
+			unknown_member_problem(c, n);
 		else
 			check_value(c, member, n->additional);
 		pop_to(&c->where, base);

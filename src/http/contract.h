@@ -76,6 +76,7 @@ struct contract_node {
 	long min_items, max_items;
 	long min_props, max_props;
 	int pattern;               /* index in contract_table.patterns, -1: none */
+	const char *refusal;       /* said of a value the pattern refuses (x-refusal); NULL: the pattern is named */
 	enum contract_format format;
 	unsigned enum_first, nenum;        /* in contract_table.values; nenum 0: none */
 	unsigned prop_first, nprops;       /* in contract_table.props */

@@ -20,7 +20,9 @@ static const struct contract_op *op_for(const struct request *req, int *index)
 static void send_errors(struct response *res, int status, const char *type, const char *title,
 			const char *what, json_t *errors, size_t count)
 {
-	char detail[160];
+	/* Room for the longest sentence a check writes (the choices of a
+	 * list parameter), so that the next step is never cut off. */
+	char detail[640];
 
 	if (count == 1 && status == 400) {
 		/* The sentence of the single problem, as before the pipeline. */

@@ -108,7 +108,7 @@ enum MHD_Result send_response(struct exchange *ex, struct MHD_Connection *conn,
 /* 304 for a representation of full_length bytes with this ETag. */
 enum MHD_Result send_not_modified(struct exchange *ex, struct MHD_Connection *conn,
 				  const char *etag, size_t full_length);
-/* A cache hit; takes hit->body and hit->link, even on failure. */
+/* A cache hit; takes hit->shared and hit->link, even on failure. */
 enum MHD_Result send_cached(struct exchange *ex, struct MHD_Connection *conn,
 			    struct cached *hit);
 /* 204 to OPTIONS, with Allow (and CORS, for a preflight). */

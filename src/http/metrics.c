@@ -187,81 +187,80 @@ static size_t used_slots(struct route_slot **out)
 	return n;
 }
 
-static int render_requests(struct buf *b, struct route_slot *const *slots, size_t n)
+/* The samples of one route's series of the family name. */
+typedef int (*slot_samples_fn)(struct buf *b, const char *name, const struct route_slot *s);
+
+/* One family: its HELP and TYPE, then each route's samples. */
+static int render_family(struct buf *b, const char *name, const char *type, const char *help,
+			 struct route_slot *const *slots, size_t n, slot_samples_fn samples)
 {
-	static const char name[] = "equalities_api_http_requests_total";
-
-	if (prom_family(b, name, "counter",
-			"HTTP requests answered, by route template, method and status (0: no response was sent).") != 0)
+	if (prom_family(b, name, type, help) != 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		const struct route_slot *s = slots[i];
-		uint64_t keys[CELLS];   /* cell key << 8 | cell index, to sort by key */
-		size_t nkeys = 0;
-		uint64_t other;
+	for (size_t i = 0; i < n; i++)
+		if (samples(b, name, slots[i]) != 0)
+			return -1;
+	return 0;
+}
 
-		for (size_t k = 0; k < CELLS; k++) {
-			uint32_t key = atomic_load(&s->cell_key[k]);
+/* A route's request counts, one sample per method and status. */
+static int request_samples(struct buf *b, const char *name, const struct route_slot *s)
+{
+	uint64_t keys[CELLS];   /* cell key << 8 | cell index, to sort by key */
+	size_t nkeys = 0;
+	uint64_t other;
 
-			if (key)
-				keys[nkeys++] = (uint64_t)key << 8 | k;
-		}
-		qsort(keys, nkeys, sizeof(keys[0]), by_key);
-		for (size_t k = 0; k < nkeys; k++) {
-			uint32_t key = (uint32_t)(keys[k] >> 8);
-			uint64_t count = atomic_load_explicit(&s->cell_count[keys[k] & 0xff],
-							      memory_order_relaxed);
-			char status[8];
-			struct prom_label labels[3];
+	for (size_t k = 0; k < CELLS; k++) {
+		uint32_t key = atomic_load(&s->cell_key[k]);
 
-			if (count == 0)   /* claimed, not yet counted: next scrape */
-				continue;
-			snprintf(status, sizeof(status), "%u", (unsigned)(key & 0xffff));
-			labels[0] = (struct prom_label){ "route", atomic_load(&s->label) };
-			labels[1] = (struct prom_label){ "method",
-				(key >> 16) == METHODS ? "other"
-						       : http_method_name((enum http_method)(1u << ((key >> 16) - 1))) };
-			labels[2] = (struct prom_label){ "status", status };
-			if (prom_sample_u64(b, name, labels, 3, count) != 0)
-				return -1;
-		}
-		other = atomic_load_explicit(&s->cell_overflow, memory_order_relaxed);
-		if (other) {
-			struct prom_label labels[3] = {
-				{ "route", atomic_load(&s->label) }, { "method", "other" }, { "status", "other" },
-			};
+		if (key)
+			keys[nkeys++] = (uint64_t)key << 8 | k;
+	}
+	qsort(keys, nkeys, sizeof(keys[0]), by_key);
+	for (size_t k = 0; k < nkeys; k++) {
+		uint32_t key = (uint32_t)(keys[k] >> 8);
+		uint64_t count = atomic_load_explicit(&s->cell_count[keys[k] & 0xff],
+						      memory_order_relaxed);
+		char status[8];
+		struct prom_label labels[3];
 
-			if (prom_sample_u64(b, name, labels, 3, other) != 0)
-				return -1;
-		}
+		if (count == 0)   /* claimed, not yet counted: next scrape */
+			continue;
+		snprintf(status, sizeof(status), "%u", (unsigned)(key & 0xffff));
+		labels[0] = (struct prom_label){ "route", atomic_load(&s->label) };
+		labels[1] = (struct prom_label){ "method",
+			(key >> 16) == METHODS ? "other"
+					       : http_method_name((enum http_method)(1u << ((key >> 16) - 1))) };
+		labels[2] = (struct prom_label){ "status", status };
+		if (prom_sample_u64(b, name, labels, 3, count) != 0)
+			return -1;
+	}
+	other = atomic_load_explicit(&s->cell_overflow, memory_order_relaxed);
+	if (other) {
+		struct prom_label labels[3] = {
+			{ "route", atomic_load(&s->label) }, { "method", "other" }, { "status", "other" },
+		};
+
+		if (prom_sample_u64(b, name, labels, 3, other) != 0)
+			return -1;
 	}
 	return 0;
 }
 
-static int render_latency(struct buf *b, struct route_slot *const *slots, size_t n)
+/* A route's latency histogram, none before its first answer. */
+static int latency_samples(struct buf *b, const char *name, const struct route_slot *s)
 {
-	static const char name[] = "equalities_api_http_request_duration_seconds";
+	uint64_t counts[METRICS_LATENCY_BUCKETS + 1], total = 0;
+	struct prom_label label = { "route", atomic_load(&s->label) };
 
-	if (prom_family(b, name, "histogram",
-			"Time from the request line to the last byte of the response, by route template.") != 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		const struct route_slot *s = slots[i];
-		uint64_t counts[METRICS_LATENCY_BUCKETS + 1], total = 0;
-		struct prom_label label = { "route", atomic_load(&s->label) };
-
-		for (size_t k = 0; k <= METRICS_LATENCY_BUCKETS; k++) {
-			counts[k] = atomic_load_explicit(&s->buckets[k], memory_order_relaxed);
-			total += counts[k];
-		}
-		if (total == 0)
-			continue;
-		if (prom_histogram(b, name, &label, 1, metrics_latency_le, METRICS_LATENCY_BUCKETS,
-				   counts,
-				   (double)atomic_load_explicit(&s->sum_ns, memory_order_relaxed) / 1e9) != 0)
-			return -1;
+	for (size_t k = 0; k <= METRICS_LATENCY_BUCKETS; k++) {
+		counts[k] = atomic_load_explicit(&s->buckets[k], memory_order_relaxed);
+		total += counts[k];
 	}
-	return 0;
+	if (total == 0)
+		return 0;
+	return prom_histogram(b, name, &label, 1, metrics_latency_le, METRICS_LATENCY_BUCKETS,
+			      counts,
+			      (double)atomic_load_explicit(&s->sum_ns, memory_order_relaxed) / 1e9);
 }
 
 int metrics_render(struct buf *out)
@@ -269,7 +268,12 @@ int metrics_render(struct buf *out)
 	struct route_slot *slots[ROUTE_SLOTS + 1];
 	size_t n = used_slots(slots);
 
-	if (render_requests(out, slots, n) != 0 || render_latency(out, slots, n) != 0)
+	if (render_family(out, "equalities_api_http_requests_total", "counter",
+			  "HTTP requests answered, by route template, method and status (0: no response was sent).",
+			  slots, n, request_samples) != 0 ||
+	    render_family(out, "equalities_api_http_request_duration_seconds", "histogram",
+			  "Time from the request line to the last byte of the response, by route template.",
+			  slots, n, latency_samples) != 0)
 		return -1;
 	if (prom_gauge(out, "equalities_api_http_requests_in_flight",
 		       "Requests received and not yet answered (a scrape counts itself).",

@@ -61,6 +61,9 @@ struct request {
 	char client_request_id[65];       /* X-Request-Id as sent (when sane), else "" */
 	const char *client;               /* peer address as text */
 	enum request_format format;
+	/* format=csv-meta: CSV of the response's meta (name,value rows), not
+	 * of its data; format is then FORMAT_CSV, so handlers do as for CSV. */
+	bool csv_meta;
 	const struct config *cfg;
 	struct db_conn *db;               /* acquired on demand, released by the server */
 	struct request_auth auth;

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "domain/csv.h"
+#include "domain/csv_json.h"
 #include "http/cache.h"
 #include "http/problems.h"
 #include "http/query.h"
@@ -79,6 +80,17 @@ const char *response_header_get(const struct response *res, const char *name)
 		if (strcasecmp(res->headers[i].name, name) == 0)
 			return res->headers[i].value;
 	return NULL;
+}
+
+void response_location(struct response *res, const char *fmt, ...)
+{
+	char path[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	(void)response_header_add(res, "Location", path);
 }
 
 static void set_body_json(struct response *res, int status, const char *ctype,
@@ -190,58 +202,63 @@ static json_t *pointer_get(json_t *root, const char *pointer)
 	return cur;
 }
 
-static int csv_append_value(struct buf *out, json_t *v)
-{
-	char *text;
-	int rc;
+/* Members of meta that hold for every row, repeated as the last columns
+ * of a data CSV when the meta has them, so that a file kept on its own
+ * still says under which disclosure rule and from which release its
+ * figures come (the whole meta is the linked format=csv-meta). */
+static const struct csv_column meta_columns[] = {
+	{ "disclosure_threshold", "/disclosure/threshold" },
+	{ "disclosure_method", "/disclosure/method" },
+	{ "release_id", "/release/id" },
+	{ "release_version", "/release/version" },
+};
+#define NMETA_COLUMNS (sizeof(meta_columns) / sizeof(meta_columns[0]))
 
-	if (!v || json_is_null(v))
-		return 0;
-	if (json_is_string(v))
-		return csv_append_field(out, json_string_value(v), json_string_length(v));
-	if (json_is_integer(v))
-		return buf_appendf(out, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-	if (json_is_real(v))
-		return buf_appendf(out, "%.12g", json_real_value(v));
-	if (json_is_true(v))
-		return buf_append_str(out, "true");
-	if (json_is_false(v))
-		return buf_append_str(out, "false");
-	text = json_dumps(v, JSON_DUMP_FLAGS);
-	if (!text)
-		return -1;
-	rc = csv_append_field(out, text, strlen(text));
-	free(text);
-	return rc;
-}
-
-/* status (NULL: none): a last data_status column, the same on every row,
- * so that a downloaded file still says whether its figures are official. */
-static int render_csv(struct buf *out, json_t *data, const struct csv_column *cols,
-		      size_t ncols, const char *status)
+/* Header (row NULL) or one row: the row's columns, then the meta members
+ * present, then status (NULL: none) as data_status, last as it always was. */
+static int render_csv_line(struct buf *out, json_t *row, const struct csv_column *cols,
+			   size_t ncols, const char *status, json_t *const *from_meta)
 {
-	static const char status_header[] = "data_status";
-	size_t i, c;
-	json_t *row;
+	size_t c;
 
 	for (c = 0; c < ncols; c++)
 		if ((c && buf_append_char(out, ',')) ||
-		    csv_append_field(out, cols[c].header, strlen(cols[c].header)))
+		    (row ? csv_json_append_value(out, pointer_get(row, cols[c].pointer))
+			 : csv_append_field(out, cols[c].header, strlen(cols[c].header))))
 			return -1;
-	if ((status && (buf_append_char(out, ',') ||
-			csv_append_field(out, status_header, strlen(status_header)))) ||
-	    buf_append_str(out, "\r\n"))
+	for (c = 0; c < NMETA_COLUMNS; c++)
+		if (from_meta[c] &&
+		    (buf_append_char(out, ',') ||
+		     (row ? csv_json_append_value(out, from_meta[c])
+			  : csv_append_field(out, meta_columns[c].header,
+					     strlen(meta_columns[c].header)))))
+			return -1;
+	if (status && (buf_append_char(out, ',') ||
+		       csv_append_field(out, row ? status : "data_status",
+					strlen(row ? status : "data_status"))))
 		return -1;
-	json_array_foreach(data, i, row) {
-		for (c = 0; c < ncols; c++)
-			if ((c && buf_append_char(out, ',')) ||
-			    csv_append_value(out, pointer_get(row, cols[c].pointer)))
-				return -1;
-		if ((status && (buf_append_char(out, ',') ||
-				csv_append_field(out, status, strlen(status)))) ||
-		    buf_append_str(out, "\r\n"))
-			return -1;
+	return buf_append_str(out, "\r\n");
+}
+
+/* The meta_columns meta holds, then status (NULL: none) as a last
+ * data_status column, the same on every row, so that a downloaded file
+ * still says whether its figures are official. */
+static int render_csv(struct buf *out, json_t *data, json_t *meta, const struct csv_column *cols,
+		      size_t ncols, const char *status)
+{
+	json_t *from_meta[NMETA_COLUMNS], *row;
+	size_t i;
+
+	for (i = 0; i < NMETA_COLUMNS; i++) {
+		from_meta[i] = pointer_get(meta, meta_columns[i].pointer);
+		if (json_is_null(from_meta[i]) || json_is_object(from_meta[i]) || json_is_array(from_meta[i]))
+			from_meta[i] = NULL;
 	}
+	if (render_csv_line(out, NULL, cols, ncols, status, from_meta))
+		return -1;
+	json_array_foreach(data, i, row)
+		if (render_csv_line(out, row, cols, ncols, status, from_meta))
+			return -1;
 	return 0;
 }
 
@@ -264,16 +281,22 @@ const char *response_data_status(const struct request *req)
 	return depends & atomic_load(&illustrative_areas) ? "illustrative" : "official";
 }
 
+/* What meta.status_note says of a status (response_list_text writes it
+ * into JSON as it is: keep it free of quotes, backslashes and non-ASCII). */
+static const char *status_note(const char *status)
+{
+	return strcmp(status, "official") == 0
+	       ? "Official figures of the council."
+	       : "Illustrative figures (demo data), not the borough's: do not quote them as official.";
+}
+
 /* meta.status and meta.status_note, unless the resource set its own. */
 static int meta_status(json_t *meta, const char *status)
 {
 	if (!status || json_object_get(meta, "status"))
 		return 0;
 	return json_object_set_new(meta, "status", json_string(status)) ||
-	       json_object_set_new(meta, "status_note", json_string(
-		       strcmp(status, "official") == 0
-		       ? "Official figures of the council."
-		       : "Illustrative figures (demo data), not the borough's: do not quote them as official."));
+	       json_object_set_new(meta, "status_note", json_string(status_note(status)));
 }
 
 static int append_encoded(struct buf *b, const char *s)
@@ -295,15 +318,17 @@ static int append_encoded(struct buf *b, const char *s)
 	return 0;
 }
 
-/* The request's URL with the cursor replaced (or dropped when NULL). */
-static int build_link(const struct request *req, const char *cursor, struct buf *out)
+/* The request's URL with the parameter name replaced by value (or dropped
+ * when value is NULL); the others kept in order. */
+static int build_url(const struct request *req, const char *name, const char *value,
+		     struct buf *out)
 {
 	bool first = true;
 
 	if (buf_append_str(out, req->path))
 		return -1;
 	for (size_t i = 0; i < req->query.n; i++) {
-		if (strcmp(req->query.items[i].name, "cursor") == 0)
+		if (strcmp(req->query.items[i].name, name) == 0)
 			continue;
 		if (buf_append_char(out, first ? '?' : '&') ||
 		    append_encoded(out, req->query.items[i].name) ||
@@ -312,12 +337,54 @@ static int build_link(const struct request *req, const char *cursor, struct buf 
 			return -1;
 		first = false;
 	}
-	if (cursor) {
-		if (buf_append_str(out, first ? "?cursor=" : "&cursor=") ||
-		    append_encoded(out, cursor))
+	if (value) {
+		if (buf_append_char(out, first ? '?' : '&') || buf_append_str(out, name) ||
+		    buf_append_char(out, '=') || append_encoded(out, value))
 			return -1;
 	}
 	return 0;
+}
+
+/* The request's URL with the cursor replaced (or dropped when NULL). */
+static int build_link(const struct request *req, const char *cursor, struct buf *out)
+{
+	return build_url(req, "cursor", cursor, out);
+}
+
+/*
+ * The CSV answer: of meta (format=csv-meta, name,value rows), or of data
+ * with a Link header naming the next page (next: its URL, NULL for none)
+ * and, as rel="describedby", the same request's meta as CSV.  0, or -1
+ * when memory runs out (the caller answers 500).  data and meta stay the
+ * caller's.
+ */
+static int csv_respond(const struct request *req, struct response *res, json_t *data,
+		       json_t *meta, const char *next, const struct csv_column *columns,
+		       size_t ncolumns)
+{
+	struct buf link = BUF_INIT, described = BUF_INIT;
+	const char *status = response_data_status(req);
+	int rc = -1;
+
+	buf_reset(&res->body);
+	if (req->csv_meta) {
+		if (meta_status(meta, status) || csv_json_append_flat(&res->body, meta))
+			goto done;
+	} else if (render_csv(&res->body, data, meta, columns, ncolumns, status) ||
+		   build_url(req, "format", "csv-meta", &described) ||
+		   (next && buf_appendf(&link, "<%s>; rel=\"next\", ", next)) ||
+		   buf_appendf(&link, "<%s>; rel=\"describedby\"; type=\"text/csv\"",
+			       buf_cstr(&described)) ||
+		   response_header_add(res, "Link", buf_cstr(&link))) {
+		goto done;
+	}
+	res->status = 200;
+	res->content_type = "text/csv; charset=utf-8";
+	rc = 0;
+done:
+	buf_release(&link);
+	buf_release(&described);
+	return rc;
 }
 
 void response_list(const struct request *req, struct response *res,
@@ -336,21 +403,9 @@ void response_list(const struct request *req, struct response *res,
 
 	res->records = (long)json_array_size(data);
 	if (req->format == FORMAT_CSV && columns) {
-		buf_reset(&res->body);
-		if (render_csv(&res->body, data, columns, ncolumns, response_data_status(req)) != 0)
+		if (csv_respond(req, res, data, meta, next_cursor ? buf_cstr(&next) : NULL,
+				columns, ncolumns))
 			goto oom;
-		if (next_cursor) {
-			struct buf link = BUF_INIT;
-
-			if (buf_appendf(&link, "<%s>; rel=\"next\"", buf_cstr(&next)) ||
-			    response_header_add(res, "Link", buf_cstr(&link))) {
-				buf_release(&link);
-				goto oom;
-			}
-			buf_release(&link);
-		}
-		res->status = 200;
-		res->content_type = "text/csv; charset=utf-8";
 		json_decref(data);
 		json_decref(meta);
 		goto done;
@@ -482,20 +537,55 @@ void problem_send_internal(struct response *res)
 }
 
 /* The JSON body {"data", "links", "meta"} around data_text, as
- * response_list would dump it (objects keep their keys' order). */
+ * response_list would dump it (objects keep their keys' order); meta is
+ * the text of an object, or of its members (meta_open: braces added). */
 static int rendered_body(struct buf *b, const char *data_text, size_t data_len,
-			 const json_t *links, const json_t *meta)
+			 const json_t *links, const char *meta, size_t meta_len, bool meta_open)
 {
-	char *l = json_dumps(links, JSON_DUMP_FLAGS), *m = json_dumps(meta, JSON_DUMP_FLAGS);
+	char *l = json_dumps(links, JSON_DUMP_FLAGS);
 	int rc = -1;
 
 	buf_reset(b);
-	if (l && m && buf_append_str(b, "{\"data\":") == 0 && buf_append(b, data_text, data_len) == 0 &&
-	    buf_appendf(b, ",\"links\":%s,\"meta\":%s}", l, m) == 0)
+	/* Appended, not printed: formatting kilobytes of meta through
+	 * vsnprintf cost more than the rest of a cached table's answer. */
+	if (l && meta && buf_append_str(b, "{\"data\":") == 0 && buf_append(b, data_text, data_len) == 0 &&
+	    buf_append_str(b, ",\"links\":") == 0 && buf_append_str(b, l) == 0 &&
+	    buf_append_str(b, meta_open ? ",\"meta\":{" : ",\"meta\":") == 0 &&
+	    buf_append(b, meta, meta_len) == 0 && buf_append_str(b, meta_open ? "}}" : "}") == 0)
 		rc = 0;
 	free(l);
-	free(m);
 	return rc;
+}
+
+/* A list's JSON answer is in res->body (ok), or a 500 replaces it. */
+static void list_answered(struct response *res, bool ok)
+{
+	if (!ok) {
+		buf_reset(&res->body);
+		problem_send_internal(res);
+		return;
+	}
+	res->status = 200;
+	res->content_type = "application/json";
+}
+
+/* {"self", "next"} of a list page; NULL when memory ran out. */
+static json_t *list_links(const struct request *req, const char *next_cursor)
+{
+	struct buf self = BUF_INIT, next = BUF_INIT;
+	json_t *links = NULL;
+
+	if (build_link(req, query_get(&req->query, "cursor"), &self) == 0 &&
+	    (!next_cursor || build_link(req, next_cursor, &next) == 0) &&
+	    (links = json_pack("{s:s, s:s?}", "self", buf_cstr(&self), "next",
+			       next_cursor ? buf_cstr(&next) : NULL)) &&
+	    !next_cursor && json_object_set_new(links, "next", json_null())) {
+		json_decref(links);
+		links = NULL;
+	}
+	buf_release(&self);
+	buf_release(&next);
+	return links;
 }
 
 void response_list_rendered(const struct request *req, struct response *res,
@@ -503,29 +593,36 @@ void response_list_rendered(const struct request *req, struct response *res,
 			    const char *next_cursor, const struct csv_column *columns,
 			    size_t ncolumns)
 {
-	struct buf self = BUF_INIT, next = BUF_INIT;
 	json_t *links = NULL;
+	char *m = NULL;
 
 	if (!data_text || (req->format == FORMAT_CSV && columns)) {
 		response_list(req, res, data, meta, next_cursor, columns, ncolumns);
 		return;
 	}
 	json_decref(data);
-	if (!meta || meta_status(meta, response_data_status(req)) ||
-	    build_link(req, query_get(&req->query, "cursor"), &self) ||
-	    (next_cursor && build_link(req, next_cursor, &next)) ||
-	    !(links = json_pack("{s:s, s:s?}", "self", buf_cstr(&self), "next",
-				next_cursor ? buf_cstr(&next) : NULL)) ||
-	    (!next_cursor && json_object_set_new(links, "next", json_null())) ||
-	    rendered_body(&res->body, data_text, data_len, links, meta) != 0) {
-		buf_reset(&res->body);
-		problem_send_internal(res);
-	} else {
-		res->status = 200;
-		res->content_type = "application/json";
-	}
+	list_answered(res, meta && !meta_status(meta, response_data_status(req)) &&
+			   (links = list_links(req, next_cursor)) && (m = json_dumps(meta, JSON_DUMP_FLAGS)) &&
+			   rendered_body(&res->body, data_text, data_len, links, m, strlen(m), false) == 0);
+	free(m);
 	json_decref(links);
 	json_decref(meta);
-	buf_release(&self);
-	buf_release(&next);
+}
+
+void response_list_text(const struct request *req, struct response *res,
+			const char *data_text, size_t data_len, const char *meta_members,
+			size_t meta_len, const char *next_cursor)
+{
+	const char *status = response_data_status(req);
+	struct buf meta = BUF_INIT;
+	json_t *links = list_links(req, next_cursor);
+
+	/* meta_status's members, in its order; its texts need no escaping. */
+	list_answered(res, links && !buf_append(&meta, meta_members, meta_len) &&
+		      (!status || !(buf_append_str(&meta, ",\"status\":\"") || buf_append_str(&meta, status) ||
+				    buf_append_str(&meta, "\",\"status_note\":\"") ||
+				    buf_append_str(&meta, status_note(status)) || buf_append_str(&meta, "\""))) &&
+		      rendered_body(&res->body, data_text, data_len, links, buf_cstr(&meta), meta.len, true) == 0);
+	json_decref(links);
+	buf_release(&meta);
 }

@@ -61,6 +61,12 @@ struct response {
 	const void *static_body;    /* used instead of body: static storage, never copied */
 	size_t static_len;
 	const char *cache_control;  /* static; replaces the server's own on a 200 or 304 */
+	/* A handler tried on the HTTP thread first (ROUTE_MEMO_FRONT) runs
+	 * with front_only set: it may read memoised tables that are built
+	 * (api/kit/table_memo.h) but nothing that waits on PostgreSQL.  One
+	 * that would sets needs_db and answers nothing (status 0); the server
+	 * then runs it again, from the start, on the database executor. */
+	bool front_only, needs_db;
 };
 
 /* A CSV column: its header and the JSON pointer ("/area/code") of its value
@@ -78,6 +84,13 @@ void response_reset(struct response *res);
 /* Add a header (copied).  Returns 0 or -1 (too many, out of memory). */
 int response_header_add(struct response *res, const char *name, const char *value);
 const char *response_header_get(const struct response *res, const char *name);
+
+/* Location: the path fmt makes (printf-style; cut at 511 bytes, which no
+ * path of ours reaches), added as response_header_add does, its failure
+ * ignored as every caller did: the record is written and answered either
+ * way. */
+__attribute__((format(printf, 2, 3)))
+void response_location(struct response *res, const char *fmt, ...);
 
 /* ETag "v<version>" for a versioned record (version as text). */
 void response_version_etag(struct response *res, const char *version);
@@ -147,6 +160,18 @@ void response_list_rendered(const struct request *req, struct response *res,
 			    json_t *data, const char *data_text, size_t data_len, json_t *meta,
 			    const char *next_cursor, const struct csv_column *columns,
 			    size_t ncolumns);
+
+/*
+ * The JSON answer of response_list_rendered, byte for byte, from text
+ * alone: data_text as there, and meta as the text of its members without
+ * the braces (meta_members, borrowed, with no "status" member: the
+ * status members are added here as response_list adds them).  For a
+ * resource that renders its meta once per change of its data; JSON only
+ * (a CSV answer needs the rows as values).
+ */
+void response_list_text(const struct request *req, struct response *res,
+			const char *data_text, size_t data_len, const char *meta_members,
+			size_t meta_len, const char *next_cursor);
 
 /* How response bodies are dumped (compact), for callers that render rows
  * ahead for response_list_rendered. */

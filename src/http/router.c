@@ -31,38 +31,68 @@ const char *http_method_name(enum http_method m)
 	return "?";
 }
 
+/* A path split at its slashes once, for every template to compare with.
+ * No template has more segments than this; a deeper path matches none. */
+#define ROUTER_MAX_SEGMENTS 16
+
+struct segments {
+	size_t n;
+	bool too_deep;
+	const char *at[ROUTER_MAX_SEGMENTS];
+	size_t len[ROUTER_MAX_SEGMENTS];
+};
+
+static void split_path(const char *path, struct segments *out)
+{
+	out->n = 0;
+	out->too_deep = *path != '/';
+	while (!out->too_deep && *path == '/') {
+		const char *seg = ++path;
+
+		while (*path && *path != '/')
+			path++;
+		if (out->n == ROUTER_MAX_SEGMENTS) {
+			out->too_deep = true;
+			break;
+		}
+		out->at[out->n] = seg;
+		out->len[out->n++] = (size_t)(path - seg);
+	}
+}
+
 /*
- * Match path against one template.  Returns -1 for no match, otherwise a
- * score in which earlier literal segments weigh more, so that the most
- * specific template wins.  Parameters go to out when it is non-NULL.
+ * Match a split path against one template.  Returns -1 for no match,
+ * otherwise a score in which earlier literal segments weigh more, so that
+ * the most specific template wins.  Parameters go to out when it is
+ * non-NULL.  A template is walked once, and left at its first segment
+ * that differs: most templates differ from a path early.
  */
-static long match_template(const char *tmpl, const char *path, struct route_match *out)
+static long match_template(const char *tmpl, const struct segments *p, struct route_match *out)
 {
 	long score = 0;
 	size_t used = 0, nparams = 0;
-	int depth = 0;
 
-	for (;;) {
-		const char *tend, *pend;
-		size_t tlen, plen;
+	for (size_t i = 0;; i++) {
+		const char *seg;
+		size_t tlen = 0, plen;
 
-		if (*tmpl != '/' || *path != '/')
+		if (*tmpl != '/' || i >= p->n)
 			return -1;
 		tmpl++;
-		path++;
-		tend = strchr(tmpl, '/');
-		pend = strchr(path, '/');
-		tlen = tend ? (size_t)(tend - tmpl) : strlen(tmpl);
-		plen = pend ? (size_t)(pend - path) : strlen(path);
-
-		if (tlen >= 2 && tmpl[0] == '{' && tmpl[tlen - 1] == '}') {
+		seg = p->at[i];
+		plen = p->len[i];
+		if (tmpl[0] == '{') {
+			while (tmpl[tlen] && tmpl[tlen] != '/')
+				tlen++;
+		}
+		if (tlen >= 2 && tmpl[tlen - 1] == '}') {
 			if (plen == 0)
 				return -1;
 			if (out) {
 				if (nparams >= ROUTER_MAX_PARAMS ||
 				    used + plen + 1 > sizeof(out->storage))
 					return -1;
-				memcpy(out->storage + used, path, plen);
+				memcpy(out->storage + used, seg, plen);
 				out->storage[used + plen] = '\0';
 				out->names[nparams] = tmpl + 1;
 				out->name_lens[nparams] = tlen - 2;
@@ -71,18 +101,20 @@ static long match_template(const char *tmpl, const char *path, struct route_matc
 			}
 			nparams++;
 		} else {
-			if (tlen != plen || memcmp(tmpl, path, tlen) != 0)
+			tlen = 0;
+			while (tlen < plen && tmpl[tlen] == seg[tlen])
+				tlen++;
+			if (tlen != plen || (tmpl[tlen] && tmpl[tlen] != '/'))
 				return -1;
-			if (depth < 30)
-				score |= 1L << (30 - depth);
+			if (i < 30)
+				score |= 1L << (30 - i);
 		}
-		depth++;
-		if (!tend && !pend)
+		tmpl += tlen;
+		if (!*tmpl) {
+			if (i + 1 != p->n)
+				return -1;
 			break;
-		if (!tend || !pend)
-			return -1;
-		tmpl = tend;
-		path = pend;
+		}
 	}
 	if (out)
 		out->nparams = nparams;
@@ -96,10 +128,12 @@ enum router_result router_match(const struct route *routes, size_t n,
 	const struct route *best = NULL;
 	long best_score = -1, any_score = -1;
 	bool any = false;
+	struct segments p;
 
 	memset(out, 0, sizeof(*out) - sizeof(out->storage));
-	for (size_t i = 0; i < n; i++) {
-		long score = match_template(routes[i].template, path, NULL);
+	split_path(path, &p);
+	for (size_t i = 0; i < n && !p.too_deep; i++) {
+		long score = match_template(routes[i].template, &p, NULL);
 
 		if (score < 0)
 			continue;
@@ -125,7 +159,7 @@ enum router_result router_match(const struct route *routes, size_t n,
 	if (!best)
 		return ROUTER_METHOD_NOT_ALLOWED;
 	out->route = best;
-	if (match_template(best->template, path, out) < 0)
+	if (match_template(best->template, &p, out) < 0)
 		return ROUTER_NOT_FOUND; /* parameters too long to hold */
 	return ROUTER_FOUND;
 }

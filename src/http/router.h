@@ -47,6 +47,9 @@ enum route_flags {
 	ROUTE_READ_AUDIT = 1u << 6, /* a record-level read: each answer leaves an audit event
 	                               (action, route, records shown; http/write.h) */
 	ROUTE_INTERNAL = 1u << 7, /* served on EQ_METRICS_LISTEN only, 404 on EQ_LISTEN */
+	ROUTE_MEMO_FRONT = 1u << 8, /* a public read that needs PostgreSQL only to build its
+	                               memoised tables: tried on the HTTP thread first, and
+	                               answered there when they are built (response.h) */
 };
 
 struct route {

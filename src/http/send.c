@@ -7,6 +7,7 @@
 #include "http/exchange.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,14 +298,20 @@ enum MHD_Result send_response(struct exchange *ex, struct MHD_Connection *conn,
 	return queue(ex, conn, resp, status);
 }
 
+static void cache_body_done(void *cls)
+{
+	cache_body_release(cls);
+}
+
 enum MHD_Result send_cached(struct exchange *ex, struct MHD_Connection *conn,
 				   struct cached *hit)
 {
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(hit->len, hit->body, MHD_RESPMEM_MUST_FREE);
+	/* The stored bytes themselves, released when libmicrohttpd is done. */
+	struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback_cls(
+		hit->len, (void *)(uintptr_t)hit->body, cache_body_done, hit->shared);
 
 	if (!resp) {
-		free(hit->body);
+		cache_body_release(hit->shared);
 		free(hit->link);
 		return MHD_NO;
 	}

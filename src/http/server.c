@@ -237,24 +237,33 @@ static int parse_target(struct exchange *ex)
 	return 0;
 }
 
-static const char *const format_choices[] = { "json", "csv", NULL };
+static const char *const format_choices[] = { "json", "csv", "csv-meta", NULL };
+
+/* Accept asks for CSV and not JSON: what decides the format of a route
+ * with ROUTE_CSV, besides ?format= (choose_format). */
+static bool accepts_csv_only(const struct exchange *ex)
+{
+	const char *accept = request_header(&ex->req, "Accept");
+
+	return accept && strstr(accept, "text/csv") && !strstr(accept, "application/json");
+}
 
 static int choose_format(struct exchange *ex)
 {
 	const char *format = NULL;
-	const char *accept;
 
 	ex->req.format = FORMAT_JSON;
+	ex->req.csv_meta = false;
 	if (!(ex->req.route->flags & ROUTE_CSV))
 		return 0;
 	if (request_enum_or_respond(&ex->req, &ex->res, "format", format_choices, NULL, &format))
 		return -1;
 	if (format) {
-		ex->req.format = strcmp(format, "csv") == 0 ? FORMAT_CSV : FORMAT_JSON;
+		ex->req.csv_meta = strcmp(format, "csv-meta") == 0;
+		ex->req.format = strcmp(format, "json") == 0 ? FORMAT_JSON : FORMAT_CSV;
 		return 0;
 	}
-	accept = request_header(&ex->req, "Accept");
-	if (accept && strstr(accept, "text/csv") && !strstr(accept, "application/json"))
+	if (accepts_csv_only(ex))
 		ex->req.format = FORMAT_CSV;
 	return 0;
 }
@@ -415,8 +424,12 @@ static int cached_or_continue(struct exchange *ex, struct MHD_Connection *conn, 
 	struct cached hit;
 	uint64_t gen = cache_generation_for(ex->req.route->depends ? ex->req.route->depends : DATA_ALL);
 
-	if (!gen || buf_appendf(&key, "%s?%s#%d", ex->req.path, ex->req.raw_query,
-				(int)ex->req.format) != 0) {
+	/* The key holds all a representation depends on: the path, the whole
+	 * query (so ?format= too) and what Accept says about the format. */
+	if (!gen || buf_append_str(&key, ex->req.path) || buf_append_char(&key, '?') ||
+	    buf_append_str(&key, ex->req.raw_query) ||
+	    buf_append_str(&key, (ex->req.route->flags & ROUTE_CSV) && accepts_csv_only(ex)
+				 ? "#1" : "#0")) {
 		buf_release(&key);
 		return 0;
 	}
@@ -436,6 +449,28 @@ static int cached_or_continue(struct exchange *ex, struct MHD_Connection *conn, 
 	ex->cache_gen = gen;
 	buf_release(&key);
 	return 0;
+}
+
+/*
+ * A public read whose tables are memoised (ROUTE_MEMO_FRONT) usually finds
+ * them built: its handler then needs no connection, and the hand-off to the
+ * executor and back (suspend, two thread switches, resume) would cost more
+ * than the handler.  So it runs here first, forbidden to wait on
+ * PostgreSQL (response.h front_only); when it would have to, nothing was
+ * answered and it runs again on the executor.  true when answered.
+ */
+static bool answered_in_front(struct exchange *ex)
+{
+	if (!(ex->req.route->flags & ROUTE_MEMO_FRONT) || !ex->checked)
+		return false;
+	ex->res.front_only = true;
+	ex->req.route->handler(&ex->req, &ex->res);
+	ex->res.front_only = false;
+	if (!ex->res.needs_db)
+		return true;
+	response_release(&ex->res);
+	response_init(&ex->res);
+	return false;
 }
 
 /* ---- dispatch ------------------------------------------------------------ */
@@ -520,23 +555,30 @@ static enum MHD_Result dispatch(struct exchange *ex, struct MHD_Connection *conn
 	ex->req.body = ex->body.data;
 	ex->req.body_len = ex->body.len;
 
+	/* A public read needs no key: the cache is the HTTP thread's, and a
+	 * hit never waits behind the database.  It is looked up before the
+	 * contract's checks: an entry exists only for a path and query that
+	 * passed them (and gave a 200), and they are a function of those
+	 * alone, so a hit would pass them again; on a read of a small cached
+	 * table they cost as much as the rest of the hit. */
+	if (is_public_read(ex) && !ex->req.route->scope && ex->body.len == 0 &&
+	    cached_or_continue(ex, conn, &rc))
+		return rc;
 	/* The contract's checks (http/contract.h): the query before the key
 	 * is looked at, the body once the caller is known (serve()). */
 	if (contract_check_query_or_respond(&ex->req, &ex->res) != 0 || choose_format(ex) != 0)
 		return send_response(ex, conn, NULL, 0);
-	/* A public read needs no key: its checks and the cache are the HTTP
-	 * thread's, and a hit never waits behind the database. */
 	if (is_public_read(ex) && !ex->req.route->scope) {
 		ex->checked = true;
 		if (checks_or_respond(ex) != 0)
 			return send_response(ex, conn, NULL, 0);
-		if (cached_or_continue(ex, conn, &rc))
-			return rc;
 	}
 	if (ex->req.route->flags & ROUTE_INLINE) {
 		serve(ex);
 		return finish(ex, conn);
 	}
+	if (answered_in_front(ex))
+		return finish(ex, conn);
 	return submit(ex, conn);
 }
 

@@ -364,12 +364,9 @@ def csv_pages(client, url):
         assert page[0] == header
         rows.extend(page[1:])
         link = r.headers.get("Link")
-        if link:
-            m = re.fullmatch(r'<([^>]+)>; rel="next"', link)
-            assert m, link
-            url = m.group(1)
-        else:
-            url = None
+        m = re.fullmatch(r'(?:<([^>]+)>; rel="next", )?<[^>]+>; rel="describedby"; type="text/csv"', link)
+        assert m, link
+        url = m.group(1)
     return header, rows
 
 
@@ -377,7 +374,8 @@ def test_csv_equals_json(api, openapi, tables):
     header, rows = csv_pages(api, f"{OBS}?characteristic=ethnicity&limit=200&format=csv")
     assert header == ["dataset", "area_code", "area_name", "area_kind", "characteristic",
                       "category_code", "category_name", "category_parent", "measure",
-                      "period_start", "period_end", "value", "share", "suppressed", "data_status"]
+                      "period_start", "period_end", "value", "share", "suppressed",
+                      "disclosure_threshold", "disclosure_method", "data_status"]
     assert len(rows) == 625
     json_rows, _ = collect_pages(api, f"{OBS}?characteristic=ethnicity&limit=200", openapi, OBS)
     for c, o in zip(rows, json_rows):

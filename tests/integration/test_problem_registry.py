@@ -30,6 +30,9 @@ REFUSAL = re.compile(
     r'(?:struct refusal \w+ = |#define \w+\(\w+\) )\{\s*(\d{3}),\s*"([^"]*)",\s*"([^"]*)"', re.S)
 # api_conflict_send(res, "duplicate-window", "Duplicate return window", ...): a 409.
 CONFLICT = re.compile(r'api_conflict_send\s*\(\s*[^,;]+,\s*"([^"]*)"\s*,\s*"([^"]*)"', re.S)
+# static const struct api_conflict duplicate = { "duplicate-window", "Duplicate return window", ...
+# (sent by api_conflict_respond or api_insert_unique_or_respond): a 409 too.
+CONFLICT_DECL = re.compile(r'struct api_conflict \w+ = \{\s*"([^"]*)",\s*"([^"]*)"', re.S)
 ENTRY = re.compile(r'\{ "([a-z0-9-]+)", (\d{3}), "([^"]*)",\s*"((?:[^"\\]|\\.)*)" \}')
 
 
@@ -49,8 +52,9 @@ def uses_in_sources() -> list:
         for pattern in (CALL, REFUSAL):
             for status, slug, title in pattern.findall(text):
                 uses.append((rel, status.strip(), slug, title))
-        for slug, title in CONFLICT.findall(text):
-            uses.append((rel, "409", slug, title))
+        for pattern in (CONFLICT, CONFLICT_DECL):
+            for slug, title in pattern.findall(text):
+                uses.append((rel, "409", slug, title))
     return uses
 
 

@@ -124,7 +124,7 @@ static void test_store_and_lookup(void **state)
 	assert_int_equal(out.len, 5);
 	assert_memory_equal(out.body, "hello", 5);
 	assert_string_equal(out.etag, "\"e1\"");
-	free(out.body);
+	cache_body_release(out.shared);
 	free(out.link);
 
 	/* If-None-Match: no body, but the full length for the 304. */
@@ -141,6 +141,28 @@ static void test_store_and_lookup(void **state)
 	assert_int_equal(cache_lookup("/v1/x?a=1#0", 0, NULL, &out), CACHE_MISS);
 }
 
+/* A hit shares the stored body: an answer still sending it keeps it when
+ * a newer store replaces the entry (freed with the last reference). */
+static void test_hit_keeps_its_body_when_replaced(void **state)
+{
+	struct cached a, b;
+	uint64_t gen;
+
+	(void)state;
+	cache_set_enabled(true);
+	gen = cache_generation_for(DATA_WORKFORCE);
+	cache_store("/v1/y#0", gen, "first", 5, "application/json", "\"e1\"", NULL);
+	assert_int_equal(cache_lookup("/v1/y#0", gen, NULL, &a), CACHE_HIT);
+	cache_store("/v1/y#0", gen, "second!", 7, "application/json", "\"e2\"", NULL);
+	assert_int_equal(cache_lookup("/v1/y#0", gen, NULL, &b), CACHE_HIT);
+	assert_memory_equal(a.body, "first", 5);
+	assert_memory_equal(b.body, "second!", 7);
+	assert_ptr_not_equal(a.shared, b.shared);
+	cache_body_release(a.shared);
+	cache_body_release(b.shared);
+	cache_body_release(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -151,6 +173,7 @@ int main(void)
 		cmocka_unit_test(test_data_generation_ignores_the_response_cache),
 		cmocka_unit_test(test_etag_matching),
 		cmocka_unit_test(test_store_and_lookup),
+		cmocka_unit_test(test_hit_keeps_its_body_when_replaced),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

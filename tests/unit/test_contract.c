@@ -69,7 +69,8 @@ static const struct contract_node nodes[] = {
 	[N_FLAG] = NODE(.types = CONTRACT_BOOLEAN),
 	[N_LIMIT] = NODE(.types = CONTRACT_INTEGER, .flags = CONTRACT_HAS_MIN | CONTRACT_HAS_MAX,
 			 .minimum = 1, .maximum = 500),
-	[N_AREA] = NODE(.types = CONTRACT_STRING, .pattern = 1),
+	[N_AREA] = NODE(.types = CONTRACT_STRING, .pattern = 1,
+			.refusal = "must be an area code such as E01 (GET /areas lists them)"),
 	[N_COUNT_OF] = NODE(.types = CONTRACT_INTEGER, .enum_first = 2, .nenum = 1),
 };
 
@@ -278,7 +279,11 @@ static void test_query(void **state)
 	assert_int_equal(query_problems("limit=01", 0, NULL), 1);
 	assert_int_equal(query_problems("limit=5&limit=5", 0, NULL), 1);     /* repetition */
 	assert_int_equal(query_problems("kind=blue", 0, NULL), 1);
-	assert_int_equal(query_problems("area=E1", 0, NULL), 1);               /* pattern */
+	assert_int_equal(query_problems("area=E1", 0, &errors), 1);            /* pattern */
+	/* A pattern with an x-refusal says it, not the regular expression. */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(errors, 0), "detail")),
+			    "must be an area code such as E01 (GET /areas lists them)");
+	json_decref(errors);
 	assert_int_equal(query_problems("area=E01,,W02", 0, NULL), 1);         /* empty item */
 	assert_int_equal(query_problems("area=E01,E02&area=E03,E04", 0, NULL), 1);   /* maxItems 3 */
 	assert_int_equal(query_problems("areas=E01,E02", 0, NULL), 0);

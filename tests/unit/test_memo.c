@@ -243,6 +243,30 @@ static void test_concurrent_misses_build_once(void **state)
 	assert_int_equal(frees, 1);
 }
 
+/* A peek never builds: it finds a stored table of the generation asked for
+ * or nothing (another generation, another key, caching off). */
+static void test_peek_takes_only_what_is_built(void **state)
+{
+	static struct memo m = MEMO_INIT(table_free);
+	struct memo_ref a, b;
+
+	(void)state;
+	assert_int_equal(memo_peek(&m, "x", 4, &a), -1);
+	assert_null(a.entry);
+	assert_int_equal(builds, 0);
+	assert_int_equal(memo_get(&m, "x", 4, table_build, NULL, &a), 0);
+	assert_int_equal(memo_peek(&m, "x", 4, &b), 0);
+	assert_ptr_equal(a.value, b.value);
+	memo_release(&m, &b);
+	assert_int_equal(memo_peek(&m, "x", 5, &b), -1);
+	assert_int_equal(memo_peek(&m, "y", 4, &b), -1);
+	assert_int_equal(memo_peek(&m, "x", 0, &b), -1);
+	assert_int_equal(builds, 1);
+	memo_release(&m, &a);
+	memo_clear(&m);
+	assert_int_equal(frees, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +278,7 @@ int main(void)
 		cmocka_unit_test_setup(test_failed_build_is_retried, reset),
 		cmocka_unit_test_setup(test_long_key_is_built_every_time, reset),
 		cmocka_unit_test_setup(test_concurrent_misses_build_once, reset),
+		cmocka_unit_test_setup(test_peek_takes_only_what_is_built, reset),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -66,6 +66,22 @@ static void test_council_kind(void **state)
 	assert_false(organisation_kind_is_council("councils"));
 	assert_false(organisation_kind_is_council(""));
 	assert_false(organisation_kind_is_council(NULL));
+	/* The council is a kind, the first one listed. */
+	assert_true(organisation_kind_is_council(organisation_kinds[0]));
+}
+
+static void test_kinds(void **state)
+{
+	static const char *const expected[] = { "council", "partner", "reporting_centre", "police" };
+	size_t n = 0;
+
+	(void)state;
+	while (organisation_kinds[n]) {
+		assert_true(n < 4);
+		assert_string_equal(organisation_kinds[n], expected[n]);
+		n++;
+	}
+	assert_int_equal(n, 4);
 }
 
 static void test_fields_are_the_patchable_members(void **state)
@@ -85,6 +101,7 @@ int main(void)
 		cmocka_unit_test(test_council_changes_anything),
 		cmocka_unit_test(test_partner_changes_its_link_only),
 		cmocka_unit_test(test_council_kind),
+		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_fields_are_the_patchable_members),
 	};
 

@@ -257,6 +257,12 @@ static void test_segment_count(void **state)
 	assert_int_equal(router_match(table, N(table), HTTP_GET, "/healthz/x", &m), ROUTER_NOT_FOUND);
 	assert_int_equal(router_match(table, N(table), HTTP_GET, "/health", &m), ROUTER_NOT_FOUND);
 	assert_int_equal(router_match(table, N(table), HTTP_GET, "/healthzz", &m), ROUTER_NOT_FOUND);
+	/* Deeper than any template, or not a path at all. */
+	assert_int_equal(router_match(table, N(table), HTTP_GET,
+				      "/v1/a/b/c/d/e/f/g/h/i/j/k/l/m/n/o/p/q/r/s/t", &m), ROUTER_NOT_FOUND);
+	assert_int_equal(router_match(table, N(table), HTTP_GET, "healthz", &m), ROUTER_NOT_FOUND);
+	assert_int_equal(router_match(table, N(table), HTTP_GET, "", &m), ROUTER_NOT_FOUND);
+	assert_int_equal(router_match(table, N(table), HTTP_GET, "/healthz", &m), ROUTER_FOUND);
 }
 
 static void test_trailing_slash_and_empty_segments(void **state)

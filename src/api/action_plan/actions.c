@@ -17,14 +17,13 @@
 
 const struct edit_kind ap_action_edit = {
 	.name = "action",
-	.not_found = "There is no action with that id.",
 	.lock = "ap_action_lock",
 	.get = "ap_action_get",
 };
 
 static void action_not_found(struct response *res)
 {
-	problem_send(res, 404, "not-found", "Not found", ap_action_edit.not_found);
+	edit_not_found(res, &ap_action_edit);
 }
 
 /* The action with its whole update history, oldest first. */
@@ -71,7 +70,7 @@ fail:
 static void respond_action(struct request *req, struct response *res, const char *id, int status)
 {
 	json_t *a = action_with_history(req, res, id);
-	char etag[32], location[64];
+	char etag[32];
 
 	if (!a)
 		return;
@@ -81,10 +80,8 @@ static void respond_action(struct request *req, struct response *res, const char
 	if (res->status != status || req->method == HTTP_GET)
 		return;
 	response_version_etag(res, etag);
-	if (status == 201) {
-		snprintf(location, sizeof(location), "/v1/actions/%s", id);
-		(void)response_header_add(res, "Location", location);
-	}
+	if (status == 201)
+		response_location(res, "/v1/actions/%s", id);
 }
 
 void ap_respond(struct request *req, struct response *res, const char *id, int status)
@@ -206,16 +203,12 @@ static const char *const booleans[] = { "true", "false", NULL };
 /* Both orders page by (due date, reference, id); the reference order
  * ignores the due date (module.c), and a cursor of one order is foreign
  * to the other. */
-static const enum cursor_key action_keys[] = {
-	CURSOR_KEY_DATE, CURSOR_KEY_TEXT, CURSOR_KEY_UUID,
-};
-static const struct cursor_spec by_due_date = { "actions.due_date", action_keys, 3 };
-static const struct cursor_spec by_reference = { "actions.reference", action_keys, 3 };
-static const int action_key_cols[] = { 1, 2, 3 };
+#define ACTION_KEYS CURSOR_KEY_DATE, CURSOR_KEY_TEXT, CURSOR_KEY_UUID
+static const struct cursor_spec by_due_date = CURSOR_SPEC("actions.due_date", ACTION_KEYS);
+static const struct cursor_spec by_reference = CURSOR_SPEC("actions.reference", ACTION_KEYS);
 /* The spec here is by_due_date; the page read says which order is used. */
 static const struct list_query action_query = {
-	&by_due_date, "ap_actions", action_key_cols, NULL, action_columns,
-	API_COUNT(action_columns),
+	&by_due_date, "ap_actions", LIST_KEY_COLS(1, 2, 3), NULL, LIST_CSV(action_columns), NULL, NULL,
 };
 
 struct action_filters {
@@ -294,24 +287,20 @@ done:
 
 void action_patch(struct request *req, struct response *res)
 {
-	json_t *patch = NULL, *merged = NULL;
-	struct validation v;
+	json_t *merged = NULL;
 	struct action_values av;
 	struct edit e;
 
-	validation_init(&v);
 	edit_init(&e, &ap_action_edit, request_param(req, "id"));
-	if (edit_id_or_respond(res, &e) || !(patch = request_json_or_respond(req, res)) ||
+	if (edit_id_or_respond(res, &e) || !edit_body_or_respond(req, res, &e) ||
 	    edit_lock_or_respond(req, res, &e, NULL, EDIT_IF_MATCH_REQUIRED) ||
-	    !(merged = edit_merged_or_respond(res, &e, patch, action_fields, &v)))
+	    !(merged = edit_merged_or_respond(res, &e, e.body, action_fields, &e.v)))
 		goto done;
-	action_patch_validate(&v, patch, merged, &av);
-	if (edit_valid_or_respond(res, &v) == 0 &&
+	action_patch_validate(&e.v, e.body, merged, &av);
+	if (edit_valid_or_respond(res, &e.v) == 0 &&
 	    action_update_or_respond(req, res, e.id, edit_column(&e, AP_LOCK_PLAN), &av) == 0)
 		ap_respond(req, res, e.id, 200);
 done:
 	edit_release(&e, res);
-	validation_release(&v);
-	json_decref(patch);
 	json_decref(merged);
 }

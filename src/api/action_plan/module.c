@@ -38,6 +38,8 @@ static const struct db_statement statements[] = {
 	  " FROM action_plans p WHERE ($1::text IS NULL OR p.status = $1)"
 	  "   AND ($2::date IS NULL OR (p.starts_on, p.id) > ($2::date, $3::bigint))"
 	  " ORDER BY p.starts_on, p.id LIMIT $4", 4 },
+	{ "ap_plan_total",
+	  "SELECT count(*) FROM action_plans p WHERE ($1::text IS NULL OR p.status = $1)", 1 },
 	{ "ap_plan_get",
 	  "SELECT action_plan_json(p)::text, p.id FROM action_plans p WHERE " PLAN_MATCH, 1 },
 	{ "ap_summary",

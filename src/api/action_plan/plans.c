@@ -147,11 +147,9 @@ static const struct csv_column plan_columns[] = {
 };
 
 /* Oldest first: by the day the plan starts, then its id. */
-static const enum cursor_key plan_keys[] = { CURSOR_KEY_DATE, CURSOR_KEY_INT };
-static const struct cursor_spec plan_keyset = { "action-plans", plan_keys, 2 };
-static const int plan_key_cols[] = { 1, 2 };
 static const struct list_query plan_query = {
-	&plan_keyset, "ap_plan_list", plan_key_cols, NULL, plan_columns, API_COUNT(plan_columns),
+	LIST_KEYSET("action-plans", CURSOR_KEY_DATE, CURSOR_KEY_INT), "ap_plan_list",
+	LIST_KEY_COLS(1, 2), NULL, LIST_CSV(plan_columns), NULL, "ap_plan_total",
 };
 
 void plan_list(struct request *req, struct response *res)
@@ -213,7 +211,6 @@ void plan_create(struct request *req, struct response *res)
 	struct validation v;
 	struct action_plan_values pv;
 	PGresult *r = NULL;
-	char location[64];
 
 	validation_init(&v);
 	if (!body)
@@ -226,10 +223,8 @@ void plan_create(struct request *req, struct response *res)
 	if (plan_lookup_or_respond(req, res, pv.slug, &r))
 		goto done;
 	respond_text(res, 201, PQgetvalue(r, 0, 0));
-	if (res->status == 201) {
-		snprintf(location, sizeof(location), "/v1/action-plans/%s", pv.slug);
-		(void)response_header_add(res, "Location", location);
-	}
+	if (res->status == 201)
+		response_location(res, "/v1/action-plans/%s", pv.slug);
 done:
 	PQclear(r);
 	validation_release(&v);

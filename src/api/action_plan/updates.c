@@ -44,27 +44,23 @@ static int update_insert_or_respond(struct request *req, struct response *res, c
 
 void update_create(struct request *req, struct response *res)
 {
-	json_t *body = NULL;
-	struct validation v;
 	struct action_update_values uv;
 	struct date today, last;
 	bool have_last;
 	struct edit e;
 
-	validation_init(&v);
 	edit_init(&e, &ap_action_edit, request_param(req, "id"));
 	/* Updates are only added, never edited: If-Match is not looked at. */
-	if (edit_id_or_respond(res, &e) || !(body = request_json_or_respond(req, res)) ||
+	if (edit_id_or_respond(res, &e) || !edit_body_or_respond(req, res, &e) ||
 	    today_or_respond(req, res, &today) ||
 	    edit_lock_or_respond(req, res, &e, NULL, EDIT_IF_MATCH_UNUSED))
 		goto done;
 	have_last = date_parse(edit_column(&e, AP_LOCK_LAST_UPDATE), &last) == 0;
-	action_update_validate(&v, body, edit_column(&e, AP_LOCK_STATUS), have_last ? &last : NULL,
-			       &today, &uv);
-	if (edit_valid_or_respond(res, &v) == 0 && update_insert_or_respond(req, res, e.id, &uv) == 0)
+	action_update_validate(&e.v, e.body, edit_column(&e, AP_LOCK_STATUS),
+			       have_last ? &last : NULL, &today, &uv);
+	if (edit_valid_or_respond(res, &e.v) == 0 &&
+	    update_insert_or_respond(req, res, e.id, &uv) == 0)
 		ap_respond(req, res, e.id, 201);
 done:
 	edit_release(&e, res);
-	validation_release(&v);
-	json_decref(body);
 }

@@ -19,11 +19,9 @@ static const struct csv_column columns[] = {
 	{ "status", "/status" }, { "records", "/records" }, { "reason", "/reason" },
 };
 
-static const enum cursor_key keys[] = { CURSOR_KEY_INT };
-static const struct cursor_spec audit_cursor = { "audit-events", keys, 1 };
-static const int key_cols[] = { 1 };
 static const struct list_query audit_query = {
-	&audit_cursor, "dp_audit_list", key_cols, NULL, columns, API_COUNT(columns),
+	LIST_KEYSET("audit-events", CURSOR_KEY_INT), "dp_audit_list", LIST_KEY_COLS(1), NULL,
+	LIST_CSV(columns), NULL, NULL,
 };
 
 void audit_event_list(struct request *req, struct response *res)

@@ -112,7 +112,7 @@ static const struct route routes[] = {
 	  .flags = ROUTE_WRITE | ROUTE_BODY, .scope = "submit:hate-crime",
 	  .action = "hate_crime_report.update", .depends = DATA_HATE_CRIME },
 	{ .method = HTTP_GET, .template = "/v1/hate-crime/reports/{id}/versions",
-	  .handler = report_versions, .flags = ROUTE_READ_AUDIT, .scope = "read:hate-crime",
+	  .handler = report_versions, .flags = ROUTE_READ_AUDIT | ROUTE_CSV, .scope = "read:hate-crime",
 	  .action = "hate_crime_report.versions" },
 };
 

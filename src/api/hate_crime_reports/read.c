@@ -65,11 +65,9 @@ static int period_param_or_respond(struct request *req, struct response *res, co
 	return 0;
 }
 
-static const enum cursor_key report_keys[] = { CURSOR_KEY_INT, CURSOR_KEY_UUID };
-static const struct cursor_spec report_cursor = { "hate-crime-reports", report_keys, 2 };
-static const int report_key_cols[] = { 1, 2 };
 static const struct list_query report_query = {
-	&report_cursor, "hcr_list", report_key_cols, NULL, csv_columns, API_COUNT(csv_columns),
+	LIST_KEYSET("hate-crime-reports", CURSOR_KEY_INT, CURSOR_KEY_UUID), "hcr_list",
+	LIST_KEY_COLS(1, 2), NULL, LIST_CSV(csv_columns), NULL, NULL,
 };
 
 /* The filters that are not plain strings: 0, or -1 after a 400. */
@@ -103,7 +101,7 @@ void report_list(struct request *req, struct response *res)
 	    request_enum_or_respond(req, res, "strand", hc_strands, NULL, &strand) ||
 	    request_single_or_respond(req, res, "organisation", &org) ||
 	    request_enum_or_respond(req, res, "status", hcr_statuses, NULL, &status) ||
-	    list_page_or_respond(req, res, &report_cursor, &page) ||
+	    list_page_or_respond(req, res, report_query.spec, &page) ||
 	    filters_or_respond(req, res, from, to, ward, org))
 		return;
 	{

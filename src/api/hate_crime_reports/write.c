@@ -94,50 +94,41 @@ static void values_params(const struct hcr_values *rv, const char **p)
 	memcpy(p, values, sizeof(values));
 }
 
-static void duplicate_reference(struct response *res)
-{
-	api_conflict_send(res, "duplicate-submitter-reference", "Duplicate submitter reference",
-			  "This organisation already has a report with this submitter_reference.",
-			  "/submitter_reference", "is already used by another report of this organisation");
-}
+static const struct api_conflict duplicate_reference = {
+	"duplicate-submitter-reference", "Duplicate submitter reference",
+	"This organisation already has a report with this submitter_reference.",
+	"/submitter_reference", "is already used by another report of this organisation",
+};
 
 /* Insert the report; its id into id (40 bytes), or -1 with the problem. */
 static int insert_or_respond(struct request *req, struct response *res,
 			     const struct hcr_values *rv, char *id)
 {
 	const char *p[14] = { req->auth.org_id };
-	int rc;
 
 	values_params(rv, p + 1);
-	rc = api_insert_or_respond(req, res, "hcr_insert", 14, p, id, 40);
-	if (rc == 1)
-		duplicate_reference(res);
-	return rc == 0 ? 0 : -1;
+	return api_insert_unique_or_respond(req, res, "hcr_insert", 14, p, id, 40,
+					    &duplicate_reference);
 }
 
 void report_create(struct request *req, struct response *res)
 {
-	json_t *body = request_json_or_respond(req, res);
-	struct validation v;
 	struct hcr_values rv = { 0 };
 	struct edit e;
-	char id[40];
+	char id[40] = "";
 
-	validation_init(&v);
 	edit_init(&e, &report_edit, id);
-	id[0] = '\0';
 	/* Each step answers its own problem; the last answers 201 with the
 	 * report, its ETag and Location, and names it the audit target. */
-	if (!body || validate_or_respond(req, res, body, &v, &rv) ||
+	if (!edit_body_or_respond(req, res, &e) || validate_or_respond(req, res, e.body, &e.v, &rv) ||
 	    insert_or_respond(req, res, &rv, id) ||
 	    edit_finish(req, res, &e, "hcr_version_put", 201))
 		goto done;
 done:
-	/* No edit_release: nothing was locked, and the target is named only
+	/* Not edit_release: nothing was locked, and the target is named only
 	 * once the report exists. */
 	hcr_values_release(&rv);
-	validation_release(&v);
-	json_decref(body);
+	edit_clear(&e);
 }
 
 /* PATCH {"status": "withdrawn", "withdrawn_reason": ...}. */
@@ -177,7 +168,7 @@ static int correct_or_respond(struct request *req, struct response *res, const s
 		if (api_exec_or_respond(req, res, "hcr_ref_taken", 3, q, &r))
 			goto done;
 		if (PQntuples(r) > 0) {
-			duplicate_reference(res);
+			api_conflict_respond(res, &duplicate_reference);
 			goto done;
 		}
 	}
@@ -193,13 +184,10 @@ done:
 
 void report_patch(struct request *req, struct response *res)
 {
-	json_t *patch = NULL;
-	struct validation v;
 	struct edit e;
 
-	validation_init(&v);
 	edit_init(&e, &report_edit, request_param(req, "id"));
-	if (edit_id_or_respond(res, &e) || !(patch = request_json_or_respond(req, res)) ||
+	if (edit_id_or_respond(res, &e) || !edit_body_or_respond(req, res, &e) ||
 	    edit_lock_or_respond(req, res, &e, req->auth.org_id, EDIT_IF_MATCH_REQUIRED))
 		goto done;
 	if (strcmp(edit_column(&e, 2), "withdrawn") == 0) {
@@ -207,14 +195,12 @@ void report_patch(struct request *req, struct response *res)
 			     "A withdrawn report is kept as it is and cannot be edited.");
 		goto done;
 	}
-	validate_known_fields(&v, patch, "", hcr_patch_fields);
-	if (json_object_get(patch, "status") ? withdraw_or_respond(req, res, &e, patch, &v)
-					     : correct_or_respond(req, res, &e, patch, &v))
+	validate_known_fields(&e.v, e.body, "", hcr_patch_fields);
+	if (json_object_get(e.body, "status") ? withdraw_or_respond(req, res, &e, e.body, &e.v)
+					      : correct_or_respond(req, res, &e, e.body, &e.v))
 		goto done;
 	if (edit_finish(req, res, &e, "hcr_version_put", 200))
 		goto done;
 done:
 	edit_release(&e, res);
-	validation_release(&v);
-	json_decref(patch);
 }

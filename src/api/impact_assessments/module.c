@@ -21,6 +21,18 @@
 
 #define TS(x) "to_char(" x " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
+/* The public list's filters ($1 status, $2 service area, $3 characteristic,
+ * $4 impact, $5 overdue; never a draft), shared by the page and its total. */
+#define IA_WHERE \
+	" WHERE a.status <> 'draft'" \
+	"   AND ($1::text IS NULL OR a.status = $1)" \
+	"   AND ($2::text IS NULL OR a.service_area = $2)" \
+	"   AND (($3::text IS NULL AND $4::text IS NULL) OR EXISTS (" \
+	"        SELECT 1 FROM jsonb_array_elements(a.impacts) e" \
+	"        WHERE ($3::text IS NULL OR e->>'characteristic' = $3)" \
+	"          AND ($4::text IS NULL OR e->>'impact' = $4)))" \
+	"   AND ($5::boolean IS NULL OR impact_assessment_overdue(a) = $5)"
+
 static const struct db_statement statements[] = {
 	/* Filters $1 status, $2 service area, $3 characteristic, $4 impact (of
 	 * that characteristic when both), $5 overdue; $6, $7 the last row's
@@ -28,16 +40,10 @@ static const struct db_statement statements[] = {
 	 * has its decision date (domain/impact_assessment.c). */
 	{ "ia_list",
 	  "SELECT impact_assessment_json(a)::text, to_char(a.decision_date, 'YYYY-MM-DD'), a.id"
-	  " FROM impact_assessments a WHERE a.status <> 'draft'"
-	  "   AND ($1::text IS NULL OR a.status = $1)"
-	  "   AND ($2::text IS NULL OR a.service_area = $2)"
-	  "   AND (($3::text IS NULL AND $4::text IS NULL) OR EXISTS ("
-	  "        SELECT 1 FROM jsonb_array_elements(a.impacts) e"
-	  "        WHERE ($3::text IS NULL OR e->>'characteristic' = $3)"
-	  "          AND ($4::text IS NULL OR e->>'impact' = $4)))"
-	  "   AND ($5::boolean IS NULL OR impact_assessment_overdue(a) = $5)"
+	  " FROM impact_assessments a" IA_WHERE
 	  "   AND ($6::date IS NULL OR (a.decision_date, a.id) > ($6::date, $7::uuid))"
 	  " ORDER BY a.decision_date, a.id LIMIT $8", 8 },
+	{ "ia_total", "SELECT count(*) FROM impact_assessments a" IA_WHERE, 5 },
 	{ "ia_public",
 	  "SELECT impact_assessment_json(a)::text FROM impact_assessments a"
 	  " WHERE a.id = $1 AND a.status <> 'draft'", 1 },
@@ -84,7 +90,7 @@ static const struct route routes[] = {
 	  .flags = ROUTE_WRITE | ROUTE_BODY, .scope = IA_SCOPE,
 	  .action = "impact_assessment.update", .depends = DATA_ACTION_PLAN },
 	{ .method = HTTP_GET, .template = "/v1/impact-assessments/{id}/versions",
-	  .handler = ia_versions, .scope = IA_SCOPE },
+	  .handler = ia_versions, .flags = ROUTE_CSV, .scope = IA_SCOPE },
 };
 
 const struct api_module impact_assessments_module = {

@@ -14,7 +14,6 @@
 
 const struct edit_kind ia_edit = {
 	.name = "impact assessment",
-	.not_found = "There is no impact assessment with that id.",
 	.lock = "ia_lock",
 	.get = "ia_get",
 	.location = "/v1/impact-assessments/",
@@ -43,11 +42,9 @@ static const struct csv_column ia_columns[] = {
 	{ "version", "/version" },
 };
 
-static const enum cursor_key ia_keys[] = { CURSOR_KEY_DATE, CURSOR_KEY_UUID };
-static const struct cursor_spec ia_keyset = { "impact-assessments", ia_keys, 2 };
-static const int ia_key_cols[] = { 1, 2 };
 static const struct list_query ia_query = {
-	&ia_keyset, "ia_list", ia_key_cols, NULL, ia_columns, API_COUNT(ia_columns),
+	LIST_KEYSET("impact-assessments", CURSOR_KEY_DATE, CURSOR_KEY_UUID), "ia_list",
+	LIST_KEY_COLS(1, 2), NULL, LIST_CSV(ia_columns), NULL, "ia_total",
 };
 
 void ia_list(struct request *req, struct response *res)

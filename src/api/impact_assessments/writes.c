@@ -107,59 +107,52 @@ static int council_or_respond(const struct request *req, struct response *res)
 static int insert_or_respond(struct request *req, struct response *res, const json_t *body,
 			     const struct ia_params *ip, char id[40])
 {
+	static const struct api_conflict duplicate = {
+		"duplicate-impact-assessment", "Duplicate impact assessment",
+		"There is already an impact assessment with this reference.",
+		"/reference", "is already used by another impact assessment",
+	};
 	const char *p[10] = { member(body, "reference") };
-	int rc;
 
 	memcpy(p + 1, ip->p, sizeof(ip->p));
-	rc = api_insert_or_respond(req, res, "ia_insert", 10, p, id, 40);
-	if (rc == 1)
-		api_conflict_send(res, "duplicate-impact-assessment", "Duplicate impact assessment",
-				  "There is already an impact assessment with this reference.",
-				  "/reference", "is already used by another impact assessment");
-	return rc == 0 ? 0 : -1;
+	return api_insert_unique_or_respond(req, res, "ia_insert", 10, p, id, 40, &duplicate);
 }
 
 void ia_create(struct request *req, struct response *res)
 {
-	json_t *body = request_json_or_respond(req, res);
 	struct ia_params ip = { 0 };
-	struct validation v;
 	struct edit e;
 	char id[40] = "";
 
-	validation_init(&v);
 	buf_init(&ip.actions);
 	edit_init(&e, &ia_edit, id);
 	/* Each step answers its own problem; the last answers 201 with the
 	 * assessment, its ETag and Location, and names it the audit target. */
-	if (!body || council_or_respond(req, res) || params_or_respond(res, body, &ip) ||
-	    valid_or_respond(req, res, body, NULL, &ip, &v) ||
-	    insert_or_respond(req, res, body, &ip, id) ||
+	if (!edit_body_or_respond(req, res, &e) || council_or_respond(req, res) ||
+	    params_or_respond(res, e.body, &ip) || valid_or_respond(req, res, e.body, NULL, &ip, &e.v) ||
+	    insert_or_respond(req, res, e.body, &ip, id) ||
 	    edit_finish(req, res, &e, "ia_version_put", 201))
 		goto done;
 done:
 	params_release(&ip);
-	validation_release(&v);
-	json_decref(body);
+	edit_clear(&e);
 }
 
 void ia_patch(struct request *req, struct response *res)
 {
-	json_t *patch = NULL, *merged = NULL;
+	json_t *merged = NULL;
 	struct ia_params ip = { 0 };
-	struct validation v;
 	struct edit e;
 	const char *p[10];
 
-	validation_init(&v);
 	buf_init(&ip.actions);
 	edit_init(&e, &ia_edit, request_param(req, "id"));
 	if (council_or_respond(req, res) || edit_id_or_respond(res, &e) ||
-	    !(patch = request_json_or_respond(req, res)) ||
+	    !edit_body_or_respond(req, res, &e) ||
 	    edit_lock_or_respond(req, res, &e, NULL, EDIT_IF_MATCH_REQUIRED) ||
-	    !(merged = edit_merged_or_respond(res, &e, patch, impact_assessment_fields, &v)) ||
+	    !(merged = edit_merged_or_respond(res, &e, e.body, impact_assessment_fields, &e.v)) ||
 	    params_or_respond(res, merged, &ip) ||
-	    valid_or_respond(req, res, merged, edit_column(&e, IA_LOCK_STATUS), &ip, &v))
+	    valid_or_respond(req, res, merged, edit_column(&e, IA_LOCK_STATUS), &ip, &e.v))
 		goto done;
 	p[0] = e.id;
 	memcpy(p + 1, ip.p, sizeof(ip.p));
@@ -169,7 +162,5 @@ void ia_patch(struct request *req, struct response *res)
 done:
 	edit_release(&e, res);
 	params_release(&ip);
-	validation_release(&v);
-	json_decref(patch);
 	json_decref(merged);
 }

@@ -32,8 +32,7 @@ static const struct csv_column indicator_columns[] = {
 	{ "latest_direction_year_earlier", "/latest/direction/year_earlier" },
 };
 
-static const enum cursor_key code_key[] = { CURSOR_KEY_TEXT };
-static const struct cursor_spec indicator_keyset = { "indicators", code_key, 1 };
+static const struct cursor_spec indicator_keyset = CURSOR_SPEC("indicators", CURSOR_KEY_TEXT);
 
 struct indicator_filters {
 	const char *outcome, *frequency, *rag;
@@ -51,23 +50,28 @@ static bool matches(const struct indicator_set *s, const struct indicator *ind,
 	       (!f->rag || strcmp(rag ? rag : "none", f->rag) == 0);
 }
 
-/* The page of s after the cursor: data, and the code of its last row in
- * *next when more rows match. */
+/* The page of s after the cursor: data, the code of its last row in
+ * *next when more rows match, and in *total how many match on every page
+ * (the set is in memory: counting is free). */
 static json_t *page_json(const struct indicator_set *s, const struct indicator_filters *f,
-			 const struct list_page *page, const char **next)
+			 const struct list_page *page, const char **next, size_t *total)
 {
 	const char *after = list_after(page, 0), *last = NULL;
 	json_t *data = json_array();
 
 	*next = NULL;
+	*total = 0;
 	for (size_t i = 0; data && i < s->n; i++) {
 		const struct indicator *ind = &s->items[i];
 
-		if (!matches(s, ind, f) || (after && strcmp(ind->code, after) <= 0))
+		if (!matches(s, ind, f))
+			continue;
+		++*total;
+		if ((after && strcmp(ind->code, after) <= 0) || *next)
 			continue;
 		if ((long)json_array_size(data) == page->limit) {
 			*next = last;
-			break;
+			continue;
 		}
 		if (json_array_append_new(data, set_indicator_json(s, ind))) {
 			json_decref(data);
@@ -85,6 +89,7 @@ void indicators_list(struct request *req, struct response *res)
 	struct indicator_set s;
 	const char *next;
 	json_t *data;
+	size_t total;
 
 	if (request_single_or_respond(req, res, "outcome", &f.outcome) ||
 	    request_enum_or_respond(req, res, "frequency", frequencies, NULL, &f.frequency) ||
@@ -97,9 +102,10 @@ void indicators_list(struct request *req, struct response *res)
 	}
 	if (!request_db_or_respond(req, res) || set_load_or_respond(req, res, NULL, &s))
 		return;
-	data = page_json(&s, &f, &page, &next);
+	data = page_json(&s, &f, &page, &next, &total);
 	/* The codes live in s: the cursor is made before it goes. */
-	list_respond(req, res, &page, data, next ? &next : NULL, NULL, indicator_columns,
+	list_respond(req, res, &page, data, next ? &next : NULL,
+		     json_pack("{s:I}", "total", (json_int_t)total), indicator_columns,
 		     API_COUNT(indicator_columns));
 	set_release(&s);
 }

@@ -103,12 +103,22 @@ static int quarter_or_respond(struct response *res, const char *text,
 	return -1;
 }
 
+/* What the JSON says beside the rows: the quarter and how many are of
+ * each RAG (a new object, or NULL when memory runs out).  CSV carries it
+ * in its meta (format=csv-meta). */
+static json_t *scorecard_about(const struct period *quarter, const long *counts)
+{
+	return json_pack("{s:o, s:{s:i, s:i, s:i, s:i}}", "period", api_period_json(quarter),
+			 "rag_counts", "green", (int)counts[RAG_GREEN], "amber", (int)counts[RAG_AMBER],
+			 "red", (int)counts[RAG_RED], "none", (int)counts[RAG_NONE]);
+}
+
 void scorecard(struct request *req, struct response *res)
 {
 	const char *text;
 	struct period quarter;
 	struct indicator_set s;
-	json_t *rows = NULL, *plan = NULL, *body;
+	json_t *rows = NULL, *plan = NULL, *body, *about;
 	long counts[4] = { 0 };
 
 	if (request_single_or_respond(req, res, "period", &text))
@@ -136,20 +146,22 @@ void scorecard(struct request *req, struct response *res)
 	}
 	set_release(&s);
 	if (rows && req->format == FORMAT_CSV) {
-		response_list(req, res, rows, json_object(), NULL, scorecard_csv, API_COUNT(scorecard_csv));
+		response_list(req, res, rows, scorecard_about(&quarter, counts), NULL, scorecard_csv,
+			      API_COUNT(scorecard_csv));
 		return;
 	}
 	if (!rows || !(plan = plan_json(req, res))) {
 		json_decref(rows);
 		return;
 	}
-	body = json_pack("{s:o, s:o, s:{s:i, s:i, s:i, s:i}, s:o}",
-			 "period", api_period_json(&quarter),
-			 "indicators", rows,
-			 "rag_counts", "green", (int)counts[RAG_GREEN], "amber", (int)counts[RAG_AMBER],
-			 "red", (int)counts[RAG_RED], "none", (int)counts[RAG_NONE],
+	about = scorecard_about(&quarter, counts);
+	/* Members in the order the scorecard has always had. */
+	body = json_pack("{s:O?, s:o, s:O?, s:o}", "period", json_object_get(about, "period"),
+			 "indicators", rows, "rag_counts", json_object_get(about, "rag_counts"),
 			 "action_plan", plan);
-	if (!body) {
+	json_decref(about);
+	if (!about || !body) {
+		json_decref(body);
 		problem_send_internal(res);
 		return;
 	}

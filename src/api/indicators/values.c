@@ -31,8 +31,7 @@ static const struct csv_column value_columns[] = {
 };
 
 /* Oldest first, by the day the period starts. */
-static const enum cursor_key start_key[] = { CURSOR_KEY_DATE };
-static const struct cursor_spec value_keyset = { "indicator-values", start_key, 1 };
+static const struct cursor_spec value_keyset = CURSOR_SPEC("indicator-values", CURSOR_KEY_DATE);
 
 /* from/to: any period label; *set false when absent. */
 static int period_query_or_respond(struct request *req, struct response *res, const char *name,
@@ -173,7 +172,7 @@ static void respond_value(struct request *req, struct response *res, const char 
 	PGresult *rev = NULL;
 	const struct indicator_point *pt;
 	json_t *body;
-	char revision[24], location[160];
+	char revision[24];
 
 	if (values_load_or_respond(req, res, code, &s, &rev))
 		return;
@@ -192,10 +191,8 @@ static void respond_value(struct request *req, struct response *res, const char 
 		 db_get_ll(s.val, set_point_row(&s, pt), VC_REVISION));
 	response_json(res, status, body);
 	response_version_etag(res, revision);
-	if (res->status == 201) {
-		snprintf(location, sizeof(location), "/v1/indicators/%s/values", code);
-		(void)response_header_add(res, "Location", location);
-	}
+	if (res->status == 201)
+		response_location(res, "/v1/indicators/%s/values", code);
 done:
 	PQclear(rev);
 	set_release(&s);

@@ -16,11 +16,22 @@ void edit_init(struct edit *e, const struct edit_kind *kind, const char *id)
 	memset(e, 0, sizeof(*e));
 	e->kind = kind;
 	e->id = id;
+	validation_init(&e->v);
 }
 
-static void not_found(struct response *res, const struct edit_kind *kind)
+json_t *edit_body_or_respond(struct request *req, struct response *res, struct edit *e)
 {
-	problem_send(res, 404, "not-found", "Not found", kind->not_found);
+	e->body = request_json_or_respond(req, res);
+	return e->body;
+}
+
+void edit_not_found(struct response *res, const struct edit_kind *kind)
+{
+	if (kind->not_found)
+		problem_send(res, 404, "not-found", "Not found", kind->not_found);
+	else
+		problem_sendf(res, 404, "not-found", "Not found", "There is no %s with that id%s.",
+			      kind->name, kind->scoped ? " that this key may see" : "");
 }
 
 /* Is id of the form kind's records are named by? */
@@ -33,7 +44,7 @@ int edit_id_or_respond(struct response *res, const struct edit *e)
 {
 	if (id_valid(e->kind, e->id))
 		return 0;
-	not_found(res, e->kind);
+	edit_not_found(res, e->kind);
 	return -1;
 }
 
@@ -63,7 +74,7 @@ int edit_lock_or_respond(struct request *req, struct response *res, struct edit 
 	    api_exec_or_respond(req, res, e->kind->lock, e->kind->scoped ? 2 : 1, p, &e->locked))
 		return -1;
 	if (PQntuples(e->locked) != 1) {
-		not_found(res, e->kind);
+		edit_not_found(res, e->kind);
 		return -1;
 	}
 	e->version = (long)db_get_ll(e->locked, 0, 0);
@@ -118,7 +129,6 @@ static int answer(struct request *req, struct response *res, const struct edit_k
 	const char *p[2] = { id, scope };
 	PGresult *r = NULL;
 	json_t *body = NULL;
-	char location[128];
 
 	/* A create: the record now exists (a problem below clears it again). */
 	if (status == 201)
@@ -129,7 +139,7 @@ static int answer(struct request *req, struct response *res, const struct edit_k
 		body = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
 	else if (missing_is_404) {
 		PQclear(r);
-		not_found(res, kind);
+		edit_not_found(res, kind);
 		return -1;
 	}
 	if (!body) {
@@ -140,10 +150,8 @@ static int answer(struct request *req, struct response *res, const struct edit_k
 	response_json(res, status, body);
 	if (res->status == status) {   /* not after a 500 for memory */
 		response_version_etag(res, PQgetvalue(r, 0, 1));
-		if (status == 201 && kind->location) {
-			snprintf(location, sizeof(location), "%s%s", kind->location, id);
-			(void)response_header_add(res, "Location", location);
-		}
+		if (status == 201 && kind->location)
+			response_location(res, "%s%s", kind->location, id);
 	}
 	PQclear(r);
 	return 0;
@@ -159,7 +167,7 @@ void edit_read(struct request *req, struct response *res, const struct edit_kind
 	       const char *id, const char *scope)
 {
 	if (!id_valid(kind, id)) {
-		not_found(res, kind);
+		edit_not_found(res, kind);
 		return;
 	}
 	if (request_db_or_respond(req, res))
@@ -175,7 +183,7 @@ void edit_versions(struct request *req, struct response *res, const struct edit_
 	bool visible;
 
 	if (!id_valid(kind, id)) {
-		not_found(res, kind);
+		edit_not_found(res, kind);
 		return;
 	}
 	if (!request_db_or_respond(req, res))
@@ -187,14 +195,14 @@ void edit_versions(struct request *req, struct response *res, const struct edit_
 		PQclear(r);
 		r = NULL;
 		if (!visible) {
-			not_found(res, kind);
+			edit_not_found(res, kind);
 			return;
 		}
 	}
 	if (api_exec_or_respond(req, res, h->versions, np, p, &r))
 		return;
 	if (!h->exists && PQntuples(r) == 0)
-		not_found(res, kind);
+		edit_not_found(res, kind);
 	else
 		api_history_respond(req, res, r, h->number, h->at, h->record);
 	PQclear(r);
@@ -215,10 +223,18 @@ int edit_finish(struct request *req, struct response *res, const struct edit *e,
 	return edit_answer(req, res, e->kind, e->id, status);
 }
 
-void edit_release(struct edit *e, struct response *res)
+void edit_clear(struct edit *e)
 {
 	PQclear(e->locked);
 	e->locked = NULL;
+	json_decref(e->body);
+	e->body = NULL;
+	validation_release(&e->v);
+}
+
+void edit_release(struct edit *e, struct response *res)
+{
+	edit_clear(e);
 	if (id_valid(e->kind, e->id))
 		snprintf(res->audit_target, sizeof(res->audit_target), "%s", e->id);
 }

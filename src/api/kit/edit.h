@@ -9,15 +9,18 @@
  *   struct edit e;
  *
  *   edit_init(&e, &report_edit, request_param(req, "id"));
- *   if (edit_id_or_respond(res, &e) || !(patch = request_json_or_respond(req, res)) ||
+ *   if (edit_id_or_respond(res, &e) || !edit_body_or_respond(req, res, &e) ||
  *       edit_lock_or_respond(req, res, &e, req->auth.org_id, EDIT_IF_MATCH_REQUIRED))
  *           goto done;
- *   merged = edit_merged_or_respond(res, &e, patch, fields, &v);
- *   ... the rule (src/domain/), then edit_invalid when it found problems ...
+ *   merged = edit_merged_or_respond(res, &e, e.body, fields, &e.v);
+ *   ... the rule (src/domain/) into e.v, then edit_valid_or_respond ...
  *   ... the resource's UPDATE with api_exec_or_respond ...
  *   edit_finish(req, res, &e, "x_version_put", 200);
  * done:
  *   edit_release(&e, res);
+ *
+ * The edit owns the request body and the problems found in it, so that
+ * its one release is the handler's whole cleanup.
  *
  * Each step answers the problem itself and returns -1 (or NULL), so the
  * handler only jumps to its one exit.  The decisions are pure and tested
@@ -51,7 +54,9 @@ struct response;
  */
 struct edit_kind {
 	const char *name;        /* in "The <name> is at version 3" (412) */
-	const char *not_found;   /* the whole 404 detail */
+	/* The whole 404 detail; NULL: "There is no <name> with that id.", with
+	 * " that this key may see" before the stop when scoped (edit_not_found). */
+	const char *not_found;
 	const char *lock;
 	const char *get;
 	const char *location;
@@ -61,15 +66,26 @@ struct edit_kind {
 	bool (*id_valid)(const char *id);
 };
 
-/* One edit in progress.  Start with edit_init, end with edit_release. */
+/* One edit in progress.  Start with edit_init, end with edit_release
+ * (or edit_clear). */
 struct edit {
 	const struct edit_kind *kind;
 	const char *id;          /* borrowed from the request */
 	PGresult *locked;        /* the locked row, owned; NULL until locked */
 	long version;            /* the version locked */
+	json_t *body;            /* the request's JSON body, owned; NULL until read */
+	struct validation v;     /* the problems the rules found in it */
 };
 
 void edit_init(struct edit *e, const struct edit_kind *kind, const char *id);
+
+/* The request's JSON body into e->body (request_json_or_respond): the
+ * body, borrowed from e, or NULL with the problem in res. */
+__attribute__((warn_unused_result))
+json_t *edit_body_or_respond(struct request *req, struct response *res, struct edit *e);
+
+/* The 404 for a record of kind that is not there (or not visible). */
+void edit_not_found(struct response *res, const struct edit_kind *kind);
 
 /* 0 when the id is a UUID, else the 404 (no record has such an id). */
 __attribute__((warn_unused_result))
@@ -163,5 +179,10 @@ void edit_versions(struct request *req, struct response *res, const struct edit_
  * the target.
  */
 void edit_release(struct edit *e, struct response *res);
+
+/* Frees what the edit owns (locked row, body, problems) and names no
+ * target: the end of a create, whose record is named by edit_answer once
+ * it exists. */
+void edit_clear(struct edit *e);
 
 #endif

@@ -66,13 +66,13 @@ json_t *list_row_json_text(const PGresult *r, int row)
 	return json_loads(PQgetvalue(r, row, 0), 0, NULL);
 }
 
-void list_respond_result(struct request *req, struct response *res,
-			 const struct list_page *page, const PGresult *r, list_row_fn row_json,
-			 const int *key_cols, json_t *meta,
-			 const struct csv_column *columns, size_t ncolumns)
+/* list_respond_result for the list q (its row, key and CSV declarations). */
+static void respond_rows(struct request *req, struct response *res, const struct list_page *page,
+			 const PGresult *r, const struct list_query *q, json_t *meta)
 {
 	int n = PQntuples(r), shown = n < page->limit ? n : (int)page->limit;
 	const char *keys[CURSOR_MAX_KEYS];
+	list_row_fn row_json = q->row ? q->row : list_row_json_text;
 	json_t *data = json_array();
 
 	for (int i = 0; data && i < shown; i++)
@@ -80,14 +80,34 @@ void list_respond_result(struct request *req, struct response *res,
 			json_decref(data);
 			data = NULL;
 		}
-	if (!data || n <= shown) {
-		list_respond(req, res, page, data, NULL, meta, columns, ncolumns);
-		return;
+	/* CSV rows of nested items: the count is of items, as in JSON. */
+	if (data && q->csv_rows && req->format == FORMAT_CSV) {
+		if (!meta)
+			meta = json_object();
+		if (!meta || json_object_set_new(meta, "count", json_integer(shown))) {
+			json_decref(data);
+			data = NULL;
+		}
+		data = data ? q->csv_rows(data) : NULL;
 	}
-	for (size_t k = 0; k < page->spec->nkeys; k++)
-		keys[k] = PQgetisnull(r, shown - 1, key_cols[k]) ? NULL
-			: PQgetvalue(r, shown - 1, key_cols[k]);
-	list_respond(req, res, page, data, keys, meta, columns, ncolumns);
+	for (size_t k = 0; data && n > shown && k < page->spec->nkeys; k++)
+		keys[k] = PQgetisnull(r, shown - 1, q->key_cols[k]) ? NULL
+			: PQgetvalue(r, shown - 1, q->key_cols[k]);
+	list_respond(req, res, page, data, data && n > shown ? keys : NULL, meta, q->columns,
+		     q->ncolumns);
+}
+
+void list_respond_result(struct request *req, struct response *res,
+			 const struct list_page *page, const PGresult *r, list_row_fn row_json,
+			 const int *key_cols, json_t *meta,
+			 const struct csv_column *columns, size_t ncolumns)
+{
+	const struct list_query q = {
+		.spec = page->spec, .key_cols = key_cols, .row = row_json,
+		.columns = columns, .ncolumns = ncolumns,
+	};
+
+	respond_rows(req, res, page, r, &q, meta);
 }
 
 void list_respond(struct request *req, struct response *res, const struct list_page *page,
@@ -109,7 +129,8 @@ void list_respond_rendered(struct request *req, struct response *res, const stru
 	if (data && next_keys)
 		next = list_cursor_new(req, page, next_keys);
 	if (!data || !meta || (next_keys && !next) ||
-	    json_object_set_new(meta, "count", json_integer((json_int_t)json_array_size(data)))) {
+	    (!json_object_get(meta, "count") &&
+	     json_object_set_new(meta, "count", json_integer((json_int_t)json_array_size(data))))) {
 		json_decref(data);
 		json_decref(meta);
 		problem_send_internal(res);
@@ -138,13 +159,31 @@ void list_run_filtered(struct request *req, struct response *res, const struct l
 	list_run(req, res, q, &value, 1);
 }
 
+/* meta (stolen) with "total" from the count statement's result, or NULL
+ * when memory runs out. */
+static json_t *with_total(json_t *meta, const PGresult *total)
+{
+	if (!meta)
+		meta = json_object();
+	if (meta && total && PQntuples(total) == 1 && !PQgetisnull(total, 0, 0) &&
+	    json_object_set_new(meta, "total", json_integer(db_get_ll(total, 0, 0)))) {
+		json_decref(meta);
+		return NULL;
+	}
+	return meta;
+}
+
 void list_run_page(struct request *req, struct response *res, const struct list_query *q,
 		   const struct list_page *page, const char *const *filters, size_t nfilters,
 		   json_t *meta)
 {
 	const char *p[LIST_FILTERS_MAX + CURSOR_MAX_KEYS + 1];
 	size_t n = 0;
-	PGresult *r = NULL;
+	PGresult *r = NULL, *total = NULL;
+	struct db_call calls[2] = {
+		{ q->statement, 0, p, &r },
+		{ q->total_statement, (int)nfilters, filters, &total },
+	};
 
 	/* A list that outgrows the array is a programming error: a 500,
 	 * never a write past its end. */
@@ -158,12 +197,17 @@ void list_run_page(struct request *req, struct response *res, const struct list_
 	for (size_t i = 0; i < page->spec->nkeys; i++)
 		p[n++] = list_after(page, i);
 	p[n++] = page->fetch;
+	calls[0].nparams = (int)n;
 	if (!request_db_or_respond(req, res) ||
-	    api_exec_or_respond(req, res, q->statement, (int)n, p, &r)) {
+	    api_batch_or_respond(req, res, calls, q->total_statement ? 2 : 1)) {
 		json_decref(meta);
 		return;
 	}
-	list_respond_result(req, res, page, r, q->row ? q->row : list_row_json_text, q->key_cols,
-			    meta, q->columns, q->ncolumns);
+	meta = with_total(meta, total);
+	PQclear(total);
+	if (!meta)
+		problem_send_internal(res);
+	else
+		respond_rows(req, res, page, r, q, meta);
 	PQclear(r);
 }

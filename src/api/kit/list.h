@@ -1,21 +1,20 @@
 /*
  * list.h - keyset lists, the same for every resource.
  *
- * A list declares its keyset once, beside its SQL:
- *
- *     static const enum cursor_key keys[] = { CURSOR_KEY_DATE, CURSOR_KEY_INT };
- *     static const struct cursor_spec plans = { "action-plans", keys, 2 };
- *
- * and its statement takes the last row's key and limit + 1:
+ * A list's statement takes the last row's key and limit + 1:
  *
  *     ... WHERE ($2::date IS NULL OR (p.starts_on, p.id) > ($2::date, $3::bigint))
  *         ORDER BY p.starts_on, p.id LIMIT $4
  *
- * and the whole list - statement, keyset, key columns, rows and CSV - is
- * one constant:
+ * and the whole list - keyset, statement, key columns, rows and CSV - is
+ * one constant beside it:
  *
  *     static const struct list_query plan_query = {
- *         &plans, "ap_plan_list", plan_key_cols, NULL, plan_columns, 7 };
+ *         LIST_KEYSET("action-plans", CURSOR_KEY_DATE, CURSOR_KEY_INT),
+ *         "ap_plan_list", LIST_KEY_COLS(1, 2), NULL, LIST_CSV(plan_columns) };
+ *
+ * (a list that pages without a list_query declares its keyset alone with
+ * CURSOR_SPEC, domain/cursor.h).
  *
  * Then the handler reads its own filters (typed, checked) and hands them
  * to the kit in the statement's parameter order:
@@ -127,7 +126,25 @@ struct list_query {
 	list_row_fn row;                 /* a row as JSON; NULL: list_row_json_text */
 	const struct csv_column *columns;
 	size_t ncolumns;
+	/* The rows of a CSV page made from the page's data (stolen; returns
+	 * a new array, or NULL on failure): a list of nested items is flat in
+	 * CSV, one row per inner item.  NULL: a row per item.  meta.count
+	 * stays the number of items. */
+	json_t *(*csv_rows)(json_t *data);
+	/* A statement taking the same filters (and nothing else) whose one
+	 * row and column is the number of items in the whole filtered list:
+	 * meta.total, run in the same round trip as the page.  NULL: no
+	 * total (a list too large to count on every page, or one whose count
+	 * would tell more than its rows). */
+	const char *total_statement;
 };
+
+/* The parts of a list_query's initialiser, each written once: the keyset
+ * (its list name and key kinds), the key columns (as many as the kinds)
+ * and the CSV columns with their count. */
+#define LIST_KEYSET(list, ...) (&(const struct cursor_spec)CURSOR_SPEC(list, __VA_ARGS__))
+#define LIST_KEY_COLS(...) ((const int[]){ __VA_ARGS__ })
+#define LIST_CSV(columns) (columns), (sizeof(columns) / sizeof((columns)[0]))
 
 /* The most filters a list_query statement takes before its keys. */
 #define LIST_FILTERS_MAX 16
@@ -155,7 +172,8 @@ void list_run_filtered(struct request *req, struct response *res, const struct l
  * the spec to use: a list with several orders has a query per order, or
  * shares one whose spec it overrides this way): takes a database
  * connection, runs q->statement with [filters..., the cursor's keys...,
- * page->fetch] and answers with list_respond_result (meta as there).
+ * page->fetch] (and q->total_statement with [filters...]) and answers
+ * with list_respond_result (meta as there, with "total" when counted).
  */
 void list_run_page(struct request *req, struct response *res, const struct list_query *q,
 		   const struct list_page *page, const char *const *filters, size_t nfilters,

@@ -184,6 +184,25 @@ int memo_get(struct memo *m, const char *key, uint64_t gen, memo_build_fn build,
 	return build_stored(m, e, build, ctx, out);
 }
 
+int memo_peek(struct memo *m, const char *key, uint64_t gen, struct memo_ref *out)
+{
+	struct memo_entry *e;
+
+	out->value = NULL;
+	out->entry = NULL;
+	if (gen == 0)
+		return -1;
+	pthread_mutex_lock(&m->lock);
+	e = find(m, key, gen);
+	if (e && !e->building) {
+		e->refs++;
+		out->value = e->value;
+		out->entry = e;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return out->entry ? 0 : -1;
+}
+
 void memo_release(struct memo *m, struct memo_ref *ref)
 {
 	struct memo_entry *e;

@@ -68,6 +68,15 @@ __attribute__((warn_unused_result))
 int memo_get(struct memo *m, const char *key, uint64_t gen, memo_build_fn build, void *ctx,
 	     struct memo_ref *out);
 
+/*
+ * The table of key at generation gen only when it is stored and built:
+ * 0 with a reference in *out, as memo_get gives; -1 with *out empty
+ * otherwise.  Never builds and never waits for a build, so a thread that
+ * must not block on the database (an HTTP thread) may ask.
+ */
+__attribute__((warn_unused_result))
+int memo_peek(struct memo *m, const char *key, uint64_t gen, struct memo_ref *out);
+
 /* Give back a reference (NULL or empty: nothing); the table is freed with
  * the memo's free function when it was the last reference to a table no
  * longer stored.  *ref is emptied. */

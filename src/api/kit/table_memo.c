@@ -36,6 +36,13 @@ int table_memo_get_or_respond(struct memo *m, struct request *req, struct respon
 	char key[MEMO_KEY_MAX];
 
 	snprintf(key, sizeof(key), "%s|%u", name, req->cfg->suppress_below);
+	if (res->front_only) {
+		/* On the HTTP thread: a built table or the executor. */
+		if (memo_peek(m, key, cache_data_generation_for(depends), ref) == 0)
+			return 0;
+		res->needs_db = true;
+		return -1;
+	}
 	if (memo_get(m, key, cache_data_generation_for(depends), build_for_request, &c, ref) == 0)
 		return 0;
 	if (res->status == 0)

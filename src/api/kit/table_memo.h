@@ -29,6 +29,9 @@ typedef void *(*table_build_fn)(struct request *req, struct response *res, void 
  * Get or build the table called name.  Returns 0 with *ref holding a
  * reference (give it back with memo_release(m, ref)), or -1 after a problem
  * in res (the builder's, or 500 when memory ran out before it could run).
+ * With res->front_only (a handler tried on the HTTP thread) it only takes
+ * a table already built, and otherwise returns -1 with res->needs_db set
+ * and no problem in res.
  */
 __attribute__((warn_unused_result))
 int table_memo_get_or_respond(struct memo *m, struct request *req, struct response *res,

@@ -24,6 +24,7 @@ static const struct db_statement statements[] = {
 	  "SELECT organisation_json(o)::text, o.slug FROM organisations o"
 	  " WHERE ($1::text IS NULL OR o.kind = $1) AND ($2::text IS NULL OR o.slug > $2)"
 	  " ORDER BY o.slug LIMIT $3", 3 },
+	{ "org_total", "SELECT count(*) FROM organisations o WHERE ($1::text IS NULL OR o.kind = $1)", 1 },
 	{ "org_public",
 	  "SELECT organisation_json(o)::text FROM organisations o WHERE o.slug = $1", 1 },
 	/* $2: the organisation a partner's key belongs to, NULL for the council. */

@@ -31,8 +31,6 @@ static const struct edit_kind organisation_edit = {
 	.id_valid = slug_valid,
 };
 
-static const char *const kinds[] = { "council", "partner", "reporting_centre", "police", NULL };
-
 static const struct csv_column organisation_columns[] = {
 	{ "slug", "/slug" },
 	{ "name", "/name" },
@@ -47,17 +45,14 @@ static const struct csv_column organisation_columns[] = {
 	{ "version", "/version" },
 };
 
-static const enum cursor_key slug_key[] = { CURSOR_KEY_TEXT };
-static const struct cursor_spec organisation_keyset = { "organisations", slug_key, 1 };
-static const int slug_col[] = { 1 };
 static const struct list_query organisation_query = {
-	&organisation_keyset, "org_list", slug_col, NULL, organisation_columns,
-	API_COUNT(organisation_columns),
+	LIST_KEYSET("organisations", CURSOR_KEY_TEXT), "org_list", LIST_KEY_COLS(1), NULL,
+	LIST_CSV(organisation_columns), NULL, "org_total",
 };
 
 void organisation_list(struct request *req, struct response *res)
 {
-	list_run_filtered(req, res, &organisation_query, "kind", kinds);
+	list_run_filtered(req, res, &organisation_query, "kind", organisation_kinds);
 }
 
 void organisation_get(struct request *req, struct response *res)
@@ -80,6 +75,11 @@ static const char *member(const json_t *obj, const char *name)
 
 void organisation_create(struct request *req, struct response *res)
 {
+	static const struct api_conflict duplicate = {
+		"duplicate-organisation", "Duplicate organisation",
+		"There is already an organisation with this slug.", "/slug",
+		"is already used by another organisation",
+	};
 	json_t *body = request_json_or_respond(req, res);
 	const char *p[5];
 	char slug[72];
@@ -95,18 +95,10 @@ void organisation_create(struct request *req, struct response *res)
 	p[2] = member(body, "kind");
 	p[3] = member(body, "equalities_policy_url");
 	p[4] = member(body, "policy_reviewed_on");
-	switch (api_insert_or_respond(req, res, "org_insert", 5, p, slug, sizeof(slug))) {
-	case 0:
-		/* organisations' trigger (migration 0011) tells the caches. */
-		if (edit_answer(req, res, &organisation_edit, slug, 201))
-			goto done;   /* the problem is in res */
-		break;
-	case 1:
-		api_conflict_send(res, "duplicate-organisation", "Duplicate organisation",
-				  "There is already an organisation with this slug.", "/slug",
-				  "is already used by another organisation");
-		break;
-	}
+	/* organisations' trigger (migration 0011) tells the caches. */
+	if (api_insert_unique_or_respond(req, res, "org_insert", 5, p, slug, sizeof(slug), &duplicate) ||
+	    edit_answer(req, res, &organisation_edit, slug, 201))
+		goto done;   /* the problem is in res */
 done:
 	json_decref(body);
 }
@@ -114,20 +106,18 @@ done:
 void organisation_patch(struct request *req, struct response *res)
 {
 	bool by_council = council(req);
-	json_t *patch = NULL, *merged = NULL;
-	struct validation v;
+	json_t *merged = NULL;
 	struct edit e;
 	const char *p[4];
 
-	validation_init(&v);
 	edit_init(&e, &organisation_edit, request_param(req, "slug"));
-	if (edit_id_or_respond(res, &e) || !(patch = request_json_or_respond(req, res)) ||
+	if (edit_id_or_respond(res, &e) || !edit_body_or_respond(req, res, &e) ||
 	    edit_lock_or_respond(req, res, &e, by_council ? NULL : req->auth.org_id,
 				 EDIT_IF_MATCH_REQUIRED) ||
-	    !(merged = edit_merged_or_respond(res, &e, patch, organisation_fields, &v)))
+	    !(merged = edit_merged_or_respond(res, &e, e.body, organisation_fields, &e.v)))
 		goto done;
-	organisation_patch_check(&v, patch, by_council);
-	if (edit_valid_or_respond(res, &v))
+	organisation_patch_check(&e.v, e.body, by_council);
+	if (edit_valid_or_respond(res, &e.v))
 		goto done;
 	p[0] = e.id;
 	p[1] = member(merged, "name");
@@ -138,7 +128,5 @@ void organisation_patch(struct request *req, struct response *res)
 		goto done;   /* the problem is in res */
 done:
 	edit_release(&e, res);
-	validation_release(&v);
-	json_decref(patch);
 	json_decref(merged);
 }

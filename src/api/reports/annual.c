@@ -128,19 +128,25 @@ static const struct csv_column bundle_columns[] = {
 
 static void respond(struct request *req, struct response *res, json_t *body)
 {
-	json_t *rows;
+	json_t *rows, *meta;
 
 	if (req->format != FORMAT_CSV) {
 		response_json(res, 200, body);
 		return;
 	}
 	rows = annual_report_csv_rows(body);
+	/* The year and whether the report is complete: the CSV's meta. */
+	meta = json_pack("{s:O?, s:O?}", "year", json_object_get(body, "year"),
+			 "complete", json_object_get(body, "complete"));
 	json_decref(body);
-	if (rows)
-		response_list(req, res, rows, json_object(), NULL, bundle_columns,
+	if (rows && meta) {
+		response_list(req, res, rows, meta, NULL, bundle_columns,
 			      sizeof(bundle_columns) / sizeof(bundle_columns[0]));
-	else
+	} else {
+		json_decref(rows);
+		json_decref(meta);
 		problem_send_internal(res);
+	}
 }
 
 void report_annual(struct request *req, struct response *res)

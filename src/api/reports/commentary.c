@@ -79,19 +79,16 @@ static int create_or_respond(struct request *req, struct response *res, const ch
 void report_commentary_put(struct request *req, struct response *res)
 {
 	const char *text = NULL, *p[2];
-	json_t *body = NULL;
-	struct validation v;
 	struct edit e;
 	char id[64];
 	bool created = false;
 
-	validation_init(&v);
 	commentary_id(req, id, sizeof(id));
 	edit_init(&e, &commentary_edit, id);
-	if (edit_id_or_respond(res, &e) || !(body = request_json_or_respond(req, res)))
+	if (edit_id_or_respond(res, &e) || !edit_body_or_respond(req, res, &e))
 		goto done;
-	text = report_commentary_validate(&v, body);
-	if (edit_valid_or_respond(res, &v) || create_or_respond(req, res, id, text, &created))
+	text = report_commentary_validate(&e.v, e.body);
+	if (edit_valid_or_respond(res, &e.v) || create_or_respond(req, res, id, text, &created))
 		goto done;
 	p[0] = id;
 	p[1] = text;
@@ -103,8 +100,6 @@ void report_commentary_put(struct request *req, struct response *res)
 		goto done;
 done:
 	edit_release(&e, res);
-	validation_release(&v);
-	json_decref(body);
 }
 
 void report_commentary_get(struct request *req, struct response *res)

@@ -82,7 +82,8 @@ static const struct route routes[] = {
 	  .handler = report_commentary_get, .flags = ROUTE_PUBLIC, .depends = DATA_INDICATORS },
 	{ .method = HTTP_GET,
 	  .template = "/v1/reports/annual/{year}/sections/{section}/commentary/versions",
-	  .handler = report_commentary_versions, .flags = ROUTE_PUBLIC, .depends = DATA_INDICATORS },
+	  .handler = report_commentary_versions, .flags = ROUTE_PUBLIC | ROUTE_CSV,
+	  .depends = DATA_INDICATORS },
 };
 
 const struct api_module reports_module = {

@@ -53,26 +53,23 @@ static int state_or_respond(struct response *res, const struct return_state *s, 
 
 void return_put(struct request *req, struct response *res)
 {
-	json_t *body = NULL;
-	struct validation v;
 	struct returns_categories cat = { 0 };
 	struct edit e;
 	struct return_state s;
 	struct returns_content c = { 0 };
 
-	validation_init(&v);
 	edit_init(&e, &return_edit, request_param(req, "id"));
-	body = request_json_or_respond(req, res);
-	if (!body || edit_lock_or_respond(req, res, &e, req->auth.org_id, EDIT_IF_MATCH_REQUIRED))
+	if (!edit_body_or_respond(req, res, &e) ||
+	    edit_lock_or_respond(req, res, &e, req->auth.org_id, EDIT_IF_MATCH_REQUIRED))
 		goto done;
 	s = locked_state(&e);
 	if (state_or_respond(res, &s, NEED_EDITABLE, "only a draft or a returned return can be changed") ||
 	    returns_categories_load_or_respond(req, res, &cat))
 		goto done;
-	return_validate_replacement(&v, body, &s, &cat.cat);
-	if (edit_valid_or_respond(res, &v))
+	return_validate_replacement(&e.v, e.body, &s, &cat.cat);
+	if (edit_valid_or_respond(res, &e.v))
 		goto done;
-	if (returns_content_or_respond(res, body, &c))
+	if (returns_content_or_respond(res, e.body, &c))
 		goto done;
 	{
 		const char *p[5] = { e.id, c.total, c.lines, c.adult, c.notes };
@@ -85,8 +82,6 @@ done:
 	edit_release(&e, res);
 	returns_content_release(&c);
 	returns_categories_release(&cat);
-	validation_release(&v);
-	json_decref(body);
 }
 
 /* A submit or a review (If-Match optional: both are idempotent): the
@@ -114,20 +109,17 @@ static int change_or_respond(struct request *req, struct response *res, const st
 
 void return_submit(struct request *req, struct response *res)
 {
-	json_t *body = NULL;
-	struct validation v;
 	struct edit e;
 	struct return_state s;
 	const char *reason;
 
-	validation_init(&v);
 	edit_init(&e, &return_edit, request_param(req, "id"));
-	body = request_json_or_respond(req, res);
-	if (!body || lock_in_state_or_respond(req, res, &e, req->auth.org_id, NEED_EDITABLE,
-					      "only a draft or a returned return can be submitted", &s))
+	if (!edit_body_or_respond(req, res, &e) ||
+	    lock_in_state_or_respond(req, res, &e, req->auth.org_id, NEED_EDITABLE,
+				     "only a draft or a returned return can be submitted", &s))
 		goto done;
-	return_validate_submission(&v, body, &s, &reason);
-	if (edit_valid_or_respond(res, &v))
+	return_validate_submission(&e.v, e.body, &s, &reason);
+	if (edit_valid_or_respond(res, &e.v))
 		goto done;
 	{
 		const char *p[3] = { e.id, return_submission_late(&s) ? "true" : "false", reason };
@@ -137,22 +129,16 @@ void return_submit(struct request *req, struct response *res)
 	}
 done:
 	edit_release(&e, res);
-	validation_release(&v);
-	json_decref(body);
 }
 
 void return_review(struct request *req, struct response *res)
 {
-	json_t *body = NULL;
-	struct validation v;
 	struct edit e;
 	struct return_state s;
 	const char *outcome, *note;
 
-	validation_init(&v);
 	edit_init(&e, &return_edit, request_param(req, "id"));
-	body = request_json_or_respond(req, res);
-	if (!body)
+	if (!edit_body_or_respond(req, res, &e))
 		goto done;
 	if (!returns_reviewer(req)) {
 		problem_send(res, 403, "forbidden", "Forbidden", "Only the council reviews returns.");
@@ -161,8 +147,8 @@ void return_review(struct request *req, struct response *res)
 	if (lock_in_state_or_respond(req, res, &e, NULL, NEED_SUBMITTED,
 				     "only a submitted return can be reviewed", &s))
 		goto done;
-	return_validate_review(&v, body, &outcome, &note);
-	if (edit_valid_or_respond(res, &v))
+	return_validate_review(&e.v, e.body, &outcome, &note);
+	if (edit_valid_or_respond(res, &e.v))
 		goto done;
 	{
 		const char *p[3] = { e.id, outcome, note };
@@ -175,33 +161,26 @@ void return_review(struct request *req, struct response *res)
 	}
 done:
 	edit_release(&e, res);
-	validation_release(&v);
-	json_decref(body);
 }
 
 void return_recall(struct request *req, struct response *res)
 {
 	static const char *const no_fields[] = { NULL };
-	json_t *body = NULL;
-	struct validation v;
 	struct edit e;
 	struct return_state s;
 	const char *p[1];
 
-	validation_init(&v);
 	edit_init(&e, &return_edit, request_param(req, "id"));
-	body = request_json_or_respond(req, res);
-	if (!body || lock_in_state_or_respond(req, res, &e, req->auth.org_id, NEED_SUBMITTED,
-					      "only a submitted return not yet reviewed can be recalled", &s))
+	if (!edit_body_or_respond(req, res, &e) ||
+	    lock_in_state_or_respond(req, res, &e, req->auth.org_id, NEED_SUBMITTED,
+				     "only a submitted return not yet reviewed can be recalled", &s))
 		goto done;
-	validate_known_fields(&v, body, "", no_fields);
-	if (edit_valid_or_respond(res, &v))
+	validate_known_fields(&e.v, e.body, "", no_fields);
+	if (edit_valid_or_respond(res, &e.v))
 		goto done;
 	p[0] = e.id;
 	if (change_or_respond(req, res, &e, "rt_recall", 1, p, NULL))
 		goto done;
 done:
 	edit_release(&e, res);
-	validation_release(&v);
-	json_decref(body);
 }

@@ -35,7 +35,7 @@ static const struct db_statement statements[] = {
 	  " VALUES ($1, $2, $3::date, $4::date, $5, $6) ON CONFLICT (kind, period) DO NOTHING RETURNING id", 6 },
 	{ "rw_get",
 	  "SELECT return_window_json(w, $2::bigint, " TODAY ")::text FROM return_windows w WHERE w.id = $1", 2 },
-	/* Keyset on (open_date, id): windows.c's window_cursor. */
+	/* Keyset on (open_date, id): windows.c's window_query. */
 	{ "rw_list",
 	  "SELECT return_window_json(w, $1::bigint, " TODAY ")::text, to_char(w.open_date, 'YYYY-MM-DD'), w.id"
 	  " FROM return_windows w WHERE ($2::text IS NULL OR w.kind = $2)"
@@ -47,6 +47,8 @@ static const struct db_statement statements[] = {
 	  " FROM return_windows w WHERE ($1::text IS NULL OR w.kind = $1)"
 	  "   AND ($2::date IS NULL OR (w.open_date, w.id) > ($2::date, $3::uuid))"
 	  " ORDER BY w.open_date, w.id LIMIT $4", 4 },
+	{ "rw_public_total",
+	  "SELECT count(*) FROM return_windows w WHERE ($1::text IS NULL OR w.kind = $1)", 1 },
 	/* What a return's validation needs about its window. */
 	{ "rt_window",
 	  "SELECT w.kind, w.open_date <= " TODAY ", to_char(w.open_date, 'YYYY-MM-DD'), w.age_bands, w.universe"
@@ -95,7 +97,7 @@ static const struct db_statement statements[] = {
 	{ "rt_review",
 	  "UPDATE partner_returns SET status = $2, review_outcome = $2, review_note = $3,"
 	  " reviewed_at = now(), version = version + 1, updated_at = now() WHERE id = $1", 3 },
-	/* Keyset on (created_at in microseconds, id): returns.c's return_cursor. */
+	/* Keyset on (created_at in microseconds, id): returns.c's return_query. */
 	{ "rt_list",
 	  "SELECT partner_return_json(r)::text,"
 	  " (extract(epoch FROM r.created_at) * 1000000)::bigint, r.id"
@@ -155,7 +157,8 @@ static const struct route routes[] = {
 	  .flags = ROUTE_WRITE | ROUTE_BODY, .scope = "submit:returns",
 	  .action = "partner_return.update", .depends = DATA_RETURNS },
 	{ .method = HTTP_GET, .template = "/v1/returns/{id}/versions", .handler = return_versions,
-	  .flags = ROUTE_READ_AUDIT, .scope = READ_SCOPES, .action = "partner_return.versions" },
+	  .flags = ROUTE_READ_AUDIT | ROUTE_CSV, .scope = READ_SCOPES,
+	  .action = "partner_return.versions" },
 	{ .method = HTTP_POST, .template = "/v1/returns/{id}/submit", .handler = return_submit,
 	  .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY, .scope = "submit:returns",
 	  .action = "partner_return.submit", .depends = DATA_RETURNS },

@@ -151,11 +151,9 @@ static const struct csv_column return_csv[] = {
 	{ "updated_at", "/updated_at" },
 };
 
-static const enum cursor_key return_keys[] = { CURSOR_KEY_INT, CURSOR_KEY_UUID };
-static const struct cursor_spec return_cursor = { "returns", return_keys, 2 };
-static const int return_key_cols[] = { 1, 2 };
 static const struct list_query return_query = {
-	&return_cursor, "rt_list", return_key_cols, NULL, return_csv, API_COUNT(return_csv),
+	LIST_KEYSET("returns", CURSOR_KEY_INT, CURSOR_KEY_UUID), "rt_list",
+	LIST_KEY_COLS(1, 2), NULL, LIST_CSV(return_csv), NULL, NULL,
 };
 
 void return_list(struct request *req, struct response *res)
@@ -167,7 +165,7 @@ void return_list(struct request *req, struct response *res)
 	    request_enum_or_respond(req, res, "status", return_statuses, NULL, &status) ||
 	    request_single_or_respond(req, res, "organisation", &org) ||
 	    request_enum_or_respond(req, res, "late", booleans, NULL, &late) ||
-	    list_page_or_respond(req, res, &return_cursor, &page))
+	    list_page_or_respond(req, res, return_query.spec, &page))
 		return;
 	if (window && !uuid_is_valid(window)) {
 		problem_send_bad_parameter(res, "window", "must be a return window's id");

@@ -13,7 +13,6 @@
 
 const struct edit_kind return_edit = {
 	.name = "return",
-	.not_found = "There is no return with that id that this key may see.",
 	.lock = "rt_lock",
 	.get = "rt_get",
 	.location = "/v1/returns/",

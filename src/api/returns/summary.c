@@ -124,6 +124,14 @@ static json_t *rows_new(const struct inputs *in, const struct return_kind *kind,
 	return data;
 }
 
+/* What a value of a window of this kind counts. */
+static const char *kind_counts(const char *kind)
+{
+	return strcmp(kind, "workforce") == 0
+		? "people: each value is a number of staff that partners' accepted returns for the window report, each person once per characteristic."
+		: "people: each value is a number of service users that partners' accepted returns for the window report, each person once per characteristic (adult_total: those aged 16 and over).";
+}
+
 static json_t *meta_new(const struct inputs *in, const struct return_kind *kind,
 			const struct returns_summary *s, unsigned threshold, size_t count)
 {
@@ -132,7 +140,7 @@ static json_t *meta_new(const struct inputs *in, const struct return_kind *kind,
 	snprintf(rule, sizeof(rule),
 		 "Nothing is published unless at least %d partners' accepted returns contribute (with fewer, a partner could subtract its own counts and learn another's). Then counts from 1 to %u are withheld (value null, suppressed true), and further cells where needed so that no withheld count can be recovered from the total and the other categories of any characteristic. Zero is published as zero.",
 		 RETURNS_MIN_PARTNERS, threshold - 1);
-	return json_pack("{s:{s:s, s:s, s:s, s:s, s:s}, s:i, s:i, s:{s:s, s:i, s:s}, s:s, s:s, s:i}",
+	return json_pack("{s:{s:s, s:s, s:s, s:s, s:s}, s:i, s:i, s:{s:s, s:i, s:s}, s:s, s:s, s:s, s:i}",
 			 "window", "id", in->window, "kind", kind->kind, "period", PQgetvalue(in->w, 0, 1),
 			 "open_date", PQgetvalue(in->w, 0, 2), "due_date", PQgetvalue(in->w, 0, 3),
 			 "partners_contributing", (int)s->partners,
@@ -141,6 +149,7 @@ static json_t *meta_new(const struct inputs *in, const struct return_kind *kind,
 			 "threshold", (int)threshold, "rule", rule,
 			 "categories", "Accepted returns only, combined by top-level category: a return that gives sub-categories (such as asian_indian) counts towards their parent (asian). Each characteristic's categories add up to its total (category total), or for a measure asked only of people aged 16 and over (sexual orientation) in a window that includes children, to the adult total (category adult_total).",
 			 "undeclared", "prefer_not_to_say (declined) and not_known (the partner does not hold an answer) are rows of every characteristic, counted in its total. A share is a row's value over its characteristic's total, so undeclared people stay in the denominator: subtract the two undeclared rows from the total first to compare declared groups only.",
+			 "counts", kind_counts(kind->kind),
 			 "count", (int)count);
 }
 

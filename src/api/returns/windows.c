@@ -81,14 +81,14 @@ static void window_respond(struct response *res, int status, const char *text)
 static int window_insert_or_respond(struct request *req, struct response *res,
 				    const struct window_values *wv, char *id)
 {
+	static const struct api_conflict duplicate = {
+		"duplicate-window", "Duplicate return window",
+		"A return window of this kind for this period exists already; find it with GET /v1/return-windows?kind=.",
+		"/period", "already has a return window of this kind",
+	};
 	const char *p[6] = { wv->kind, wv->label, wv->open, wv->due, wv->age_bands, wv->universe };
-	int rc = api_insert_or_respond(req, res, "rw_insert", 6, p, id, 40);
 
-	if (rc == 1)
-		api_conflict_send(res, "duplicate-window", "Duplicate return window",
-				  "A return window of this kind for this period exists already; find it with GET /v1/return-windows?kind=.",
-				  "/period", "already has a return window of this kind");
-	return rc == 0 ? 0 : -1;
+	return api_insert_unique_or_respond(req, res, "rw_insert", 6, p, id, 40, &duplicate);
 }
 
 void window_create(struct request *req, struct response *res)
@@ -96,7 +96,7 @@ void window_create(struct request *req, struct response *res)
 	json_t *body = request_json_or_respond(req, res);
 	struct validation v;
 	struct window_values wv;
-	char location[64], id[40];
+	char id[40];
 	PGresult *r = NULL;
 	const char *p[2] = { id, NULL };
 
@@ -116,10 +116,8 @@ void window_create(struct request *req, struct response *res)
 	if (api_exec_or_respond(req, res, "rw_get", 2, p, &r))
 		goto done;
 	window_respond(res, 201, PQgetvalue(r, 0, 0));
-	if (res->status == 201) {
-		snprintf(location, sizeof(location), "/v1/return-windows/%s", id);
-		(void)response_header_add(res, "Location", location);
-	}
+	if (res->status == 201)
+		response_location(res, "/v1/return-windows/%s", id);
 done:
 	PQclear(r);
 	validation_release(&v);
@@ -144,16 +142,14 @@ static json_t *window_row(const PGresult *r, int row)
 	return returns_window_json_new(PQgetvalue(r, row, 0));
 }
 
-static const enum cursor_key window_keys[] = { CURSOR_KEY_DATE, CURSOR_KEY_UUID };
-static const struct cursor_spec window_cursor = { "return-windows", window_keys, 2 };
-static const struct cursor_spec public_cursor = { "return-windows-public", window_keys, 2 };
-static const int window_key_cols[] = { 1, 2 };
 static const struct list_query window_query = {
-	&window_cursor, "rw_list", window_key_cols, window_row, window_csv, API_COUNT(window_csv),
+	LIST_KEYSET("return-windows", CURSOR_KEY_DATE, CURSOR_KEY_UUID), "rw_list",
+	LIST_KEY_COLS(1, 2), window_row, LIST_CSV(window_csv), NULL, NULL,
 };
 static const struct list_query public_query = {
-	&public_cursor, "rw_public_list", window_key_cols, window_row, window_csv,
-	API_COUNT(window_csv) - 1,   /* no created_at */
+	LIST_KEYSET("return-windows-public", CURSOR_KEY_DATE, CURSOR_KEY_UUID), "rw_public_list",
+	LIST_KEY_COLS(1, 2), window_row, window_csv, API_COUNT(window_csv) - 1,   /* no created_at */
+	NULL, "rw_public_total",
 };
 
 void window_list(struct request *req, struct response *res)

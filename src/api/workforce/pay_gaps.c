@@ -191,7 +191,7 @@ static int characteristic_rows(const struct gap_rows *r, int chi)
 
 static json_t *paygaps_meta(const struct wf_state *st, const struct wf_snap *s, size_t count)
 {
-	return json_pack("{s:o, s:o, s:s, s:s, s:O, s:s, s:s, s:s, s:s, s:i}",
+	return json_pack("{s:o, s:o, s:s, s:s, s:O, s:s, s:s, s:s, s:s, s:s, s:i}",
 		"snapshot", wf_snapshot_ref(s), "disclosure", wf_disclosure_meta(st),
 		"pay_basis", s->pay_basis, "basis", basis_of(s),
 		"publication", s->publication ? s->publication : json_null(),
@@ -201,6 +201,7 @@ static json_t *paygaps_meta(const struct wf_state *st, const struct wf_snap *s, 
 		"source", strcmp(s->pay_basis, "published") == 0
 			? "Published figures, loaded as the employer published them (meta.publication names the publication): not computed here, and not disclosure-controlled here, since they are public already. method, quartiles and withheld describe the figures computed from employee rows."
 			: "Computed at import from hourly pay in the employee rows, which are never stored or published.",
+		"counts", "no people: each value is a percentage (a gap in hourly or bonus pay, the share of a group paid a bonus, or the share of a pay quartile in a category), over the employees on the snapshot date (meta.snapshot.as_of).",
 		"count", (int)count);
 }
 

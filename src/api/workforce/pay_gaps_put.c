@@ -116,7 +116,7 @@ void wf_paygaps_put(struct request *req, struct response *res)
 	const char *as_of = request_param(req, "as_of"), *outcome;
 	json_t *gaps = json_array(), *quarts = json_array();
 	PGresult *r = NULL;
-	char *text = NULL, src[96], location[96];
+	char *text = NULL, src[96];
 	struct date d;
 
 	if (!as_of || date_parse(as_of, &d) != 0) {
@@ -148,8 +148,7 @@ void wf_paygaps_put(struct request *req, struct response *res)
 		      json_pack("{s:s, s:s, s:s, s:I, s:I}", "as_of", as_of, "outcome", outcome,
 				"pay_basis", "published", "gaps", (json_int_t)json_array_size(gaps),
 				"quartile_shares", (json_int_t)json_array_size(quarts)));
-	snprintf(location, sizeof(location), "/v1/workforce/pay-gaps?as_of=%s", as_of);
-	(void)response_header_add(res, "Location", location);
+	response_location(res, "/v1/workforce/pay-gaps?as_of=%s", as_of);
 done:
 	PQclear(r);
 	free(text);

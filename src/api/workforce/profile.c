@@ -207,10 +207,11 @@ void wf_profile_get(struct request *req, struct response *res)
 		problem_send_internal(res);
 		goto done;
 	}
-	response_list(req, res, data, json_pack("{s:o, s:o, s:o, s:s, s:i}",
+	response_list(req, res, data, json_pack("{s:o, s:o, s:o, s:s, s:s, s:i}",
 		"snapshot", wf_snapshot_ref(s), "disclosure", wf_disclosure_meta(st),
 		"grade_bands", wf_grade_bands_json(st),
 		"shares", "share is the category's count divided by the row's total (the same directorate and grade band), prefer not to say and not recorded included.",
+		"counts", "staff headcount: each value is a number of employees (people, not posts or full-time equivalents) on the snapshot date (meta.snapshot.as_of), each employee once per characteristic, in the row's directorate and grade band (null: all of them).",
 		"count", (int)json_array_size(data)),
 		NULL, profile_csv, API_COUNT(profile_csv));
 	data = NULL;

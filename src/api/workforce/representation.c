@@ -122,7 +122,7 @@ static json_t *repr_meta(const struct wf_state *st, const struct wf_snap *s, con
 		if (st->senior[g])
 			json_array_append_new(senior, json_string(st->grades[g]));
 	return json_pack(
-		"{s:{s:s, s:s, s:b}, s:{s:s, s:s, s:s, s:s, s:b, s:s, s:s}, s:o, s:o, s:s, s:i}",
+		"{s:{s:s, s:s, s:b}, s:{s:s, s:s, s:s, s:s, s:b, s:s, s:s}, s:o, s:o, s:s, s:s, s:i}",
 		"workforce", "as_of", s->as_of, "source", s->source, "official", s->official,
 		"residents", "dataset", PQgetvalue(ds, 0, R_SLUG), "title", PQgetvalue(ds, 0, R_TITLE),
 		"release_date", PQgetvalue(ds, 0, R_RELEASED), "reference_date", PQgetvalue(ds, 0, R_REFERENCE),
@@ -133,6 +133,7 @@ static json_t *repr_meta(const struct wf_state *st, const struct wf_snap *s, con
 			: "All usual residents in the universe of each Census table (residents aged 16 and over for sexual orientation), of every age",
 		"senior_grades", senior, "disclosure", wf_disclosure_meta(st),
 		"method", "ratio = workforce share / resident share: above 1 the category is better represented in the workforce than among residents. The workforce share is of all employees (or of those at senior grades), prefer_not_to_say and not_recorded included; the resident share is of the borough's residents in the data set's population (meta.residents.population): by default the working-age data set, residents aged 16 to 64; with dataset= another data set, such as all usual residents. Categories with no resident counterpart (prefer_not_to_say, not_recorded) have no ratio. A row is suppressed when either count is.",
+		"counts", "no people: each value is a share or a ratio of two shares; the workforce's are of the employees on meta.workforce.as_of (at senior grades for grades senior), the residents' of the data set's population (meta.residents.population_description).",
 		"count", (int)count);
 }
 

@@ -235,7 +235,7 @@ void wf_snapshot_create(struct request *req, struct response *res)
 	json_t *doc = NULL;
 	struct validation v;
 	PGresult *r = NULL;
-	char *text = NULL, location[96], source[96];
+	char *text = NULL, source[96];
 	struct date d;
 
 	validation_init(&v);
@@ -256,8 +256,7 @@ void wf_snapshot_create(struct request *req, struct response *res)
 	response_json(res, strcmp(PQgetvalue(r, 0, 0), "created") == 0 ? 201 : 200,
 		      json_pack("{s:s, s:s, s:I}", "as_of", u.as_of, "outcome", PQgetvalue(r, 0, 0),
 				"headcount", json_integer_value(json_object_get(doc, "headcount"))));
-	snprintf(location, sizeof(location), "/v1/workforce/profile?as_of=%s", u.as_of);
-	(void)response_header_add(res, "Location", location);
+	response_location(res, "/v1/workforce/profile?as_of=%s", u.as_of);
 done:
 	PQclear(r);
 	free(text);
