@@ -57,5 +57,6 @@ extern const struct api_module organisations_module;
 extern const struct api_module objectives_module;
 extern const struct api_module impact_assessments_module;
 extern const struct api_module reports_module;
+extern const struct api_module releases_module;
 
 #endif

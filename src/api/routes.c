@@ -33,6 +33,7 @@ static const struct api_module *const modules[] = {
 	&objectives_module,
 	&impact_assessments_module,
 	&reports_module,
+	&releases_module,
 };
 
 static struct route *table;

@@ -40,10 +40,21 @@ struct search {
 	bool *seen_constraint;   /* nconstraints */
 	bool *seen_cell;         /* ncells */
 	size_t *queue;           /* nconstraints */
-	const unsigned *klass;   /* ncells, or NULL: see disclosure_apply_classed */
+	const unsigned *klass;   /* ncells, or NULL: see disclosure_marks */
 	bool same_class;         /* only cells of class `want` are candidates */
 	unsigned want;
+	const bool *locked;      /* ncells, or NULL: cells never to withhold */
 };
+
+/*
+ * May cell c be withheld as a complement?  Not when it is withheld already,
+ * nor when it is locked: known to everyone (an earlier release published
+ * it), so withholding it now would hide nothing.
+ */
+static bool open_cell(const bool *suppressed, const bool *locked, size_t c)
+{
+	return !suppressed[c] && !(locked && locked[c]);
+}
 
 bool disclosure_constraints_valid(size_t ncells,
 				  const struct disclosure_constraint *cs,
@@ -127,7 +138,7 @@ static bool better(const int64_t *values, size_t cand, size_t best)
  */
 static void single_cell_pass(const int64_t *values,
 			     const struct disclosure_constraint *cs, size_t ncs,
-			     bool *suppressed)
+			     const bool *locked, bool *suppressed)
 {
 	bool changed;
 	size_t q, p;
@@ -147,11 +158,11 @@ static void single_cell_pass(const int64_t *values,
 			for (p = 0; p < k->nparts; p++) {
 				size_t c = k->parts[p];
 
-				if (!suppressed[c] && values[c] > 0 &&
+				if (open_cell(suppressed, locked, c) && values[c] > 0 &&
 				    better(values, c, pick))
 					pick = c;
 			}
-			if (pick == NO_CELL && !suppressed[k->total])
+			if (pick == NO_CELL && open_cell(suppressed, locked, k->total))
 				pick = k->total;
 			if (pick == NO_CELL)
 				continue;
@@ -405,7 +416,7 @@ static int find_pinned(const int64_t *values, size_t ncells,
 static bool candidate(const int64_t *values, const bool *suppressed,
 		      const struct search *s, size_t c)
 {
-	return !suppressed[c] && values[c] > 0 &&
+	return open_cell(suppressed, s->locked, c) && values[c] > 0 &&
 	       (!s->same_class || s->klass[c] == s->want);
 }
 
@@ -514,7 +525,7 @@ static bool add_complements(const int64_t *values,
 			continue;
 		pick = NO_CELL;
 		if (s->klass) {
-			/* A cell of its own class first (disclosure_apply_classed). */
+			/* A cell of its own class first (disclosure_marks.klass). */
 			s->same_class = true;
 			s->want = s->klass[c];
 			pick = pick_complement(values, cs, ncells, ncs, mem, suppressed, s, c);
@@ -545,17 +556,22 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 			    size_t nconstraints, int threshold, const bool *forced,
 			    bool *suppressed)
 {
-	return disclosure_apply_classed(values, ncells, constraints, nconstraints, threshold,
-					forced, NULL, suppressed);
+	struct disclosure_marks marks = { forced, NULL, NULL };
+
+	return disclosure_apply_marked(values, ncells, constraints, nconstraints,
+				       threshold, &marks, suppressed);
 }
 
-int disclosure_apply_classed(const int64_t *values, size_t ncells,
-			     const struct disclosure_constraint *constraints,
-			     size_t nconstraints, int threshold, const bool *forced,
-			     const unsigned *klass, bool *suppressed)
+int disclosure_apply_marked(const int64_t *values, size_t ncells,
+			    const struct disclosure_constraint *constraints,
+			    size_t nconstraints, int threshold,
+			    const struct disclosure_marks *marks, bool *suppressed)
 {
+	static const struct disclosure_marks none = { NULL, NULL, NULL };
+	const struct disclosure_marks *mk = marks ? marks : &none;
+	const bool *forced = mk->forced, *locked = mk->locked;
 	struct membership mem = { NULL, NULL };
-	struct search s = { NULL, NULL, NULL, klass, false, 0 };
+	struct search s = { NULL, NULL, NULL, mk->klass, false, 0, locked };
 	bool *det = NULL, *touched = NULL, *passed = NULL;
 	size_t c, ndet;
 	int rc = -1;
@@ -570,8 +586,8 @@ int disclosure_apply_classed(const int64_t *values, size_t ncells,
 		goto cleanup;
 
 	for (c = 0; c < ncells; c++)
-		suppressed[c] = (values[c] > 0 && values[c] < threshold) ||
-				(forced && forced[c]);
+		suppressed[c] = !(locked && locked[c]) &&
+				((values[c] > 0 && values[c] < threshold) || (forced && forced[c]));
 
 	if (membership_build(&mem, ncells, constraints, nconstraints) != 0)
 		goto cleanup;
@@ -588,7 +604,7 @@ int disclosure_apply_classed(const int64_t *values, size_t ncells,
 	for (;;) {
 		bool changed = false;
 
-		single_cell_pass(values, constraints, nconstraints, suppressed);
+		single_cell_pass(values, constraints, nconstraints, locked, suppressed);
 		/*
 		 * Exact determination first, bounds when it leaves nothing to
 		 * do: no cell determined, or only cells no complement can help

@@ -76,21 +76,37 @@ int disclosure_apply_forced(const int64_t *values, size_t ncells,
 			    bool *suppressed);
 
 /*
- * The same, with a class for each cell (klass, ncells entries; NULL: none):
- * a complement is first sought among the published cells of the withheld
- * cell's own class (a month's total for a month's total), in the
- * constraints that hold it and then through the withheld cells linked to
- * it, and only when there is none among every cell.  Without it the
- * smallest neighbour is taken, which for a month's total is often its
- * quarter's total, and the year relation then takes a second quarter:
- * the figures everyone reads go first.  A same-class complement keeps the
- * table's shape and spares the coarser cells.
+ * The same, with marks on the cells (any member, or marks itself, may be
+ * NULL):
+ *
+ * - forced[ncells]: withheld from the start as if primary (above).
+ * - klass[ncells]: a class for each cell.  A complement is first sought
+ *   among the published cells of the withheld cell's own class (a month's
+ *   total for a month's total), in the constraints that hold it and then
+ *   through the withheld cells linked to it, and only when there is none
+ *   among every cell.  Without it the smallest neighbour is taken, which
+ *   for a month's total is often its quarter's total, and the year
+ *   relation then takes a second quarter: the figures everyone reads go
+ *   first.  A same-class complement keeps the table's shape and spares the
+ *   coarser cells.
+ * - locked[ncells]: never withheld, known to everyone already (an earlier
+ *   release published them, domain/release.h), so that withholding them
+ *   now would hide nothing.  A cell both forced and locked is published.
+ *   The checks still count them as the published values they are.
+ *
+ * The arrays are borrowed for the call.
  */
+struct disclosure_marks {
+	const bool *forced;
+	const unsigned *klass;
+	const bool *locked;
+};
+
 __attribute__((warn_unused_result))
-int disclosure_apply_classed(const int64_t *values, size_t ncells,
-			     const struct disclosure_constraint *constraints,
-			     size_t nconstraints, int threshold, const bool *forced,
-			     const unsigned *klass, bool *suppressed);
+int disclosure_apply_marked(const int64_t *values, size_t ncells,
+			    const struct disclosure_constraint *constraints,
+			    size_t nconstraints, int threshold,
+			    const struct disclosure_marks *marks, bool *suppressed);
 
 /* True when every index in the constraints is below ncells (and no part
  * list is missing). */

@@ -482,7 +482,9 @@ static int suppress_reports(struct hc_table *t, const struct hc_linked *l, int t
 	if (v && supp && klass && hc_linked_constraints(l, &lc) == 0) {
 		linked_in(t, l, v);
 		linked_classes(l, klass);
-		rc = disclosure_apply_classed(v, n, lc.items, lc.n, threshold, NULL, klass, supp);
+		const struct disclosure_marks marks = { NULL, klass, NULL };
+
+		rc = disclosure_apply_marked(v, n, lc.items, lc.n, threshold, &marks, supp);
 		if (rc == 0)
 			linked_out(t, l, supp);
 	}

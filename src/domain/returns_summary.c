@@ -140,8 +140,10 @@ int returns_summary_build(struct returns_summary *s, const struct return_rules *
 		rc = disclosure_apply(s->values, s->ncells, c.items, c.n, threshold, s->suppressed);
 	}
 done:
-	free(c.items);
-	free(c.parts);
+	/* Kept, for releases (the summary owns them from here). */
+	s->constraints = c.items;
+	s->nconstraints = c.n;
+	s->parts = c.parts;
 	if (rc != 0)
 		returns_summary_release(s);
 	return rc;
@@ -159,10 +161,18 @@ bool returns_summary_in(const struct returns_summary *s, size_t k, const char *c
 	return strcmp(s->cells[k].characteristic, ch) == 0;
 }
 
+/* The relations kept for releases. */
+static void relations_free(struct returns_summary *s)
+{
+	free(s->constraints);
+	free(s->parts);
+}
+
 void returns_summary_release(struct returns_summary *s)
 {
 	free(s->cells);
 	free(s->values);
 	free(s->suppressed);
+	relations_free(s);
 	memset(s, 0, sizeof(*s));
 }

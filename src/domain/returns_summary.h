@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "domain/disclosure.h"
 #include "domain/partner_return.h"
 
 #define RETURNS_MIN_PARTNERS 3
@@ -56,6 +57,11 @@ struct returns_summary {
 	size_t partners;
 	size_t adult_cell;
 	const struct return_rules *rules;   /* borrowed from the caller */
+	/* The relations (per characteristic, its base = its cells), owned:
+	 * what a release of the summary is decided over. */
+	struct disclosure_constraint *constraints;
+	size_t nconstraints;
+	size_t *parts;
 };
 
 /*

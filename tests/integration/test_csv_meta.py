@@ -81,6 +81,7 @@ def samples(api, key) -> dict[str, tuple[str, dict, dict]]:
         "/v1/impact-assessments": ("/v1/impact-assessments", {"limit": 2}, {}),
         "/v1/reports/annual/{year}": ("/v1/reports/annual/2024-25", {}, {}),
         "/v1/audit-events": ("/v1/audit-events", {"limit": 2}, auth),
+        "/v1/releases": ("/v1/releases", {"limit": 2}, {}),
     }
 
 

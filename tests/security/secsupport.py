@@ -258,6 +258,9 @@ ROUTE_SCOPES = {
     ("patch", "/v1/impact-assessments/{id}"): {"manage:impact-assessments"},
     ("get", "/v1/impact-assessments/{id}/versions"): {"manage:impact-assessments"},
     ("put", "/v1/reports/annual/{year}/sections/{section}/commentary"): {"manage:reports"},
+    # Releases (issue 13).
+    ("post", "/v1/hate-crime/releases"): {"admin"},
+    ("post", "/v1/returns/summary/releases"): {"review:returns"},
 }
 
 
@@ -331,6 +334,26 @@ COMMENTARY = "2016-17/objective"
 COMMENTARY_PARAMS = {"year": "2016-17", "section": "objective"}
 
 
+def release_sample(client, council) -> str:
+    """A release's id: the latest, or one made of the summary of an empty
+    window of its own (nothing else reads that window, and a release of it
+    changes no other statistic's public figures)."""
+    latest = client.get("/v1/releases", params={"limit": 1}).json()["data"]
+    if latest:
+        return str(latest[0]["id"])
+    for _ in range(50):
+        y = secrets.randbelow(6000) + 2200
+        r = client.post("/v1/return-windows", headers=council,
+                        json={"kind": "service_users", "period": f"{y}/{(y + 1) % 100:02d} Q4",
+                              "open_date": "2999-01-01", "due_date": "2999-12-31"})
+        if r.status_code != 409:
+            break
+    assert r.status_code == 201, r.text
+    r = client.post("/v1/returns/summary/releases", json={"window": r.json()["id"]}, headers=council)
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
 def samples(client, keys, records) -> dict:
     """Real values for path and required query parameters, by name and
     template."""
@@ -368,6 +391,7 @@ def samples(client, keys, records) -> dict:
         "/v1/impact-assessments/{id}/versions": {"id": assessment},
         "/v1/reports/annual/{year}/sections/{section}/commentary": COMMENTARY_PARAMS,
         "/v1/reports/annual/{year}/sections/{section}/commentary/versions": COMMENTARY_PARAMS,
+        "/v1/releases/{id}": {"id": release_sample(client, council)},
         "query": {"window": seeded_window, "characteristic": "ethnicity"},
     }
 

@@ -341,6 +341,26 @@ def case_report_commentary(c):
         lambda: c.pg.psql(f"SELECT count(*) FROM report_commentary WHERE year = '{COMMENTARY_YEAR}'")
 
 
+def _release_cleanup(c, statistic):
+    c.cleanup.append("ALTER TABLE releases DISABLE TRIGGER releases_no_update;"
+                     f" DELETE FROM releases WHERE statistic = '{statistic}';"
+                     " ALTER TABLE releases ENABLE TRIGGER releases_no_update")
+    return lambda: c.pg.psql(f"SELECT count(*) FROM releases WHERE statistic = '{statistic}'")
+
+
+def case_hate_crime_release(c):
+    """The clean request makes a release; it is removed again, so that the
+    public hate-crime figures stay the live ones for later tests."""
+    return "/v1/hate-crime/releases", {"reason": "Security test."}, {}, \
+        _release_cleanup(c, "hate-crime")
+
+
+def case_summary_release(c):
+    window = c.pg.psql("SELECT id FROM return_windows ORDER BY id LIMIT 1")
+    return "/v1/returns/summary/releases", {"window": window}, {}, \
+        _release_cleanup(c, "returns-summary")
+
+
 CASES = {
     ("post", "/v1/hate-crime/reports"): ("centre", case_report_create),
     ("patch", "/v1/hate-crime/reports/{id}"): ("centre", case_report_patch),
@@ -369,6 +389,8 @@ CASES = {
     ("patch", "/v1/impact-assessments/{id}"): ("council_all", case_eia_patch),
     ("put", "/v1/reports/annual/{year}/sections/{section}/commentary"): ("council_all",
                                                                          case_report_commentary),
+    ("post", "/v1/hate-crime/releases"): ("council_all", case_hate_crime_release),
+    ("post", "/v1/returns/summary/releases"): ("council_all", case_summary_release),
 }
 
 

@@ -204,7 +204,8 @@ def build(datasets, tables, characteristic):
 def failures(ranges):
     exact, small, narrow = [], [], []
     for key, (lo, hi) in ranges.items():
-        hidden = key[0].startswith("outside ")
+        # (A release's cells are keyed by its version first.)
+        hidden = any(isinstance(x, str) and x.startswith("outside ") for x in key[:2])
         if hidden:
             # A hidden difference may be 0 (then nothing is withheld);
             # one that must be 1 or more must not be shown small.
@@ -593,3 +594,326 @@ def test_share_withheld_stays_under_a_quarter(demographics, hate_crime, workforc
     share = sum(cells) / len(cells)
     print(f"all public tables: {sum(cells)} of {len(cells)} cells withheld ({share:.1%})")
     assert share < 0.25
+
+
+# --- releases: the attacker holds every release and knows what changed ---
+#
+# The council's history is made here as the council would make it: a
+# hate-crime release, one report withdrawn (from a ward's quarter of
+# exactly 5 where there is one), another release; a returns window released
+# with three partners' accepted returns, then a fourth partner's late return
+# accepted (which releases the summary again by itself).  The attacker then downloads every release
+# (public requests only), relates them - each release's own relations, and
+# every cell that did not change between two releases is one unknown - and
+# computes each withheld cell's range over the whole history.  Which cells
+# changed is given to the attacker exactly (the cells the withdrawn report
+# counts in; the summary's cells the late return adds to, from the council's
+# live summary before and after): the strongest attacker the issue names.
+# Releases and the withdrawal are undone at the end.
+
+RELEASE_CLEANUP = ("ALTER TABLE releases DISABLE TRIGGER releases_no_update; DELETE FROM releases;"
+                   " ALTER TABLE releases ENABLE TRIGGER releases_no_update")
+RELEASE_NOTIFY = ("SELECT pg_notify('eq_data_changed', 'hate_crime');"
+                  " SELECT pg_notify('eq_data_changed', 'returns');"
+                  " SELECT pg_notify('eq_data_changed', 'reference')")
+
+
+def _get_json(api, path, key=None, **params):
+    rows, url = [], path
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    while url:
+        r = api.get(url, params=params if url == path else None, headers=headers)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        rows += body["data"]
+        url = body["links"].get("next")
+    return rows
+
+
+def hate_crime_cells(api, years, key=None, **params):
+    """Every canonical cell of the given years, as the hate_crime fixture,
+    and the one rolling year the release publishes (total and sources)."""
+    cells = {}
+    for y in years:
+        groupings = [f"{t},{d}" if d else t for t in ("month", "quarter", "financial_year")
+                     for d in (None, "ward", "offence_type", "channel", "source", "strand")]
+        groupings.append("ward,strand")
+        for g in groupings:
+            _hc_add(cells, _get_json(api, HC, key, **{"from": y, "to": y, "group_by": g, **params}))
+    _hc_add(cells, _get_json(api, HC, key, period="rolling-12:latest", group_by="source", **params))
+    return cells
+
+
+def summary_cells(api, window, key=None, **params):
+    return {(row["window"], row["characteristic"], row["category"]):
+            None if row["suppressed"] else row["value"]
+            for row in _get_json(api, "/v1/returns/summary", key, window=window, **params)}
+
+
+def _withdrawable(api, pg, years):
+    """A report to withdraw: one that counts alone (no police reference),
+    in a ward and quarter that release 1 published as 5 (attack 3), or as
+    the smallest published count there is."""
+    cells = []
+    for y in years:
+        for r in fetch_all(api, HC, **{"from": y, "to": y, "group_by": "quarter,ward"}):
+            if r["ward"] and r["ward"]["code"].startswith("E") and not r["suppressed"] and r["value"] >= THRESHOLD:
+                cells.append((r["value"] != THRESHOLD, r["value"], r["period"]["start"], r["period"]["end"],
+                              r["ward"]["code"]))
+    for _, value, start, end, ward in sorted(cells):
+        found = pg.psql("SELECT id FROM hate_crime_reports WHERE status = 'active' AND police_key IS NULL"
+                        f" AND location = 'ward' AND ward_code = '{ward}'"
+                        f" AND occurred_from BETWEEN '{start}' AND '{end}' ORDER BY id LIMIT 1")
+        if found:
+            return found, value
+    raise AssertionError("no published ward and quarter with a report that counts alone")
+
+
+@pytest.fixture(scope="module")
+def release_history(server):
+    from harness import ApiClient, PgControl
+    from secsupport import COUNCIL, make_key
+
+    pg = PgControl()
+    api = ApiClient(server.url)
+    admin = make_key(COUNCIL, "admin,read:hate-crime")
+    reviewer = make_key(COUNCIL, "review:returns")
+    pg.psql(RELEASE_CLEANUP)
+    pg.psql(RELEASE_NOTIFY)
+    years = [r["period"]["label"] for r in fetch_all(api, HC, **{"from": "2016/17", "to": "2025/26",
+                                                                 "group_by": "financial_year"})
+             if r["value"] != 0]
+    window, late = _returns_window(api, pg, reviewer)
+    history = {"years": years, "window": window}
+    report = None
+    try:
+        def release(path, body, key):
+            r = api.post(path, json=body, headers={"Authorization": f"Bearer {key}"})
+            assert r.status_code == 201, r.text
+
+        history["rs_live"] = [summary_cells(api, window, reviewer, release="live")]
+        release("/v1/hate-crime/releases", {"reason": "Monthly release."}, admin)
+        release("/v1/returns/summary/releases", {"window": window, "reason": "The window closed."}, reviewer)
+        report, history["in_cell"] = _withdrawable(api, pg, years)
+        # It counts alone (no police reference): its source is the kind of
+        # the organisation that received it.
+        month, ward, offence, channel, strands, source = pg.psql(
+            "SELECT to_char(r.occurred_from, 'YYYY-MM-01'), r.ward_code, r.offence_type, r.channel,"
+            " array_to_string(r.strands, ','), o.kind FROM hate_crime_reports r"
+            f" JOIN organisations o ON o.id = r.organisation_id WHERE r.id = '{report}'").split("|")
+        history["withdrawn"] = (month, ward, offence, channel, set(strands.split(",")), source)
+        pg.psql(f"UPDATE hate_crime_reports SET status = 'withdrawn', withdrawn_reason = 'attack test',"
+                f" updated_at = now() WHERE id = '{report}'")
+        # The next month's data: one police report in the month after the
+        # last, so that the rolling year moves a month between releases.
+        history["added"] = _add_next_month(api, pg, history)
+        pg.psql(RELEASE_NOTIFY)
+        late()
+        history["rs_live"].append(summary_cells(api, window, reviewer, release="live"))
+        release("/v1/hate-crime/releases", {"reason": "Monthly release."}, admin)
+        # The late return's acceptance released the window's summary again.
+        yield history
+    finally:
+        if report:
+            pg.psql("UPDATE hate_crime_reports SET status = 'active', withdrawn_reason = NULL"
+                    f" WHERE id = '{report}'")
+        pg.psql(f"DELETE FROM hate_crime_reports WHERE submitter_reference = '{ADDED_REF}'")
+        pg.psql(RELEASE_CLEANUP)
+        pg.psql(RELEASE_NOTIFY)
+        api.close()
+
+
+ADDED_REF = "attack-next-month-1"
+
+
+def _add_next_month(api, pg, history):
+    """One police report ten days after the live rolling year ends; its
+    financial year joins the years downloaded.  Returns it as counts_in
+    reads it."""
+    r = api.get(HC, params={"period": "rolling-12:latest"})
+    assert r.status_code == 200, r.text
+    end = r.json()["data"][0]["period"]["end"]
+    ward = pg.psql("SELECT code FROM areas WHERE kind = 'ward' ORDER BY code LIMIT 1")
+    month = pg.psql(f"SELECT to_char(DATE '{end}' + 10, 'YYYY-MM-01')")
+    pg.psql("INSERT INTO hate_crime_reports (organisation_id, submitter_reference, police_reference,"
+            " occurred_from, occurred_to, reported_on, location, ward_code, strands,"
+            " other_strand_reason, offence_type, channel, status, withdrawn_reason) VALUES"
+            f" ((SELECT id FROM organisations WHERE slug = 'police-feed'), '{ADDED_REF}', NULL,"
+            f" DATE '{month}' + 9, DATE '{month}' + 9, DATE '{month}' + 9, 'ward', '{ward}',"
+            " ARRAY['race']::text[], NULL, 'harassment', 'police', 'active', NULL)")
+    fy = int(month[:4]) - (int(month[5:7]) < 4)
+    label = f"{fy}/{(fy + 1) % 100:02d}"
+    if label not in history["years"]:
+        history["years"].append(label)
+    return (month, ward, "harassment", "police", {"race"}, "police")
+
+
+def _returns_window(api, pg, reviewer):
+    """A workforce window past its due date with three partners' returns
+    accepted, and a function that accepts a fourth, late."""
+    import secrets
+
+    from secsupport import make_key
+
+    auth_ = {"Authorization": f"Bearer {reviewer}"}
+    for _ in range(20):
+        y = secrets.randbelow(6000) + 2200
+        r = api.post("/v1/return-windows", json={"kind": "workforce", "period": f"{y}/{(y + 1) % 100:02d} Q2",
+                                                  "open_date": "2001-01-01", "due_date": "2001-06-30"},
+                     headers=auth_)
+        if r.status_code != 409:
+            break
+    assert r.status_code == 201, r.text
+    window = r.json()["id"]
+    mixes = [(100, 60, 40, 100, 12, 88), (120, 70, 50, 110, 20, 100), (90, 45, 45, 80, 9, 81),
+             (10, 7, 3, 10, 0, 10)]
+    ids = []
+    for n, (total, female, male, white, disabled, not_disabled) in enumerate(mixes):
+        slug = f"attack-partner-{secrets.token_hex(4)}"
+        pg.psql(f"INSERT INTO organisations (slug, name, kind) VALUES ('{slug}', 'Attack test {n}', 'partner')")
+        key = make_key(slug, "submit:returns")
+        lines = {"sex": {"female": female, "male": male},
+                 "ethnicity": {"white_british": white, "not_known": total - white},
+                 "disability": {"disabled": disabled, "not_disabled": not_disabled},
+                 "age": {"age_25_29": total}}
+        r = api.post("/v1/returns", json={"window": window, "total": total, "lines": lines},
+                     headers={"Authorization": f"Bearer {key}"})
+        assert r.status_code == 201, r.text
+        rid = r.json()["id"]
+        r = api.post(f"/v1/returns/{rid}/submit", json={"late_reason": "Test history."},
+                     headers={"Authorization": f"Bearer {key}"})
+        assert r.status_code == 200, r.text
+        ids.append(rid)
+
+    def accept(rid):
+        r = api.post(f"/v1/returns/{rid}/review", json={"outcome": "accepted"}, headers=auth_)
+        assert r.status_code == 200, r.text
+
+    for rid in ids[:3]:
+        accept(rid)
+    return window, lambda: accept(ids[3])
+
+
+def _downloaded(api, history):
+    """Every release, as the public downloads it: {release id: cells}."""
+    out = {"hate-crime": {}, "returns-summary": {}}
+    for rel in fetch_all(api, "/v1/releases"):
+        rid = str(rel["id"])
+        if rel["statistic"] == "hate-crime":
+            out["hate-crime"][rel["version"]] = hate_crime_cells(api, history["years"], release=rid)
+        elif rel["key"] == history["window"]:
+            out["returns-summary"][rel["version"]] = summary_cells(api, rel["key"], release=rid)
+    return out
+
+
+def joint_problem(releases, build_one, changed):
+    """Each release's own problem, its cells keyed by version, and one
+    unknown for every cell unchanged between consecutive versions."""
+    p = Problem()
+    for version, cells in sorted(releases.items()):
+        own = build_one(cells)
+        for k, v in own.value.items():
+            p.cell((version,) + k, v, own.lower.get(k, 1))
+        for row in own.rows:
+            p.rows.append({(version,) + k: c for k, c in row.items()})
+    versions = sorted(releases)
+    for a, b in zip(versions, versions[1:]):
+        for k in releases[b]:
+            if k not in changed and (a,) + k in p.value:
+                p.relation((b,) + k, [(a,) + k])
+    return p
+
+
+def counts_in(key, withdrawn):
+    """Does hate-crime cell key count the withdrawn report?"""
+    month, ward, offence, channel, strands, source = withdrawn
+    measure, _, start, end, w, strand, o, c, src = key
+    if not start <= month <= end or w not in (None, ward):
+        return False
+    if measure == "reports":
+        return o in (None, offence) and c in (None, channel) and src in (None, source)
+    return strand is None or strand in strands
+
+
+def hc_changed(history, releases):
+    return {k for cells in releases.values() for k in cells
+            if counts_in(k, history["withdrawn"]) or counts_in(k, history["added"])}
+
+
+def _changed(live):
+    before, after = live
+    return {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+
+
+@pytest.fixture(scope="module")
+def downloaded(release_history, server):
+    from harness import ApiClient
+
+    api = ApiClient(server.url)
+    try:
+        yield _downloaded(api, release_history)
+    finally:
+        api.close()
+
+
+def _report(name, p, releases):
+    exact, small, narrow = failures(p.ranges())
+    for version, cells in sorted(releases.items()):
+        withheld = sum(v is None for v in cells.values())
+        print(f"{name} release {version}: {withheld} of {len(cells)} cells withheld "
+              f"({withheld / max(len(cells), 1):.1%})")
+    print(f"{name}, all releases together: {len(exact)} exact, {len(small)} shown small, "
+          f"{len(narrow)} narrower than {THRESHOLD}")
+    return exact, small, narrow
+
+
+def test_hate_crime_releases_cannot_be_narrowed_together(release_history, downloaded):
+    releases = downloaded["hate-crime"]
+    assert sorted(releases) == [1, 2]
+    p = joint_problem(releases, hate_crime_problem, hc_changed(release_history, releases))
+    assert _report("hate crime", p, releases) == ([], [], [])
+    # The price of the history: release 2 withholds little more than 1.
+    share = [sum(v is None for v in releases[n].values()) / len(releases[n]) for n in (1, 2)]
+    assert share[1] - share[0] < 0.02, share
+
+
+def test_withdrawn_report_attack_fails(release_history, downloaded):
+    """Attack 3: the withdrawn report's ward and quarter moved (from 5 to 4
+    where the demo data has such a cell); the year minus the other quarters
+    must not give it, and no combination of both releases may pin it."""
+    month, ward = release_history["withdrawn"][:2]
+    releases = downloaded["hate-crime"]
+    cell = next(k for k in releases[2] if k[:2] == ("reports", "quarter") and k[2] <= month <= k[3]
+                and k[4:] == (ward, None, None, None, None))
+    print(f"attack 3: {cell[2]}..{cell[3]} in {ward}: release 1 {releases[1][cell]},"
+          f" release 2 {releases[2][cell]}")
+    assert releases[1][cell] == release_history["in_cell"]
+    p = joint_problem(releases, hate_crime_problem, hc_changed(release_history, releases))
+    ranges = p.ranges()
+    if releases[2][cell] is None:
+        lo, hi = ranges[(2,) + cell]
+        assert lo != hi and hi >= THRESHOLD and hi - lo >= THRESHOLD, (cell, lo, hi)
+    else:
+        # Published: then its difference from release 1 is not small.
+        assert releases[1][cell] is None or not 1 <= releases[1][cell] - releases[2][cell] < THRESHOLD
+    # The published quarters of that year, and the year, never add up to it.
+    year = next(k for k in releases[2] if k[0] == "reports" and k[1] == "financial_year"
+                and k[2] <= cell[2] and cell[3] <= k[3] and k[4:] == cell[4:])
+    quarters = [k for k in releases[2] if k[0] == "reports" and k[1] == "quarter" and k[4:] == cell[4:]
+                and year[2] <= k[2] and k[3] <= year[3] and k != cell]
+    known = [releases[2][year]] + [releases[2][q] for q in quarters]
+    assert None in known or releases[2][cell] is not None
+
+
+def test_late_return_attack_fails(release_history, downloaded):
+    """Attack 4: the summary before and after one partner's late return
+    differs by that partner's counts; no cell published in both releases
+    may differ by 1 to 4, and no withheld cell may be narrowed."""
+    releases = downloaded["returns-summary"]
+    assert sorted(releases) == [1, 2]
+    old, new = releases[1], releases[2]
+    for k, v in new.items():
+        if v is not None and old.get(k) is not None:
+            assert not 1 <= abs(v - old[k]) < THRESHOLD, (k, old[k], v)
+    p = joint_problem(releases, returns_problem, _changed(release_history["rs_live"]))
+    assert _report("returns summary", p, releases) == ([], [], [])

@@ -969,7 +969,9 @@ static void test_classes_spare_the_coarser_cells(void **state)
 
 	(void)state;
 	assert_int_equal(disclosure_apply(v, N, cs, 3, 5, plain), 0);
-	assert_int_equal(disclosure_apply_classed(v, N, cs, 3, 5, NULL, klass, classed), 0);
+	const struct disclosure_marks marks = { NULL, klass, NULL };
+
+	assert_int_equal(disclosure_apply_marked(v, N, cs, 3, 5, &marks, classed), 0);
 	assert_true(plain[Q]);
 	assert_false(classed[Q]);
 	assert_true(classed[M1] && classed[M2] && classed[M3] && classed[M4]);
@@ -981,7 +983,9 @@ static void test_classes_spare_the_coarser_cells(void **state)
 	{
 		const unsigned one[N] = { 0 };
 
-		assert_int_equal(disclosure_apply_classed(v, N, cs, 3, 5, NULL, one, classed), 0);
+		const struct disclosure_marks same = { NULL, one, NULL };
+
+		assert_int_equal(disclosure_apply_marked(v, N, cs, 3, 5, &same, classed), 0);
 		assert_memory_equal(plain, classed, sizeof(plain));
 	}
 }

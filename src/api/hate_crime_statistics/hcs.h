@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "api/kit/memo.h"
 #include "db/db.h"
 #include "domain/hate_crime_table.h"
@@ -45,7 +47,7 @@ struct hcs_snapshot {
 };
 
 /* The statements snapshot.c runs (the module registers them). */
-#define HCS_NSTATEMENTS 3
+#define HCS_NSTATEMENTS 4
 extern const struct db_statement hcs_statements[HCS_NSTATEMENTS];
 
 /* The snapshot of the current data generation, or -1 after a problem in
@@ -84,5 +86,18 @@ bool hcs_months_hold_crime(const struct hcs_snapshot *s, int first, int last);
 bool hcs_source_covers(const struct hcs_source *src, int key);
 bool hcs_month_complete(const struct hcs_snapshot *s, int key);
 const char *hcs_period_coverage(const struct hcs_snapshot *s, const struct period *p);
+
+/* Releases (release.c).  POST /v1/hate-crime/releases: */
+void hcs_release_make(struct request *req, struct response *res);
+/*
+ * The snapshot a read serves, for its release= (api/kit/releases.h): live
+ * itself, or the release's own financial years, wards, cells, rolling
+ * year and suppression (request-owned), with live's sources' coverage and threshold
+ * (borrowed).  *meta (a new reference) is meta.release.  0, or -1 after a
+ * problem in res.
+ */
+__attribute__((warn_unused_result))
+int hcs_release_view_or_respond(struct request *req, struct response *res, const struct hcs_snapshot *live,
+				struct hcs_snapshot *view, json_t **meta);
 
 #endif

@@ -50,6 +50,16 @@ const struct db_statement hcs_statements[HCS_NSTATEMENTS] = {
 	  " string_agg(to_char(d.month, 'YYYY-MM'), ',' ORDER BY d.month)"
 	  " FROM hate_crime_deliveries d JOIN organisations o ON o.id = d.organisation_id"
 	  " GROUP BY o.slug, o.name, o.kind ORDER BY o.slug", 0 },
+	/* What moved since the last release, for the next one's reason. */
+	{ "hcs_release_activity",
+	  "SELECT (SELECT count(*) FROM hate_crime_reports r WHERE r.created_at > l.at),"
+	  " (SELECT count(*) FROM hate_crime_reports r WHERE r.status = 'withdrawn' AND r.updated_at > l.at),"
+	  " l.at = '-infinity',"
+	  /* The rolling years the latest release knows of (release.c). */
+	  " (SELECT jsonb_path_query_array(cells, '$.*.about.windows[*]')::text FROM releases"
+	  "  WHERE statistic = 'hate-crime' AND key = 'all-years' ORDER BY version DESC LIMIT 1)"
+	  " FROM (SELECT coalesce(max(made_at), '-infinity') AS at FROM releases"
+	  "       WHERE statistic = 'hate-crime' AND key = 'all-years') l", 0 },
 };
 
 

@@ -19,6 +19,7 @@
 #include "api/api.h"
 #include "api/common.h"
 #include "api/hate_crime_statistics/hcs.h"
+#include "api/kit/releases.h"
 #include "http/cache.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -650,29 +651,32 @@ static void statistics_get(struct request *req, struct response *res)
 {
 	struct hcs_query q = { 0 };
 	struct memo_ref ref = { 0 };
-	const struct hcs_snapshot *s;
+	struct hcs_snapshot view;
+	const struct hcs_snapshot *s = &view;
 	struct period periods[MAX_MONTHS];
 	size_t nperiods = 0;
-	json_t *data = NULL, *meta;
+	json_t *data = NULL, *release = NULL;
 
-	if (query_or_respond(req, res, &q) || hcs_snapshot_get_or_respond(req, res, &ref) != 0)
+	/* The public reads a release (release.c): its cells in place of live ones. */
+	if (query_or_respond(req, res, &q) || hcs_snapshot_get_or_respond(req, res, &ref) != 0 ||
+	    hcs_release_view_or_respond(req, res, ref.value, &view, &release) != 0)
 		goto done;
-	s = ref.value;
 	if (wards_known_or_respond(res, &q, s) || range_or_respond(res, &q, s) ||
 	    periods_or_respond(res, &q, periods, &nperiods))
 		goto done;
 	/* Rolling years reach back before the months that name them. */
 	q.start = periods[0].start;
 	q.end = periods[nperiods - 1].end;
-	if (!(data = json_array()) || append_rows(req, &q, s, periods, nperiods, data) != 0 ||
-	    !(meta = statistics_meta(s, &q, json_array_size(data)))) {
+	if (!(data = json_array()) || append_rows(req, &q, s, periods, nperiods, data) != 0) {
 		problem_send_internal(res);
 		goto done;
 	}
-	response_list(req, res, data, meta, NULL, statistics_csv, API_COUNT(statistics_csv));
+	releases_list_respond(req, res, data, statistics_meta(s, &q, json_array_size(data)), release,
+			      statistics_csv, API_COUNT(statistics_csv));
 	data = NULL;
 done:
 	json_decref(data);
+	json_decref(release);
 	hcs_snapshot_release(&ref);
 }
 
@@ -680,6 +684,9 @@ static const struct route routes[] = {
 	{ .method = HTTP_GET, .template = "/v1/hate-crime/statistics", .handler = statistics_get,
 	  .flags = ROUTE_PUBLIC | ROUTE_CSV,
 	  .depends = STATISTICS_DEPENDS },
+	{ .method = HTTP_POST, .template = "/v1/hate-crime/releases", .handler = hcs_release_make,
+	  .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY, .scope = "admin", .action = "release.create",
+	  .depends = DATA_REFERENCE },
 };
 
 const struct api_module hate_crime_statistics_module = {

@@ -153,7 +153,10 @@ void return_review(struct request *req, struct response *res)
 	{
 		const char *p[3] = { e.id, outcome, note };
 
-		if (change_or_respond(req, res, &e, "rt_review", 3, p, NULL))
+		/* An accepted late return reaches the public as a new release. */
+		if (api_exec_or_respond(req, res, "rt_review", 3, p, NULL) ||
+		    (strcmp(outcome, "accepted") == 0 && summary_rerelease_or_respond(req, res, e.id)) ||
+		    edit_finish(req, res, &e, NULL, 200))
 			goto done;
 	}
 done:

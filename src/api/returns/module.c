@@ -90,6 +90,10 @@ static const struct db_statement statements[] = {
 	  "INSERT INTO partner_return_submissions (return_id, submission, body, submitted_at, key_prefix, request_id)"
 	  " SELECT r.id, r.submissions, partner_return_json(r)::jsonb, r.submitted_at, $2, $3"
 	  " FROM partner_returns r WHERE r.id = $1", 3 },
+	/* The window of return $1, if its summary was ever released. */
+	{ "rs_released_window",
+	  "SELECT r.window_id::text FROM partner_returns r WHERE r.id = $1 AND EXISTS"
+	  " (SELECT 1 FROM releases l WHERE l.statistic = 'returns-summary' AND l.key = r.window_id::text)", 1 },
 	{ "rt_review",
 	  "UPDATE partner_returns SET status = $2, review_outcome = $2, review_note = $3,"
 	  " reviewed_at = now(), version = version + 1, updated_at = now() WHERE id = $1", 3 },
@@ -143,6 +147,10 @@ static const struct route routes[] = {
 	  .flags = ROUTE_CSV | ROUTE_READ_AUDIT, .scope = READ_SCOPES, .action = "partner_return.list" },
 	{ .method = HTTP_GET, .template = "/v1/returns/summary", .handler = summary_get,
 	  .flags = ROUTE_PUBLIC | ROUTE_CSV, .depends = DATA_RETURNS | DATA_REFERENCE },
+	{ .method = HTTP_POST, .template = "/v1/returns/summary/releases", .handler = summary_release_make,
+	  .flags = ROUTE_WRITE | ROUTE_IDEMPOTENT | ROUTE_BODY, .scope = "review:returns",
+	  .action = "release.create",
+	  .depends = DATA_REFERENCE },
 	{ .method = HTTP_GET, .template = "/v1/returns/{id}", .handler = return_get,
 	  .flags = ROUTE_READ_AUDIT, .scope = READ_SCOPES, .action = "partner_return.read" },
 	{ .method = HTTP_PUT, .template = "/v1/returns/{id}", .handler = return_put,

@@ -79,6 +79,15 @@ json_t *returns_window_json_new(const char *text);
 /* Handlers (module.c routes them). */
 route_handler window_create, window_list, window_get, window_public_list, return_create,
 	return_list, return_get, return_versions, return_put, return_submit, return_recall,
-	return_review, summary_get;
+	return_review, summary_get, summary_release_make;
+
+/*
+ * After a return is accepted, in the review's transaction: a window whose
+ * summary was released before is released again (api/kit/releases.h), so
+ * the public sees a late return in a release decided with the earlier
+ * ones.  0, or -1 after a problem in res.
+ */
+__attribute__((warn_unused_result))
+int summary_rerelease_or_respond(struct request *req, struct response *res, const char *return_id);
 
 #endif

@@ -15,11 +15,14 @@
 
 #include "api/api.h"
 #include "api/common.h"
+#include "api/kit/releases.h"
 #include "api/kit/table_memo.h"
 #include "api/returns/returns.h"
 #include "config.h"
 #include "http/cache.h"
 #include "domain/returns_summary.h"
+#include "http/request.h"
+#include "http/response.h"
 
 static const struct csv_column summary_csv[] = {
 	{ "window", "/window" },
@@ -214,31 +217,155 @@ fail:
 	return NULL;
 }
 
+/* The memoised summary of window; -1 after a problem in res. */
+static int summary_ref_or_respond(struct request *req, struct response *res, const char *window,
+				  struct memo_ref *ref)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "window|%s", window);
+	return table_memo_get_or_respond(&summaries, req, res, DATA_RETURNS | DATA_REFERENCE, name,
+					 summary_build, (void *)window, ref);
+}
+
+/* ---- releases (api/kit/releases.h) ---------------------------------------------- */
+
+#define SUMMARY_TABLE "summary"
+
+static void layout_of(const struct built *b, char *buf, size_t n)
+{
+	snprintf(buf, n, "returns-summary:%s:cells=%zu", b->kind->kind, b->s.ncells);
+}
+
+/* Release summary b of window: 0 with the release in *made, or -1 after
+ * a problem in res.  given: the caller's reason, or NULL. */
+static int release_built_or_respond(struct request *req, struct response *res, const struct built *b,
+				    const char *window, const char *given, json_t **made)
+{
+	json_t *about = json_pack("{s:i}", "partners", (int)b->s.partners);
+	char layout[128], *reason = request_alloc(req, 400);
+	int rc = -1;
+
+	layout_of(b, layout, sizeof(layout));
+	if (!about || !reason) {
+		problem_send_internal(res);
+		goto done;
+	}
+	snprintf(reason, 400, "%s%s%zu partners' accepted returns.", given ? given : "", given ? " " : "",
+		 b->s.partners);
+	{
+		const struct release_subject subject = { "returns-summary", window, layout };
+		const struct release_table table = { SUMMARY_TABLE, b->s.values, b->s.ncells,
+			b->s.constraints, b->s.nconstraints, b->s.partners < RETURNS_MIN_PARTNERS, about, NULL, NULL };
+
+		rc = releases_make_or_respond(req, res, &subject, reason, &table, 1, made);
+	}
+done:
+	json_decref(about);
+	return rc;
+}
+
+/* POST /v1/returns/summary/releases: the council releases a window's
+ * summary when the window closes (summary_rerelease_or_respond releases
+ * it again after each late return accepted). */
+void summary_release_make(struct request *req, struct response *res)
+{
+	struct memo_ref ref = { 0 };
+	json_t *body = request_json_or_respond(req, res), *made = NULL;
+	const char *window;
+
+	if (!body)
+		return;
+	window = json_string_value(json_object_get(body, "window"));
+	if (summary_ref_or_respond(req, res, window, &ref) == 0 &&
+	    release_built_or_respond(req, res, ref.value, window,
+				     json_string_value(json_object_get(body, "reason")), &made) == 0) {
+		snprintf(res->audit_target, sizeof(res->audit_target), "returns-summary/%.36s", window);
+		response_json(res, 201, made);
+	}
+	json_decref(body);
+	memo_release(&summaries, &ref);
+}
+
+int summary_rerelease_or_respond(struct request *req, struct response *res, const char *return_id)
+{
+	const char *p[1] = { return_id };
+	PGresult *r = NULL;
+	struct built *b = NULL;
+	json_t *made = NULL;
+	int rc = -1;
+
+	if (api_exec_or_respond(req, res, "rs_released_window", 1, p, &r))
+		return -1;
+	if (PQntuples(r) == 0) {
+		rc = 0;   /* never released: the release at the window's close will show it */
+		goto done;
+	}
+	/* Built afresh: a memoised summary predates this transaction's acceptance. */
+	if ((b = summary_build(req, res, PQgetvalue(r, 0, 0))))
+		rc = release_built_or_respond(req, res, b, PQgetvalue(r, 0, 0), "A late return was accepted.",
+					      &made);
+done:
+	json_decref(made);
+	built_free(b);
+	PQclear(r);
+	return rc;
+}
+
+/* The summary a read serves for its release=: the live one, or the
+ * release's cells in arrays the request owns.  -1 after a problem. */
+static int summary_view_or_respond(struct request *req, struct response *res, const struct built *b,
+				   const char *window, struct returns_summary *view, json_t **meta)
+{
+	const struct release_subject subject = { "returns-summary", window, "" };
+	struct release_view v;
+	char layout[128];
+	int rc = -1;
+
+	if (releases_view_or_respond(req, res, &subject, "review:returns", &v) != 0)
+		return -1;
+	*view = b->s;
+	layout_of(b, layout, sizeof(layout));
+	if (!v.live) {
+		view->values = request_alloc(req, (b->s.ncells + 1) * sizeof(*view->values));
+		view->suppressed = request_alloc(req, (b->s.ncells + 1) * sizeof(*view->suppressed));
+		if (!view->values || !view->suppressed || strcmp(v.layout, layout) != 0 ||
+		    !releases_view_table(&v, SUMMARY_TABLE, b->s.ncells, view->values, view->suppressed)) {
+			problem_send_internal(res);
+			goto done;
+		}
+		view->partners = (size_t)json_integer_value(json_object_get(
+			releases_view_about(&v, SUMMARY_TABLE), "partners"));
+	}
+	*meta = json_incref(v.meta);
+	rc = 0;
+done:
+	releases_view_release(&v);
+	return rc;
+}
+
 void summary_get(struct request *req, struct response *res)
 {
 	struct memo_ref ref = { 0 };
 	const struct built *b;
+	struct returns_summary view;
 	struct inputs in;
 	const char *window;
-	char name[64];
-	json_t *data;
+	json_t *data, *release = NULL;
 
-	if (window_param_or_respond(req, res, &window))
-		return;
-	snprintf(name, sizeof(name), "window|%s", window);
-	if (table_memo_get_or_respond(&summaries, req, res, DATA_RETURNS | DATA_REFERENCE, name,
-				      summary_build, (void *)window, &ref) != 0)
+	if (window_param_or_respond(req, res, &window) || summary_ref_or_respond(req, res, window, &ref) != 0)
 		return;
 	b = ref.value;
 	in = b->in;
 	in.window = window;
-	if (!(data = rows_new(&in, b->kind, &b->s))) {
-		problem_send_internal(res);
+	/* The public reads the window's latest release, once there is one. */
+	if (summary_view_or_respond(req, res, b, window, &view, &release) != 0)
 		goto done;
-	}
-	response_list(req, res, data, meta_new(&in, b->kind, &b->s, req->cfg->suppress_below,
-					       json_array_size(data)),
-		      NULL, summary_csv, API_COUNT(summary_csv));
+	data = rows_new(&in, b->kind, &view);
+	releases_list_respond(req, res, data,
+			      data ? meta_new(&in, b->kind, &view, req->cfg->suppress_below, json_array_size(data))
+				   : NULL, release, summary_csv, API_COUNT(summary_csv));
 done:
+	json_decref(release);
 	memo_release(&summaries, &ref);
 }
