@@ -25,20 +25,11 @@
 #include "http/cache.h"
 
 static const struct db_statement statements[] = {
-	/* Everything validation needs from the database, in one round trip:
-	 * today in London (reported_on may not be later), whether the ward is
-	 * one of the borough's, and which (characteristic, category) pairs are
-	 * unknown: "3:c" = item 3's category is not one of its characteristic's,
-	 * "5:x" = item 5's characteristic does not exist. */
-	{ "hcr_lookup",
-	  "SELECT to_char((now() AT TIME ZONE 'Europe/London')::date, 'YYYY-MM-DD'),"
-	  " $1::text IS NULL OR EXISTS (SELECT 1 FROM areas WHERE code = $1 AND kind = 'ward'),"
-	  " coalesce((SELECT string_agg(t.i::text || ':' ||"
-	  "     CASE WHEN EXISTS (SELECT 1 FROM characteristics c WHERE c.code = t.ch) THEN 'c' ELSE 'x' END,"
-	  "     ',' ORDER BY t.i)"
-	  "   FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS t(ch, cat, i)"
-	  "   WHERE NOT EXISTS (SELECT 1 FROM categories g"
-	  "                     WHERE g.characteristic_code = t.ch AND g.code = t.cat)), '')", 3 },
+	/* The reference codes a report is judged against (write.c memoises
+	 * them per change of the reference data). */
+	{ "hcr_wards", "SELECT code FROM areas WHERE kind = 'ward'", 0 },
+	{ "hcr_characteristics", "SELECT code FROM characteristics", 0 },
+	{ "hcr_categories", "SELECT characteristic_code, code FROM categories", 0 },
 	{ "hcr_insert",
 	  "INSERT INTO hate_crime_reports (organisation_id, submitter_reference, police_reference,"
 	  " occurred_from, occurred_to, reported_on, location, ward_code, strands,"

@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/common.h"
 #include "api/hate_crime_reports/reports.h"
+#include "api/kit/table_memo.h"
 #include "domain/hate_crime_report.h"
-#include "util/buf.h"
+#include "http/cache.h"
 
 const struct edit_kind report_edit = {
 	.name = "report",
@@ -23,50 +25,90 @@ const struct edit_kind report_edit = {
 	.scoped = true,
 };
 
-/* "{a,b}" of the pairs' characteristics (or categories) into b.  Codes
- * are [a-z0-9_-] only (code_is_valid), so they need no quoting. */
-static int pairs_array(struct buf *b, const struct hcr_lookup *lk, bool categories)
+/* The codes a report is judged against, memoised per change of the
+ * reference data (areas, characteristics, categories), so that judging a
+ * report costs no round trip of its own. */
+struct reference {
+	PGresult *wards, *characteristics, *categories;
+};
+
+static void reference_free(void *v)
 {
-	if (buf_append_char(b, '{'))
-		return -1;
-	for (size_t i = 0; i < lk->npairs; i++)
-		if (buf_appendf(b, "%s%s", i ? "," : "",
-				categories ? lk->pairs[i].category : lk->pairs[i].characteristic))
-			return -1;
-	return buf_append_char(b, '}');
+	struct reference *t = v;
+
+	if (!t)
+		return;
+	PQclear(t->wards);
+	PQclear(t->characteristics);
+	PQclear(t->categories);
+	free(t);
 }
 
-/* Run hcr_lookup for a body.  0, or -1 with the problem in res. */
+static int reference_load(void *table, PGresult **r, unsigned threshold)
+{
+	struct reference *t = table;
+
+	(void)threshold;
+	t->wards = r[0];
+	t->characteristics = r[1];
+	t->categories = r[2];
+	r[0] = r[1] = r[2] = NULL;
+	return 0;
+}
+
+static const char *const reference_stmts[] = { "hcr_wards", "hcr_characteristics",
+					       "hcr_categories" };
+static const struct table_loader reference_loader = {
+	sizeof(struct reference), reference_stmts, 3, reference_load, reference_free,
+};
+static struct memo references = MEMO_INIT(reference_free);
+
+static void *reference_build(struct request *req, struct response *res, void *arg)
+{
+	(void)arg;
+	return table_load_or_respond(req, res, &reference_loader);
+}
+
+/* Whether a row of r has a in column 0 (and b in column 1 unless NULL). */
+static bool has_row(const PGresult *r, const char *a, const char *b)
+{
+	for (int i = 0; i < PQntuples(r); i++)
+		if (strcmp(PQgetvalue(r, i, 0), a) == 0 && (!b || strcmp(PQgetvalue(r, i, 1), b) == 0))
+			return true;
+	return false;
+}
+
+/* What validation needs to know beyond the body: today in London (the
+ * service runs in the council's time zone, main.c), whether the ward is
+ * the borough's, and each (characteristic, category) pair's verdict.
+ * 0, or -1 with the problem in res. */
 static int lookup_or_respond(struct request *req, struct response *res, const json_t *obj,
 			     struct hcr_lookup *lk)
 {
-	struct buf chars = BUF_INIT, cats = BUF_INIT;
-	PGresult *r = NULL;
-	int rc = -1;
+	struct memo_ref ref = { 0 };
+	const struct reference *t;
+	const char *ward = hcr_lookup_ward(obj);
+	time_t now = time(NULL);
+	struct tm tm;
 
 	hcr_lookup_collect(obj, lk);
-	if (pairs_array(&chars, lk, false) || pairs_array(&cats, lk, true)) {
+	if (!localtime_r(&now, &tm)) {
 		problem_send_internal(res);
-		goto done;
+		return -1;
 	}
-	{
-		const char *p[3] = { hcr_lookup_ward(obj), buf_cstr(&chars), buf_cstr(&cats) };
-
-		if (api_exec_or_respond(req, res, "hcr_lookup", 3, p, &r))
-			goto done;
-	}
-	if (date_parse(PQgetvalue(r, 0, 0), &lk->today) != 0) {
-		problem_send_internal(res);
-		goto done;
-	}
-	lk->ward_known = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
-	hcr_lookup_verdicts(lk, PQgetvalue(r, 0, 2));
-	rc = 0;
-done:
-	PQclear(r);
-	buf_release(&chars);
-	buf_release(&cats);
-	return rc;
+	if (table_memo_get_or_respond(&references, req, res, DATA_REFERENCE, "hcr_reference",
+				      reference_build, NULL, &ref))
+		return -1;
+	t = ref.value;
+	lk->today = (struct date){ tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday };
+	lk->ward_known = !ward || has_row(t->wards, ward, NULL);
+	memset(lk->verdict, 0, sizeof(lk->verdict));
+	for (size_t i = 0; i < lk->npairs; i++)
+		if (!has_row(t->categories, lk->pairs[i].characteristic, lk->pairs[i].category))
+			lk->verdict[i] = has_row(t->characteristics, lk->pairs[i].characteristic, NULL)
+					 ? 'c' : 'x';
+	memo_release(&references, &ref);
+	return 0;
 }
 
 /* The body judged (after its look-up); 0 with rv complete, or -1 with the
