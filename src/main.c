@@ -416,8 +416,19 @@ static bool data_status_load(const struct config *cfg)
 		PQfinish(status_pg);
 		status_pg = NULL;
 	}
-	if (!status_pg && !(status_pg = db_connect_direct(cfg->database_url, err, sizeof(err))))
-		return false;
+	if (!status_pg) {
+		if (!(status_pg = db_connect_direct(cfg->database_url, err, sizeof(err))))
+			return false;
+		/* Named apart from the pool's connections, as the listener's
+		 * and the notifier's are, in pg_stat_activity. */
+		if (db_direct_exec(status_pg, "SELECT set_config('application_name',"
+				   " left(current_setting('application_name'), 48) || ' status', false)",
+				   0, NULL, NULL, err, sizeof(err)) != 0) {
+			PQfinish(status_pg);
+			status_pg = NULL;
+			return false;
+		}
+	}
 	if (db_direct_exec(status_pg, "SELECT area FROM data_status WHERE status = 'illustrative'",
 			   0, NULL, &r, err, sizeof(err)) == 0) {
 		for (int i = 0; i < PQntuples(r); i++)
