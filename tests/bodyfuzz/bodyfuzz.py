@@ -426,6 +426,15 @@ def routes() -> dict:
         ("patch", "/v1/hate-crime/reports/{id}"): Route(
             "hate", with_etag(World.report, "/v1/hate-crime/reports/{id}"),
             report_body, if_match=True),
+        # Each accepted body makes a release (the joint problem grows with
+        # every earlier one): the route is exercised, not timed.
+        ("post", "/v1/hate-crime/releases"): Route(
+            "admin", fixed("/v1/hate-crime/releases"),
+            lambda: {"reason": "Monthly release (body fuzzer)."}, idempotent=True),
+        ("post", "/v1/returns/summary/releases"): Route(
+            "review", lambda w: ("/v1/returns/summary/releases", {"_window": w.window()["id"]}),
+            lambda: {"window": "{window}", "reason": "The window closed (body fuzzer)."},
+            idempotent=True),
         ("post", "/v1/return-windows"): Route(
             "review", fixed("/v1/return-windows"),
             lambda: {"kind": "service_users", "period": "%d/%02d" % ((y := RNG.randint(2100, 9800)), (y + 1) % 100),
