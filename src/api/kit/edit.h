@@ -136,8 +136,9 @@ int edit_finish(struct request *req, struct response *res, const struct edit *e,
 /*
  * A create in one round trip, for a record whose id the service chooses
  * (edit_new_id): the insert (`INSERT ... ON CONFLICT DO NOTHING RETURNING
- * id`, its values as given, the id among them), version_put (as in
- * edit_finish) and the read of the answer go out together.  An insert
+ * id`, its values as given, the id among them), version_put (parameters
+ * as in edit_finish, but never NULL: a create always records its first
+ * version) and the read of the answer go out together.  An insert
  * that added no row is the conflict dup (409); otherwise 201 as
  * edit_answer.  0, or -1 with the problem in res.
  */
