@@ -3,12 +3,15 @@
  * validator for a create and for a PATCH merged onto the current report,
  * and the rule of a withdrawal.
  *
- * A few facts only the database knows (today in London, whether a ward is
+ * A few facts from outside the body (today in London, whether a ward is
  * the borough's, which characteristic and category codes exist) come in
  * as a struct hcr_lookup: the caller collects what to ask
- * (hcr_lookup_collect, hcr_lookup_ward), asks, and records the answers
- * (hcr_lookup_verdicts).  Everything else is judged here, every problem
- * at once with its JSON pointer.
+ * (hcr_lookup_collect, hcr_lookup_ward) and records the answers in it.
+ * The service answers from its memo of the reference codes and sets
+ * lk->verdict itself (api/hate_crime_reports/write.c);
+ * hcr_lookup_verdicts reads the same answers written as text.
+ * Everything else is judged here, every problem at once with its JSON
+ * pointer.
  *
  * No names, addresses or contact details exist in a report; the two
  * free-text fields (other_strand_reason, withdrawn_reason) are checked for
@@ -42,7 +45,7 @@ struct hcr_pair {
 	char pointer[32];                         /* "/victim/3" */
 };
 
-/* What the database said about a body. */
+/* What the reference data say about a body. */
 struct hcr_lookup {
 	struct date today;
 	bool ward_known;
