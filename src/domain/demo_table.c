@@ -258,16 +258,24 @@ void demo_problem_release(struct demo_problem *p)
 	memset(p, 0, sizeof(*p));
 }
 
-int demo_table_suppress_linked(struct demo_table *const *tables, size_t n, unsigned threshold)
+/* keep: each table's suppressed[] on entry is withheld from the start. */
+static int suppress_linked(struct demo_table *const *tables, size_t n, unsigned threshold, bool keep)
 {
 	struct demo_problem p;
-	bool *supp = NULL;
+	bool *supp = NULL, *forced = NULL;
 	size_t base = 0;
 	int rc = -1;
 
-	if (demo_problem_build(tables, n, &p) != 0 || !(supp = calloc(p.ncells + 1, sizeof(*supp))))
+	if (demo_problem_build(tables, n, &p) != 0 || !(supp = calloc(p.ncells + 1, sizeof(*supp))) ||
+	    !(forced = calloc(p.ncells + 1, sizeof(*forced))))
 		goto done;
-	rc = disclosure_apply(p.values, p.ncells, p.cons, p.ncons, (int)threshold, supp);
+	for (size_t i = 0; keep && i < n; i++) {
+		memcpy(forced + base, tables[i]->suppressed, tables[i]->nareas * tables[i]->ncats * sizeof(*forced));
+		base += tables[i]->nareas * tables[i]->ncats;
+	}
+	rc = disclosure_apply_forced(p.values, p.ncells, p.cons, p.ncons, (int)threshold, keep ? forced : NULL,
+				     supp);
+	base = 0;
 	for (size_t i = 0; i < n; i++) {
 		size_t cells = tables[i]->nareas * tables[i]->ncats;
 
@@ -279,6 +287,17 @@ done:
 		for (size_t i = 0; i < n; i++)
 			memset(tables[i]->suppressed, 1, tables[i]->nareas * tables[i]->ncats);
 	free(supp);
+	free(forced);
 	demo_problem_release(&p);
 	return rc;
+}
+
+int demo_table_suppress_linked(struct demo_table *const *tables, size_t n, unsigned threshold)
+{
+	return suppress_linked(tables, n, threshold, false);
+}
+
+int demo_table_suppress_linked_more(struct demo_table *const *tables, size_t n, unsigned threshold)
+{
+	return suppress_linked(tables, n, threshold, true);
 }

@@ -76,6 +76,15 @@ __attribute__((warn_unused_result))
 int demo_table_suppress_linked(struct demo_table *const *tables, size_t n, unsigned threshold);
 
 /*
+ * The same, keeping withheld every cell each table's suppressed[] already
+ * withholds: a release decided at a lower threshold, served by a service
+ * whose threshold is higher, withholds what it withheld and what the
+ * higher threshold needs besides.  0, or -1.
+ */
+__attribute__((warn_unused_result))
+int demo_table_suppress_linked_more(struct demo_table *const *tables, size_t n, unsigned threshold);
+
+/*
  * The disclosure problem demo_table_suppress_linked decides, for a caller
  * that decides it elsewhere (a release, suppressed jointly with the
  * earlier ones: domain/release.h).  Cells: each table's in order

@@ -217,6 +217,34 @@ static void test_problem_states_the_linked_cells(void **state)
 	demo_table_release(&w);
 }
 
+/*
+ * A release decided at threshold 5 served at 10: what it withheld stays
+ * withheld, and the counts from 5 to 9 it published are withheld too.
+ */
+static void test_more_keeps_what_was_withheld(void **state)
+{
+	static const int64_t rows[3][5] = {
+		{ 400, 150, 250, 107, 143 }, { 200, 80, 120, 7, 113 }, { 200, 70, 130, 100, 30 },
+	};
+	struct demo_table t;
+	struct demo_table *one[1] = { &t };
+	size_t b1, a, kept;
+
+	(void)state;
+	fill(&t, rows);
+	b1 = (size_t)demo_table_category(&t, "b1");
+	a = (size_t)demo_table_area(&t, "E05A");
+	assert_int_equal(demo_table_suppress(&t, 5), 0);
+	assert_false(t.suppressed[a * t.ncats + b1]);   /* 7: published at 5 */
+	/* A cell the lower threshold published, withheld by the release. */
+	kept = (size_t)demo_table_area(&t, "E05B") * t.ncats + (size_t)demo_table_category(&t, "a");
+	t.suppressed[kept] = true;
+	assert_int_equal(demo_table_suppress_linked_more(one, 1, 10), 0);
+	assert_true(t.suppressed[kept]);
+	assert_true(t.suppressed[a * t.ncats + b1]);
+	demo_table_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -226,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_absent_cells_take_part_in_nothing),
 		cmocka_unit_test(test_linked_subset_hides_a_small_difference),
 		cmocka_unit_test(test_problem_states_the_linked_cells),
+		cmocka_unit_test(test_more_keeps_what_was_withheld),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -154,7 +154,7 @@ void wf_representation_get(struct request *req, struct response *res)
 	ch = (int)wf_find(wf_characteristics, WF_NCHARS, ch_text);
 	if (!(s = wf_snapshot_param(req, res, st, WF_NEED_COUNTS, &si)) ||
 	    !(ds = dataset_or_respond(req, res, dataset)) ||
-	    demo_tables_get_or_respond(req, res, PQgetvalue(ds, 0, R_ID), ch_text, &dt_ref) != 0)
+	    demo_tables_get_or_respond(req, res, PQgetvalue(ds, 0, R_ID), ch_text, NULL, &dt_ref) != 0)
 		goto done;
 	data = json_array();
 	for (size_t c = 0; data && c < s->tables[ch].ncats; c++)
