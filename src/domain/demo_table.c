@@ -251,10 +251,10 @@ int demo_problem_build(struct demo_table *const *tables, size_t n, struct demo_p
 
 void demo_problem_release(struct demo_problem *p)
 {
-	free(p->values);
-	free(p->absent);
-	free(p->cons);
-	free(p->parts);
+	void *owned[] = { p->values, p->absent, p->cons, p->parts };
+
+	for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
+		free(owned[i]);
 	memset(p, 0, sizeof(*p));
 }
 
