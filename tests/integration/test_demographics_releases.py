@@ -24,6 +24,7 @@ FAMILY = "test-rel-all"
 SUBSET = "test-rel-working-age"
 BOROUGH = "E09000003"
 WARD = "E05013628"
+CRICKLEWOOD = "E05013634"
 CLEANUP = (f"DELETE FROM datasets WHERE slug IN ('{FAMILY}', '{SUBSET}');"
            " ALTER TABLE releases DISABLE TRIGGER releases_no_update;"
            f" DELETE FROM releases WHERE statistic = 'demographics' AND key = '{FAMILY}';"
@@ -56,6 +57,10 @@ def family_releases(client, openapi):
     return openapi.validate(r, "/v1/releases")["data"]
 
 
+def version(client, openapi, n):
+    return next(r for r in family_releases(client, openapi) if r["version"] == n)
+
+
 def sex(client, openapi, dataset=FAMILY, headers=None, **params):
     r = client.get(OBS, params={"dataset": dataset, "characteristic": "sex",
                                 "area": f"{BOROUGH},{WARD}", **params}, headers=headers or {})
@@ -68,7 +73,8 @@ def sex(client, openapi, dataset=FAMILY, headers=None, **params):
 @pytest.fixture(scope="module")
 def history(server, tmp_path_factory):
     """Import sex (release 1), a revised copy (release 2), the same copy
-    again (no release), then the working-age subset (release 3)."""
+    again (no release), the working-age subset's (release 3), then
+    ethnicity for the whole population (4) and the subset (5)."""
     db = harness.PgControl()
     tmp = tmp_path_factory.mktemp("demo-releases")
     db.psql(CLEANUP)
@@ -85,7 +91,9 @@ def history(server, tmp_path_factory):
     for path, slug in ((write_csv(tmp / "sex.csv", rows), FAMILY),
                        (write_csv(tmp / "sex-revised.csv", revised), FAMILY),
                        (str(tmp / "sex-revised.csv"), FAMILY),
-                       (str(harness.ROOT / "data" / "census" / "wa-ts008-sex.csv"), SUBSET)):
+                       (str(harness.ROOT / "data" / "census" / "wa-ts008-sex.csv"), SUBSET),
+                       (str(harness.ROOT / "data" / "census" / "ts021-ethnicity.csv"), FAMILY),
+                       (str(harness.ROOT / "data" / "census" / "wa-ts021-ethnicity.csv"), SUBSET)):
         p = harness.run_cli("import", "census", path, "--dataset", slug, timeout=60)
         assert p.returncode == 0, p.stderr
         out["runs"].append(p.stdout)
@@ -104,15 +112,16 @@ def test_each_import_makes_a_release_of_the_family(history, openapi):
     # The subset's import releases its whole population's family.
     assert f"released demographics of {FAMILY}: version 3" in runs[3]
     listed = family_releases(history["client"], openapi)
-    assert [r["version"] for r in listed] == [3, 2, 1]
+    assert [r["version"] for r in listed] == [5, 4, 3, 2, 1]
     assert all(r["statistic"] == "demographics" and r["key"] == FAMILY for r in listed)
-    assert listed[2]["reason"].startswith(f"Imported sex into {FAMILY}")
-    assert listed[0]["reason"].startswith(f"Imported sex into {SUBSET}")
+    assert listed[4]["reason"].startswith(f"Imported sex into {FAMILY}")
+    assert listed[2]["reason"].startswith(f"Imported sex into {SUBSET}")
+    assert listed[0]["reason"].startswith(f"Imported ethnicity into {SUBSET}")
 
 
 def test_a_revised_import_is_version_2_with_a_change_log(history, openapi):
     c = history["client"]
-    second = family_releases(c, openapi)[1]
+    second = version(c, openapi, 2)
     r = c.get(f"/v1/releases/{second['id']}")
     body = openapi.validate(r, "/v1/releases/{id}")
     changes = body["changes"]
@@ -125,9 +134,9 @@ def test_a_revised_import_is_version_2_with_a_change_log(history, openapi):
 
 def test_the_latest_release_is_served_and_an_earlier_one_stays(history, openapi):
     c = history["client"]
-    first, second = family_releases(c, openapi)[2], family_releases(c, openapi)[1]
+    first, second = version(c, openapi, 1), version(c, openapi, 2)
     latest, meta, _ = sex(c, openapi)
-    assert meta["version"] == 3 and meta["id"] == family_releases(c, openapi)[0]["id"]
+    assert meta["version"] == 5 and meta["id"] == version(c, openapi, 5)["id"]
     assert latest[(WARD, "female")] == 8250 and latest[(BOROUGH, "male")] == 188530
     old, meta, _ = sex(c, openapi, release=str(first["id"]))
     assert meta == {"id": first["id"], "version": 1, "made_at": first["made_at"]}
@@ -136,18 +145,41 @@ def test_the_latest_release_is_served_and_an_earlier_one_stays(history, openapi)
     assert meta["version"] == 2 and mid == latest
     # `latest` said aloud is the default.
     again, meta, _ = sex(c, openapi, release="latest")
-    assert meta["version"] == 3 and again == latest
+    assert meta["version"] == 5 and again == latest
 
 
 def test_the_subset_is_served_from_the_familys_release(history, openapi):
     c = history["client"]
     values, meta, _ = sex(c, openapi, dataset=SUBSET)
-    assert meta["version"] == 3
+    assert meta["version"] == 5
     assert values[(BOROUGH, "total")] is not None
     # Before the subset was imported, the family's releases held none of it.
-    first = family_releases(c, openapi)[2]
+    first = version(c, openapi, 1)
     r = c.get(OBS, params={"dataset": SUBSET, "characteristic": "sex", "release": str(first["id"])})
     assert openapi.validate(r, OBS)["data"] == []
+
+
+def test_a_new_member_keeps_what_the_family_published(history, openapi):
+    """Release 5 links the subset's ethnicity to the whole population's for
+    the first time (a problem of a new shape).  Release 4 published the
+    whole population's Gypsy or Irish Traveller residents of Cricklewood
+    (9 of them, 6 of working age): the public holds that, so release 5
+    keeps every cell release 4 published, with its value, and protects the
+    3 outside working age on the subset's side."""
+    c = history["client"]
+
+    def table(dataset, n):
+        r = c.get(OBS, params={"dataset": dataset, "characteristic": "ethnicity",
+                               "release": str(version(c, openapi, n)["id"]), "limit": 500})
+        return {(o["area"]["code"], o["category"]["code"]): o["value"]
+                for o in openapi.validate(r, OBS)["data"]}
+
+    before, after = table(FAMILY, 4), table(FAMILY, 5)
+    assert before.keys() == after.keys()
+    assert all(after[k] == v for k, v in before.items() if v is not None)
+    cell = (CRICKLEWOOD, "white_gypsy_irish_traveller")
+    assert before[cell] == 9 and after[cell] == 9
+    assert table(SUBSET, 5)[cell] is None
 
 
 def test_live_is_for_council_keys(history, openapi):
@@ -170,7 +202,7 @@ def test_live_is_for_council_keys(history, openapi):
 
 def test_an_id_of_no_release_of_the_family_is_404(history, openapi):
     c = history["client"]
-    first = family_releases(c, openapi)[2]
+    first = version(c, openapi, 1)
     # A release of the family, asked of the demo data set (another family).
     r = c.get(OBS, params={"dataset": "census-2021-demo", "release": str(first["id"])})
     assert_problem(r, 404)
@@ -180,7 +212,7 @@ def test_an_id_of_no_release_of_the_family_is_404(history, openapi):
 
 def test_csv_names_the_release(history, openapi):
     c = history["client"]
-    first = family_releases(c, openapi)[2]
+    first = version(c, openapi, 1)
     r = c.get(OBS, params={"dataset": FAMILY, "characteristic": "sex", "area": WARD,
                            "release": str(first["id"]), "format": "csv"})
     assert r.status_code == 200, r.text

@@ -44,6 +44,7 @@ struct making {
 	struct release_table *tables;
 	json_t **abouts;
 	char **names;
+	bool **known;                   /* per problem, NULL: none known */
 	size_t n;                       /* problems */
 	unsigned threshold;             /* stored with each: a read at another knows */
 };
@@ -56,7 +57,9 @@ static void making_release(struct making *m, size_t nrows)
 		demo_problem_release(&m->problems[i]);
 		json_decref(m->abouts[i]);
 		free(m->names[i]);
+		free(m->known[i]);
 	}
+	free(m->known);
 	free(m->loaded);
 	free(m->problems);
 	free(m->tables);
@@ -140,6 +143,116 @@ static int problems_add(struct making *m, const PGresult *r)
 	return 0;
 }
 
+/* ---- what an earlier release of another shape published ---------------- */
+
+/* Index of code in a JSON array of strings, or -1. */
+static long index_of(const json_t *codes, const char *code)
+{
+	for (size_t i = 0; i < json_array_size(codes); i++)
+		if (strcmp(json_string_value(json_array_get(codes, i)) ? json_string_value(json_array_get(codes, i)) : "", code) == 0)
+			return (long)i;
+	return -1;
+}
+
+/* The cells of member `mem` (from cell base of the new problem) that old
+ * problem `old` (its member `om` from cell obase) published with the same
+ * value: known, whatever the new release says. */
+static void known_member(bool *known, const struct release_table *t, const json_t *mem, size_t base,
+			 const int64_t *ov, const bool *ow, const bool *oa, size_t on, const json_t *om, size_t obase)
+{
+	const json_t *areas = json_object_get(mem, "areas"), *cats = json_object_get(mem, "categories");
+	size_t nc = json_array_size(cats), onc = json_array_size(json_object_get(om, "categories"));
+
+	for (size_t a = 0; a < json_array_size(areas); a++) {
+		long oa_i = index_of(json_object_get(om, "areas"), json_string_value(json_array_get(areas, a)));
+
+		for (size_t c = 0; oa_i >= 0 && c < nc; c++) {
+			long oc = index_of(json_object_get(om, "categories"), json_string_value(json_array_get(cats, c)));
+			size_t cell = base + a * nc + c, ocell = obase + (size_t)oa_i * onc + (size_t)oc;
+
+			if (oc >= 0 && cell < t->ncells && ocell < on && !oa[ocell] && !ow[ocell] &&
+			    !t->absent[cell] && ov[ocell] == t->values[cell])
+				known[cell] = true;
+		}
+	}
+}
+
+/* Old problem `name` of prior cells, laid over new problem k by member. */
+static int known_from(struct making *m, size_t k, const json_t *prior, const char *name, const json_t *oabout)
+{
+	const json_t *vs = json_object_get(json_object_get(prior, name), "values"), *mem, *om;
+	size_t on = json_array_size(vs), i, base = 0;
+	int64_t *ov = calloc(on + 1, sizeof(*ov));
+	bool *ow = calloc(2 * on + 1, sizeof(*ow));
+	int rc = -1;
+
+	if (!ov || !ow || !releases_cells_table(prior, name, on, ov, ow, ow + on))
+		goto done;
+	json_array_foreach(json_object_get(m->abouts[k], "members"), i, mem) {
+		size_t j, obase = 0;
+
+		json_array_foreach(json_object_get(oabout, "members"), j, om) {
+			if (json_equal(json_object_get(om, "id"), json_object_get(mem, "id")))
+				known_member(m->known[k], &m->tables[k], mem, base, ov, ow, ow + on, on, om, obase);
+			obase += json_array_size(json_object_get(om, "areas")) *
+				 json_array_size(json_object_get(om, "categories"));
+		}
+		base += json_array_size(json_object_get(mem, "areas")) * json_array_size(json_object_get(mem, "categories"));
+	}
+	rc = 0;
+done:
+	free(ov);
+	free(ow);
+	return rc;
+}
+
+/*
+ * A problem whose shape is new (a member imported since, a characteristic
+ * linked for the first time) is compared with no earlier release by the
+ * releases kit.  But the latest release published some of its cells
+ * already, under another shape: those whose values are unchanged are
+ * known (domain/release.h), so that this release is decided around them.
+ */
+static enum db_status known_add(struct db_conn *db, const char *family, struct making *m)
+{
+	const char *p2[2] = { "demographics", family };
+	PGresult *r = NULL;
+	json_t *prior = NULL;
+	enum db_status st;
+
+	if ((st = db_exec(db, "rel_latest", 2, p2, &r)) != DB_OK)
+		return st;
+	st = DB_ERROR;
+	if (PQntuples(r) == 0 || strcmp(PQgetvalue(r, 0, 3), LAYOUT) != 0) {
+		st = DB_OK;
+		goto done;
+	}
+	if (!(prior = json_loads(PQgetvalue(r, 0, 4), 0, NULL)))
+		goto done;
+	for (size_t k = 0; k < m->n; k++) {
+		const char *name, *ch = json_string_value(json_object_get(m->abouts[k], "characteristic"));
+		const json_t *old;
+
+		if (json_object_get(prior, m->names[k]))
+			continue;   /* the same shape: the kit decides it jointly */
+		if (!(m->known[k] = calloc(m->tables[k].ncells + 1, sizeof(bool))))
+			goto done;
+		json_object_foreach(prior, name, old) {
+			const json_t *oabout = json_object_get(old, "about");
+
+			if (json_equal(json_object_get(oabout, "characteristic"), json_object_get(m->abouts[k], "characteristic")) &&
+			    ch && known_from(m, k, prior, name, oabout) != 0)
+				goto done;
+		}
+		m->tables[k].known = m->known[k];
+	}
+	st = DB_OK;
+done:
+	json_decref(prior);
+	PQclear(r);
+	return st;
+}
+
 static enum db_status make_in(struct db_conn *db, unsigned threshold, const char *family, const char *reason,
 			      bool skip_unchanged, json_t **made)
 {
@@ -157,15 +270,16 @@ static enum db_status make_in(struct db_conn *db, unsigned threshold, const char
 	m.tables = calloc(rows + 1, sizeof(*m.tables));
 	m.abouts = calloc(rows + 1, sizeof(*m.abouts));
 	m.names = calloc(rows + 1, sizeof(*m.names));
+	m.known = calloc(rows + 1, sizeof(*m.known));
 	st = DB_ERROR;
-	if (!m.loaded || !m.problems || !m.tables || !m.abouts || !m.names)
+	if (!m.loaded || !m.problems || !m.tables || !m.abouts || !m.names || !m.known)
 		goto done;
 	for (size_t i = 0; i < rows; i++)
 		if ((st = demo_tables_load(db, PQgetvalue(r, (int)i, M_ID), PQgetvalue(r, (int)i, M_CHAR),
 					   &m.loaded[i])) != DB_OK)
 			goto done;
 	st = DB_ERROR;
-	if (problems_add(&m, r) != 0)
+	if (problems_add(&m, r) != 0 || (st = known_add(db, family, &m)) != DB_OK)
 		goto done;
 	st = releases_make(db, (int)threshold, &subject, reason, m.tables, m.n, skip_unchanged, made);
 done:
