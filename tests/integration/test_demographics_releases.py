@@ -222,3 +222,19 @@ def test_csv_names_the_release(history, openapi):
     female = next(l.split(",") for l in lines[1:] if ",female," in l)
     assert female[header.index("value")] == "8260"
     assert female[header.index("release_id")] == str(first["id"])
+
+
+def test_representation_compares_with_the_release_demographics_serve(history, openapi):
+    c = history["client"]
+    path = "/v1/workforce/representation"
+    r = c.get(path, params={"characteristic": "sex", "dataset": SUBSET})
+    body = openapi.validate(r, path)
+    latest = version(c, openapi, 5)
+    assert body["meta"]["residents"]["release"] == {"id": latest["id"], "version": 5,
+                                                    "made_at": latest["made_at"]}
+    # The residents' shares are the borough's, as /v1/demographics serves them.
+    demo = openapi.validate(c.get(OBS, params={"dataset": SUBSET, "characteristic": "sex",
+                                               "area": BOROUGH}), OBS)["data"]
+    share = {o["category"]["code"]: o["share"] for o in demo}
+    row = next(x for x in body["data"] if x["category"]["code"] == "female" and x["grades"] == "all")
+    assert row["resident_share"] == share["female"]
