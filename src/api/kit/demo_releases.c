@@ -59,12 +59,12 @@ static void making_release(struct making *m, size_t nrows)
 		free(m->names[i]);
 		free(m->known[i]);
 	}
-	free(m->known);
-	free(m->loaded);
-	free(m->problems);
-	free(m->tables);
-	free(m->abouts);
-	free(m->names);
+	{
+		void *arrays[] = { m->known, m->loaded, m->problems, m->tables, m->abouts, m->names };
+
+		for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
+			free(arrays[i]);
+	}
 }
 
 /* One member's cell order: its data set, areas and categories. */
