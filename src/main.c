@@ -29,6 +29,7 @@
 #include "import/census.h"
 #include "import/workforce.h"
 #include "keys_cli.h"
+#include "release_cli.h"
 #include "seed.h"
 #include "util/buf.h"
 #include "util/log.h"
@@ -269,7 +270,9 @@ static int cmd_seed(const struct config *cfg)
 
 	if (!pg)
 		return 1;
-	return cli_done(pg, seed_run(pg, cfg->root, err, sizeof(err)), "seed", err);
+	return cli_done(pg, seed_run(pg, cfg->root, err, sizeof(err)) ||
+			release_cli_demographics(cfg, pg, NULL, "Seeded: the demo Census tables (data/census/manifest.csv) loaded.",
+						 err, sizeof(err)), "seed", err);
 }
 
 /* The arguments after "import KIND": one FILE and "OPTION VALUE" or
@@ -342,10 +345,16 @@ static int cmd_import(const struct config *cfg, int argc, char **argv)
 	if (!pg)
 		return 1;
 	failed = census_import_file(pg, file, dataset, &result, err, sizeof(err));
-	if (!failed)
+	if (!failed) {
+		char reason[400];
+
 		printf("imported %s into %s: %s for %zu areas (%zu rows for other areas skipped, %zu counts changed)\n",
 		       file, dataset, result.characteristic, result.rows_loaded, result.rows_skipped,
 		       result.cells_changed);
+		snprintf(reason, sizeof(reason), "Imported %.64s into %.100s: %zu counts changed (%.150s).",
+			 result.characteristic, dataset, result.cells_changed, file);
+		failed = release_cli_demographics(cfg, pg, dataset, reason, err, sizeof(err));
+	}
 	return cli_done(pg, failed, "import", err);
 }
 

@@ -39,8 +39,7 @@ int api_if_match_or_respond(const struct request *req, struct response *res, con
 	return -1;
 }
 
-/* 0 for DB_OK, else the problem for status in res and -1. */
-static int status_or_respond(struct response *res, enum db_status status)
+int api_status_or_respond(struct response *res, enum db_status status)
 {
 	switch (status) {
 	case DB_OK:
@@ -67,7 +66,7 @@ int api_exec_or_respond(struct request *req, struct response *res, const char *s
 			*out = NULL;
 		return -1;
 	}
-	return status_or_respond(res, db_exec(req->db, stmt, nparams, values, out));
+	return api_status_or_respond(res, db_exec(req->db, stmt, nparams, values, out));
 }
 
 int api_batch_or_respond(struct request *req, struct response *res, const struct db_call *calls,
@@ -79,7 +78,7 @@ int api_batch_or_respond(struct request *req, struct response *res, const struct
 				*calls[i].out = NULL;
 		return -1;
 	}
-	return status_or_respond(res, db_exec_batch(req->db, calls, n));
+	return api_status_or_respond(res, db_exec_batch(req->db, calls, n));
 }
 
 int api_found_or_respond(struct request *req, struct response *res, const char *stmt,

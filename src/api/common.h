@@ -21,6 +21,10 @@ struct response;
 int api_exec_or_respond(struct request *req, struct response *res, const char *stmt,
 			int nparams, const char *const *values, PGresult **out);
 
+/* A statement's status as the answer: 0 for DB_OK, else -1 with the
+ * problem in res (503 for an unreachable database or a timeout, else 500). */
+int api_status_or_respond(struct response *res, enum db_status status);
+
 /* The same for several statements in one round trip (db_exec_batch). */
 int api_batch_or_respond(struct request *req, struct response *res, const struct db_call *calls,
 			 size_t n);

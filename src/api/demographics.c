@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "api/common.h"
 #include "api/kit/demo_tables.h"
+#include "api/kit/releases.h"
 #include "api/kit/table_memo.h"
 #include "api/kit/list.h"
 #include "config.h"
@@ -22,7 +23,8 @@
 	"d.id, d.slug, d.title, d.publisher, d.source, d.release_date, d.reference_date," \
 	" d.official, d.licence, d.notes," \
 	" (SELECT string_agg(DISTINCT t.characteristic_code, ',' ORDER BY t.characteristic_code)" \
-	"  FROM demographic_totals t WHERE t.dataset_id = d.id), d.population"
+	"  FROM demographic_totals t WHERE t.dataset_id = d.id), d.population," \
+	" coalesce(d.subset_of, d.slug)"
 
 static const struct db_statement statements[] = {
 	{ "demographics_datasets",
@@ -36,10 +38,15 @@ static const struct db_statement statements[] = {
 	  " ORDER BY d.population = 'all_usual_residents' DESC, d.release_date DESC, d.slug LIMIT 1", 0 },
 	{ "demographics_universe",
 	  "SELECT code, universe FROM characteristics ORDER BY code", 0 },
+	/* meta.release of the latest release of family $1 (not its cells:
+	 * api/kit/demo_tables.c reads them). */
+	{ "demographics_release_latest",
+	  "SELECT json_build_object('id', id, 'version', version, 'made_at', release_made_at(made_at))::text"
+	  " FROM releases WHERE statistic = 'demographics' AND key = $1 ORDER BY version DESC LIMIT 1", 1 },
 };
 
 enum { D_ID, D_SLUG, D_TITLE, D_PUBLISHER, D_SOURCE, D_RELEASED, D_REFERENCE,
-       D_OFFICIAL, D_LICENCE, D_NOTES, D_CHARACTERISTICS, D_POPULATION };
+       D_OFFICIAL, D_LICENCE, D_NOTES, D_CHARACTERISTICS, D_POPULATION, D_FAMILY };
 
 static json_t *dataset_json(const PGresult *r, int row)
 {
@@ -128,6 +135,8 @@ struct demo_query {
 	const char **categories;
 	size_t ncategories;
 	struct list_page page;
+	const char *release;               /* release= as given; NULL: latest */
+	const struct release_view *view;   /* what is served (NULL: the latest) */
 	/* Cursor position: characteristic, area code, category index. */
 	char after_char[65], after_area[16];
 	long after_cat;
@@ -244,6 +253,7 @@ static int query_or_respond(struct request *req, struct response *res, struct de
 	    request_list_or_respond(req, res, "area", 100, &q->areas, &q->nareas) ||
 	    request_enum_or_respond(req, res, "area_kind", area_kinds, NULL, &q->area_kind) ||
 	    request_list_or_respond(req, res, "category", 100, &q->categories, &q->ncategories) ||
+	    request_single_or_respond(req, res, "release", &q->release) ||
 	    list_page_or_respond(req, res, &observation_keyset, &q->page) || parse_cursor(res, q))
 		return -1;
 	if (q->dataset && !code_is_valid(q->dataset))
@@ -278,6 +288,7 @@ struct catalogue {
 	 * rest of the answer to build) and after it.  Each "{...}" dumped:
 	 * the braces are not used. */
 	char *meta[2];          /* META_HEAD, META_TAIL */
+	char *release;          /* the latest release's meta.release, or "null" */
 };
 
 enum { META_HEAD, META_TAIL };
@@ -292,6 +303,7 @@ static void catalogue_free(void *v)
 	PQclear(c->universes);
 	for (size_t i = 0; i < 2; i++)
 		free(c->meta[i]);
+	free(c->release);
 	free(c);
 }
 
@@ -324,6 +336,24 @@ static int meta_render(struct catalogue *c, unsigned threshold)
 	return c->meta[META_HEAD] && c->meta[META_TAIL] ? 0 : -1;
 }
 
+/* meta.release of the family's latest release, which a read serves by
+ * default; -1 after a problem. */
+static int latest_release(struct request *req, struct response *res, struct catalogue *c)
+{
+	const char *family = PQgetvalue(c->ds, 0, D_FAMILY);
+	PGresult *r = NULL;
+
+	if (api_exec_or_respond(req, res, "demographics_release_latest", 1, &family, &r))
+		return -1;
+	c->release = strdup(PQntuples(r) ? PQgetvalue(r, 0, 0) : "null");
+	PQclear(r);
+	if (!c->release) {
+		problem_send_internal(res);
+		return -1;
+	}
+	return 0;
+}
+
 static void *catalogue_build(struct request *req, struct response *res, void *arg)
 {
 	const char *slug = arg;
@@ -337,6 +367,10 @@ static void *catalogue_build(struct request *req, struct response *res, void *ar
 	    (slug ? api_exec_or_respond(req, res, "demographics_dataset", 1, &slug, &c->ds)
 		  : api_exec_or_respond(req, res, "demographics_dataset_latest", 0, NULL, &c->ds)) ||
 	    api_exec_or_respond(req, res, "demographics_universe", 0, NULL, &c->universes)) {
+		catalogue_free(c);
+		return NULL;
+	}
+	if (PQntuples(c->ds) > 0 && latest_release(req, res, c) != 0) {
 		catalogue_free(c);
 		return NULL;
 	}
@@ -457,6 +491,7 @@ static struct memo renderings = MEMO_INIT(rendered_free);
 struct render_of {
 	const PGresult *ds;
 	const char *universe, *characteristic;
+	const struct release_view *view;
 };
 
 static void *rendered_build(struct request *req, struct response *res, void *arg)
@@ -469,7 +504,7 @@ static void *rendered_build(struct request *req, struct response *res, void *arg
 		problem_send_internal(res);
 		return NULL;
 	}
-	if (demo_tables_get_or_respond(req, res, PQgetvalue(w->ds, 0, D_ID), w->characteristic,
+	if (demo_tables_get_or_respond(req, res, PQgetvalue(w->ds, 0, D_ID), w->characteristic, w->view,
 				       &r->table) != 0)
 		goto fail;
 	t = r->table.value;
@@ -528,13 +563,14 @@ static void append_rows(struct demo_page *pg, const struct rendered *r)
 static int append_characteristic(struct request *req, struct response *res, struct demo_page *pg,
 				 const PGresult *universes, const char *ch)
 {
-	struct render_of w = { pg->ds, universe_of(pg->ds, universes, ch), ch };
+	struct render_of w = { pg->ds, universe_of(pg->ds, universes, ch), ch, pg->q->view };
 	struct memo_ref ref;
 	const struct rendered *r;
-	char name[MEMO_KEY_MAX];
+	char name[MEMO_KEY_MAX], which[32];
 	int rc;
 
-	snprintf(name, sizeof(name), "%s|%s", PQgetvalue(pg->ds, 0, D_ID), ch);
+	demo_tables_which(pg->q->view, which, sizeof(which));
+	snprintf(name, sizeof(name), "%s|%s|%s", PQgetvalue(pg->ds, 0, D_ID), ch, which);
 	if (table_memo_get_or_respond(&renderings, req, res, DATA_DEMOGRAPHICS | DATA_REFERENCE, name,
 				      rendered_build, &w, &ref) != 0)
 		return -1;
@@ -549,7 +585,7 @@ static int append_characteristic(struct request *req, struct response *res, stru
 /* The page as JSON (meta from the catalogue's text) or CSV (which has no
  * meta).  Takes pg->data. */
 static void page_respond(struct request *req, struct response *res, const struct demo_query *q,
-			 struct demo_page *pg, const struct catalogue *c)
+			 struct demo_page *pg, const struct catalogue *c, const char *release)
 {
 	const char *keys[3] = { pg->key_char, pg->key_area, pg->key_cat };
 	const char *next = NULL;
@@ -558,11 +594,12 @@ static void page_respond(struct request *req, struct response *res, const struct
 
 	pg->data = NULL;
 	/* The members in list_respond's order: data set, disclosure, count
-	 * (the rows shown), share_of, counts. */
+	 * (the rows shown), share_of, counts, release. */
 	if ((pg->full && !(next = list_cursor_new(req, &q->page, keys))) ||
 	    buf_append(&meta, c->meta[META_HEAD], strlen(c->meta[META_HEAD]) - 1) ||
 	    buf_appendf(&meta, ",\"count\":%zu,", pg->count) ||
-	    buf_append(&meta, c->meta[META_TAIL] + 1, strlen(c->meta[META_TAIL]) - 1)) {
+	    buf_append(&meta, c->meta[META_TAIL] + 1, strlen(c->meta[META_TAIL]) - 2) ||
+	    buf_appendf(&meta, ",\"release\":%s}", release)) {
 		json_decref(data);
 		problem_send_internal(res);
 	} else if (req->format == FORMAT_CSV) {
@@ -579,16 +616,52 @@ static void page_respond(struct request *req, struct response *res, const struct
 	buf_release(&meta);
 }
 
+/* Who may ask for `live`: a council key with any scope (the releases kit
+ * checks the council). */
+#define LIVE_SCOPES "admin,review:returns,read:hate-crime,manage:action-plan,manage:indicators," \
+	"manage:impact-assessments,manage:reports"
+
+/*
+ * The release q asks for: the latest (the default: the catalogue read it,
+ * so the memo front answers without the database) or, resolved by the
+ * database, an earlier one or `live` (a council key's).  0 with *text the
+ * meta.release to serve (NULL: the catalogue's) and q->view set; -1 after
+ * a problem, or with needs_db on the HTTP thread.
+ */
+static int release_or_respond(struct request *req, struct response *res, struct demo_query *q,
+			      const struct catalogue *c, struct release_view *v, char **text)
+{
+	const struct release_subject subject = { "demographics", PQgetvalue(c->ds, 0, D_FAMILY), "" };
+
+	*text = NULL;
+	if (!q->release || strcmp(q->release, "latest") == 0)
+		return 0;
+	if (res->front_only) {
+		res->needs_db = true;
+		return -1;
+	}
+	if (releases_view_or_respond(req, res, &subject, LIVE_SCOPES, v) != 0)
+		return -1;
+	q->view = v;
+	if (!(*text = json_dumps(v->meta, JSON_ENCODE_ANY | JSON_COMPACT))) {
+		problem_send_internal(res);
+		return -1;
+	}
+	return 0;
+}
+
 static void demographics_list(struct request *req, struct response *res)
 {
 	struct demo_query q = { 0 };
 	struct demo_page pg = { .q = &q, .text = BUF_INIT };
 	struct memo_ref cat = { 0 };
+	struct release_view view = { 0 };
 	const struct catalogue *c;
 	const char *chars;
-	char *char_list = NULL, *save = NULL;
+	char *char_list = NULL, *save = NULL, *release = NULL;
 
-	if (query_or_respond(req, res, &q) || catalogue_or_respond(req, res, &q, &cat))
+	if (query_or_respond(req, res, &q) || catalogue_or_respond(req, res, &q, &cat) ||
+	    release_or_respond(req, res, &q, cat.value, &view, &release))
 		goto done;
 	c = cat.value;
 	chars = db_get_text(c->ds, 0, D_CHARACTERISTICS);
@@ -613,8 +686,10 @@ static void demographics_list(struct request *req, struct response *res)
 		problem_send_internal(res);
 		goto done;
 	}
-	page_respond(req, res, &q, &pg, c);
+	page_respond(req, res, &q, &pg, c, release ? release : c->release);
 done:
+	releases_view_release(&view);
+	free(release);
 	json_decref(pg.data);
 	buf_release(&pg.text);
 	free(char_list);

@@ -212,19 +212,21 @@ static size_t linked_cells(struct demo_table *const *tables, size_t n, size_t *h
 	return own;
 }
 
-int demo_table_suppress_linked(struct demo_table *const *tables, size_t n, unsigned threshold)
+int demo_problem_build(struct demo_table *const *tables, size_t n, struct demo_problem *p)
 {
 	size_t hidden, own = linked_cells(tables, n, &hidden), next = own, base = 0;
 	struct builder b = {
 		.cons = calloc(2 * own + hidden + 1, sizeof(*b.cons)),
 		.parts = calloc(own * 3 + 2 * hidden + 1, sizeof(*b.parts)),
 	};
-	int64_t *vals = calloc(own + hidden + 1, sizeof(*vals));
-	bool *supp = calloc(own + hidden + 1, sizeof(*supp));
-	int rc = -1;
 
-	if (!b.cons || !b.parts || !vals || !supp)
-		goto done;
+	memset(p, 0, sizeof(*p));
+	p->cons = b.cons;
+	p->parts = b.parts;
+	p->values = calloc(own + hidden + 1, sizeof(*p->values));
+	p->absent = calloc(own + hidden + 1, sizeof(*p->absent));
+	if (!b.cons || !b.parts || !p->values || !p->absent)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		const struct demo_table *t = tables[i];
 
@@ -233,13 +235,46 @@ int demo_table_suppress_linked(struct demo_table *const *tables, size_t n, unsig
 		area_sums(&b, t);
 		/* Absent cells take part in no constraint; give the pure
 		 * function zeros for them and never publish them. */
-		for (size_t c = 0; c < t->nareas * t->ncats; c++)
-			vals[base + c] = t->values[c] < 0 ? 0 : t->values[c];
+		for (size_t c = 0; c < t->nareas * t->ncats; c++) {
+			p->values[base + c] = t->values[c] < 0 ? 0 : t->values[c];
+			p->absent[base + c] = t->values[c] < 0;
+		}
 		if (i > 0)
-			link_cells(&b, tables[0], t, base, vals, &next);
+			link_cells(&b, tables[0], t, base, p->values, &next);
 		base += t->nareas * t->ncats;
 	}
-	rc = disclosure_apply(vals, next, b.cons, b.ncons, (int)threshold, supp);
+	p->ncells = next;
+	p->nown = own;
+	p->ncons = b.ncons;
+	return 0;
+}
+
+void demo_problem_release(struct demo_problem *p)
+{
+	void *owned[] = { p->values, p->absent, p->cons, p->parts };
+
+	for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
+		free(owned[i]);
+	memset(p, 0, sizeof(*p));
+}
+
+/* keep: each table's suppressed[] on entry is withheld from the start. */
+static int suppress_linked(struct demo_table *const *tables, size_t n, unsigned threshold, bool keep)
+{
+	struct demo_problem p;
+	bool *supp = NULL, *forced = NULL;
+	size_t base = 0;
+	int rc = -1;
+
+	if (demo_problem_build(tables, n, &p) != 0 || !(supp = calloc(p.ncells + 1, sizeof(*supp))) ||
+	    !(forced = calloc(p.ncells + 1, sizeof(*forced))))
+		goto done;
+	for (size_t i = 0; keep && i < n; i++) {
+		memcpy(forced + base, tables[i]->suppressed, tables[i]->nareas * tables[i]->ncats * sizeof(*forced));
+		base += tables[i]->nareas * tables[i]->ncats;
+	}
+	rc = disclosure_apply_forced(p.values, p.ncells, p.cons, p.ncons, (int)threshold, keep ? forced : NULL,
+				     supp);
 	base = 0;
 	for (size_t i = 0; i < n; i++) {
 		size_t cells = tables[i]->nareas * tables[i]->ncats;
@@ -251,9 +286,18 @@ done:
 	if (rc != 0)
 		for (size_t i = 0; i < n; i++)
 			memset(tables[i]->suppressed, 1, tables[i]->nareas * tables[i]->ncats);
-	free(vals);
 	free(supp);
-	free(b.cons);
-	free(b.parts);
+	free(forced);
+	demo_problem_release(&p);
 	return rc;
+}
+
+int demo_table_suppress_linked(struct demo_table *const *tables, size_t n, unsigned threshold)
+{
+	return suppress_linked(tables, n, threshold, false);
+}
+
+int demo_table_suppress_linked_more(struct demo_table *const *tables, size_t n, unsigned threshold)
+{
+	return suppress_linked(tables, n, threshold, true);
 }

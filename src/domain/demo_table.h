@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "domain/disclosure.h"
+
 struct demo_area {
 	const char *code, *name, *kind, *parent;   /* parent NULL: none */
 };
@@ -72,6 +74,39 @@ int demo_table_suppress(struct demo_table *t, unsigned threshold);
  */
 __attribute__((warn_unused_result))
 int demo_table_suppress_linked(struct demo_table *const *tables, size_t n, unsigned threshold);
+
+/*
+ * The same, keeping withheld every cell each table's suppressed[] already
+ * withholds: a release decided at a lower threshold, served by a service
+ * whose threshold is higher, withholds what it withheld and what the
+ * higher threshold needs besides.  0, or -1.
+ */
+__attribute__((warn_unused_result))
+int demo_table_suppress_linked_more(struct demo_table *const *tables, size_t n, unsigned threshold);
+
+/*
+ * The disclosure problem demo_table_suppress_linked decides, for a caller
+ * that decides it elsewhere (a release, suppressed jointly with the
+ * earlier ones: domain/release.h).  Cells: each table's in order
+ * (area * ncats + category, tables[0]'s first), then one hidden cell per
+ * linked pair (superset minus subset).  An absent cell (value -1) is 0 here
+ * and in no constraint; absent[] marks it, so that it is never published.
+ * The problem owns its arrays: release it with demo_problem_release.
+ */
+struct demo_problem {
+	int64_t *values;
+	bool *absent;
+	size_t ncells;      /* the tables' cells and the hidden ones */
+	size_t nown;        /* the tables' cells alone */
+	struct disclosure_constraint *cons;
+	size_t ncons;
+	size_t *parts;      /* the constraints' parts */
+};
+
+/* 0, or -1 when memory runs out (p must be released either way). */
+__attribute__((warn_unused_result))
+int demo_problem_build(struct demo_table *const *tables, size_t n, struct demo_problem *p);
+void demo_problem_release(struct demo_problem *p);
 
 /* Index of an area / category code in t, or -1. */
 long demo_table_area(const struct demo_table *t, const char *code);

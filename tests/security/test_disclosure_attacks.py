@@ -917,3 +917,101 @@ def test_late_return_attack_fails(release_history, downloaded):
             assert not 1 <= abs(v - old[k]) < THRESHOLD, (k, old[k], v)
     p = joint_problem(releases, returns_problem, _changed(release_history["rs_live"]))
     assert _report("returns summary", p, releases) == ([], [], [])
+
+
+# --- demographics releases: the attacker holds every import's release ---
+#
+# A family of its own (a whole population and its working-age subset):
+# ethnicity imported for the subset (release 1: alone, the whole
+# population has none), then for the whole population (release 2: the two
+# linked for the first time, around what release 1 published), then a
+# revised whole population (release 3: 3 residents of Cricklewood moved
+# from Other White to Gypsy or Irish Traveller, in the ward and the
+# borough).  The attacker downloads every release of both data sets
+# (public requests only), relates each release's own tables and every cell
+# unchanged between two releases as one unknown, is told exactly which
+# cells the revision changed, and computes each withheld cell's range over
+# the whole history.
+#
+# (The other order has a limit no later release can lift: a whole
+# population published alone, then a subset, bounds each withheld subset
+# count by its published superset, 1 to 5 under a 5.  Import a family's
+# subsets first, or all of it before the first release, as seed does.)
+
+DEMO_FAMILY, DEMO_SUBSET = "attack-rel-all", "attack-rel-working-age"
+SUBSET_OF[DEMO_SUBSET] = DEMO_FAMILY
+CRICKLEWOOD = "E05013634"
+DEMO_CLEANUP = (f"DELETE FROM datasets WHERE slug IN ('{DEMO_FAMILY}', '{DEMO_SUBSET}');"
+                " ALTER TABLE releases DISABLE TRIGGER releases_no_update;"
+                f" DELETE FROM releases WHERE statistic = 'demographics' AND key = '{DEMO_FAMILY}';"
+                " ALTER TABLE releases ENABLE TRIGGER releases_no_update;"
+                " SELECT pg_notify('eq_data_changed', 'reference')")
+
+
+class DemoCells(dict):
+    """One release's published ethnicity cells, keyed (slug, area, category),
+    with the rows they came from (build() reads the relations off them)."""
+
+    def __init__(self, rows):
+        super().__init__({(slug, r["area"]["code"], r["category"]["code"]):
+                          None if r["suppressed"] else r["value"]
+                          for slug, rs in rows.items() for r in rs})
+        self.rows = rows
+
+
+def demo_problem(cells):
+    slugs = [s for s in (DEMO_FAMILY, DEMO_SUBSET) if cells.rows.get(s)]
+    return build([{"slug": s, "characteristics": ["ethnicity"]} for s in slugs],
+                 {(s, "ethnicity"): cells.rows[s] for s in slugs}, "ethnicity")
+
+
+@pytest.fixture(scope="module")
+def demo_releases(server, tmp_path_factory):
+    import csv
+
+    from harness import ROOT, ApiClient, PgControl, run_cli
+
+    pg = PgControl()
+    api = ApiClient(server.url)
+    pg.psql(DEMO_CLEANUP)
+    for slug, population, parent in ((DEMO_FAMILY, "all_usual_residents", "NULL"),
+                                     (DEMO_SUBSET, "working_age_16_64", f"'{DEMO_FAMILY}'")):
+        pg.psql("INSERT INTO datasets (slug, title, publisher, source, release_date, reference_date,"
+                " official, licence, population, subset_of) VALUES"
+                f" ('{slug}', 'attack', 'tests', 'tests', '2001-01-01', '2001-01-01', false, 'none',"
+                f" '{population}', {parent})")
+    census = ROOT / "data" / "census"
+    with open(census / "ts021-ethnicity.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    gypsy = rows[0].index("Ethnic group: White: Gypsy or Irish Traveller")
+    other = rows[0].index("Ethnic group: White: Other White")
+    for r in rows[1:]:
+        if r[2] in (CRICKLEWOOD, "E09000003"):
+            r[gypsy], r[other] = str(int(r[gypsy]) + 3), str(int(r[other]) - 3)
+    revised = tmp_path_factory.mktemp("attack-demo") / "ethnicity-revised.csv"
+    with open(revised, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    try:
+        for path, slug in ((census / "wa-ts021-ethnicity.csv", DEMO_SUBSET),
+                           (census / "ts021-ethnicity.csv", DEMO_FAMILY), (revised, DEMO_FAMILY)):
+            p = run_cli("import", "census", str(path), "--dataset", slug, timeout=60)
+            assert p.returncode == 0, p.stderr
+        out = {}
+        for rel in fetch_all(api, "/v1/releases", statistic="demographics", key=DEMO_FAMILY):
+            out[rel["version"]] = DemoCells({
+                slug: fetch_all(api, "/v1/demographics", dataset=slug, characteristic="ethnicity",
+                                release=str(rel["id"]), limit=500)
+                for slug in (DEMO_FAMILY, DEMO_SUBSET)})
+        yield out
+    finally:
+        pg.psql(DEMO_CLEANUP)
+        api.close()
+
+
+def test_demographics_releases_cannot_be_narrowed_together(demo_releases):
+    assert sorted(demo_releases) == [1, 2, 3]
+    assert not demo_releases[1].rows[DEMO_FAMILY], "release 1 held the subset only"
+    changed = {(DEMO_FAMILY, area, cat) for area in (CRICKLEWOOD, "E09000003")
+               for cat in ("white_gypsy_irish_traveller", "white_other")}
+    p = joint_problem(demo_releases, demo_problem, changed)
+    assert _report("demographics", p, demo_releases) == ([], [], [])

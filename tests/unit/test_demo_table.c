@@ -164,6 +164,87 @@ static void test_linked_subset_hides_a_small_difference(void **state)
 	demo_table_release(&w);
 }
 
+/*
+ * The problem handed to a release is the one the linked suppression
+ * decides: the tables' cells in order, then one hidden cell per linked
+ * pair holding the difference, tied by superset = subset + hidden; an
+ * absent cell is 0, marked absent and in no constraint.
+ */
+static void test_problem_states_the_linked_cells(void **state)
+{
+	static const int64_t all[3][5] = {
+		{ 400, 150, 250, 109, 141 }, { 200, 80, 120, 9, 111 }, { 200, 70, 130, 100, 30 },
+	};
+	static const int64_t working[3][5] = {
+		{ 300, 110, 190, 86, 104 }, { 150, 60, 90, 6, 84 }, { 150, 50, 100, 80, -1 },
+	};
+	struct demo_table a, w;
+	struct demo_table *both[2] = { &a, &w };
+	struct demo_problem p;
+	size_t own, cell, hidden_links = 0;
+	bool found = false;
+
+	(void)state;
+	fill(&a, all);
+	fill(&w, working);
+	own = a.nareas * a.ncats;
+	assert_int_equal(demo_problem_build(both, 2, &p), 0);
+	assert_int_equal(p.nown, 2 * own);
+	/* Every present cell of the subset is linked: one hidden cell each. */
+	for (size_t i = 0; i < own; i++)
+		hidden_links += w.values[i] >= 0;
+	assert_int_equal(p.ncells, 2 * own + hidden_links);
+	cell = (size_t)demo_table_area(&w, "E05B") * w.ncats + (size_t)demo_table_category(&w, "b2");
+	assert_true(p.absent[own + cell]);
+	assert_int_equal(p.values[own + cell], 0);
+	assert_false(p.absent[cell]);
+	for (size_t k = 0; k < p.ncons; k++) {
+		assert_false(p.cons[k].total == own + cell);
+		for (size_t j = 0; j < p.cons[k].nparts; j++)
+			assert_false(p.cons[k].parts[j] == own + cell);
+	}
+	/* Ward A's b1: 9 = 6 + a hidden 3. */
+	cell = (size_t)demo_table_area(&a, "E05A") * a.ncats + (size_t)demo_table_category(&a, "b1");
+	for (size_t k = 0; k < p.ncons; k++)
+		if (p.cons[k].total == cell && p.cons[k].nparts == 2 && p.cons[k].parts[0] == own + cell) {
+			assert_true(p.cons[k].parts[1] >= 2 * own);
+			assert_int_equal(p.values[p.cons[k].parts[1]], 3);
+			found = true;
+		}
+	assert_true(found);
+	demo_problem_release(&p);
+	demo_table_release(&a);
+	demo_table_release(&w);
+}
+
+/*
+ * A release decided at threshold 5 served at 10: what it withheld stays
+ * withheld, and the counts from 5 to 9 it published are withheld too.
+ */
+static void test_more_keeps_what_was_withheld(void **state)
+{
+	static const int64_t rows[3][5] = {
+		{ 400, 150, 250, 107, 143 }, { 200, 80, 120, 7, 113 }, { 200, 70, 130, 100, 30 },
+	};
+	struct demo_table t;
+	struct demo_table *one[1] = { &t };
+	size_t b1, a, kept;
+
+	(void)state;
+	fill(&t, rows);
+	b1 = (size_t)demo_table_category(&t, "b1");
+	a = (size_t)demo_table_area(&t, "E05A");
+	assert_int_equal(demo_table_suppress(&t, 5), 0);
+	assert_false(t.suppressed[a * t.ncats + b1]);   /* 7: published at 5 */
+	/* A cell the lower threshold published, withheld by the release. */
+	kept = (size_t)demo_table_area(&t, "E05B") * t.ncats + (size_t)demo_table_category(&t, "a");
+	t.suppressed[kept] = true;
+	assert_int_equal(demo_table_suppress_linked_more(one, 1, 10), 0);
+	assert_true(t.suppressed[kept]);
+	assert_true(t.suppressed[a * t.ncats + b1]);
+	demo_table_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +253,8 @@ int main(void)
 		cmocka_unit_test(test_small_cell_and_its_complements),
 		cmocka_unit_test(test_absent_cells_take_part_in_nothing),
 		cmocka_unit_test(test_linked_subset_hides_a_small_difference),
+		cmocka_unit_test(test_problem_states_the_linked_cells),
+		cmocka_unit_test(test_more_keeps_what_was_withheld),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

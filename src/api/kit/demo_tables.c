@@ -35,19 +35,17 @@ const struct db_statement demo_tables_statements[] = {
 	  " WHERE me.id = $1 AND EXISTS (SELECT 1 FROM demographic_totals t"
 	  " WHERE t.dataset_id = d.id AND t.characteristic_code = $2)"
 	  " ORDER BY d.subset_of IS NOT NULL, d.id", 2 },
+	/* The latest demographics release of $1's family (migrations/0020:
+	 * the key is the family's whole population). */
+	{ "demo_table_release",
+	  "SELECT r.cells::text FROM datasets d JOIN releases r ON r.statistic = 'demographics'"
+	  " AND r.key = coalesce(d.subset_of, d.slug) WHERE d.id = $1 ORDER BY r.version DESC LIMIT 1", 1 },
 };
 const size_t demo_tables_nstatements = sizeof(demo_tables_statements) / sizeof(demo_tables_statements[0]);
 
-/* A table and the results whose strings it borrows. */
-struct loaded {
-	struct demo_table t;
-	char *characteristic;
-	PGresult *areas, *cats, *counts;
-};
-
 static void loaded_free(void *v)
 {
-	struct loaded *l = v;
+	struct demo_loaded *l = v;
 
 	if (!l)
 		return;
@@ -61,7 +59,7 @@ static void loaded_free(void *v)
 
 static struct memo tables = MEMO_INIT(loaded_free);
 
-static int fill(struct loaded *l)
+static int fill(struct demo_loaded *l)
 {
 	struct demo_table *t = &l->t;
 
@@ -86,19 +84,19 @@ static int fill(struct loaded *l)
 
 struct which {
 	const char *dataset_id, *characteristic;
+	const struct release_view *view;   /* NULL: the latest release */
 };
 
-/* One data set's table, filled and not yet suppressed; NULL after responding. */
-static struct loaded *load(struct request *req, struct response *res, const char *dataset_id,
-			   const char *characteristic)
+enum db_status demo_tables_load(struct db_conn *db, const char *dataset_id, const char *characteristic,
+				struct demo_loaded **out)
 {
-	struct loaded *l = calloc(1, sizeof(*l));
+	struct demo_loaded *l = calloc(1, sizeof(*l));
 	const char *p2[2] = { dataset_id, NULL };
+	enum db_status st = DB_ERROR;
 
-	if (!l || !(l->characteristic = strdup(characteristic))) {
-		problem_send_internal(res);
+	*out = NULL;
+	if (!l || !(l->characteristic = strdup(characteristic)))
 		goto fail;
-	}
 	p2[1] = l->characteristic;
 	{
 		/* The three in one round trip. */
@@ -108,17 +106,35 @@ static struct loaded *load(struct request *req, struct response *res, const char
 			{ "demo_table_counts", 2, p2, &l->counts },
 		};
 
-		if (!request_db_or_respond(req, res) || api_batch_or_respond(req, res, calls, 3))
+		if ((st = db_exec_batch(db, calls, 3)) != DB_OK)
 			goto fail;
 	}
 	if (fill(l) != 0) {
-		problem_send_internal(res);
+		st = DB_ERROR;
 		goto fail;
 	}
-	return l;
+	*out = l;
+	return DB_OK;
 fail:
 	loaded_free(l);
-	return NULL;
+	return st;
+}
+
+void demo_tables_loaded_free(struct demo_loaded *l)
+{
+	loaded_free(l);
+}
+
+/* One data set's table, filled and not yet suppressed; NULL after responding. */
+static struct demo_loaded *load(struct request *req, struct response *res, const char *dataset_id,
+				const char *characteristic)
+{
+	struct demo_loaded *l = NULL;
+
+	if (!request_db_or_respond(req, res) ||
+	    api_status_or_respond(res, demo_tables_load(req->db, dataset_id, characteristic, &l)))
+		return NULL;
+	return l;
 }
 
 #define FAMILY_MAX 8
@@ -129,14 +145,13 @@ fail:
  * A family whose first member is not the whole population (it lacks the
  * characteristic) has nothing to link: w is suppressed alone.
  */
-static void *build(struct request *req, struct response *res, void *arg)
+static void *build_live(struct request *req, struct response *res, const struct which *w)
 {
-	const struct which *w = arg;
-	struct loaded *family[FAMILY_MAX] = { NULL };
+	struct demo_loaded *family[FAMILY_MAX] = { NULL };
 	struct demo_table *members[FAMILY_MAX];
 	const char *p2[2] = { w->dataset_id, w->characteristic };
 	PGresult *ids = NULL;
-	struct loaded *mine = NULL;
+	struct demo_loaded *mine = NULL;
 	size_t n = 0;
 	bool linked;
 
@@ -175,18 +190,214 @@ done:
 	return mine;
 }
 
-int demo_tables_get_or_respond(struct request *req, struct response *res, const char *dataset_id,
-			       const char *characteristic, struct memo_ref *ref)
-{
-	struct which w = { dataset_id, characteristic };
-	char name[MEMO_KEY_MAX];
+/* ---- a release's table ------------------------------------------------------ */
 
-	snprintf(name, sizeof(name), "%s|%s", dataset_id, characteristic);
+/* Member `id` of a stored problem's about (demo_releases.c), and the
+ * index of its first cell in the problem; NULL when not a member. */
+static const json_t *member_of(const json_t *about, const char *id, size_t *base)
+{
+	const json_t *m;
+	size_t k;
+
+	*base = 0;
+	json_array_foreach(json_object_get(about, "members"), k, m) {
+		size_t n = json_array_size(json_object_get(m, "areas")) * json_array_size(json_object_get(m, "categories"));
+
+		if (strcmp(json_string_value(json_object_get(m, "id")) ? json_string_value(json_object_get(m, "id")) : "", id) == 0)
+			return m;
+		*base += n;
+	}
+	return NULL;
+}
+
+/* The cells of one member, by code, into t; a cell the release does not
+ * publish at all stays absent.  -1 when memory runs out. */
+static int overlay_member(struct demo_table *t, const json_t *cells, const char *name, const json_t *m,
+			  size_t base)
+{
+	const json_t *stored = json_object_get(json_object_get(cells, name), "values");
+	const json_t *areas = json_object_get(m, "areas"), *cats = json_object_get(m, "categories");
+	size_t n = json_array_size(stored), nc = json_array_size(cats);
+	int64_t *values = calloc(n + 1, sizeof(*values));
+	bool *withheld = calloc(2 * n + 1, sizeof(*withheld)), *absent = withheld + n;
+	int rc = -1;
+
+	if (!values || !withheld || !releases_cells_table(cells, name, n, values, withheld, absent))
+		goto done;
+	for (size_t a = 0; a < json_array_size(areas); a++) {
+		long ta = demo_table_area(t, json_string_value(json_array_get(areas, a)) ?
+					  json_string_value(json_array_get(areas, a)) : "");
+
+		for (size_t c = 0; ta >= 0 && c < nc; c++) {
+			const char *code = json_string_value(json_array_get(cats, c));
+			long tc = code ? demo_table_category(t, code) : -1;
+			size_t cell = base + a * nc + c;
+
+			if (tc < 0 || cell >= n || absent[cell])
+				continue;
+			t->values[(size_t)ta * t->ncats + (size_t)tc] = values[cell];
+			t->suppressed[(size_t)ta * t->ncats + (size_t)tc] = withheld[cell];
+		}
+	}
+	rc = 0;
+done:
+	free(values);
+	free(withheld);
+	return rc;
+}
+
+/* Before the release's cells are laid on: every cell absent. */
+static void blank(struct demo_table *t)
+{
+	for (size_t i = 0; i < t->nareas * t->ncats; i++) {
+		t->values[i] = -1;
+		t->suppressed[i] = true;
+	}
+}
+
+/*
+ * A release decided at a lower threshold than this service's (made by a
+ * CLI set otherwise): its problem's members as released, withheld more
+ * at this threshold (demo_table_suppress_linked_more), so that no count
+ * under the threshold the meta states is published.  mine: w's table,
+ * already laid on.  0, or -1 after a problem.
+ */
+static int raise_threshold(struct request *req, struct response *res, const struct which *w,
+			   const json_t *cells, const char *name, const json_t *about, struct demo_loaded *mine)
+{
+	struct demo_loaded *others[FAMILY_MAX] = { NULL };
+	struct demo_table *members[FAMILY_MAX];
+	const json_t *m;
+	size_t k, n = 0, base = 0;
+	int rc = -1;
+
+	json_array_foreach(json_object_get(about, "members"), k, m) {
+		const char *id = json_string_value(json_object_get(m, "id"));
+		struct demo_loaded *l = mine;
+
+		if (n == FAMILY_MAX || !id)
+			goto internal;
+		if (strcmp(id, w->dataset_id) != 0) {
+			if (!(l = others[n] = load(req, res, id, w->characteristic)))
+				goto done;
+			blank(&l->t);
+			if (overlay_member(&l->t, cells, name, m, base) != 0)
+				goto internal;
+		}
+		members[n++] = &l->t;
+		base += json_array_size(json_object_get(m, "areas")) * json_array_size(json_object_get(m, "categories"));
+	}
+	if (demo_table_suppress_linked_more(members, n, req->cfg->suppress_below) == 0) {
+		rc = 0;
+		goto done;
+	}
+internal:
+	problem_send_internal(res);
+done:
+	for (size_t i = 0; i < FAMILY_MAX; i++)
+		loaded_free(others[i]);
+	return rc;
+}
+
+/*
+ * The table of w as release cells publishes it: its values and withheld
+ * flags, decided when the release was made, never a live suppression.
+ * The live table lends the areas' and categories' names; a cell the
+ * release did not hold (a characteristic imported since) is absent.
+ */
+static void *build_released(struct request *req, struct response *res, const struct which *w,
+			    const json_t *cells)
+{
+	struct demo_loaded *l = load(req, res, w->dataset_id, w->characteristic);
+	const char *name;
+	const json_t *table;
+
+	if (!l)
+		return NULL;
+	blank(&l->t);
+	json_object_foreach((json_t *)cells, name, table) {
+		const json_t *about = json_object_get(table, "about"), *m;
+		const char *ch = json_string_value(json_object_get(about, "characteristic"));
+		size_t base;
+
+		if (!ch || strcmp(ch, w->characteristic) != 0 || !(m = member_of(about, w->dataset_id, &base)))
+			continue;
+		if (overlay_member(&l->t, cells, name, m, base) != 0) {
+			problem_send_internal(res);
+			goto fail;
+		}
+		if (json_integer_value(json_object_get(about, "threshold")) < (json_int_t)req->cfg->suppress_below &&
+		    raise_threshold(req, res, w, cells, name, about, l) != 0)
+			goto fail;
+		break;
+	}
+	return l;
+fail:
+	loaded_free(l);
+	return NULL;
+}
+
+/* The latest release of the data set's family, or the live table until
+ * the family's first release. */
+static void *build_latest(struct request *req, struct response *res, const struct which *w)
+{
+	PGresult *r = NULL;
+	json_t *cells;
+	void *t;
+
+	if (!request_db_or_respond(req, res) ||
+	    api_exec_or_respond(req, res, "demo_table_release", 1, &w->dataset_id, &r))
+		return NULL;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return build_live(req, res, w);
+	}
+	cells = json_loads(PQgetvalue(r, 0, 0), 0, NULL);
+	PQclear(r);
+	if (!cells) {
+		problem_send_internal(res);
+		return NULL;
+	}
+	t = build_released(req, res, w, cells);
+	json_decref(cells);
+	return t;
+}
+
+static void *build(struct request *req, struct response *res, void *arg)
+{
+	const struct which *w = arg;
+
+	if (!w->view)
+		return build_latest(req, res, w);
+	if (w->view->live)
+		return build_live(req, res, w);
+	return build_released(req, res, w, w->view->cells);
+}
+
+int demo_tables_get_or_respond(struct request *req, struct response *res, const char *dataset_id,
+			       const char *characteristic, const struct release_view *view,
+			       struct memo_ref *ref)
+{
+	struct which w = { dataset_id, characteristic, view };
+	char name[MEMO_KEY_MAX], which[32];
+
+	demo_tables_which(view, which, sizeof(which));
+	snprintf(name, sizeof(name), "%s|%s|%s", dataset_id, characteristic, which);
 	if (table_memo_get_or_respond(&tables, req, res, DATA_DEMOGRAPHICS | DATA_REFERENCE, name,
 				      build, &w, ref) != 0)
 		return -1;
-	ref->value = &((struct loaded *)ref->value)->t;
+	ref->value = &((struct demo_loaded *)ref->value)->t;
 	return 0;
+}
+
+void demo_tables_which(const struct release_view *view, char *buf, size_t n)
+{
+	if (!view)
+		snprintf(buf, n, "latest");
+	else if (view->live)
+		snprintf(buf, n, "live");
+	else
+		snprintf(buf, n, "r%lld", (long long)json_integer_value(json_object_get(view->meta, "id")));
 }
 
 void demo_tables_release(struct memo_ref *ref)

@@ -201,44 +201,70 @@ static int prior_cells_load(const PGresult *r, const char *layout, json_t **out,
 	return 0;
 }
 
-int releases_make_or_respond(struct request *req, struct response *res,
-			     const struct release_subject *subject, const char *reason,
-			     const struct release_table *tables, size_t ntables, json_t **made_json)
+/* Does the newest earlier release (prior, of this layout) hold exactly
+ * these tables with these values?  Then a new one would say nothing new. */
+static bool same_as(const json_t *prior, const struct release_table *tables, size_t ntables)
+{
+	if (!prior || json_object_size(prior) != ntables)
+		return false;
+	for (size_t t = 0; t < ntables; t++) {
+		const json_t *vs = json_object_get(json_object_get(prior, tables[t].name), "values");
+
+		if (json_array_size(vs) != tables[t].ncells)
+			return false;
+		for (size_t i = 0; i < tables[t].ncells; i++)
+			if (json_integer_value(json_array_get(vs, i)) != tables[t].values[i])
+				return false;
+	}
+	return true;
+}
+
+/* The change log's start: every count 0, nothing named. */
+static json_t *log_new(int version)
+{
+	return json_pack("{s:o, s:i, s:i, s:i, s:i, s:[]}",
+			 "previous_version", version ? json_integer(version) : json_null(),
+			 "revised", 0, "newly_withheld", 0, "newly_published", 0, "unchanged", 0, "changed_cells");
+}
+
+enum db_status releases_make(struct db_conn *db, int threshold, const struct release_subject *subject,
+			     const char *reason, const struct release_table *tables, size_t ntables,
+			     bool skip_unchanged, json_t **made_json)
 {
 	const char *p2[2] = { subject->statistic, subject->key };
 	PGresult *prior = NULL, *made = NULL;
 	json_t *prior_cells[PRIORS_MAX] = { NULL }, *cells = json_object(), *log = NULL;
 	char *cells_text = NULL, *log_text = NULL, version_text[16];
-	int version = 0, rc = -1;
+	int version = 0;
+	size_t nprior;
+	enum db_status st;
 
-	if (api_exec_or_respond(req, res, "rel_lock", 2, p2, NULL) ||
-	    api_exec_or_respond(req, res, "rel_priors", 2, p2, &prior))
+	*made_json = NULL;
+	if ((st = db_exec(db, "rel_lock", 2, p2, NULL)) != DB_OK || (st = db_exec(db, "rel_priors", 2, p2, &prior)) != DB_OK)
 		goto done;
+	st = DB_ERROR;
 	if (!cells || prior_cells_load(prior, subject->layout, prior_cells, &version) != 0)
-		goto internal;
-	log = json_pack("{s:o, s:i, s:i, s:i, s:i, s:[]}",
-			"previous_version", version ? json_integer(version) : json_null(),
-			"revised", 0, "newly_withheld", 0, "newly_published", 0, "unchanged", 0, "changed_cells");
+		goto done;
+	if (skip_unchanged && same_as(prior_cells[0], tables, ntables)) {
+		st = DB_OK;
+		goto done;
+	}
+	nprior = (size_t)PQntuples(prior) < PRIORS_MAX ? (size_t)PQntuples(prior) : PRIORS_MAX;
+	log = log_new(version);
 	for (size_t t = 0; log && t < ntables; t++)
-		if (decide(&tables[t], prior_cells, (size_t)PQntuples(prior) < PRIORS_MAX ? (size_t)PQntuples(prior)
-			   : PRIORS_MAX, (int)req->cfg->suppress_below, cells, log) != 0)
-			goto internal;
+		if (decide(&tables[t], prior_cells, nprior, threshold, cells, log) != 0)
+			goto done;
 	snprintf(version_text, sizeof(version_text), "%d", version + 1);
 	if (!log || !(cells_text = json_dumps(cells, JSON_COMPACT)) || !(log_text = json_dumps(log, JSON_COMPACT)))
-		goto internal;
+		goto done;
 	{
 		const char *p[7] = { subject->statistic, subject->key, version_text, reason, subject->layout,
 				     cells_text, log_text };
 
-		if (api_exec_or_respond(req, res, "rel_insert", 7, p, &made))
+		if ((st = db_exec(db, "rel_insert", 7, p, &made)) != DB_OK)
 			goto done;
 	}
-	if (PQntuples(made) != 1 || !(*made_json = json_loads(PQgetvalue(made, 0, 0), 0, NULL)))
-		goto internal;
-	rc = 0;
-	goto done;
-internal:
-	problem_send_internal(res);
+	st = PQntuples(made) == 1 && (*made_json = json_loads(PQgetvalue(made, 0, 0), 0, NULL)) ? DB_OK : DB_ERROR;
 done:
 	for (size_t i = 0; i < PRIORS_MAX; i++)
 		json_decref(prior_cells[i]);
@@ -248,7 +274,17 @@ done:
 	free(log_text);
 	PQclear(prior);
 	PQclear(made);
-	return rc;
+	return st;
+}
+
+int releases_make_or_respond(struct request *req, struct response *res,
+			     const struct release_subject *subject, const char *reason,
+			     const struct release_table *tables, size_t ntables, json_t **made)
+{
+	if (!request_db_or_respond(req, res))
+		return -1;
+	return api_status_or_respond(res, releases_make(req->db, (int)req->cfg->suppress_below, subject,
+							reason, tables, ntables, false, made));
 }
 
 void releases_make_respond(struct request *req, struct response *res,
@@ -339,6 +375,12 @@ bool releases_view_table(const struct release_view *v, const char *name, size_t 
 			 int64_t *values, bool *withheld)
 {
 	return v->cells && table_from(v->cells, name, ncells, values, withheld, NULL);
+}
+
+bool releases_cells_table(const json_t *cells, const char *name, size_t ncells, int64_t *values,
+			  bool *withheld, bool *absent)
+{
+	return cells && table_from(cells, name, ncells, values, withheld, absent);
 }
 
 void releases_list_respond(struct request *req, struct response *res, json_t *data, json_t *meta,

@@ -67,6 +67,19 @@ void releases_make_respond(struct request *req, struct response *res,
 			   const struct release_subject *subject, const char *reason,
 			   const struct release_table *tables, size_t ntables);
 
+/*
+ * The core of both, on connection db (in the caller's transaction: the
+ * version is locked until it ends) with the disclosure threshold: for a
+ * maker without a request (the CLI's imports).  DB_OK with the release
+ * made in *made (a new reference), or NULL when skip_unchanged and the
+ * tables are exactly the previous version's (nothing to release); else
+ * the failure (DB_ERROR too when memory runs out), *made NULL.
+ */
+__attribute__((warn_unused_result))
+enum db_status releases_make(struct db_conn *db, int threshold, const struct release_subject *subject,
+			     const char *reason, const struct release_table *tables, size_t ntables,
+			     bool skip_unchanged, json_t **made);
+
 /* The same without answering: 0 with the release made in *made (a new
  * reference), or -1 after a problem in res.  For a release made as part of
  * another write (a late return accepted). */
@@ -100,6 +113,11 @@ int releases_view_or_respond(struct request *req, struct response *res,
  * name; false when it has none of that size. */
 bool releases_view_table(const struct release_view *v, const char *name, size_t ncells,
 			 int64_t *values, bool *withheld);
+
+/* The same over a release's cells object (borrowed), with absent[]
+ * (ncells, may be NULL): the cells the release did not publish at all. */
+bool releases_cells_table(const json_t *cells, const char *name, size_t ncells, int64_t *values,
+			  bool *withheld, bool *absent);
 
 struct csv_column;
 

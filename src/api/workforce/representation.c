@@ -13,15 +13,22 @@
 #include "http/request.h"
 #include "http/response.h"
 
-enum { R_ID, R_SLUG, R_TITLE, R_RELEASED, R_REFERENCE, R_OFFICIAL, R_POPULATION };
+enum { R_ID, R_SLUG, R_TITLE, R_RELEASED, R_REFERENCE, R_OFFICIAL, R_POPULATION, R_RELEASE };
+
+/* meta.residents.release: the family's latest demographics release, which
+ * the residents' table comes from (api/kit/demo_tables.h). */
+#define WF_RELEASE \
+	" (SELECT json_build_object('id', r.id, 'version', r.version, 'made_at', release_made_at(r.made_at))::text" \
+	"  FROM releases r WHERE r.statistic = 'demographics' AND r.key = coalesce(d.subset_of, d.slug)" \
+	"  ORDER BY r.version DESC LIMIT 1)"
 
 const struct db_statement wf_representation_statements[] = {
 	{ "wf_dataset",
-	  "SELECT id, slug, title, release_date::text, reference_date::text, official, population"
-	  " FROM datasets WHERE slug = $1", 1 },
+	  "SELECT d.id, d.slug, d.title, d.release_date::text, d.reference_date::text, d.official, d.population,"
+	  WF_RELEASE " FROM datasets d WHERE d.slug = $1", 1 },
 	{ "wf_dataset_latest",
 	  "SELECT d.id, d.slug, d.title, d.release_date::text, d.reference_date::text, d.official,"
-	  " d.population FROM datasets d"
+	  " d.population," WF_RELEASE " FROM datasets d"
 	  " WHERE EXISTS (SELECT 1 FROM demographic_totals t WHERE t.dataset_id = d.id)"
 	  " ORDER BY d.population = 'working_age_16_64' DESC, d.release_date DESC, d.slug LIMIT 1", 0 },
 };
@@ -112,6 +119,15 @@ static json_t *row_json(const struct wf_state *st, const struct wf_snap *s, int 
 		"suppressed", t->supp[k] || rsupp);
 }
 
+/* meta.residents.release (null until the family's first release). */
+static json_t *release_of(const PGresult *ds)
+{
+	const char *text = db_get_text(ds, 0, R_RELEASE);
+	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+
+	return j ? j : json_null();
+}
+
 static json_t *repr_meta(const struct wf_state *st, const struct wf_snap *s, const PGresult *ds,
 			 size_t count)
 {
@@ -122,7 +138,7 @@ static json_t *repr_meta(const struct wf_state *st, const struct wf_snap *s, con
 		if (st->senior[g])
 			json_array_append_new(senior, json_string(st->grades[g]));
 	return json_pack(
-		"{s:{s:s, s:s, s:b}, s:{s:s, s:s, s:s, s:s, s:b, s:s, s:s}, s:o, s:o, s:s, s:s, s:i}",
+		"{s:{s:s, s:s, s:b}, s:{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o}, s:o, s:o, s:s, s:s, s:i}",
 		"workforce", "as_of", s->as_of, "source", s->source, "official", s->official,
 		"residents", "dataset", PQgetvalue(ds, 0, R_SLUG), "title", PQgetvalue(ds, 0, R_TITLE),
 		"release_date", PQgetvalue(ds, 0, R_RELEASED), "reference_date", PQgetvalue(ds, 0, R_REFERENCE),
@@ -131,6 +147,7 @@ static json_t *repr_meta(const struct wf_state *st, const struct wf_snap *s, con
 		"population_description", working_age
 			? "Usual residents aged 16 to 64 (working age)"
 			: "All usual residents in the universe of each Census table (residents aged 16 and over for sexual orientation), of every age",
+		"release", release_of(ds),
 		"senior_grades", senior, "disclosure", wf_disclosure_meta(st),
 		"method", "ratio = workforce share / resident share: above 1 the category is better represented in the workforce than among residents. The workforce share is of all employees (or of those at senior grades), prefer_not_to_say and not_recorded included; the resident share is of the borough's residents in the data set's population (meta.residents.population): by default the working-age data set, residents aged 16 to 64; with dataset= another data set, such as all usual residents. Categories with no resident counterpart (prefer_not_to_say, not_recorded) have no ratio. A row is suppressed when either count is.",
 		"counts", "no people: each value is a share or a ratio of two shares; the workforce's are of the employees on meta.workforce.as_of (at senior grades for grades senior), the residents' of the data set's population (meta.residents.population_description).",
@@ -154,7 +171,7 @@ void wf_representation_get(struct request *req, struct response *res)
 	ch = (int)wf_find(wf_characteristics, WF_NCHARS, ch_text);
 	if (!(s = wf_snapshot_param(req, res, st, WF_NEED_COUNTS, &si)) ||
 	    !(ds = dataset_or_respond(req, res, dataset)) ||
-	    demo_tables_get_or_respond(req, res, PQgetvalue(ds, 0, R_ID), ch_text, &dt_ref) != 0)
+	    demo_tables_get_or_respond(req, res, PQgetvalue(ds, 0, R_ID), ch_text, NULL, &dt_ref) != 0)
 		goto done;
 	data = json_array();
 	for (size_t c = 0; data && c < s->tables[ch].ncats; c++)
