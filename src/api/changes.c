@@ -49,18 +49,35 @@
 #define STREAM_LIFETIME_MS (5 * 60 * 1000)
 #define STREAM_RETRY_MS 2000
 
+/*
+ * The horizon (upto: every transaction below it has ended), the next id
+ * to be assigned and the pruning line; and the version to hand out.  The
+ * horizon moves with every transaction of the database, the council's
+ * live writes included, so it is not handed out: the version is just past
+ * the last change the caller may see ($1: the council-only areas it sees
+ * live), or the pruning line when that is later.  Every change the caller
+ * may see below the horizon is below it, and the ones between it and the
+ * horizon are none of the caller's: a cursor that moves only when there
+ * is news for its holder.
+ */
+#define CHG_HORIZON(live) \
+	"WITH h0 AS (" \
+	"  SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS upto," \
+	"         pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS next," \
+	"         (SELECT pruned_below FROM change_log_horizon) AS pruned)," \
+	" h AS (SELECT h0.*, least(h0.upto, greatest(h0.pruned," \
+	"         (SELECT max(v.xid) + 1 FROM change_log v WHERE v.xid < h0.upto" \
+	"          AND (NOT v.council_only OR v.area = ANY (" live "::text[]))))) AS shown FROM h0)"
+
 static const struct db_statement statements[] = {
-	{ "chg_now", "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", 0 },
+	{ "chg_now", CHG_HORIZON("$1") " SELECT shown FROM h", 1 },
 	/* One row per changed area between $1 and the horizon (one row with
-	 * a NULL area when nothing changed), each carrying the horizon, the
-	 * next id to be assigned, the pruning line and whether changes wait
-	 * behind the horizon. */
+	 * a NULL area when nothing changed), each carrying the version to
+	 * hand out, the next id to be assigned, the pruning line and whether
+	 * changes wait behind the horizon. */
 	{ "chg_since",
-	  "WITH h AS ("
-	  "  SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS upto,"
-	  "         pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS next,"
-	  "         (SELECT pruned_below FROM change_log_horizon) AS pruned)"
-	  " SELECT h.upto, h.next, h.pruned,"
+	  CHG_HORIZON("$3")
+	  " SELECT h.shown, h.next, h.pruned,"
 	  "        EXISTS (SELECT 1 FROM change_log p WHERE p.xid >= h.upto AND p.xid >= $1"
 	  "                AND ($2::text[] IS NULL OR p.area = ANY ($2))"
 	  "                AND (NOT p.council_only OR p.area = ANY ($3::text[]))) AS pending,"
@@ -69,7 +86,7 @@ static const struct db_statement statements[] = {
 	  " FROM h LEFT JOIN change_log c"
 	  "   ON c.xid >= $1 AND c.xid < h.upto AND ($2::text[] IS NULL OR c.area = ANY ($2))"
 	  "   AND (NOT c.council_only OR c.area = ANY ($3::text[]))"
-	  " GROUP BY h.upto, h.next, h.pruned, 4, c.area"
+	  " GROUP BY h.shown, h.upto, h.next, h.pruned, 4, c.area"
 	  " ORDER BY c.area", 3 },
 };
 
@@ -158,7 +175,7 @@ static enum db_status changes_fetch(struct db_conn *db, int64_t since, const cha
 
 	memset(out, 0, sizeof(*out));
 	if (since < 0) {
-		st = db_exec(db, "chg_now", 0, NULL, &rows);
+		st = db_exec(db, "chg_now", 1, &live_sql, &rows);
 		if (st != DB_OK)
 			return st;
 		out->version = column_int64(rows, 0, 0);
