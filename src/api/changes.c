@@ -54,11 +54,11 @@
  * to be assigned and the pruning line; and the version to hand out.  The
  * horizon moves with every transaction of the database, the council's
  * live writes included, so it is not handed out: the version is just past
- * the last change the caller may see ($1: the council-only areas it sees
- * live), or the pruning line when that is later.  Every change the caller
- * may see below the horizon is below it, and the ones between it and the
- * horizon are none of the caller's: a cursor that moves only when there
- * is news for its holder.
+ * the last change the caller may see (live: the parameter naming the
+ * council-only areas it sees live), or the pruning line when that is
+ * later.  Every change the caller may see below the horizon is below it,
+ * and the ones between it and the horizon are none of the caller's: a
+ * cursor that moves only when there is news for its holder.
  */
 #define CHG_HORIZON(live) \
 	"WITH h0 AS (" \
