@@ -23,8 +23,8 @@ CHANGES = "/v1/changes"
 TOUCH = {
     "hate_crime": "UPDATE hate_crime_reports SET updated_at = updated_at"
                   " WHERE id = (SELECT id FROM hate_crime_reports ORDER BY id LIMIT 1)",
-    "returns": "UPDATE return_windows SET due_date = due_date"
-               " WHERE id = (SELECT id FROM return_windows ORDER BY id LIMIT 1)",
+    "returns": "UPDATE partner_returns SET updated_at = updated_at"
+               " WHERE id = (SELECT id FROM partner_returns ORDER BY id LIMIT 1)",
 }
 CLEANUP = ("ALTER TABLE releases DISABLE TRIGGER releases_no_update; DELETE FROM releases;"
            " ALTER TABLE releases ENABLE TRIGGER releases_no_update;"
@@ -73,6 +73,15 @@ def test_a_live_write_is_not_reported_to_the_public(api, openapi, pg, keys, area
     # Other areas are told to everyone as before.
     pg.psql("UPDATE areas SET name = name WHERE code = (SELECT min(code) FROM areas)")
     assert "reference" in areas(api, openapi, v, wait=5)
+
+
+def test_a_return_window_is_public_news(api, openapi, pg):
+    """A window is public as it is written (/v1/return-windows/public):
+    opening or moving one is reported to everyone."""
+    v = version(api, openapi)
+    pg.psql("UPDATE return_windows SET due_date = due_date"
+            " WHERE id = (SELECT id FROM return_windows ORDER BY id LIMIT 1)")
+    assert "returns" in areas(api, openapi, v, wait=5)
 
 
 def test_a_public_long_poll_is_not_ended_by_a_live_write(server, openapi, pg):
