@@ -194,36 +194,48 @@ static int new_key(char prefix[APIKEY_PREFIX_LEN + 1], char key[APIKEY_LEN + 1],
 	return 0;
 }
 
-static int keys_create(PGconn *pg, int argc, char **argv)
+int keys_make(PGconn *pg, const char *org, const char *scope_text, const char *until,
+	      char key[APIKEY_LEN + 1], char prefix[APIKEY_PREFIX_LEN + 1])
 {
-	const char *org = option(argc, argv, "--org");
-	const char *scope_text = option(argc, argv, "--scopes");
-	const char *expires = option(argc, argv, "--expires");
-	char scopes[256], key[APIKEY_LEN + 1], kind[32], until[64] = "";
-	char prefix[APIKEY_PREFIX_LEN + 1], hash[SHA256_HEX_LEN + 1];
+	char scopes[256], kind[32], hash[SHA256_HEX_LEN + 1];
 	unsigned mask;
 	int rc;
 
-	if (!org || !scope_text)
-		return usage("keys create needs --org and --scopes");
 	if ((rc = org_kind(pg, org, kind, sizeof(kind))) != 0 ||
 	    (rc = scopes_for(scope_text, kind, &mask)) != 0 ||
-	    (expires && (rc = expiry_text(expires, until, sizeof(until))) != 0) ||
 	    (rc = new_key(prefix, key, hash)) != 0)
 		return rc;
 	scopes_literal(mask, scopes, sizeof(scopes));
 	{
-		const char *p[5] = { org, prefix, hash, scopes, expires ? until : NULL };
+		const char *p[5] = { org, prefix, hash, scopes, until };
 
 		if (audited_change(pg, AUDITED("INSERT INTO api_keys (organisation_id, prefix, key_hash, scopes, expires_at)"
 					       "  SELECT id, $2, $3, $4::text[], $5::timestamptz FROM organisations"
 					       "  WHERE slug = $1 AND ($5::timestamptz IS NULL OR $5::timestamptz > now())",
 					       "api_key.create"),
-				   5, p, "--expires %s is not in the future", expires ? expires : "-"))
+				   5, p, "--expires %s is not in the future", until ? until : "-"))
 			return 1;
 	}
-	fprintf(stderr, "created key %s for %s with scopes %s%s%s; it is shown once, below, and only its hash is stored\n",
-		prefix, org, scopes, expires ? ", expiring " : "", expires ? until : "");
+	fprintf(stderr, "created key %s for %s with scopes %s%s%s; only its hash is stored\n",
+		prefix, org, scopes, until ? ", expiring " : "", until ? until : "");
+	return 0;
+}
+
+static int keys_create(PGconn *pg, int argc, char **argv)
+{
+	const char *org = option(argc, argv, "--org");
+	const char *scope_text = option(argc, argv, "--scopes");
+	const char *expires = option(argc, argv, "--expires");
+	char key[APIKEY_LEN + 1], until[64] = "";
+	char prefix[APIKEY_PREFIX_LEN + 1];
+	int rc;
+
+	if (!org || !scope_text)
+		return usage("keys create needs --org and --scopes");
+	if ((expires && (rc = expiry_text(expires, until, sizeof(until))) != 0) ||
+	    (rc = keys_make(pg, org, scope_text, expires ? until : NULL, key, prefix)) != 0)
+		return rc;
+	fprintf(stderr, "key %s is shown once, below\n", prefix);
 	printf("%s\n", key);
 	return 0;
 }
@@ -351,6 +363,17 @@ static int keys_list(PGconn *pg, int argc, char **argv)
 	return 0;
 }
 
+int keys_revoke_prefix(PGconn *pg, const char *prefix)
+{
+	if (audited_change(pg, AUDITED("UPDATE api_keys SET revoked_at = now()"
+				       "  WHERE prefix = $1 AND revoked_at IS NULL",
+				       "api_key.revoke"),
+			   1, &prefix, "no active key %s", prefix))
+		return 1;
+	fprintf(stderr, "revoked %s: it stops working on its next request\n", prefix);
+	return 0;
+}
+
 static int keys_revoke(PGconn *pg, int argc, char **argv)
 {
 	const char *prefix = argc > 2 ? argv[2] : NULL;
@@ -361,13 +384,7 @@ static int keys_revoke(PGconn *pg, int argc, char **argv)
 		fprintf(stderr, "equalities-api: '%s' is not a key prefix (eq_ and 12 hex digits)\n", prefix);
 		return 2;
 	}
-	if (audited_change(pg, AUDITED("UPDATE api_keys SET revoked_at = now()"
-				       "  WHERE prefix = $1 AND revoked_at IS NULL",
-				       "api_key.revoke"),
-			   1, &prefix, "no active key %s", prefix))
-		return 1;
-	fprintf(stderr, "revoked %s: it stops working on its next request\n", prefix);
-	return 0;
+	return keys_revoke_prefix(pg, prefix);
 }
 
 int keys_cli_run(PGconn *pg, int argc, char **argv)

@@ -31,6 +31,7 @@
 #include "keys_cli.h"
 #include "release_cli.h"
 #include "seed.h"
+#include "seed_history.h"
 #include "util/buf.h"
 #include "util/log.h"
 
@@ -42,7 +43,9 @@ static const char usage[] =
 	"Commands:\n"
 	"  serve                       serve the API (the default)\n"
 	"  migrate                     apply pending migrations from migrations/\n"
-	"  seed                        load the demo data set from data/ (idempotent)\n"
+	"  seed [--no-history]         load the demo data set from data/ (idempotent), then\n"
+	"                              make the demo release history through the service\n"
+	"                              (not with --no-history or EQ_SEED_HISTORY=off)\n"
 	"  import census FILE --dataset SLUG\n"
 	"                              load an ONS Census 2021 bulk CSV into a data set\n"
 	"  import workforce FILE --as-of DATE\n"
@@ -263,16 +266,32 @@ static int cmd_migrate(const struct config *cfg)
 	return rc;
 }
 
-static int cmd_seed(const struct config *cfg)
+/* The data, then (unless asked not to) the release history made from it. */
+static int cmd_seed(const struct config *cfg, bool history)
 {
 	char err[768];
 	PGconn *pg = connect_cli(cfg);
+	int failed;
 
 	if (!pg)
 		return 1;
-	return cli_done(pg, seed_run(pg, cfg->root, err, sizeof(err)) ||
-			release_cli_demographics(cfg, pg, NULL, "Seeded: the demo Census tables (data/census/manifest.csv) loaded.",
-						 err, sizeof(err)), "seed", err);
+	failed = seed_run(pg, cfg->root, err, sizeof(err)) ||
+		 release_cli_demographics(cfg, pg, NULL, "Seeded: the demo Census tables (data/census/manifest.csv) loaded.",
+					  err, sizeof(err));
+	if (!failed && history)
+		failed = seed_history(pg, cfg->suppress_below, err, sizeof(err));
+	return cli_done(pg, failed, "seed", err);
+}
+
+/* seed --no-history, or EQ_SEED_HISTORY=off: the data alone (the test
+ * suites that read live figures after inserting their own). */
+static bool seed_wants_history(int argc, char **argv)
+{
+	const char *env = getenv("EQ_SEED_HISTORY");
+
+	if (argc > 2 && strcmp(argv[2], "--no-history") == 0)
+		return false;
+	return !env || !(strcmp(env, "off") == 0 || strcmp(env, "0") == 0 || strcmp(env, "false") == 0);
 }
 
 /* The arguments after "import KIND": one FILE and "OPTION VALUE" or
@@ -543,7 +562,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "serve") && strcmp(cmd, "migrate") && strcmp(cmd, "seed") &&
 	    strcmp(cmd, "import") && strcmp(cmd, "keys") && strcmp(cmd, "purge"))
 		return usage_error("unknown command");
-	if (strcmp(cmd, "import") != 0 && strcmp(cmd, "keys") != 0 && argc > 2)
+	if (strcmp(cmd, "import") != 0 && strcmp(cmd, "keys") != 0 && argc > 2 &&
+	    !(strcmp(cmd, "seed") == 0 && argc == 3 && strcmp(argv[2], "--no-history") == 0))
 		return usage_error("unexpected argument");
 	/* Help needs no database (nor any configuration). */
 	if (strcmp(cmd, "keys") == 0 && keys_cli_is_help(argc, argv)) {
@@ -560,7 +580,7 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "migrate") == 0)
 		rc = cmd_migrate(&cfg);
 	else if (strcmp(cmd, "seed") == 0)
-		rc = cmd_seed(&cfg);
+		rc = cmd_seed(&cfg, seed_wants_history(argc, argv));
 	else if (strcmp(cmd, "import") == 0)
 		rc = cmd_import(&cfg, argc, argv);
 	else if (strcmp(cmd, "keys") == 0)

@@ -13,6 +13,13 @@
  * Without since, the answer is the current version to start from.  Any
  * instance can answer for any other: the log is in the database, and every
  * instance's listener wakes its parked requests on each NOTIFY.
+ *
+ * The public reads releases of the hate-crime and returns statistics, not
+ * their live tables, so it is told of those areas only when a release is
+ * made (migrations/0024): a live write there is reported to the council's
+ * keys that may read the live figures, and to no one else.  A public long
+ * poll or stream is woken by such a write like any other, finds nothing
+ * it may see, and waits on: its answer comes no earlier for it.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,6 +29,9 @@
 
 #include "api/api.h"
 #include "api/common.h"
+#include "domain/apikey.h"
+#include "domain/organisation.h"
+#include "http/auth.h"
 #include "http/cache.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -39,26 +49,45 @@
 #define STREAM_LIFETIME_MS (5 * 60 * 1000)
 #define STREAM_RETRY_MS 2000
 
+/*
+ * The horizon (upto: every transaction below it has ended), the next id
+ * to be assigned and the pruning line; and the version to hand out.  The
+ * horizon moves with every transaction of the database, the council's
+ * live writes included, so it is not handed out: the version is just past
+ * the last change the caller may see (live: the parameter naming the
+ * council-only areas it sees live), or the pruning line when that is
+ * later.  Every change the caller may see below the horizon is below it,
+ * and the ones between it and the horizon are none of the caller's: a
+ * cursor that moves only when there is news for its holder.
+ */
+#define CHG_HORIZON(live) \
+	"WITH h0 AS (" \
+	"  SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS upto," \
+	"         pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS next," \
+	"         (SELECT pruned_below FROM change_log_horizon) AS pruned)," \
+	" h AS (SELECT h0.*, least(h0.upto, greatest(h0.pruned," \
+	"         (SELECT max(v.xid) + 1 FROM change_log v WHERE v.xid < h0.upto" \
+	"          AND (NOT v.council_only OR v.area = ANY (" live "::text[]))))) AS shown FROM h0)"
+
 static const struct db_statement statements[] = {
-	{ "chg_now", "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint", 0 },
+	{ "chg_now", CHG_HORIZON("$1") " SELECT shown FROM h", 1 },
 	/* One row per changed area between $1 and the horizon (one row with
-	 * a NULL area when nothing changed), each carrying the horizon, the
-	 * next id to be assigned, the pruning line and whether changes wait
-	 * behind the horizon. */
+	 * a NULL area when nothing changed), each carrying the version to
+	 * hand out, the next id to be assigned, the pruning line and whether
+	 * changes wait behind the horizon. */
 	{ "chg_since",
-	  "WITH h AS ("
-	  "  SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS upto,"
-	  "         pg_snapshot_xmax(pg_current_snapshot())::text::bigint AS next,"
-	  "         (SELECT pruned_below FROM change_log_horizon) AS pruned)"
-	  " SELECT h.upto, h.next, h.pruned,"
+	  CHG_HORIZON("$3")
+	  " SELECT h.shown, h.next, h.pruned,"
 	  "        EXISTS (SELECT 1 FROM change_log p WHERE p.xid >= h.upto AND p.xid >= $1"
-	  "                AND ($2::text[] IS NULL OR p.area = ANY ($2))) AS pending,"
+	  "                AND ($2::text[] IS NULL OR p.area = ANY ($2))"
+	  "                AND (NOT p.council_only OR p.area = ANY ($3::text[]))) AS pending,"
 	  "        c.area,"
 	  "        to_char(max(c.changed_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 	  " FROM h LEFT JOIN change_log c"
 	  "   ON c.xid >= $1 AND c.xid < h.upto AND ($2::text[] IS NULL OR c.area = ANY ($2))"
-	  " GROUP BY h.upto, h.next, h.pruned, 4, c.area"
-	  " ORDER BY c.area", 2 },
+	  "   AND (NOT c.council_only OR c.area = ANY ($3::text[]))"
+	  " GROUP BY h.shown, h.upto, h.next, h.pruned, 4, c.area"
+	  " ORDER BY c.area", 3 },
 };
 
 static const char *const area_names[] = {
@@ -130,20 +159,23 @@ static int64_t column_int64(PGresult *rows, int row, int col)
 
 /*
  * The changes after since (-1: none asked, just the current version).
- * areas_sql is a text[] literal or NULL for all.  Fills *out (out->list
- * owned by the caller).  DB_OK or the failure of the query.
+ * areas_sql is a text[] literal or NULL for all; live_sql the text[] of
+ * council-only areas whose live writes the caller may see ("{}" for the
+ * public).  Fills *out (out->list owned by the caller).  DB_OK or the
+ * failure of the query.
  */
 static enum db_status changes_fetch(struct db_conn *db, int64_t since, const char *areas_sql,
-				    const char *const *areas, size_t nareas, struct changes *out)
+				    const char *live_sql, const char *const *areas, size_t nareas,
+				    struct changes *out)
 {
 	PGresult *rows = NULL;
 	enum db_status st;
 	char since_text[24];
-	const char *params[2];
+	const char *params[3];
 
 	memset(out, 0, sizeof(*out));
 	if (since < 0) {
-		st = db_exec(db, "chg_now", 0, NULL, &rows);
+		st = db_exec(db, "chg_now", 1, &live_sql, &rows);
 		if (st != DB_OK)
 			return st;
 		out->version = column_int64(rows, 0, 0);
@@ -154,7 +186,8 @@ static enum db_status changes_fetch(struct db_conn *db, int64_t since, const cha
 	snprintf(since_text, sizeof(since_text), "%" PRId64, since);
 	params[0] = since_text;
 	params[1] = areas_sql;
-	st = db_exec(db, "chg_since", 2, params, &rows);
+	params[2] = live_sql;
+	st = db_exec(db, "chg_since", 3, params, &rows);
 	if (st != DB_OK)
 		return st;
 	out->version = column_int64(rows, 0, 0);
@@ -198,7 +231,36 @@ struct changes_params {
 	const char **areas;       /* request-owned */
 	size_t nareas;
 	char *areas_sql;          /* "{a,b}" (request-owned) or NULL for all */
+	const char *live_sql;     /* the council-only areas the caller sees live (static) */
 };
+
+/*
+ * Who asks: without a key, the public.  A key must be a council key that
+ * may read some live figures (as for a statistic's release=live); its
+ * caller is then told of the live writes to those areas.  -1 after a
+ * 401/403 in res.
+ */
+static int caller_or_respond(struct request *req, struct response *res, struct changes_params *p)
+{
+	unsigned hate_crime = SCOPE_ADMIN | SCOPE_READ_HATE_CRIME;
+	unsigned returns = SCOPE_ADMIN | SCOPE_REVIEW_RETURNS;
+
+	p->live_sql = "{}";
+	if (!request_header(req, "Authorization"))
+		return 0;
+	if (auth_check_or_respond(req, res, "admin,read:hate-crime,review:returns") != 0)
+		return -1;
+	if (!organisation_kind_is_council(req->auth.org_kind)) {
+		problem_send(res, 403, "forbidden", "Forbidden",
+			     "Live changes are for the council's keys: leave out the key for the public changes.");
+		return -1;
+	}
+	if ((req->auth.scopes & hate_crime) && (req->auth.scopes & returns))
+		p->live_sql = "{hate_crime,returns}";
+	else
+		p->live_sql = req->auth.scopes & hate_crime ? "{hate_crime}" : "{returns}";
+	return 0;
+}
 
 /* A version as sent back by this service: decimal digits, no sign. */
 static int version_parse(const char *text, int64_t *out)
@@ -237,7 +299,8 @@ static int params_or_respond(struct request *req, struct response *res, bool str
 	if (request_long_or_respond(req, res, "wait", p->since >= 0 ? CHANGES_DEFAULT_WAIT_S : 0,
 				    0, CHANGES_MAX_WAIT_S, &p->wait_s))
 		return -1;
-	if (request_list_or_respond(req, res, "areas", API_COUNT(area_names), &p->areas, &p->nareas))
+	if (request_list_or_respond(req, res, "areas", API_COUNT(area_names), &p->areas, &p->nareas) ||
+	    caller_or_respond(req, res, p))
 		return -1;
 	for (size_t i = 0; i < p->nareas; i++) {
 		bool known = false;
@@ -273,6 +336,7 @@ fail:
 struct stream_state {
 	int64_t since;
 	char *areas_sql;          /* owned, or NULL */
+	const char *live_sql;     /* static */
 	char **areas;             /* owned copies, for resets */
 	size_t nareas;
 	int64_t ends_at_ms;
@@ -334,7 +398,7 @@ static int stream_poll(struct stream_state *s, bool *pending)
 	*pending = false;
 	if (!db)
 		return -1;
-	st = changes_fetch(db, s->since < 0 ? -1 : s->since, s->areas_sql,
+	st = changes_fetch(db, s->since < 0 ? -1 : s->since, s->areas_sql, s->live_sql,
 			   (const char *const *)s->areas, s->nareas, &c);
 	db_release(db);
 	if (st != DB_OK) {
@@ -430,6 +494,7 @@ static void changes_stream(struct request *req, struct response *res, const stru
 		goto oom;
 	stream.state = s;
 	s->since = p->since;
+	s->live_sql = p->live_sql;
 	s->ends_at_ms = now + STREAM_LIFETIME_MS;
 	s->heartbeat_at_ms = now + STREAM_HEARTBEAT_MS;
 	if (p->areas_sql && !(s->areas_sql = strdup(p->areas_sql)))
@@ -493,7 +558,7 @@ static void changes_get(struct request *req, struct response *res)
 		problem_send_unavailable(res);
 		return;
 	}
-	st = changes_fetch(req->db, p.since, p.areas_sql, p.areas, p.nareas, &c);
+	st = changes_fetch(req->db, p.since, p.areas_sql, p.live_sql, p.areas, p.nareas, &c);
 	if (st != DB_OK) {
 		problem_send_unavailable(res);
 		return;

@@ -104,6 +104,10 @@ def service_env(overrides: Optional[dict] = None) -> dict:
     database, plus overrides (value None removes a variable)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("EQ_")}
     env["EQ_DATABASE_URL"] = TEST_DATABASE_URL
+    # A seed run by a test loads the data alone: the demo release history
+    # would have the public statistics serve releases instead of the live
+    # figures the suites insert and read (seeded_database makes one).
+    env["EQ_SEED_HISTORY"] = "off"
     for k, v in (overrides or {}).items():
         if v is None:
             env.pop(k, None)
@@ -121,6 +125,20 @@ def run_cli(*args: str, env: Optional[dict] = None, timeout: float = 120.0,
         [str(BINARY), *args], cwd=ROOT, env=service_env(env), input=input,
         capture_output=True, text=True, timeout=timeout,
     )
+
+
+def seeded_database(suffix: str, history: bool = True) -> str:
+    """A database of its own (the test database's name + suffix), migrated
+    and seeded as scripts/run leaves one: with the demo release history
+    unless history is False.  Returns its URL."""
+    name = database_name(TEST_DATABASE_URL) + "_" + suffix
+    PgControl()._run("recreate", name)
+    url = TEST_DATABASE_URL.rsplit("/", 1)[0] + "/" + name
+    for cmd in ("migrate", "seed"):
+        p = run_cli(cmd, env={"EQ_DATABASE_URL": url, "EQ_SEED_HISTORY": None if history else "off"},
+                    timeout=300)
+        assert p.returncode == 0, p.stderr[-3000:]
+    return url
 
 
 def _require_binary() -> None:

@@ -31,14 +31,9 @@ def run_block(block: str, server, url: str, tmp_path) -> subprocess.CompletedPro
 
 
 def fresh_database() -> str:
-    """A database of its own, migrated and seeded as scripts/run leaves one."""
-    name = harness.database_name(harness.TEST_DATABASE_URL) + "_readme"
-    harness.PgControl()._run("recreate", name)
-    url = harness.TEST_DATABASE_URL.rsplit("/", 1)[0] + "/" + name
-    for cmd in ("migrate", "seed"):
-        p = harness.run_cli(cmd, env={"EQ_DATABASE_URL": url}, timeout=300)
-        assert p.returncode == 0, p.stderr[-2000:]
-    return url
+    """A database of its own, migrated and seeded as scripts/run leaves one
+    (the demo release history included)."""
+    return harness.seeded_database("readme")
 
 
 def test_the_readme_getting_started_runs_as_written(start_server, tmp_path):
