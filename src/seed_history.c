@@ -312,12 +312,15 @@ static int history_check(struct history *h)
 	return whole ? 0 : -1;
 }
 
-/* Any release at all: the history, or the council's own, is there. */
+/* Any release of the statistics the history is of: the history, or the
+ * council's own, is there.  (Demographics releases are the import's, made
+ * by the seed before this, and say nothing about the history.) */
 static int releases_exist(struct history *h, bool *exist)
 {
 	PGresult *r = NULL;
 
-	if (db_direct_exec(h->pg, "SELECT EXISTS (SELECT 1 FROM releases)", 0, NULL, &r, h->err, h->errlen))
+	if (db_direct_exec(h->pg, "SELECT EXISTS (SELECT 1 FROM releases"
+			   " WHERE statistic IN ('hate-crime', 'returns-summary'))", 0, NULL, &r, h->err, h->errlen))
 		return -1;
 	*exist = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
 	PQclear(r);
