@@ -17,9 +17,14 @@ const struct db_statement write_frame_statements[] = {
 	{ "write_idem_get",
 	  "SELECT request_hash, status, content_type, body, location, etag FROM idempotency_keys"
 	  " WHERE organisation_id = $1 AND key = $2", 2 },
+	/* The stored answer and the audit event of the success that gave it:
+	 * one statement (a writable CTE), one executor start, not two. */
 	{ "write_idem_put",
-	  "INSERT INTO idempotency_keys (organisation_id, key, request_hash, status, content_type, body, location, etag)"
-	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 8 },
+	  "WITH audit AS (INSERT INTO audit_events (organisation_id, key_prefix, request_id, action, target,"
+	  " outcome, status, route, record_count, reason, client_request_id, presented_prefix)"
+	  " VALUES ($9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20))"
+	  " INSERT INTO idempotency_keys (organisation_id, key, request_hash, status, content_type, body, location, etag)"
+	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 20 },
 	{ "write_audit",
 	  "INSERT INTO audit_events (organisation_id, key_prefix, request_id, action, target, outcome, status,"
 	  " route, record_count, reason, client_request_id, presented_prefix)"
@@ -100,25 +105,38 @@ enum db_status idempotency_claim_find(struct db_conn *c, const char *org_id, con
 	return st;
 }
 
-enum db_status idempotency_store(struct db_conn *c, const struct idempotency_record *rec)
+/* The 12 values of an audit row into p; status and records are their
+ * text's room. */
+static void audit_values(const struct audit_event *e, const char **p, char status[12],
+			 char records[24])
 {
-	char status[12];
-	const char *p[8] = { rec->org_id, rec->key, rec->request_hash, status,
-			     rec->content_type, rec->body, rec->location, rec->etag };
+	const char *v[12] = { e->org_id, e->key_prefix, e->request_id, e->action,
+			      e->target, e->outcome, status, e->route,
+			      e->records >= 0 ? records : NULL, e->reason,
+			      e->client_request_id, e->presented_prefix };
+
+	snprintf(status, 12, "%d", e->status);
+	snprintf(records, 24, "%ld", e->records);
+	memcpy(p, v, sizeof(v));
+}
+
+enum db_status idempotency_store(struct db_conn *c, const struct idempotency_record *rec,
+				 const struct audit_event *success)
+{
+	char status[12], audit_status[12], records[24];
+	const char *p[20] = { rec->org_id, rec->key, rec->request_hash, status,
+			      rec->content_type, rec->body, rec->location, rec->etag };
 
 	snprintf(status, sizeof(status), "%d", rec->status);
-	return db_defer(c, "write_idem_put", 8, p);
+	audit_values(success, p + 8, audit_status, records);
+	return db_defer(c, "write_idem_put", 20, p);
 }
 
 enum db_status audit_insert(struct db_conn *c, const struct audit_event *e, bool queued)
 {
 	char status[12], records[24];
-	const char *p[12] = { e->org_id, e->key_prefix, e->request_id, e->action,
-			      e->target, e->outcome, status, e->route,
-			      e->records >= 0 ? records : NULL, e->reason,
-			      e->client_request_id, e->presented_prefix };
+	const char *p[12];
 
-	snprintf(status, sizeof(status), "%d", e->status);
-	snprintf(records, sizeof(records), "%ld", e->records);
+	audit_values(e, p, status, records);
 	return queued ? db_defer(c, "write_audit", 12, p) : db_exec(c, "write_audit", 12, p, NULL);
 }

@@ -57,9 +57,14 @@ struct idempotency_record {
 	const char *content_type, *body, *location, *etag;
 };
 
-/* Queued to go out with the COMMIT (db_defer). */
+struct audit_event;
+
+/* The answer, with success (the audit event of the write that gave it,
+ * not NULL), queued to go out with the COMMIT (db_defer) as one statement:
+ * audit_insert is not called for it. */
 __attribute__((warn_unused_result))
-enum db_status idempotency_store(struct db_conn *c, const struct idempotency_record *rec);
+enum db_status idempotency_store(struct db_conn *c, const struct idempotency_record *rec,
+				 const struct audit_event *success);
 
 /* Answers past their promise are swept by db/housekeeping.h. */
 

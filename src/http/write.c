@@ -66,11 +66,15 @@ static void request_fingerprint(const struct request *req, char hex[SHA256_HEX_L
 	hex[SHA256_HEX_LEN] = '\0';
 }
 
+static const char *action_of(const struct request *req)
+{
+	return req->route && req->route->action ? req->route->action : "write";
+}
+
 /* With the COMMIT (queued), or on its own after a ROLLBACK. */
 static void audit(struct request *req, const struct response *res, const char *outcome, bool queued)
 {
-	http_audit(req, res, req->route && req->route->action ? req->route->action : "write",
-		   outcome, -1, queued);
+	http_audit(req, res, action_of(req), outcome, -1, queued);
 }
 
 static void fail_unavailable(struct request *req, struct response *res)
@@ -137,6 +141,33 @@ int write_begin_or_respond(struct request *req, struct response *res)
 	return -1;
 }
 
+/* The success queued to go out with the COMMIT: its audit event and, with
+ * an Idempotency-Key, the answer stored under it (one statement for both).
+ * 0, or -1 when it could not be queued. */
+static int record_success(struct request *req, const struct response *res, const char *key)
+{
+	char hash[SHA256_HEX_LEN + 1];
+	struct audit_event success;
+	const struct idempotency_record rec = {
+		.org_id = req->auth.org_id,
+		.key = key,
+		.request_hash = hash,
+		.status = res->status,
+		.content_type = res->content_type ? res->content_type : "application/json",
+		.body = buf_cstr(&res->body),
+		.location = response_header_get(res, "Location"),
+		.etag = response_header_get(res, "ETag"),
+	};
+
+	if (!key || !(req->route->flags & ROUTE_IDEMPOTENT)) {
+		audit(req, res, "success", true);
+		return 0;
+	}
+	request_fingerprint(req, hash);
+	http_audit_event(req, res, action_of(req), "success", -1, &success);
+	return idempotency_store(req->db, &rec, &success) == DB_OK ? 0 : -1;
+}
+
 void write_finish(struct request *req, struct response *res)
 {
 	const char *key = request_header(req, "Idempotency-Key");
@@ -149,26 +180,10 @@ void write_finish(struct request *req, struct response *res)
 		audit(req, res, res->status >= 500 ? "failed" : "refused", false);
 		return;
 	}
-	if (key && (req->route->flags & ROUTE_IDEMPOTENT)) {
-		char hash[SHA256_HEX_LEN + 1];
-		const struct idempotency_record rec = {
-			.org_id = req->auth.org_id,
-			.key = key,
-			.request_hash = hash,
-			.status = res->status,
-			.content_type = res->content_type ? res->content_type : "application/json",
-			.body = buf_cstr(&res->body),
-			.location = response_header_get(res, "Location"),
-			.etag = response_header_get(res, "ETag"),
-		};
-
-		request_fingerprint(req, hash);
-		if (idempotency_store(req->db, &rec) != DB_OK) {
-			fail_unavailable(req, res);
-			return;
-		}
+	if (record_success(req, res, key) != 0) {
+		fail_unavailable(req, res);
+		return;
 	}
-	audit(req, res, "success", true);
 	if (db_commit(req->db) != DB_OK) {
 		/* Whether it committed is unknown: say so rather than claim
 		 * success; a retry with the same Idempotency-Key is safe. */
