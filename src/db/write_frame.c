@@ -19,6 +19,16 @@ const struct db_statement write_frame_statements[] = {
 	  " WHERE organisation_id = $1 AND key = $2", 2 },
 	/* The stored answer and the audit event of the success that gave it:
 	 * one statement (a writable CTE), one executor start, not two. */
+	/* The same two, keyed by the API key's prefix (its organisation's),
+	 * for when they travel with the key's look-up (idempotency_claim_calls):
+	 * the lock is on the same two numbers. */
+	{ "write_idem_lock_by_key",
+	  "SELECT pg_try_advisory_xact_lock(k.organisation_id::int, hashtext($2)) FROM api_keys k"
+	  " WHERE k.prefix = $1", 2 },
+	{ "write_idem_get_by_key",
+	  "SELECT i.request_hash, i.status, i.content_type, i.body, i.location, i.etag"
+	  " FROM idempotency_keys i JOIN api_keys k ON k.organisation_id = i.organisation_id"
+	  " WHERE k.prefix = $1 AND i.key = $2", 2 },
 	{ "write_idem_put",
 	  "WITH audit AS (INSERT INTO audit_events (organisation_id, key_prefix, request_id, action, target,"
 	  " outcome, status, route, record_count, reason, client_request_id, presented_prefix)"
@@ -78,16 +88,10 @@ static int answer_read(const PGresult *r, struct idempotency_answer *out)
 	return -1;
 }
 
-enum db_status idempotency_claim_find(struct db_conn *c, const char *org_id, const char *key,
-				      bool *claimed, struct idempotency_answer *out, bool *found)
+enum db_status idempotency_claim_read(PGresult *lock, PGresult *got, bool *claimed,
+				      struct idempotency_answer *out, bool *found)
 {
-	const char *p[2] = { org_id, key };
-	PGresult *lock = NULL, *got = NULL;
-	const struct db_call calls[2] = {
-		{ "write_idem_lock", 2, p, &lock },
-		{ "write_idem_get", 2, p, &got },
-	};
-	enum db_status st = db_exec_batch(c, calls, 2);
+	enum db_status st = lock && got ? DB_OK : DB_ERROR;
 
 	*claimed = *found = false;
 	memset(out, 0, sizeof(*out));
@@ -103,6 +107,31 @@ enum db_status idempotency_claim_find(struct db_conn *c, const char *org_id, con
 	PQclear(lock);
 	PQclear(got);
 	return st;
+}
+
+enum db_status idempotency_claim_find(struct db_conn *c, const char *org_id, const char *key,
+				      bool *claimed, struct idempotency_answer *out, bool *found)
+{
+	const char *p[2] = { org_id, key };
+	PGresult *lock = NULL, *got = NULL;
+	const struct db_call calls[2] = {
+		{ "write_idem_lock", 2, p, &lock },
+		{ "write_idem_get", 2, p, &got },
+	};
+	enum db_status st = db_exec_batch(c, calls, 2);
+
+	if (st != DB_OK) {
+		*claimed = *found = false;
+		memset(out, 0, sizeof(*out));
+		return st;
+	}
+	return idempotency_claim_read(lock, got, claimed, out, found);
+}
+
+void idempotency_claim_calls(const char *const *prefix_key, struct db_call calls[2])
+{
+	calls[0] = (struct db_call){ "write_idem_lock_by_key", 2, prefix_key, NULL };
+	calls[1] = (struct db_call){ "write_idem_get_by_key", 2, prefix_key, NULL };
 }
 
 /* The 12 values of an audit row into p; status and records are their

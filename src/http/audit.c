@@ -35,6 +35,11 @@ void http_audit(struct request *req, const struct response *res, const char *act
 	struct audit_event e;
 
 	http_audit_event(req, res, action, outcome, records, &e);
+	/* An event that stands alone: a write refused before its frame began
+	 * may have its transaction open already (write_prepare), and must not
+	 * take the event with it when it rolls back. */
+	if (!queued && req->db)
+		db_rollback(req->db);
 	if (!req->db || audit_insert(req->db, &e, queued) != DB_OK)
 		log_event(LOG_ERROR, "could not record an audit event", NULL);
 }

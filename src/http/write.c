@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "db/write_frame.h"
+#include "domain/apikey.h"
 #include "http/audit.h"
+#include "http/auth.h"
 #include "http/cache.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -96,16 +98,46 @@ static void replay(struct response *res, const struct idempotency_answer *a)
 		(void)response_header_add(res, "ETag", a->etag);
 }
 
+/* An idempotent write with a valid key, whose API key's prefix is known
+ * (into prefix) before the key is checked: its transaction and claim travel
+ * with the key's look-up. */
+static bool claim_travels(const struct request *req, char *prefix)
+{
+	const char *key = request_header(req, "Idempotency-Key");
+
+	return req->route->scope && (req->route->flags & ROUTE_IDEMPOTENT) && key &&
+	       idempotency_key_valid(key) && auth_presented_prefix(req, prefix);
+}
+
+int write_prepare(struct request *req, struct response *res)
+{
+	char prefix[APIKEY_PREFIX_LEN + 1];
+	const char *p[2] = { prefix, request_header(req, "Idempotency-Key") };
+	struct db_call calls[2];
+
+	if (!claim_travels(req, prefix))
+		return 0;
+	if (!request_db_or_respond(req, res))
+		return -1;
+	idempotency_claim_calls(p, calls);
+	if (db_begin_after_next(req->db, calls, 2) != DB_OK) {
+		problem_send_unavailable(res);
+		return -1;
+	}
+	return 0;
+}
+
 int write_begin_or_respond(struct request *req, struct response *res)
 {
 	const char *key = request_header(req, "Idempotency-Key");
-	char hash[SHA256_HEX_LEN + 1];
+	char hash[SHA256_HEX_LEN + 1], prefix[APIKEY_PREFIX_LEN + 1];
 	struct idempotency_answer first;
-	bool claimed, found;
+	bool claimed, found, travelled = claim_travels(req, prefix);
+	enum db_status st;
 
 	if (!request_db_or_respond(req, res))
 		return -1;
-	if (db_begin(req->db) != DB_OK) {
+	if (!travelled && db_begin(req->db) != DB_OK) {
 		problem_send_unavailable(res);
 		return -1;
 	}
@@ -117,7 +149,10 @@ int write_begin_or_respond(struct request *req, struct response *res)
 			     "Idempotency-Key must be 1 to 255 visible ASCII characters.");
 		return -1;
 	}
-	if (idempotency_claim_find(req->db, req->auth.org_id, key, &claimed, &first, &found) != DB_OK) {
+	st = travelled ? idempotency_claim_read(db_prefetched(req->db, 0), db_prefetched(req->db, 1),
+						&claimed, &first, &found)
+		       : idempotency_claim_find(req->db, req->auth.org_id, key, &claimed, &first, &found);
+	if (st != DB_OK) {
 		fail_unavailable(req, res);
 		return -1;
 	}
