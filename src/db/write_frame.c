@@ -9,6 +9,10 @@
 
 #include "util/log.h"
 
+/* Parameters of a column that is a domain (migrations/0025) are sent as
+ * its base type (the casts): typed as the domain, each would be read by
+ * domain_in, which sets up the domain's checks anew for every value; the
+ * insert checks them once, with the statement. */
 const struct db_statement write_frame_statements[] = {
 	/* Two requests with one key must not both run: the second is told
 	 * the first is in flight instead of waiting on its row lock. */
@@ -16,7 +20,7 @@ const struct db_statement write_frame_statements[] = {
 	  "SELECT pg_try_advisory_xact_lock($1::int, hashtext($2))", 2 },
 	{ "write_idem_get",
 	  "SELECT request_hash, status, content_type, body, location, etag FROM idempotency_keys"
-	  " WHERE organisation_id = $1 AND key = $2", 2 },
+	  " WHERE organisation_id = $1 AND key = $2::text", 2 },
 	/* The stored answer and the audit event of the success that gave it:
 	 * one statement (a writable CTE), one executor start, not two. */
 	/* The same two, keyed by the API key's prefix (its organisation's),
@@ -28,17 +32,17 @@ const struct db_statement write_frame_statements[] = {
 	{ "write_idem_get_by_key",
 	  "SELECT i.request_hash, i.status, i.content_type, i.body, i.location, i.etag"
 	  " FROM idempotency_keys i JOIN api_keys k ON k.organisation_id = i.organisation_id"
-	  " WHERE k.prefix = $1 AND i.key = $2", 2 },
+	  " WHERE k.prefix = $1 AND i.key = $2::text", 2 },
 	{ "write_idem_put",
 	  "WITH audit AS (INSERT INTO audit_events (organisation_id, key_prefix, request_id, action, target,"
 	  " outcome, status, route, record_count, reason, client_request_id, presented_prefix)"
-	  " VALUES ($9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20))"
+	  " VALUES ($9, $10, $11, $12, $13, $14::text, $15, $16, $17::int, $18::text, $19::text, $20::text))"
 	  " INSERT INTO idempotency_keys (organisation_id, key, request_hash, status, content_type, body, location, etag)"
-	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", 20 },
+	  " VALUES ($1, $2::text, $3, $4, $5, $6, $7, $8)", 20 },
 	{ "write_audit",
 	  "INSERT INTO audit_events (organisation_id, key_prefix, request_id, action, target, outcome, status,"
 	  " route, record_count, reason, client_request_id, presented_prefix)"
-	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)", 12 },
+	  " VALUES ($1, $2, $3, $4, $5, $6::text, $7, $8, $9::int, $10::text, $11::text, $12::text)", 12 },
 };
 const unsigned write_frame_nstatements =
 	sizeof(write_frame_statements) / sizeof(write_frame_statements[0]);
