@@ -110,3 +110,13 @@ ALTER TABLE audit_events
     DROP CONSTRAINT audit_events_record_count_check;
 ALTER TABLE idempotency_keys
     DROP CONSTRAINT idempotency_keys_key_check;
+
+-- The police key (migration 0015) is computed only when there is one to
+-- compute: a row without a police reference and without a key already, or
+-- a purged row, is left as the function would leave it, without calling
+-- it (two PL/pgSQL calls a report POST without a police reference).
+DROP TRIGGER hate_crime_reports_police_key ON hate_crime_reports;
+CREATE TRIGGER hate_crime_reports_police_key BEFORE INSERT OR UPDATE ON hate_crime_reports
+    FOR EACH ROW
+    WHEN (NEW.purged_at IS NULL AND (NEW.police_reference IS NOT NULL OR NEW.police_key IS NOT NULL))
+    EXECUTE FUNCTION hate_crime_reports_police_key();
