@@ -38,10 +38,12 @@ struct db_conn {
 	bool in_use;
 	bool in_tx;
 	bool begin_pending;   /* db_begin said so; BEGIN goes out with the next statement */
+	bool begin_after;     /* db_begin_after_next: after the next call, in its round trip */
 	bool was_open;   /* has had a connection before: the next open is a reconnect */
 	char sqlstate[6];
 	struct deferred *queued[DB_BATCH_MAX];   /* db_defer's, oldest first */
 	size_t nqueued;
+	PGresult *prefetched[DB_BATCH_MAX];   /* db_begin_after_next's, for db_prefetched */
 };
 
 static struct {
@@ -92,67 +94,6 @@ int db_register_statements(const struct db_statement *stmts, size_t n)
 	tables[ntables].n = n;
 	ntables++;
 	return 0;
-}
-
-static void notice_to_log(void *arg, const char *message)
-{
-	(void)arg;
-	log_msgf(strncmp(message, "NOTICE", 6) == 0 ? LOG_INFO : LOG_WARN, "postgresql: %.*s",
-		 (int)strcspn(message, "\n"), message);
-}
-
-void db_limits_from_config(struct db_limits *out, const struct config *cfg)
-{
-	out->connect_timeout_s = cfg->db_connect_timeout_s;
-	out->statement_timeout_ms = cfg->statement_timeout_ms;
-	out->lock_timeout_ms = cfg->lock_timeout_ms;
-	out->idle_in_transaction_ms = cfg->idle_in_transaction_timeout_ms;
-}
-
-PGconn *db_connect_with_defaults(const char *conninfo, const struct db_limits *limits)
-{
-	const char *keys[16], *values[16];
-	PGconn *pg;
-	char options[200], connect_timeout[16];
-	int i = 0;
-
-	snprintf(connect_timeout, sizeof(connect_timeout), "%u",
-		 limits && limits->connect_timeout_s ? limits->connect_timeout_s : 3);
-	/* Our defaults first; the operator's conninfo (expanded from dbname)
-	 * comes after and wins where it sets the same thing. */
-	/* The whole connection set-up (TCP, TLS, authentication), in seconds;
-	 * libpq takes 1 as 2. */
-	keys[i] = "connect_timeout"; values[i++] = connect_timeout;
-	keys[i] = "application_name"; values[i++] = "equalities-api";
-	/* A peer that vanished without a word (power cut, partition) is noticed
-	 * on an idle connection within 30 + 3 * 10 s; with data in flight, the
-	 * kernel gives up after tcp_user_timeout.  A server that is there but
-	 * does not answer is the answer wait's business (ANSWER_GRACE_MS). */
-	keys[i] = "keepalives"; values[i++] = "1";
-	keys[i] = "keepalives_idle"; values[i++] = "30";
-	keys[i] = "keepalives_interval"; values[i++] = "10";
-	keys[i] = "keepalives_count"; values[i++] = "3";
-	keys[i] = "tcp_user_timeout"; values[i++] = "10000";
-	keys[i] = "client_encoding"; values[i++] = "UTF8";
-	if (limits && limits->statement_timeout_ms) {
-		/* Set at connection start (the startup packet), so that every
-		 * session has them from its first statement, with no round trip. */
-		snprintf(options, sizeof(options),
-			 "-c statement_timeout=%u -c lock_timeout=%u -c idle_in_transaction_session_timeout=%u",
-			 limits->statement_timeout_ms, limits->lock_timeout_ms,
-			 limits->idle_in_transaction_ms);
-		keys[i] = "options"; values[i++] = options;
-	}
-	if (conninfo && *conninfo) {
-		keys[i] = "dbname"; values[i++] = conninfo;
-	}
-	keys[i] = NULL; values[i] = NULL;
-	pg = PQconnectdbParams(keys, values, 1);
-	/* libpq prints server notices (and the FATAL a server sends as it
-	 * shuts down) straight to stderr; our stderr is JSON lines only. */
-	if (pg)
-		PQsetNoticeProcessor(pg, notice_to_log, NULL);
-	return pg;
 }
 
 int db_pool_init(const struct config *cfg)
@@ -393,6 +334,14 @@ static void drop_queued(struct db_conn *c)
 	c->nqueued = 0;
 }
 
+static void drop_prefetched(struct db_conn *c)
+{
+	for (size_t i = 0; i < DB_BATCH_MAX; i++) {
+		PQclear(c->prefetched[i]);
+		c->prefetched[i] = NULL;
+	}
+}
+
 void db_release(struct db_conn *c)
 {
 	if (!c)
@@ -400,6 +349,7 @@ void db_release(struct db_conn *c)
 	if (c->in_tx)
 		db_rollback(c);
 	drop_queued(c);
+	drop_prefetched(c);
 	if (c->pg && PQstatus(c->pg) != CONNECTION_OK) {
 		PQfinish(c->pg);
 		c->pg = NULL;
@@ -567,10 +517,11 @@ enum db_status db_commit(struct db_conn *c)
 void db_rollback(struct db_conn *c)
 {
 	drop_queued(c);
+	c->begin_after = false;
 	if (c->begin_pending) {
 		/* BEGIN never went out. */
 		c->begin_pending = false;
-	} else if (c->pg && PQstatus(c->pg) == CONNECTION_OK) {
+	} else if (c->in_tx && c->pg && PQstatus(c->pg) == CONNECTION_OK) {
 		(void)simple(c, "ROLLBACK");
 	}
 	c->in_tx = false;
@@ -611,15 +562,18 @@ struct piece {
 	int nparams;
 	const char *const *values;
 	PGresult **out;
+	bool sync;   /* a sync point: what came before is a transaction of its own */
 };
 
 /* BEGIN and its setting, the queued and the called statements, the
  * changed areas and COMMIT. */
-#define PIECES_MAX (4 + 2 * DB_BATCH_MAX)
+#define PIECES_MAX (5 + 2 * DB_BATCH_MAX)
 
 
 static int send_piece(PGconn *pg, const struct piece *p)
 {
+	if (p->sync)
+		return PQpipelineSync(pg);
 	return p->sql ? PQsendQueryParams(pg, p->sql, 0, NULL, NULL, NULL, NULL, 0)
 		      : PQsendQueryPrepared(pg, p->stmt, p->nparams, p->values, NULL, NULL, 0);
 }
@@ -654,6 +608,15 @@ static enum db_status read_pipeline(struct db_conn *c, const struct piece *p, si
 	for (size_t i = 0; i < n; i++) {
 		if (!(*timed_out = !wait_for_result(c->pg, &since, pool.answer_wait_ms)) &&
 		    (r = PQgetResult(c->pg)) != NULL) {
+			if (p[i].sync) {
+				/* A sync's answer stands alone: no NULL after it. */
+				bool synced = PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+
+				PQclear(r);
+				if (synced)
+					continue;
+				return status == DB_OK ? DB_ERROR : status;
+			}
 			res[i] = r;
 			if (status == DB_OK && PQresultStatus(r) != PGRES_TUPLES_OK &&
 			    PQresultStatus(r) != PGRES_COMMAND_OK)
@@ -705,9 +668,25 @@ static enum db_status run_pipeline(struct db_conn *c, const struct piece *p, siz
 	return status;
 }
 
+/* The calls as pieces into p, then a sync point when sync; how many. */
+static size_t call_pieces(struct piece *p, const struct db_call *calls, size_t n, bool sync)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		p[k++] = (struct piece){ .stmt = calls[i].stmt, .nparams = calls[i].nparams,
+					 .values = calls[i].values, .out = calls[i].out };
+		if (calls[i].out)
+			*calls[i].out = NULL;
+	}
+	if (sync)
+		p[k++] = (struct piece){ .sync = true };
+	return k;
+}
+
 /*
  * BEGIN if it is pending, the queued statements, the calls, and COMMIT when
- * commit: all in one round trip.  Before the transaction has begun nothing
+ * commit: all in one round trip (db_begin_after_next: the calls first).  Before the transaction has begun nothing
  * is lost by retrying once on a fresh connection, as db_exec does.
  */
 static enum db_status pipeline(struct db_conn *c, const struct db_call *calls, size_t n, bool commit)
@@ -718,19 +697,19 @@ static enum db_status pipeline(struct db_conn *c, const struct db_call *calls, s
 	enum db_status status;
 	size_t k = 0;
 
+	/* db_begin_after_next: the calls first, on their own. */
+	if (c->begin_after)
+		k = call_pieces(p, calls, n, true);
 	if (c->begin_pending) {
 		p[k++] = (struct piece){ .sql = "BEGIN" };
 		p[k++] = (struct piece){ .stmt = "db_notify_after_commit" };
 	}
 	for (size_t i = 0; i < c->nqueued; i++)
 		p[k++] = (struct piece){ .stmt = c->queued[i]->stmt, .nparams = c->queued[i]->nparams,
-					 .values = c->queued[i]->values };
-	for (size_t i = 0; i < n; i++) {
-		p[k++] = (struct piece){ .stmt = calls[i].stmt, .nparams = calls[i].nparams,
-					 .values = calls[i].values, .out = calls[i].out };
-		if (calls[i].out)
-			*calls[i].out = NULL;
-	}
+					 .values = c->queued[i]->values,
+					 .out = c->begin_after ? &c->prefetched[i] : NULL };
+	if (!c->begin_after)
+		k += call_pieces(p + k, calls, n, false);
 	if (commit) {
 		p[k++] = (struct piece){ .stmt = "db_changed_areas", .out = &changed };
 		p[k++] = (struct piece){ .sql = "COMMIT", .out = &done };
@@ -748,7 +727,7 @@ static enum db_status pipeline(struct db_conn *c, const struct db_call *calls, s
 	drop_queued(c);
 	if (c->begin_pending)
 		c->in_tx = c->pg != NULL;
-	c->begin_pending = false;
+	c->begin_pending = c->begin_after = false;
 	/* A failed statement before COMMIT left the transaction open. */
 	if (commit && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
 		(void)simple(c, "ROLLBACK");
@@ -785,4 +764,28 @@ enum db_status db_defer(struct db_conn *c, const char *stmt, int nparams,
 	}
 	c->queued[c->nqueued++] = d;
 	return DB_OK;
+}
+
+enum db_status db_begin_after_next(struct db_conn *c, const struct db_call *calls, size_t n)
+{
+	if (c->in_tx || c->begin_pending || c->nqueued || n > DB_BATCH_MAX)
+		return DB_ERROR;
+	drop_prefetched(c);
+	for (size_t i = 0; i < n; i++)
+		if (db_defer(c, calls[i].stmt, calls[i].nparams, calls[i].values) != DB_OK) {
+			drop_queued(c);
+			return DB_ERROR;
+		}
+	c->begin_pending = c->begin_after = true;
+	c->in_tx = true;
+	return DB_OK;
+}
+
+PGresult *db_prefetched(struct db_conn *c, size_t i)
+{
+	PGresult *r = i < DB_BATCH_MAX ? c->prefetched[i] : NULL;
+
+	if (r)
+		c->prefetched[i] = NULL;
+	return r;
 }

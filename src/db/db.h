@@ -121,6 +121,7 @@ __attribute__((warn_unused_result))
 enum db_status db_begin(struct db_conn *c);
 __attribute__((warn_unused_result))
 enum db_status db_commit(struct db_conn *c);
+/* Nothing to do when no transaction is open. */
 void db_rollback(struct db_conn *c);
 
 /*
@@ -134,6 +135,24 @@ void db_rollback(struct db_conn *c);
 __attribute__((warn_unused_result))
 enum db_status db_defer(struct db_conn *c, const char *stmt, int nparams,
 			const char *const *values);
+
+/*
+ * A transaction that begins in the round trip of the next call on c, after
+ * it: that call runs (and commits) on its own, as it would have, and then
+ * BEGIN and the calls given here (copied), whose results c keeps for
+ * db_prefetched.  So the write frame's first statements travel with the
+ * key's look-up.  The next call's status covers them all; whatever it is,
+ * the transaction is open afterwards (db_commit, db_rollback or
+ * db_release ends it).  DB_ERROR when c is in a transaction already, more
+ * than DB_BATCH_MAX are given, or memory ran out.
+ */
+__attribute__((warn_unused_result))
+enum db_status db_begin_after_next(struct db_conn *c, const struct db_call *calls, size_t n);
+
+/* The result of call i of db_begin_after_next, taken: the caller PQclears
+ * it.  NULL when there is none (not sent yet, failed, or taken).  Results
+ * not taken are freed by db_release. */
+PGresult *db_prefetched(struct db_conn *c, size_t i);
 
 /* SQLSTATE of the last failed statement on c ("" when none). */
 const char *db_last_sqlstate(const struct db_conn *c);

@@ -6,21 +6,20 @@
 #include <stdio.h>
 
 const struct db_statement keys_statements[] = {
+	/* last_used_at to the minute: one write a minute per key, not one
+	 * per request; only for the key whose secret was shown ($2, the hash
+	 * of the whole key) and that may still be used.  In the look-up's own
+	 * statement (a writable CTE: one statement, not two, per request). */
 	{ "auth_key",
-	  "SELECT k.key_hash, array_to_string(k.scopes, ','), k.revoked_at IS NOT NULL,"
+	  "WITH touch AS (UPDATE api_keys SET last_used_at = now() WHERE prefix = $1 AND key_hash = $2"
+	  " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())"
+	  " AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute'))"
+	  " SELECT k.key_hash, array_to_string(k.scopes, ','), k.revoked_at IS NOT NULL,"
 	  " o.id, o.slug, o.kind, k.id, coalesce(k.expires_at <= now(), false),"
 	  " k.replaced_by IS NOT NULL,"
 	  " coalesce(to_char(k.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
 	  " FROM api_keys k JOIN organisations o ON o.id = k.organisation_id"
-	  " WHERE k.prefix = $1", 1 },
-	/* last_used_at to the minute: one write a minute per key, not one
-	 * per request; only for the key whose secret was shown ($2, the hash
-	 * of the whole key) and that may still be used.  Sent with auth_key,
-	 * in the same round trip. */
-	{ "auth_touch",
-	  "UPDATE api_keys SET last_used_at = now() WHERE prefix = $1 AND key_hash = $2"
-	  " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())"
-	  " AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')", 2 },
+	  " WHERE k.prefix = $1", 2 },
 };
 const unsigned keys_nstatements = sizeof(keys_statements) / sizeof(keys_statements[0]);
 
@@ -31,11 +30,7 @@ enum db_status keys_find_and_touch(struct db_conn *c, const char *prefix, const 
 {
 	const char *params[2] = { prefix, hash };
 	PGresult *r = NULL;
-	const struct db_call calls[2] = {
-		{ "auth_key", 1, params, &r },
-		{ "auth_touch", 2, params, NULL },
-	};
-	enum db_status st = db_exec_batch(c, calls, 2);
+	enum db_status st = db_exec(c, "auth_key", 2, params, &r);
 
 	*found = false;
 	if (st != DB_OK)

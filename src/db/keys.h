@@ -1,7 +1,7 @@
 /*
  * keys.h - the API keys table, as the authentication of a request needs it:
  * one key looked up by its public prefix, and its last use recorded, in one
- * round trip.
+ * statement.
  *
  * The statements are registered once at start (db_register_statements with
  * keys_statements); keys_find_and_touch then runs on a pooled connection the
@@ -38,7 +38,7 @@ struct key_record {
  * The key with this prefix into *out, and, when hash (the hex SHA-256 of
  * the whole key presented) is that key's and the key is neither revoked nor
  * expired, its last use recorded: at most once a minute per key (one write
- * a minute, not one per request), in the same round trip.  DB_OK with
+ * a minute, not one per request), in the same statement.  DB_OK with
  * *found true or false; any other status (DB_UNAVAILABLE, DB_TIMEOUT,
  * DB_ERROR) leaves *found false and *out unspecified.
  */

@@ -9,8 +9,9 @@
  * once at start (db_register_statements).
  *
  * Round trips: the claim and the look-up of a stored answer go out with
- * BEGIN in one pipeline; the stored answer, the sweep and the audit event
- * of a success are queued (db_defer) and go out with COMMIT.
+ * BEGIN in one pipeline, which itself goes out after the API key's look-up
+ * in its round trip (idempotency_claim_calls); the stored answer and the
+ * audit event of a success are queued (db_defer) and go out with COMMIT.
  */
 #ifndef EQ_DB_WRITE_FRAME_H
 #define EQ_DB_WRITE_FRAME_H
@@ -49,6 +50,21 @@ enum db_status idempotency_claim_find(struct db_conn *c, const char *org_id, con
 				      bool *claimed, struct idempotency_answer *out, bool *found);
 void idempotency_answer_release(struct idempotency_answer *a);
 
+/*
+ * The same claim and look-up as statements for db_begin_after_next, keyed
+ * by the API key's prefix instead of its organisation (prefix_key: the
+ * prefix, then the Idempotency-Key; copied when queued), so that
+ * they travel with the key's own look-up.  Their two results (lock, got:
+ * db_prefetched 0 and 1) are then read by idempotency_claim_read.
+ */
+void idempotency_claim_calls(const char *const *prefix_key, struct db_call calls[2]);
+
+/* The claim's two results (taken, NULL for none: DB_ERROR) read as
+ * idempotency_claim_find reads them. */
+__attribute__((warn_unused_result))
+enum db_status idempotency_claim_read(PGresult *lock, PGresult *got, bool *claimed,
+				      struct idempotency_answer *out, bool *found);
+
 /* What idempotency_store records; every pointer is borrowed for the call.
  * location and etag may be NULL. */
 struct idempotency_record {
@@ -57,9 +73,14 @@ struct idempotency_record {
 	const char *content_type, *body, *location, *etag;
 };
 
-/* Queued to go out with the COMMIT (db_defer). */
+struct audit_event;
+
+/* The answer, with success (the audit event of the write that gave it,
+ * not NULL), queued to go out with the COMMIT (db_defer) as one statement:
+ * audit_insert is not called for it. */
 __attribute__((warn_unused_result))
-enum db_status idempotency_store(struct db_conn *c, const struct idempotency_record *rec);
+enum db_status idempotency_store(struct db_conn *c, const struct idempotency_record *rec,
+				 const struct audit_event *success);
 
 /* Answers past their promise are swept by db/housekeeping.h. */
 

@@ -10,10 +10,10 @@
 
 #define OR_NULL(s) ((s)[0] ? (s) : NULL)
 
-void http_audit(struct request *req, const struct response *res, const char *action,
-		const char *outcome, long records, bool queued)
+void http_audit_event(const struct request *req, const struct response *res, const char *action,
+		      const char *outcome, long records, struct audit_event *out)
 {
-	const struct audit_event e = {
+	*out = (struct audit_event){
 		.org_id = OR_NULL(req->auth.org_id),
 		.key_prefix = OR_NULL(req->auth.key_prefix),
 		.request_id = req->request_id,
@@ -27,7 +27,19 @@ void http_audit(struct request *req, const struct response *res, const char *act
 		.client_request_id = OR_NULL(req->client_request_id),
 		.presented_prefix = OR_NULL(req->auth.presented_prefix),
 	};
+}
 
+void http_audit(struct request *req, const struct response *res, const char *action,
+		const char *outcome, long records, bool queued)
+{
+	struct audit_event e;
+
+	http_audit_event(req, res, action, outcome, records, &e);
+	/* An event that stands alone: a write refused before its frame began
+	 * may have its transaction open already (write_prepare), and must not
+	 * take the event with it when it rolls back. */
+	if (!queued && req->db)
+		db_rollback(req->db);
 	if (!req->db || audit_insert(req->db, &e, queued) != DB_OK)
 		log_event(LOG_ERROR, "could not record an audit event", NULL);
 }

@@ -8,8 +8,14 @@
 
 #include <stdbool.h>
 
+struct audit_event;
 struct request;
 struct response;
+
+/* The event http_audit records, into *out; its pointers borrow from req
+ * and res (and action, outcome), valid while they are. */
+void http_audit_event(const struct request *req, const struct response *res, const char *action,
+		      const char *outcome, long records, struct audit_event *out);
 
 /* Record action with outcome ("success", "refused", "failed") and res's
  * status and audit target, on req->db (which the caller holds).  A failure

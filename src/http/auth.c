@@ -101,6 +101,25 @@ static int scope_or_respond(const struct request *req, struct response *res, con
 	return -1;
 }
 
+/* The key after "Bearer " and its spaces, or NULL when the header is not
+ * of that form. */
+static const char *bearer(const char *header)
+{
+	if (!header || strncasecmp(header, "Bearer ", 7) != 0)
+		return NULL;
+	header += 7;
+	while (*header == ' ')
+		header++;
+	return header;
+}
+
+bool auth_presented_prefix(const struct request *req, char *prefix)
+{
+	const char *key = bearer(request_header(req, "Authorization"));
+
+	return key && apikey_parse(key, prefix);
+}
+
 int auth_check_or_respond(struct request *req, struct response *res, const char *scope)
 {
 	const char *header = request_header(req, "Authorization");
@@ -116,12 +135,10 @@ int auth_check_or_respond(struct request *req, struct response *res, const char 
 		unauthorized(req, res, "This endpoint needs an API key: send Authorization: Bearer <key>.");
 		return -1;
 	}
-	if (strncasecmp(header, "Bearer ", 7) != 0) {
+	if (!(key = bearer(header))) {
 		unauthorized(req, res, "The Authorization header must be: Bearer <key>.");
 		return -1;
 	}
-	for (key = header + 7; *key == ' '; key++)
-		;
 	if (!apikey_parse(key, prefix)) {
 		unauthorized(req, res, "The API key is malformed.");
 		return -1;

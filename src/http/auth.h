@@ -12,6 +12,8 @@
 #ifndef EQ_HTTP_AUTH_H
 #define EQ_HTTP_AUTH_H
 
+#include <stdbool.h>
+
 struct request;
 struct response;
 
@@ -20,5 +22,10 @@ struct response;
  * Takes a pooled connection into req->db when it has none. */
 __attribute__((warn_unused_result))
 int auth_check_or_respond(struct request *req, struct response *res, const char *scope);
+
+/* The prefix of a well-formed bearer key in the request's Authorization,
+ * into prefix (APIKEY_PREFIX_LEN + 1 bytes); false when there is none.
+ * Nothing is checked: that is auth_check_or_respond's. */
+bool auth_presented_prefix(const struct request *req, char *prefix);
 
 #endif

@@ -280,6 +280,8 @@ static int checks_or_respond(struct exchange *ex)
 {
 	const struct route *route = ex->req.route;
 
+	if ((route->flags & ROUTE_WRITE) && write_prepare(&ex->req, &ex->res) != 0)
+		return -1;
 	if (route->scope && auth_check_or_respond(&ex->req, &ex->res, route->scope) != 0) {
 		if (route->flags & ROUTE_WRITE)
 			write_audit_refused(&ex->req, &ex->res);

@@ -9,7 +9,9 @@
 #include <string.h>
 
 #include "db/write_frame.h"
+#include "domain/apikey.h"
 #include "http/audit.h"
+#include "http/auth.h"
 #include "http/cache.h"
 #include "http/request.h"
 #include "http/response.h"
@@ -66,11 +68,15 @@ static void request_fingerprint(const struct request *req, char hex[SHA256_HEX_L
 	hex[SHA256_HEX_LEN] = '\0';
 }
 
+static const char *action_of(const struct request *req)
+{
+	return req->route && req->route->action ? req->route->action : "write";
+}
+
 /* With the COMMIT (queued), or on its own after a ROLLBACK. */
 static void audit(struct request *req, const struct response *res, const char *outcome, bool queued)
 {
-	http_audit(req, res, req->route && req->route->action ? req->route->action : "write",
-		   outcome, -1, queued);
+	http_audit(req, res, action_of(req), outcome, -1, queued);
 }
 
 static void fail_unavailable(struct request *req, struct response *res)
@@ -92,16 +98,46 @@ static void replay(struct response *res, const struct idempotency_answer *a)
 		(void)response_header_add(res, "ETag", a->etag);
 }
 
+/* An idempotent write with a valid key, whose API key's prefix is known
+ * (into prefix) before the key is checked: its transaction and claim travel
+ * with the key's look-up. */
+static bool claim_travels(const struct request *req, char *prefix)
+{
+	const char *key = request_header(req, "Idempotency-Key");
+
+	return req->route->scope && (req->route->flags & ROUTE_IDEMPOTENT) && key &&
+	       idempotency_key_valid(key) && auth_presented_prefix(req, prefix);
+}
+
+int write_prepare(struct request *req, struct response *res)
+{
+	char prefix[APIKEY_PREFIX_LEN + 1];
+	const char *p[2] = { prefix, request_header(req, "Idempotency-Key") };
+	struct db_call calls[2];
+
+	if (!claim_travels(req, prefix))
+		return 0;
+	if (!request_db_or_respond(req, res))
+		return -1;
+	idempotency_claim_calls(p, calls);
+	if (db_begin_after_next(req->db, calls, 2) != DB_OK) {
+		problem_send_unavailable(res);
+		return -1;
+	}
+	return 0;
+}
+
 int write_begin_or_respond(struct request *req, struct response *res)
 {
 	const char *key = request_header(req, "Idempotency-Key");
-	char hash[SHA256_HEX_LEN + 1];
+	char hash[SHA256_HEX_LEN + 1], prefix[APIKEY_PREFIX_LEN + 1];
 	struct idempotency_answer first;
-	bool claimed, found;
+	bool claimed, found, travelled = claim_travels(req, prefix);
+	enum db_status st;
 
 	if (!request_db_or_respond(req, res))
 		return -1;
-	if (db_begin(req->db) != DB_OK) {
+	if (!travelled && db_begin(req->db) != DB_OK) {
 		problem_send_unavailable(res);
 		return -1;
 	}
@@ -113,7 +149,10 @@ int write_begin_or_respond(struct request *req, struct response *res)
 			     "Idempotency-Key must be 1 to 255 visible ASCII characters.");
 		return -1;
 	}
-	if (idempotency_claim_find(req->db, req->auth.org_id, key, &claimed, &first, &found) != DB_OK) {
+	st = travelled ? idempotency_claim_read(db_prefetched(req->db, 0), db_prefetched(req->db, 1),
+						&claimed, &first, &found)
+		       : idempotency_claim_find(req->db, req->auth.org_id, key, &claimed, &first, &found);
+	if (st != DB_OK) {
 		fail_unavailable(req, res);
 		return -1;
 	}
@@ -137,6 +176,33 @@ int write_begin_or_respond(struct request *req, struct response *res)
 	return -1;
 }
 
+/* The success queued to go out with the COMMIT: its audit event and, with
+ * an Idempotency-Key, the answer stored under it (one statement for both).
+ * 0, or -1 when it could not be queued. */
+static int record_success(struct request *req, const struct response *res, const char *key)
+{
+	char hash[SHA256_HEX_LEN + 1];
+	struct audit_event success;
+	const struct idempotency_record rec = {
+		.org_id = req->auth.org_id,
+		.key = key,
+		.request_hash = hash,
+		.status = res->status,
+		.content_type = res->content_type ? res->content_type : "application/json",
+		.body = buf_cstr(&res->body),
+		.location = response_header_get(res, "Location"),
+		.etag = response_header_get(res, "ETag"),
+	};
+
+	if (!key || !(req->route->flags & ROUTE_IDEMPOTENT)) {
+		audit(req, res, "success", true);
+		return 0;
+	}
+	request_fingerprint(req, hash);
+	http_audit_event(req, res, action_of(req), "success", -1, &success);
+	return idempotency_store(req->db, &rec, &success) == DB_OK ? 0 : -1;
+}
+
 void write_finish(struct request *req, struct response *res)
 {
 	const char *key = request_header(req, "Idempotency-Key");
@@ -149,26 +215,10 @@ void write_finish(struct request *req, struct response *res)
 		audit(req, res, res->status >= 500 ? "failed" : "refused", false);
 		return;
 	}
-	if (key && (req->route->flags & ROUTE_IDEMPOTENT)) {
-		char hash[SHA256_HEX_LEN + 1];
-		const struct idempotency_record rec = {
-			.org_id = req->auth.org_id,
-			.key = key,
-			.request_hash = hash,
-			.status = res->status,
-			.content_type = res->content_type ? res->content_type : "application/json",
-			.body = buf_cstr(&res->body),
-			.location = response_header_get(res, "Location"),
-			.etag = response_header_get(res, "ETag"),
-		};
-
-		request_fingerprint(req, hash);
-		if (idempotency_store(req->db, &rec) != DB_OK) {
-			fail_unavailable(req, res);
-			return;
-		}
+	if (record_success(req, res, key) != 0) {
+		fail_unavailable(req, res);
+		return;
 	}
-	audit(req, res, "success", true);
 	if (db_commit(req->db) != DB_OK) {
 		/* Whether it committed is unknown: say so rather than claim
 		 * success; a retry with the same Idempotency-Key is safe. */

@@ -23,6 +23,13 @@ struct response;
 
 /* The statements are db/write_frame.h's; this is the HTTP policy around them. */
 
+/* Before the key is checked: an idempotent write's transaction and its
+ * Idempotency-Key claim are queued to go out with the key's look-up, in
+ * its round trip (db_begin_after_next), keyed by the key's prefix.  0, or
+ * -1 with a 503 in res. */
+__attribute__((warn_unused_result))
+int write_prepare(struct request *req, struct response *res);
+
 /* 0: go on and run the handler; -1: res holds the answer already (a
  * replay, a 409/422/400, or 503). */
 __attribute__((warn_unused_result))

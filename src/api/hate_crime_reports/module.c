@@ -30,13 +30,24 @@ static const struct db_statement statements[] = {
 	{ "hcr_wards", "SELECT code FROM areas WHERE kind = 'ward'", 0 },
 	{ "hcr_characteristics", "SELECT code FROM characteristics", 0 },
 	{ "hcr_categories", "SELECT characteristic_code, code FROM categories", 0 },
-	{ "hcr_insert",
-	  "INSERT INTO hate_crime_reports (organisation_id, submitter_reference, police_reference,"
+	/* A new report, its first version and the answer in one statement
+	 * (edit_create), the JSON built once; no row when the organisation
+	 * has a report with this submitter_reference already.  The casts:
+	 * parameters of domain columns as their base types (see
+	 * db/write_frame.c). */
+	{ "hcr_create",
+	  "WITH r AS ("
+	  " INSERT INTO hate_crime_reports (organisation_id, submitter_reference, police_reference,"
 	  " occurred_from, occurred_to, reported_on, location, ward_code, strands,"
 	  " other_strand_reason, offence_type, channel, victim, suspect, id)"
-	  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text[], $10, $11, $12, $13::jsonb, $14::jsonb,"
-	  " $15::uuid)"
-	  " ON CONFLICT (organisation_id, submitter_reference) DO NOTHING RETURNING id", 15 },
+	  " VALUES ($1, $2::text, $3::text, $4, $5, $6, $7::text, $8, $9::text[], $10::text,"
+	  " $11::text, $12::text, $13::jsonb, $14::jsonb, $15::uuid)"
+	  " ON CONFLICT (organisation_id, submitter_reference) DO NOTHING"
+	  " RETURNING id, version, updated_at, hate_crime_report_json(hate_crime_reports) AS body),"
+	  " v AS (INSERT INTO hate_crime_report_versions"
+	  " (report_id, version, body, changed_at, key_prefix, request_id)"
+	  " SELECT id, version, body::jsonb, updated_at, $16, $17 FROM r)"
+	  " SELECT body::text, version FROM r", 17 },
 	/* The current state as the newest version, written in the same
 	 * transaction as the change it records. */
 	{ "hcr_version_put",

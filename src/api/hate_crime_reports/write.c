@@ -124,7 +124,7 @@ static int validate_or_respond(struct request *req, struct response *res, const 
 	return edit_valid_or_respond(res, v);
 }
 
-/* The 13 values of hcr_insert ($2..$14) and hcr_update ($2..$14). */
+/* The 13 values of hcr_create ($2..$14) and hcr_update ($2..$14). */
 static void values_params(const struct hcr_values *rv, const char **p)
 {
 	const char *values[13] = {
@@ -143,7 +143,7 @@ static const struct api_conflict duplicate_reference = {
 };
 
 /* Insert the report under a new id, record its first version and answer
- * 201 with it, in one round trip (edit_create); -1 with the problem. */
+ * 201 with it, in one statement (edit_create); -1 with the problem. */
 static int insert_or_respond(struct request *req, struct response *res, const struct edit *e,
 			     const struct hcr_values *rv, char *id, size_t idlen)
 {
@@ -155,8 +155,7 @@ static int insert_or_respond(struct request *req, struct response *res, const st
 	}
 	values_params(rv, p + 1);
 	p[14] = id;
-	return edit_create(req, res, e, "hcr_insert", 15, p, "hcr_version_put",
-			   &duplicate_reference);
+	return edit_create(req, res, e, "hcr_create", 15, p, &duplicate_reference);
 }
 
 void report_create(struct request *req, struct response *res)

@@ -12,6 +12,9 @@
 #include "http/response.h"
 #include "util/random.h"
 
+/* The most values a create statement takes before the two edit_create adds. */
+#define EDIT_CREATE_PARAMS_MAX 30
+
 void edit_init(struct edit *e, const struct edit_kind *kind, const char *id)
 {
 	memset(e, 0, sizeof(*e));
@@ -182,29 +185,26 @@ int edit_new_id(char *id, size_t len)
 }
 
 int edit_create(struct request *req, struct response *res, const struct edit *e,
-		const char *insert, int nparams, const char *const *values,
-		const char *version_put, const struct api_conflict *dup)
+		const char *create, int nparams, const char *const *values,
+		const struct api_conflict *dup)
 {
-	const char *vp[3] = { e->id, req->auth.key_prefix, req->request_id };
-	const char *gp[2] = { e->id, NULL };
-	PGresult *inserted = NULL, *r = NULL;
-	/* The version row and the read find nothing when the insert added
-	 * nothing: the three can go out at once, in one round trip. */
-	const struct db_call calls[3] = {
-		{ insert, nparams, values, &inserted },
-		{ version_put, 3, vp, NULL },
-		{ e->kind->get, e->kind->scoped ? 2 : 1, gp, &r },
-	};
+	const char *p[EDIT_CREATE_PARAMS_MAX + 2];
+	PGresult *r = NULL;
 
-	if (api_batch_or_respond(req, res, calls, 3))
+	if (nparams > EDIT_CREATE_PARAMS_MAX) {
+		problem_send_internal(res);
 		return -1;
-	if (PQntuples(inserted) == 0) {
-		PQclear(inserted);
+	}
+	memcpy(p, values, (size_t)nparams * sizeof(*p));
+	p[nparams] = req->auth.key_prefix;
+	p[nparams + 1] = req->request_id;
+	if (api_exec_or_respond(req, res, create, nparams + 2, p, &r))
+		return -1;
+	if (PQntuples(r) == 0) {
 		PQclear(r);
 		api_conflict_respond(res, dup);
 		return -1;
 	}
-	PQclear(inserted);
 	snprintf(res->audit_target, sizeof(res->audit_target), "%s", e->id);
 	return answer_with(res, e->kind, e->id, r, 201, false);
 }

@@ -134,19 +134,26 @@ int edit_finish(struct request *req, struct response *res, const struct edit *e,
 		const char *version_put, int status);
 
 /*
- * A create in one round trip, for a record whose id the service chooses
- * (edit_new_id): the insert (`INSERT ... ON CONFLICT DO NOTHING RETURNING
- * id`, its values as given, the id among them), version_put (parameters
- * as in edit_finish, but never NULL: a create always records its first
- * version) and the read of the answer go out together.  An insert
- * that added no row is the conflict dup (409); otherwise 201 as
- * edit_answer.  0, or -1 with the problem in res.
+ * A create in one statement, for a record whose id the service chooses
+ * (edit_new_id).  create is the resource's
+ *
+ *   WITH r AS (INSERT ... ON CONFLICT DO NOTHING RETURNING <the answer's
+ *              JSON>, version, ...),
+ *        v AS (INSERT INTO <versions> SELECT ... FROM r)
+ *   SELECT <JSON>::text, version FROM r
+ *
+ * so that the record, its first version (a create always records one) and
+ * the answer (kind->get's columns) come from one statement, the JSON built
+ * once.  Its parameters are values as given (the id among them), then the
+ * key prefix and the request id, as a version row's in edit_finish.  No row
+ * is the conflict dup (409); otherwise 201 as edit_answer.  0, or -1 with
+ * the problem in res.
  */
 struct api_conflict;
 __attribute__((warn_unused_result))
 int edit_create(struct request *req, struct response *res, const struct edit *e,
-		const char *insert, int nparams, const char *const *values,
-		const char *version_put, const struct api_conflict *dup);
+		const char *create, int nparams, const char *const *values,
+		const struct api_conflict *dup);
 
 /* A new random (version 4) UUID into id (37 bytes or more); 0 or -1. */
 __attribute__((warn_unused_result))
