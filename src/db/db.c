@@ -4,7 +4,6 @@
 #include "db/db.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "db/await.h"
 #include "db/notifier.h"
 #include "util/log.h"
 
@@ -132,69 +132,6 @@ void db_pool_shutdown(void)
 	pool.n = 0;
 }
 
-static long ms_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
-}
-
-/*
- * The result of what was just sent on pg, waiting at most wait_ms for it.
- * libpq's own PQexec would wait for ever on a server that accepted the
- * query and then stopped answering (a frozen host, a partition): then
- * statement_timeout, enforced by that same server, never comes.  NULL with
- * *timed_out when the wait ran out (the connection is then unusable: a
- * result is still owed on it); otherwise the first error result, or the
- * last result, as PQexec would return.
- */
-static bool wait_for_result(PGconn *pg, const struct timespec *since, long wait_ms)
-{
-	while (PQisBusy(pg)) {
-		long left = wait_ms - ms_since(since);
-		struct pollfd pfd = { .fd = PQsocket(pg), .events = POLLIN };
-
-		if (left <= 0)
-			return false;
-		if (pfd.fd < 0)
-			break;
-		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
-			break;
-		/* 0: the connection broke; PQgetResult then reports it. */
-		if (PQconsumeInput(pg) == 0)
-			break;
-	}
-	return true;
-}
-
-static PGresult *await_result(PGconn *pg, long wait_ms, bool *timed_out)
-{
-	struct timespec since;
-	PGresult *r, *kept = NULL;
-
-	*timed_out = false;
-	clock_gettime(CLOCK_MONOTONIC, &since);
-	for (;;) {
-		if (!wait_for_result(pg, &since, wait_ms)) {
-			PQclear(kept);
-			*timed_out = true;
-			return NULL;
-		}
-		r = PQgetResult(pg);
-		if (!r)
-			return kept;
-		if (!kept) {
-			kept = r;
-		} else if (PQresultStatus(kept) == PGRES_FATAL_ERROR) {
-			PQclear(r);
-		} else {
-			PQclear(kept);
-			kept = r;
-		}
-	}
-}
-
 static int prepare_all(PGconn *pg)
 {
 	for (size_t t = 0; t < ntables; t++) {
@@ -205,7 +142,7 @@ static int prepare_all(PGconn *pg)
 			ExecStatusType st = PGRES_FATAL_ERROR;
 
 			if (PQsendPrepare(pg, s->name, s->sql, s->nparams, NULL)) {
-				r = await_result(pg, pool.answer_wait_ms, &timed_out);
+				r = db_await_result(pg, pool.answer_wait_ms, &timed_out);
 				st = PQresultStatus(r);
 			}
 			if (st != PGRES_COMMAND_OK) {
@@ -239,7 +176,7 @@ static int conn_open(struct db_conn *c)
 	bool throttled;
 
 	pthread_mutex_lock(&pool.lock);
-	throttled = pool.refused && ms_since(&pool.last_refused) < RECONNECT_INTERVAL_MS;
+	throttled = pool.refused && db_ms_since(&pool.last_refused) < RECONNECT_INTERVAL_MS;
 	pthread_mutex_unlock(&pool.lock);
 	if (throttled)
 		return -1;
@@ -439,7 +376,7 @@ static enum db_status run(struct db_conn *c, const char *stmt, int nparams,
 	if (!c->pg)
 		return DB_UNAVAILABLE;
 	if (PQsendQueryPrepared(c->pg, stmt, nparams, values, NULL, NULL, 0))
-		r = await_result(c->pg, pool.answer_wait_ms, &timed_out);
+		r = db_await_result(c->pg, pool.answer_wait_ms, &timed_out);
 	if (timed_out)
 		return no_answer(c, stmt);
 	st = PQresultStatus(r);
@@ -486,7 +423,7 @@ static enum db_status simple(struct db_conn *c, const char *sql)
 	if (!c->pg)
 		return DB_UNAVAILABLE;
 	if (PQsendQuery(c->pg, sql))
-		r = await_result(c->pg, pool.answer_wait_ms, &timed_out);
+		r = db_await_result(c->pg, pool.answer_wait_ms, &timed_out);
 	if (timed_out)
 		return no_answer(c, sql);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
@@ -530,27 +467,6 @@ void db_rollback(struct db_conn *c)
 const char *db_last_sqlstate(const struct db_conn *c)
 {
 	return c->sqlstate;
-}
-
-long long db_get_ll(const PGresult *r, int row, int col)
-{
-	const char *text;
-	char *end;
-	long long v;
-
-	if (PQgetisnull(r, row, col))
-		return -1;
-	text = PQgetvalue(r, row, col);
-	errno = 0;
-	v = strtoll(text, &end, 10);
-	if (errno || *end || end == text)
-		return -1;
-	return v;
-}
-
-const char *db_get_text(const PGresult *r, int row, int col)
-{
-	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
 }
 
 /* ---- pipelines (libpq pipeline mode) ------------------------------------ */
@@ -606,7 +522,7 @@ static enum db_status read_pipeline(struct db_conn *c, const struct piece *p, si
 	*timed_out = false;
 	clock_gettime(CLOCK_MONOTONIC, &since);
 	for (size_t i = 0; i < n; i++) {
-		if (!(*timed_out = !wait_for_result(c->pg, &since, pool.answer_wait_ms)) &&
+		if (!(*timed_out = !db_wait_for_result(c->pg, &since, pool.answer_wait_ms)) &&
 		    (r = PQgetResult(c->pg)) != NULL) {
 			if (p[i].sync) {
 				/* A sync's answer stands alone: no NULL after it. */
@@ -623,14 +539,14 @@ static enum db_status read_pipeline(struct db_conn *c, const struct piece *p, si
 				status = PQresultStatus(r) == PGRES_PIPELINE_ABORTED ? DB_ERROR
 					: classify(c, r, p[i].sql ? p[i].sql : p[i].stmt);
 			/* Each query's results end with a NULL. */
-			if (wait_for_result(c->pg, &since, pool.answer_wait_ms) &&
+			if (db_wait_for_result(c->pg, &since, pool.answer_wait_ms) &&
 			    (r = PQgetResult(c->pg)) == NULL && PQstatus(c->pg) == CONNECTION_OK)
 				continue;
 			PQclear(r);
 		}
 		return status;
 	}
-	if (!(*timed_out = !wait_for_result(c->pg, &since, pool.answer_wait_ms))) {
+	if (!(*timed_out = !db_wait_for_result(c->pg, &since, pool.answer_wait_ms))) {
 		r = PQgetResult(c->pg);
 		*in_step = PQresultStatus(r) == PGRES_PIPELINE_SYNC && PQexitPipelineMode(c->pg) == 1;
 		PQclear(r);
