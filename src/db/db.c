@@ -4,7 +4,6 @@
 #include "db/db.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -13,6 +12,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "db/await.h"
 #include "db/notifier.h"
 #include "util/log.h"
 
@@ -44,6 +44,9 @@ struct db_conn {
 	struct deferred *queued[DB_BATCH_MAX];   /* db_defer's, oldest first */
 	size_t nqueued;
 	PGresult *prefetched[DB_BATCH_MAX];   /* db_begin_after_next's, for db_prefetched */
+	struct deferred *finish;   /* db_commit_after_next's: after the next call, then COMMIT */
+	bool ended;                /* the last call ended the transaction (db_ended) */
+	enum db_status end_status;
 };
 
 static struct {
@@ -132,69 +135,6 @@ void db_pool_shutdown(void)
 	pool.n = 0;
 }
 
-static long ms_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000;
-}
-
-/*
- * The result of what was just sent on pg, waiting at most wait_ms for it.
- * libpq's own PQexec would wait for ever on a server that accepted the
- * query and then stopped answering (a frozen host, a partition): then
- * statement_timeout, enforced by that same server, never comes.  NULL with
- * *timed_out when the wait ran out (the connection is then unusable: a
- * result is still owed on it); otherwise the first error result, or the
- * last result, as PQexec would return.
- */
-static bool wait_for_result(PGconn *pg, const struct timespec *since, long wait_ms)
-{
-	while (PQisBusy(pg)) {
-		long left = wait_ms - ms_since(since);
-		struct pollfd pfd = { .fd = PQsocket(pg), .events = POLLIN };
-
-		if (left <= 0)
-			return false;
-		if (pfd.fd < 0)
-			break;
-		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
-			break;
-		/* 0: the connection broke; PQgetResult then reports it. */
-		if (PQconsumeInput(pg) == 0)
-			break;
-	}
-	return true;
-}
-
-static PGresult *await_result(PGconn *pg, long wait_ms, bool *timed_out)
-{
-	struct timespec since;
-	PGresult *r, *kept = NULL;
-
-	*timed_out = false;
-	clock_gettime(CLOCK_MONOTONIC, &since);
-	for (;;) {
-		if (!wait_for_result(pg, &since, wait_ms)) {
-			PQclear(kept);
-			*timed_out = true;
-			return NULL;
-		}
-		r = PQgetResult(pg);
-		if (!r)
-			return kept;
-		if (!kept) {
-			kept = r;
-		} else if (PQresultStatus(kept) == PGRES_FATAL_ERROR) {
-			PQclear(r);
-		} else {
-			PQclear(kept);
-			kept = r;
-		}
-	}
-}
-
 static int prepare_all(PGconn *pg)
 {
 	for (size_t t = 0; t < ntables; t++) {
@@ -205,7 +145,7 @@ static int prepare_all(PGconn *pg)
 			ExecStatusType st = PGRES_FATAL_ERROR;
 
 			if (PQsendPrepare(pg, s->name, s->sql, s->nparams, NULL)) {
-				r = await_result(pg, pool.answer_wait_ms, &timed_out);
+				r = db_await_result(pg, pool.answer_wait_ms, &timed_out);
 				st = PQresultStatus(r);
 			}
 			if (st != PGRES_COMMAND_OK) {
@@ -239,7 +179,7 @@ static int conn_open(struct db_conn *c)
 	bool throttled;
 
 	pthread_mutex_lock(&pool.lock);
-	throttled = pool.refused && ms_since(&pool.last_refused) < RECONNECT_INTERVAL_MS;
+	throttled = pool.refused && db_ms_since(&pool.last_refused) < RECONNECT_INTERVAL_MS;
 	pthread_mutex_unlock(&pool.lock);
 	if (throttled)
 		return -1;
@@ -332,6 +272,8 @@ static void drop_queued(struct db_conn *c)
 	for (size_t i = 0; i < c->nqueued; i++)
 		free(c->queued[i]);
 	c->nqueued = 0;
+	free(c->finish);
+	c->finish = NULL;
 }
 
 static void drop_prefetched(struct db_conn *c)
@@ -350,6 +292,7 @@ void db_release(struct db_conn *c)
 		db_rollback(c);
 	drop_queued(c);
 	drop_prefetched(c);
+	c->ended = false;
 	if (c->pg && PQstatus(c->pg) != CONNECTION_OK) {
 		PQfinish(c->pg);
 		c->pg = NULL;
@@ -439,7 +382,7 @@ static enum db_status run(struct db_conn *c, const char *stmt, int nparams,
 	if (!c->pg)
 		return DB_UNAVAILABLE;
 	if (PQsendQueryPrepared(c->pg, stmt, nparams, values, NULL, NULL, 0))
-		r = await_result(c->pg, pool.answer_wait_ms, &timed_out);
+		r = db_await_result(c->pg, pool.answer_wait_ms, &timed_out);
 	if (timed_out)
 		return no_answer(c, stmt);
 	st = PQresultStatus(r);
@@ -464,7 +407,7 @@ enum db_status db_exec(struct db_conn *c, const char *stmt, int nparams,
 
 	if (out)
 		*out = NULL;
-	if (c->begin_pending || c->nqueued) {
+	if (c->begin_pending || c->nqueued || c->finish) {
 		const struct db_call call = { stmt, nparams, values, out };
 
 		return pipeline(c, &call, 1, false);
@@ -486,7 +429,7 @@ static enum db_status simple(struct db_conn *c, const char *sql)
 	if (!c->pg)
 		return DB_UNAVAILABLE;
 	if (PQsendQuery(c->pg, sql))
-		r = await_result(c->pg, pool.answer_wait_ms, &timed_out);
+		r = db_await_result(c->pg, pool.answer_wait_ms, &timed_out);
 	if (timed_out)
 		return no_answer(c, sql);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
@@ -497,6 +440,7 @@ static enum db_status simple(struct db_conn *c, const char *sql)
 
 enum db_status db_begin(struct db_conn *c)
 {
+	c->ended = false;
 	c->begin_pending = true;
 	c->in_tx = true;
 	return DB_OK;
@@ -506,6 +450,9 @@ enum db_status db_commit(struct db_conn *c)
 {
 	enum db_status status = DB_OK;
 
+	/* Not sent: the COMMIT goes now, with what the caller queued. */
+	free(c->finish);
+	c->finish = NULL;
 	/* A transaction that ran nothing has nothing to commit. */
 	if (!c->begin_pending || c->nqueued)
 		status = pipeline(c, NULL, 0, true);
@@ -530,27 +477,6 @@ void db_rollback(struct db_conn *c)
 const char *db_last_sqlstate(const struct db_conn *c)
 {
 	return c->sqlstate;
-}
-
-long long db_get_ll(const PGresult *r, int row, int col)
-{
-	const char *text;
-	char *end;
-	long long v;
-
-	if (PQgetisnull(r, row, col))
-		return -1;
-	text = PQgetvalue(r, row, col);
-	errno = 0;
-	v = strtoll(text, &end, 10);
-	if (errno || *end || end == text)
-		return -1;
-	return v;
-}
-
-const char *db_get_text(const PGresult *r, int row, int col)
-{
-	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
 }
 
 /* ---- pipelines (libpq pipeline mode) ------------------------------------ */
@@ -593,10 +519,10 @@ static enum db_status drop_conn(struct db_conn *c, enum db_status status)
 }
 
 /* Read the n pieces' results into res[] and the closing sync.  The first
- * failure is the status; false in *in_step when the connection can no
+ * failure is the status (its piece's index in *failed, n for none); false in *in_step when the connection can no
  * longer be trusted (lost, no answer, results out of step). */
 static enum db_status read_pipeline(struct db_conn *c, const struct piece *p, size_t n,
-				    PGresult **res, bool *in_step, bool *timed_out)
+				    PGresult **res, bool *in_step, bool *timed_out, size_t *failed)
 {
 	enum db_status status = DB_OK;
 	struct timespec since;
@@ -604,9 +530,10 @@ static enum db_status read_pipeline(struct db_conn *c, const struct piece *p, si
 
 	*in_step = false;
 	*timed_out = false;
+	*failed = n;
 	clock_gettime(CLOCK_MONOTONIC, &since);
 	for (size_t i = 0; i < n; i++) {
-		if (!(*timed_out = !wait_for_result(c->pg, &since, pool.answer_wait_ms)) &&
+		if (!(*timed_out = !db_wait_for_result(c->pg, &since, pool.answer_wait_ms)) &&
 		    (r = PQgetResult(c->pg)) != NULL) {
 			if (p[i].sync) {
 				/* A sync's answer stands alone: no NULL after it. */
@@ -619,18 +546,20 @@ static enum db_status read_pipeline(struct db_conn *c, const struct piece *p, si
 			}
 			res[i] = r;
 			if (status == DB_OK && PQresultStatus(r) != PGRES_TUPLES_OK &&
-			    PQresultStatus(r) != PGRES_COMMAND_OK)
+			    PQresultStatus(r) != PGRES_COMMAND_OK) {
+				*failed = i;
 				status = PQresultStatus(r) == PGRES_PIPELINE_ABORTED ? DB_ERROR
 					: classify(c, r, p[i].sql ? p[i].sql : p[i].stmt);
+			}
 			/* Each query's results end with a NULL. */
-			if (wait_for_result(c->pg, &since, pool.answer_wait_ms) &&
+			if (db_wait_for_result(c->pg, &since, pool.answer_wait_ms) &&
 			    (r = PQgetResult(c->pg)) == NULL && PQstatus(c->pg) == CONNECTION_OK)
 				continue;
 			PQclear(r);
 		}
 		return status;
 	}
-	if (!(*timed_out = !wait_for_result(c->pg, &since, pool.answer_wait_ms))) {
+	if (!(*timed_out = !db_wait_for_result(c->pg, &since, pool.answer_wait_ms))) {
 		r = PQgetResult(c->pg);
 		*in_step = PQresultStatus(r) == PGRES_PIPELINE_SYNC && PQexitPipelineMode(c->pg) == 1;
 		PQclear(r);
@@ -638,14 +567,17 @@ static enum db_status read_pipeline(struct db_conn *c, const struct piece *p, si
 	return status;
 }
 
-/* Send the pieces in one pipeline and read every result: one round trip. */
-static enum db_status run_pipeline(struct db_conn *c, const struct piece *p, size_t n)
+/* Send the pieces in one pipeline and read every result: one round trip.
+ * The index of the piece that failed into *failed (n for none). */
+static enum db_status run_pipeline(struct db_conn *c, const struct piece *p, size_t n,
+				   size_t *failed)
 {
 	PGresult *res[PIECES_MAX] = { NULL };
 	enum db_status status;
 	bool in_step, timed_out;
 	size_t i = 0;
 
+	*failed = 0;
 	if (!c->pg)
 		return DB_UNAVAILABLE;
 	c->sqlstate[0] = '\0';
@@ -654,7 +586,7 @@ static enum db_status run_pipeline(struct db_conn *c, const struct piece *p, siz
 			;
 	if (i < n || PQpipelineSync(c->pg) != 1)
 		return drop_conn(c, DB_UNAVAILABLE);
-	status = read_pipeline(c, p, n, res, &in_step, &timed_out);
+	status = read_pipeline(c, p, n, res, &in_step, &timed_out, failed);
 	if (timed_out)
 		status = no_answer(c, p[0].sql ? p[0].sql : p[0].stmt);
 	else if (!in_step)
@@ -686,16 +618,18 @@ static size_t call_pieces(struct piece *p, const struct db_call *calls, size_t n
 
 /*
  * BEGIN if it is pending, the queued statements, the calls, and COMMIT when
- * commit: all in one round trip (db_begin_after_next: the calls first).  Before the transaction has begun nothing
- * is lost by retrying once on a fresh connection, as db_exec does.
+ * commit, or after db_commit_after_next's statement: all in one round trip
+ * (db_begin_after_next: the calls first).  Before the transaction has
+ * begun nothing is lost by retrying once on a fresh connection, as db_exec
+ * does; once a COMMIT went out, whether it committed is not known.
  */
 static enum db_status pipeline(struct db_conn *c, const struct db_call *calls, size_t n, bool commit)
 {
 	struct piece p[PIECES_MAX];
 	PGresult *done = NULL, *changed = NULL;
-	bool opening = c->begin_pending || !c->in_tx;
+	bool opening = c->begin_pending || !c->in_tx, ending = commit || c->finish;
 	enum db_status status;
-	size_t k = 0;
+	size_t k = 0, mine, failed;
 
 	/* db_begin_after_next: the calls first, on their own. */
 	if (c->begin_after)
@@ -710,26 +644,40 @@ static enum db_status pipeline(struct db_conn *c, const struct db_call *calls, s
 					 .out = c->begin_after ? &c->prefetched[i] : NULL };
 	if (!c->begin_after)
 		k += call_pieces(p + k, calls, n, false);
-	if (commit) {
+	mine = k;
+	if (c->finish)
+		p[k++] = (struct piece){ .stmt = c->finish->stmt, .nparams = c->finish->nparams,
+					 .values = c->finish->values };
+	if (ending) {
 		p[k++] = (struct piece){ .stmt = "db_changed_areas", .out = &changed };
 		p[k++] = (struct piece){ .sql = "COMMIT", .out = &done };
 	}
-	status = run_pipeline(c, p, k);
-	if (status == DB_UNAVAILABLE && opening && !commit && conn_open(c) == 0)
-		status = run_pipeline(c, p, k);
+	status = run_pipeline(c, p, k, &failed);
+	if (status == DB_UNAVAILABLE && opening && !ending && conn_open(c) == 0)
+		status = run_pipeline(c, p, k, &failed);
 	/* A COMMIT of a transaction that had failed answers ROLLBACK. */
 	if (status == DB_OK && done && strcmp(PQcmdStatus(done), "COMMIT") != 0)
 		status = DB_ERROR;
+	/* The caller's statements ran; what failed is the frame's end: for
+	 * the caller, a commit that may or may not have happened. */
+	if (status == DB_ERROR || status == DB_CONSTRAINT)
+		status = c->finish && failed >= mine ? DB_UNAVAILABLE : status;
 	if (status == DB_OK && changed && PQntuples(changed) == 1 && PQgetvalue(changed, 0, 0)[0])
 		notifier_post(PQgetvalue(changed, 0, 0));
 	PQclear(done);
 	PQclear(changed);
+	if (c->finish) {
+		c->ended = true;
+		c->end_status = status;
+	}
 	drop_queued(c);
 	if (c->begin_pending)
 		c->in_tx = c->pg != NULL;
 	c->begin_pending = c->begin_after = false;
+	if (ending)
+		c->in_tx = false;
 	/* A failed statement before COMMIT left the transaction open. */
-	if (commit && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
+	if (ending && c->pg && PQtransactionStatus(c->pg) != PQTRANS_IDLE)
 		(void)simple(c, "ROLLBACK");
 	return status;
 }
@@ -741,8 +689,8 @@ enum db_status db_exec_batch(struct db_conn *c, const struct db_call *calls, siz
 	return pipeline(c, calls, n, false);
 }
 
-enum db_status db_defer(struct db_conn *c, const char *stmt, int nparams,
-			const char *const *values)
+/* stmt and a copy of its values in one allocation; NULL when memory ran out. */
+static struct deferred *deferred_new(const char *stmt, int nparams, const char *const *values)
 {
 	size_t size = sizeof(struct deferred) + (size_t)nparams * sizeof(char *);
 	struct deferred *d;
@@ -750,8 +698,8 @@ enum db_status db_defer(struct db_conn *c, const char *stmt, int nparams,
 
 	for (int i = 0; i < nparams; i++)
 		size += values[i] ? strlen(values[i]) + 1 : 0;
-	if (c->nqueued >= DB_BATCH_MAX || !(d = malloc(size)))
-		return DB_ERROR;
+	if (!(d = malloc(size)))
+		return NULL;
 	d->stmt = stmt;
 	d->nparams = nparams;
 	d->values = (const char **)(d + 1);
@@ -762,8 +710,30 @@ enum db_status db_defer(struct db_conn *c, const char *stmt, int nparams,
 		d->values[i] = values[i] ? memcpy(text, values[i], len) : NULL;
 		text += len;
 	}
-	c->queued[c->nqueued++] = d;
+	return d;
+}
+
+enum db_status db_defer(struct db_conn *c, const char *stmt, int nparams,
+			const char *const *values)
+{
+	if (c->nqueued >= DB_BATCH_MAX || !(c->queued[c->nqueued] = deferred_new(stmt, nparams, values)))
+		return DB_ERROR;
+	c->nqueued++;
 	return DB_OK;
+}
+
+enum db_status db_commit_after_next(struct db_conn *c, const char *stmt, int nparams,
+				    const char *const *values)
+{
+	if (!c->in_tx || c->begin_after || c->finish || !(c->finish = deferred_new(stmt, nparams, values)))
+		return DB_ERROR;
+	return DB_OK;
+}
+
+bool db_ended(const struct db_conn *c, enum db_status *status)
+{
+	*status = c->end_status;
+	return c->ended;
 }
 
 enum db_status db_begin_after_next(struct db_conn *c, const struct db_call *calls, size_t n)

@@ -149,6 +149,26 @@ enum db_status db_defer(struct db_conn *c, const char *stmt, int nparams,
 __attribute__((warn_unused_result))
 enum db_status db_begin_after_next(struct db_conn *c, const struct db_call *calls, size_t n);
 
+/*
+ * The next call on c (db_exec, db_exec_batch) ends its transaction: after
+ * that call, in its round trip, stmt (values copied; its result unread),
+ * the changed areas and COMMIT.  That call's status then covers them:
+ * DB_OK is committed; a failure of the call itself is its own (the
+ * transaction rolled back); a failure after it is DB_UNAVAILABLE, since
+ * whether a COMMIT that went out committed is not known.  Either way the
+ * transaction is over after the call (db_ended).  db_commit or
+ * db_rollback before that call drops stmt unsent.  DB_ERROR when no
+ * transaction is open, one end is queued already, or memory ran out.
+ */
+__attribute__((warn_unused_result))
+enum db_status db_commit_after_next(struct db_conn *c, const char *stmt, int nparams,
+				    const char *const *values);
+
+/* Whether the last call ended the transaction as db_commit_after_next
+ * asked, with that call's status in *status; false again from the next
+ * db_begin or db_release. */
+bool db_ended(const struct db_conn *c, enum db_status *status);
+
 /* The result of call i of db_begin_after_next, taken: the caller PQclears
  * it.  NULL when there is none (not sent yet, failed, or taken).  Results
  * not taken are freed by db_release. */

@@ -1,11 +1,13 @@
 /*
  * direct.c - how every connection is opened (the pool's, the listener's,
- * the CLI's), and one connection outside the pool for the CLI (migrate,
- * seed, import, keys); see db.h.
+ * the CLI's), one connection outside the pool for the CLI (migrate,
+ * seed, import, keys), and reading results' columns; see db.h.
  */
 #include "db/db.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
@@ -117,4 +119,25 @@ int db_direct_exec(PGconn *pg, const char *sql, int nparams, const char *const *
 void db_direct_rollback(PGconn *pg)
 {
 	PQclear(PQexec(pg, "ROLLBACK"));
+}
+
+long long db_get_ll(const PGresult *r, int row, int col)
+{
+	const char *text;
+	char *end;
+	long long v;
+
+	if (PQgetisnull(r, row, col))
+		return -1;
+	text = PQgetvalue(r, row, col);
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno || *end || end == text)
+		return -1;
+	return v;
+}
+
+const char *db_get_text(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
 }

@@ -39,6 +39,23 @@ const struct db_statement write_frame_statements[] = {
 	  " VALUES ($9, $10, $11, $12, $13, $14::text, $15, $16, $17::int, $18::text, $19::text, $20::text))"
 	  " INSERT INTO idempotency_keys (organisation_id, key, request_hash, status, content_type, body, location, etag)"
 	  " VALUES ($1, $2::text, $3, $4, $5, $6, $7, $8)", 20 },
+	/* The same two after a final statement that published its answer
+	 * (WRITE_ANSWER_PUBLISH), read from the transaction: nothing when it
+	 * published none (a conflict: refused, and audited on its own). */
+	{ "write_idem_put_published",
+	  "WITH a AS (SELECT NULLIF(current_setting('eq.answer', true), '') AS body,"
+	  " '\"v' || current_setting('eq.answer_version', true) || '\"' AS etag),"
+	  " audit AS (INSERT INTO audit_events (organisation_id, key_prefix, request_id, action, target,"
+	  " outcome, status, route, record_count, reason, client_request_id, presented_prefix)"
+	  " SELECT $7, $8, $9, $10, $11, $12::text, $13, $14, $15::int, $16::text, $17::text, $18::text"
+	  " FROM a WHERE a.body IS NOT NULL)"
+	  " INSERT INTO idempotency_keys (organisation_id, key, request_hash, status, content_type, body, location, etag)"
+	  " SELECT $1, $2::text, $3, $4, $5, a.body, $6, a.etag FROM a WHERE a.body IS NOT NULL", 18 },
+	{ "write_audit_published",
+	  "INSERT INTO audit_events (organisation_id, key_prefix, request_id, action, target, outcome, status,"
+	  " route, record_count, reason, client_request_id, presented_prefix)"
+	  " SELECT $1, $2, $3, $4, $5, $6::text, $7, $8, $9::int, $10::text, $11::text, $12::text"
+	  " WHERE current_setting('eq.answer', true) <> ''", 12 },
 	{ "write_audit",
 	  "INSERT INTO audit_events (organisation_id, key_prefix, request_id, action, target, outcome, status,"
 	  " route, record_count, reason, client_request_id, presented_prefix)"
@@ -163,6 +180,25 @@ enum db_status idempotency_store(struct db_conn *c, const struct idempotency_rec
 	snprintf(status, sizeof(status), "%d", rec->status);
 	audit_values(success, p + 8, audit_status, records);
 	return db_defer(c, "write_idem_put", 20, p);
+}
+
+enum db_status write_commit_after_next(struct db_conn *c, const struct idempotency_record *rec,
+				      const struct audit_event *success)
+{
+	char status[12], audit_status[12], records[24];
+	const char *p[18];
+
+	audit_values(success, p + 6, audit_status, records);
+	if (!rec)
+		return db_commit_after_next(c, "write_audit_published", 12, p + 6);
+	snprintf(status, sizeof(status), "%d", rec->status);
+	p[0] = rec->org_id;
+	p[1] = rec->key;
+	p[2] = rec->request_hash;
+	p[3] = status;
+	p[4] = rec->content_type;
+	p[5] = rec->location;
+	return db_commit_after_next(c, "write_idem_put_published", 18, p);
 }
 
 enum db_status audit_insert(struct db_conn *c, const struct audit_event *e, bool queued)

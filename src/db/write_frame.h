@@ -11,7 +11,9 @@
  * Round trips: the claim and the look-up of a stored answer go out with
  * BEGIN in one pipeline, which itself goes out after the API key's look-up
  * in its round trip (idempotency_claim_calls); the stored answer and the
- * audit event of a success are queued (db_defer) and go out with COMMIT.
+ * audit event of a success are queued (db_defer) and go out with COMMIT,
+ * or go out with the write's final statement and COMMIT
+ * (write_commit_after_next).
  */
 #ifndef EQ_DB_WRITE_FRAME_H
 #define EQ_DB_WRITE_FRAME_H
@@ -81,6 +83,27 @@ struct audit_event;
 __attribute__((warn_unused_result))
 enum db_status idempotency_store(struct db_conn *c, const struct idempotency_record *rec,
 				 const struct audit_event *success);
+
+/*
+ * A write's final statement ends its transaction in its own round trip
+ * (db_commit_after_next): after it, the answer stored under the key (rec;
+ * NULL: no key, the audit event alone) and the audit event of the success,
+ * then COMMIT.  The answer's body and ETag are the ones that statement
+ * published with WRITE_ANSWER_PUBLISH (rec's body and etag are unused);
+ * when it published none (it found a conflict, say) nothing is recorded,
+ * and the empty transaction commits.  Pointers borrowed for the call.
+ */
+__attribute__((warn_unused_result))
+enum db_status write_commit_after_next(struct db_conn *c, const struct idempotency_record *rec,
+				      const struct audit_event *success);
+
+/* What a final statement selects to publish its answer to the transaction
+ * for write_commit_after_next: body, the JSON text the client is answered
+ * (byte for byte: a replay sends it again), and version, the record's
+ * version for its ETag "v<version>"; both SQL expressions. */
+#define WRITE_ANSWER_PUBLISH(body, version) \
+	"set_config('eq.answer', " body ", true)," \
+	" set_config('eq.answer_version', (" version ")::text, true)"
 
 /* Answers past their promise are swept by db/housekeeping.h. */
 

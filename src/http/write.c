@@ -203,10 +203,36 @@ static int record_success(struct request *req, const struct response *res, const
 	return idempotency_store(req->db, &rec, &success) == DB_OK ? 0 : -1;
 }
 
+void write_commit_with_next(struct request *req, const struct response *res,
+			    const struct write_answer *a)
+{
+	const char *key = request_header(req, "Idempotency-Key");
+	char hash[SHA256_HEX_LEN + 1];
+	struct audit_event success;
+	/* The body and ETag are the final statement's own (in SQL). */
+	const struct idempotency_record rec = { req->auth.org_id, key, hash, a->status,
+						"application/json", NULL, a->location, NULL };
+	bool keyed = key && (req->route->flags & ROUTE_IDEMPOTENT);
+
+	if (!req->db || !(req->route->flags & ROUTE_WRITE))
+		return;
+	if (keyed)
+		request_fingerprint(req, hash);
+	http_audit_event(req, res, action_of(req), "success", -1, &success);
+	success.status = a->status;
+	success.target = a->target;
+	if (write_commit_after_next(req->db, keyed ? &rec : NULL, &success) != DB_OK)
+		log_event(LOG_WARN, "a write's end could not be queued with its last statement", NULL);
+}
+
 void write_finish(struct request *req, struct response *res)
 {
 	const char *key = request_header(req, "Idempotency-Key");
 	bool ok = res->status >= 200 && res->status < 300;
+	enum db_status ended = DB_OK;
+	/* The handler's last statement may have committed already, its
+	 * success recorded with it (write_commit_with_next). */
+	bool committed_with_handler = req->db && db_ended(req->db, &ended);
 
 	if (!req->db)
 		return;
@@ -215,11 +241,11 @@ void write_finish(struct request *req, struct response *res)
 		audit(req, res, res->status >= 500 ? "failed" : "refused", false);
 		return;
 	}
-	if (record_success(req, res, key) != 0) {
+	if (!committed_with_handler && record_success(req, res, key) != 0) {
 		fail_unavailable(req, res);
 		return;
 	}
-	if (db_commit(req->db) != DB_OK) {
+	if ((committed_with_handler ? ended : db_commit(req->db)) != DB_OK) {
 		/* Whether it committed is unknown: say so rather than claim
 		 * success; a retry with the same Idempotency-Key is safe. */
 		response_reset(res);

@@ -9,7 +9,9 @@
  *   the handler: reads req->body, writes through req->db (already in the
  *     transaction; it never commits), sets res->audit_target
  *   2xx: the idempotency record and an audit event join the transaction,
- *     then COMMIT; a failed COMMIT is a 503, never a false success.
+ *     then COMMIT; a failed COMMIT is a 503, never a false success.  (Or
+ *     they go out with the handler's final statement and the COMMIT, when
+ *     the handler says which it is: write_commit_with_next.)
  *   otherwise: ROLLBACK, and an audit event of the refusal on its own.
  *
  * The idempotency record commits with the write itself, so a crash between
@@ -35,7 +37,31 @@ int write_prepare(struct request *req, struct response *res);
 __attribute__((warn_unused_result))
 int write_begin_or_respond(struct request *req, struct response *res);
 
-/* After the handler: commit or roll back, record, audit. */
+/* What a write will answer, as its final statement finds it. */
+struct write_answer {
+	int status;              /* 201 */
+	const char *location;    /* the Location header; NULL: none */
+	const char *target;      /* the audit target (the new record's id) */
+};
+
+/*
+ * The handler's next statement is its last, and the frame ends with it, in
+ * its round trip: the answer stored under the Idempotency-Key, the audit
+ * event of the success, COMMIT (db/write_frame.h, write_commit_after_next).
+ * The statement publishes the answer's body and version
+ * (WRITE_ANSWER_PUBLISH); when it finds its row, the handler answers
+ * a->status with that body byte for byte, ETag "v<version>" and
+ * a->location, as the frame recorded.  When it finds none, nothing is
+ * recorded and the empty transaction commits: the handler answers its
+ * refusal, audited on its own.  That statement's status covers the
+ * COMMIT: a failure after the statement is DB_UNAVAILABLE, a 503.  Should
+ * this not be possible (memory), the frame ends after the handler as usual.
+ */
+void write_commit_with_next(struct request *req, const struct response *res,
+			    const struct write_answer *a);
+
+/* After the handler: commit or roll back, record, audit (what is left of
+ * it after write_commit_with_next). */
 void write_finish(struct request *req, struct response *res);
 
 /* A record-level read answered 2xx (ROUTE_READ_AUDIT): who saw how many

@@ -22,6 +22,7 @@
  */
 #include "api/api.h"
 #include "api/hate_crime_reports/reports.h"
+#include "db/write_frame.h"
 #include "http/cache.h"
 
 static const struct db_statement statements[] = {
@@ -31,7 +32,8 @@ static const struct db_statement statements[] = {
 	{ "hcr_characteristics", "SELECT code FROM characteristics", 0 },
 	{ "hcr_categories", "SELECT characteristic_code, code FROM categories", 0 },
 	/* A new report, its first version and the answer in one statement
-	 * (edit_create), the JSON built once; no row when the organisation
+	 * (edit_create), the JSON built once and published for the write's
+	 * end, which goes out with it; no row when the organisation
 	 * has a report with this submitter_reference already.  The casts:
 	 * parameters of domain columns as their base types (see
 	 * db/write_frame.c). */
@@ -47,7 +49,7 @@ static const struct db_statement statements[] = {
 	  " v AS (INSERT INTO hate_crime_report_versions"
 	  " (report_id, version, body, changed_at, key_prefix, request_id)"
 	  " SELECT id, version, body::jsonb, updated_at, $16, $17 FROM r)"
-	  " SELECT body::text, version FROM r", 17 },
+	  " SELECT body::text, version, " WRITE_ANSWER_PUBLISH("body::text", "version") " FROM r", 17 },
 	/* The current state as the newest version, written in the same
 	 * transaction as the change it records. */
 	{ "hcr_version_put",

@@ -10,6 +10,7 @@
 #include "db/db.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "http/write.h"
 #include "util/random.h"
 
 /* The most values a create statement takes before the two edit_create adds. */
@@ -184,11 +185,29 @@ int edit_new_id(char *id, size_t len)
 	return 0;
 }
 
+/* The created row of r (taken) answered 201 with its JSON as the database
+ * wrote it, which is byte for byte the answer the frame stored under the
+ * Idempotency-Key, and with its ETag and location (NULL: none). */
+static int answer_created(struct response *res, PGresult *r, const char *location)
+{
+	response_bytes(res, 201, "application/json", PQgetvalue(r, 0, 0),
+		       (size_t)PQgetlength(r, 0, 0));
+	if (res->status == 201) {   /* not after a 500 for memory */
+		response_version_etag(res, PQgetvalue(r, 0, 1));
+		if (location)
+			(void)response_header_add(res, "Location", location);
+	}
+	PQclear(r);
+	return res->status == 201 ? 0 : -1;
+}
+
 int edit_create(struct request *req, struct response *res, const struct edit *e,
 		const char *create, int nparams, const char *const *values,
 		const struct api_conflict *dup)
 {
 	const char *p[EDIT_CREATE_PARAMS_MAX + 2];
+	char location[256];
+	const struct write_answer a = { 201, e->kind->location ? location : NULL, e->id };
 	PGresult *r = NULL;
 
 	if (nparams > EDIT_CREATE_PARAMS_MAX) {
@@ -198,6 +217,9 @@ int edit_create(struct request *req, struct response *res, const struct edit *e,
 	memcpy(p, values, (size_t)nparams * sizeof(*p));
 	p[nparams] = req->auth.key_prefix;
 	p[nparams + 1] = req->request_id;
+	snprintf(location, sizeof(location), "%s%s", e->kind->location ? e->kind->location : "", e->id);
+	/* The write's whole end goes out with the create: one round trip. */
+	write_commit_with_next(req, res, &a);
 	if (api_exec_or_respond(req, res, create, nparams + 2, p, &r))
 		return -1;
 	if (PQntuples(r) == 0) {
@@ -206,7 +228,7 @@ int edit_create(struct request *req, struct response *res, const struct edit *e,
 		return -1;
 	}
 	snprintf(res->audit_target, sizeof(res->audit_target), "%s", e->id);
-	return answer_with(res, e->kind, e->id, r, 201, false);
+	return answer_created(res, r, a.location);
 }
 
 int edit_answer(struct request *req, struct response *res, const struct edit_kind *kind,

@@ -140,14 +140,18 @@ int edit_finish(struct request *req, struct response *res, const struct edit *e,
  *   WITH r AS (INSERT ... ON CONFLICT DO NOTHING RETURNING <the answer's
  *              JSON>, version, ...),
  *        v AS (INSERT INTO <versions> SELECT ... FROM r)
- *   SELECT <JSON>::text, version FROM r
+ *   SELECT <JSON>::text, version,
+ *          WRITE_ANSWER_PUBLISH("<JSON>::text", "version") FROM r
  *
  * so that the record, its first version (a create always records one) and
  * the answer (kind->get's columns) come from one statement, the JSON built
- * once.  Its parameters are values as given (the id among them), then the
- * key prefix and the request id, as a version row's in edit_finish.  No row
- * is the conflict dup (409); otherwise 201 as edit_answer.  0, or -1 with
- * the problem in res.
+ * once, and the write frame ends with it in its round trip: the answer
+ * stored under the Idempotency-Key, the audit event and COMMIT
+ * (http/write.h, write_commit_with_next).  Its parameters are values as
+ * given (the id among them), then the key prefix and the request id, as a
+ * version row's in edit_finish.  No row is the conflict dup (409, with
+ * nothing written); otherwise 201 with that JSON as the database wrote it,
+ * its ETag and Location.  0, or -1 with the problem in res.
  */
 struct api_conflict;
 __attribute__((warn_unused_result))
