@@ -72,9 +72,24 @@ RATE_LIMITS_OFF = {
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(n: int) -> list[int]:
+    """n distinct TCP ports on 127.0.0.1 that were free a moment ago: all
+    held bound together while they are picked, since the kernel may hand a
+    port just released to the very next bind (a server once got the same
+    port for its API and its metrics listener, and refused to start)."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            socks.append(s)
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 def database_name(url: str) -> str:
@@ -168,10 +183,9 @@ class Server:
 
     def __init__(self, name: str = "main", env: Optional[dict] = None):
         self.name = name
-        self.port = free_port()
+        self.port, self.metrics_port = free_ports(2)
         self.host = "127.0.0.1"
         self.url = f"http://{self.host}:{self.port}"
-        self.metrics_port = free_port()
         self.metrics_url = f"http://{self.host}:{self.metrics_port}"
         _METRICS_URLS[self.url] = self.metrics_url
         overrides = {
