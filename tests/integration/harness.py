@@ -23,6 +23,7 @@ import signal
 import socket
 import subprocess
 import time
+import uuid
 from pathlib import Path
 from typing import Any, Iterable, Optional
 from urllib.parse import urlsplit
@@ -381,6 +382,24 @@ class ApiClient:
 
     def close(self) -> None:
         self.session.close()
+
+
+def report_body(reference_prefix: str, **over) -> dict:
+    """A valid hate-crime report for POST /v1/hate-crime/reports, with a
+    submitter_reference of its own (the same one twice is a 409); fields
+    in over replace the defaults."""
+    body = {
+        "occurred_from": "2024-05-03",
+        "reported_on": "2024-05-04",
+        "location": {"kind": "ward", "ward": "E05013642"},
+        "strands": ["religion"],
+        "offence_type": "public_order",
+        "channel": "in_person",
+        "submitter_reference": reference_prefix + uuid.uuid4().hex[:16],
+        "victim": [{"characteristic": "religion", "category": "jewish"}],
+    }
+    body.update(over)
+    return body
 
 
 def make_key(org: str, scopes: str) -> str:

@@ -64,16 +64,7 @@ def key():
 
 
 def report() -> dict:
-    return {
-        "occurred_from": "2024-05-03",
-        "reported_on": "2024-05-04",
-        "location": {"kind": "ward", "ward": "E05013642"},
-        "strands": ["religion"],
-        "offence_type": "public_order",
-        "channel": "in_person",
-        "submitter_reference": "DBL-" + uuid.uuid4().hex[:16],
-        "victim": [{"characteristic": "religion", "category": "jewish"}],
-    }
+    return harness.report_body("DBL-")
 
 
 def timed(fn, *a, **kw):

@@ -66,18 +66,7 @@ def auth(key: str | None, **extra) -> dict:
 
 
 def body(**over) -> dict:
-    b = {
-        "occurred_from": "2024-05-03",
-        "reported_on": "2024-05-04",
-        "location": {"kind": "ward", "ward": "E05013642"},
-        "strands": ["religion"],
-        "offence_type": "public_order",
-        "channel": "in_person",
-        "submitter_reference": "T-" + uuid.uuid4().hex[:20],
-        "victim": [{"characteristic": "religion", "category": "jewish"}],
-    }
-    b.update(over)
-    return b
+    return harness.report_body("T-", **over)
 
 
 def create(api, openapi, key, **over):

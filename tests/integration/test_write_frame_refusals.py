@@ -12,7 +12,7 @@ import uuid
 
 import pytest
 
-from harness import make_key
+from harness import make_key, report_body
 
 LIST = "/v1/hate-crime/reports"
 
@@ -28,15 +28,7 @@ def read_key():
 
 
 def body() -> dict:
-    return {
-        "occurred_from": "2024-05-03",
-        "reported_on": "2024-05-04",
-        "location": {"kind": "ward", "ward": "E05013642"},
-        "strands": ["religion"],
-        "offence_type": "public_order",
-        "channel": "in_person",
-        "submitter_reference": "frame-" + uuid.uuid4().hex[:12],
-    }
+    return report_body("frame-")
 
 
 def post(api, key: str, idem: str, json_body: dict):

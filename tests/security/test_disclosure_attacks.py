@@ -286,6 +286,9 @@ def test_sikh_two_ward_sum_attack_fails(demographics):
 # --- hate-crime statistics: every published cell of every year with data ---
 
 HC = "/v1/hate-crime/statistics"
+# Every canonical grouping of the hate-crime statistics, by period.
+HC_GROUPINGS = [f"{t},{d}" if d else t for t in ("month", "quarter", "financial_year")
+                for d in (None, "ward", "offence_type", "channel", "source", "strand")] + ["ward,strand"]
 HC_DIMS = ("ward", "strand", "offence_type", "channel", "source")
 
 
@@ -308,10 +311,7 @@ def hate_crime(server):
              if r["value"] != 0]
     cells = {}
     for y in years:
-        groupings = [f"{t},{d}" if d else t for t in ("month", "quarter", "financial_year")
-                     for d in (None, "ward", "offence_type", "channel", "source", "strand")]
-        groupings.append("ward,strand")
-        for g in groupings:
+        for g in HC_GROUPINGS:
             _hc_add(cells, fetch_all(api, HC, **{"from": y, "to": y, "group_by": g}))
         # Every rolling year to a month of the year that is published
         # (total and sources); the others are refused.
@@ -638,10 +638,7 @@ def hate_crime_cells(api, years, key=None, **params):
     and the one rolling year the release publishes (total and sources)."""
     cells = {}
     for y in years:
-        groupings = [f"{t},{d}" if d else t for t in ("month", "quarter", "financial_year")
-                     for d in (None, "ward", "offence_type", "channel", "source", "strand")]
-        groupings.append("ward,strand")
-        for g in groupings:
+        for g in HC_GROUPINGS:
             _hc_add(cells, _get_json(api, HC, key, **{"from": y, "to": y, "group_by": g, **params}))
     _hc_add(cells, _get_json(api, HC, key, period="rolling-12:latest", group_by="source", **params))
     return cells
